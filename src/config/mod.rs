@@ -1,0 +1,5 @@
+//! The run's configuration: the resolved [`Plan`] and its validation.
+
+mod plan;
+
+pub use plan::*;

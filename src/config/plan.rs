@@ -1,0 +1,222 @@
+//! The validated, fully resolved description of a run. Library code sees only this, never
+//! clap types or raw strings that should be enums.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which OpenAI-compatible API the requests target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointType {
+    /// `/v1/chat/completions`
+    Chat,
+    /// `/v1/completions`
+    Completions,
+    /// `/v1/embeddings`
+    Embeddings,
+}
+
+impl EndpointType {
+    /// The request path under the server's base URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            EndpointType::Chat => "/v1/chat/completions",
+            EndpointType::Completions => "/v1/completions",
+            EndpointType::Embeddings => "/v1/embeddings",
+        }
+    }
+
+    /// Whether responses carry generated tokens (embeddings do not).
+    pub fn produces_tokens(self) -> bool {
+        !matches!(self, EndpointType::Embeddings)
+    }
+}
+
+/// A server address, split once so the engine never parses URLs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServerUrl {
+    /// As the user wrote it (for labels).
+    pub original: String,
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Path prefix before the endpoint path (no trailing slash), e.g. "" or "/proxy".
+    pub base_path: String,
+}
+
+/// How inter-arrival gaps are drawn for a rate-driven phase.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ArrivalPattern {
+    /// Exponential gaps (a Poisson process).
+    Poisson,
+    /// Equal gaps of 1/rate.
+    Constant,
+    /// Gamma-distributed gaps with mean 1/rate; `smoothness` is the shape (1 = Poisson,
+    /// larger = more regular).
+    Gamma {
+        /// The gamma shape parameter.
+        smoothness: f64,
+    },
+}
+
+/// When requests are released.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Arrival {
+    /// At most this many requests in flight (closed loop when no rate is set).
+    pub concurrency: Option<u32>,
+    /// Requests per second (open loop), capped by `concurrency` when both are set.
+    pub request_rate: Option<f64>,
+    /// Gap distribution for `request_rate`.
+    pub pattern: ArrivalPattern,
+}
+
+/// When a phase stops issuing requests.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum StopRule {
+    /// After this many requests have been sent.
+    Count {
+        /// Requests in the phase.
+        requests: u64,
+    },
+    /// After this long; requests in flight then get `grace` to finish before being cancelled.
+    Duration {
+        /// Length of the phase.
+        #[serde(with = "secs")]
+        duration: Duration,
+        /// How long in-flight requests may run on after `duration`.
+        #[serde(with = "secs")]
+        grace: Duration,
+    },
+}
+
+/// What a phase is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseKind {
+    /// Warms the server up; excluded from results.
+    Warmup,
+    /// Measured.
+    Profiling,
+}
+
+/// One phase of the run; phases run one after another.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Phase {
+    /// Name used in records and reports ("warmup", "profiling").
+    pub name: String,
+    /// Warmup or profiling.
+    pub kind: PhaseKind,
+    /// Release rule.
+    pub arrival: Arrival,
+    /// Stop rule.
+    pub stop: StopRule,
+}
+
+impl Phase {
+    /// Whether records from this phase are left out of the results.
+    pub fn excluded_from_results(&self) -> bool {
+        self.kind == PhaseKind::Warmup
+    }
+}
+
+/// A length drawn from a normal distribution, rounded and kept ≥ `min`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LengthDist {
+    /// Mean in tokens.
+    pub mean: f64,
+    /// Standard deviation in tokens (0 = fixed).
+    pub stddev: f64,
+}
+
+/// Synthetic prompt generation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SyntheticPlan {
+    /// Input sequence length (prompt tokens).
+    pub isl: LengthDist,
+    /// Output sequence length, sent as `max_tokens`; `None` lets the server decide.
+    pub osl: Option<LengthDist>,
+    /// Distinct prompts to generate; request `i` uses entry `i % entries`.
+    pub entries: u32,
+}
+
+/// Which tokenizer to load.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum TokenizerSpec {
+    /// The Qwen2.5 tokenizer shipped in `assets/`.
+    Builtin,
+    /// A local `tokenizer.json`, or a folder holding one.
+    Path(PathBuf),
+    /// A Hugging Face hub model id (read from the local hub cache, else downloaded).
+    Hub(String),
+}
+
+/// Everything needed to run one benchmark.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Plan {
+    /// Model name sent in every request.
+    pub model: String,
+    /// Servers, used round-robin by request index.
+    pub urls: Vec<ServerUrl>,
+    /// API flavour.
+    pub endpoint: EndpointType,
+    /// Whether to ask for SSE streaming.
+    pub streaming: bool,
+    /// Phases in order (a warmup phase first when requested).
+    pub phases: Vec<Phase>,
+    /// Prompt generation.
+    pub synthetic: SyntheticPlan,
+    /// Tokenizer for prompts and for counting output tokens when the server sends no usage.
+    pub tokenizer: TokenizerSpec,
+    /// Corpus for synthetic prompts; `None` = the shipped Shakespeare corpus.
+    pub corpus: Option<PathBuf>,
+    /// Root seed.
+    pub random_seed: u64,
+    /// Extra top-level fields merged into every request body.
+    pub extra_inputs: Vec<(String, serde_json::Value)>,
+    /// Extra HTTP headers (values are never written to artifacts).
+    #[serde(serialize_with = "redact_headers")]
+    pub headers: Vec<(String, String)>,
+    /// Bearer token (never written to artifacts or logs).
+    #[serde(serialize_with = "redact_secret")]
+    pub api_key: Option<String>,
+    /// Per-request time limit.
+    #[serde(with = "secs")]
+    pub request_timeout: Duration,
+    /// Where artifacts go.
+    pub artifact_dir: PathBuf,
+    /// Highest failed-request percentage that still exits 0.
+    pub tolerated_error_rate_pct: f64,
+    /// The command line as typed, with secrets redacted (for `run_info`).
+    pub cli_command: String,
+}
+
+fn redact_headers<S: serde::Serializer>(
+    headers: &[(String, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(headers.len()))?;
+    for (name, _) in headers {
+        map.serialize_entry(name, "<redacted>")?;
+    }
+    map.end()
+}
+
+fn redact_secret<S: serde::Serializer>(key: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match key {
+        Some(_) => s.serialize_str("<redacted>"),
+        None => s.serialize_none(),
+    }
+}
+
+mod secs {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}

@@ -1,0 +1,1 @@
+//! Building the Workload: sessions, turns and request templates.

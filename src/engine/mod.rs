@@ -1,0 +1,1 @@
+//! The request loop: queues, HTTP client, SSE parsing, timestamps.

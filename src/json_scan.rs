@@ -1,0 +1,155 @@
+//! Allocation-free scanning of compact JSON for a few known keys.
+//!
+//! The hot paths (the mock server reading `max_tokens`, the record processor reading `usage`
+//! from an SSE event) need two or three fields out of a small object. A full parse costs more
+//! than the rest of the request, so these helpers find `"key"` followed by `:` and read the
+//! scalar after it. A key pattern cannot match inside a string value, because quotes inside a
+//! JSON string are escaped. Nested objects are not tracked: callers ask for keys that are
+//! unique in the documents they scan (`"completion_tokens"`, `"max_tokens"`, …).
+
+use memchr::memmem;
+
+/// Finds the first value of `key` and returns the bytes of the value (unparsed), trimmed.
+///
+/// For strings the slice includes the quotes; for objects and arrays only the first byte is
+/// guaranteed meaningful (use [`value_kind`]).
+pub fn find_value<'a>(doc: &'a [u8], key: &str) -> Option<&'a [u8]> {
+    let mut pattern = Vec::with_capacity(key.len() + 2);
+    pattern.push(b'"');
+    pattern.extend_from_slice(key.as_bytes());
+    pattern.push(b'"');
+    find_value_with(doc, &pattern)
+}
+
+/// Like [`find_value`] with a prebuilt `"key"` pattern (quotes included), so a hot loop
+/// builds the pattern once.
+pub fn find_value_with<'a>(doc: &'a [u8], quoted_key: &[u8]) -> Option<&'a [u8]> {
+    let mut from = 0;
+    while let Some(pos) = memmem::find(&doc[from..], quoted_key) {
+        let mut i = from + pos + quoted_key.len();
+        while i < doc.len() && doc[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i < doc.len() && doc[i] == b':' {
+            i += 1;
+            while i < doc.len() && doc[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            return Some(scalar_at(doc, i));
+        }
+        from += pos + 1;
+    }
+    None
+}
+
+fn scalar_at(doc: &[u8], start: usize) -> &[u8] {
+    if start >= doc.len() {
+        return &doc[start..];
+    }
+    if doc[start] == b'"' {
+        let mut i = start + 1;
+        while i < doc.len() {
+            match doc[i] {
+                b'\\' => i += 2,
+                b'"' => return &doc[start..=i],
+                _ => i += 1,
+            }
+        }
+        return &doc[start..];
+    }
+    let end = doc[start..]
+        .iter()
+        .position(|&b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
+        .map_or(doc.len(), |p| start + p);
+    &doc[start..end.max(start + 1).min(doc.len())]
+}
+
+/// Reads an unsigned integer value of `key`.
+pub fn find_u64(doc: &[u8], key: &str) -> Option<u64> {
+    parse_u64(find_value(doc, key)?)
+}
+
+/// Parses an unsigned integer scalar (as returned by [`find_value`]).
+pub fn parse_u64(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in value {
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
+/// Reads a boolean value of `key`.
+pub fn find_bool(doc: &[u8], key: &str) -> Option<bool> {
+    match find_value(doc, key)? {
+        b"true" => Some(true),
+        b"false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The JSON kind of a scanned value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `null`
+    Null,
+    /// `""`
+    EmptyString,
+    /// a string with at least one character
+    String,
+    /// a number, boolean, object or array
+    Other,
+}
+
+/// Classifies a scanned value.
+pub fn value_kind(value: &[u8]) -> ValueKind {
+    match value {
+        b"null" => ValueKind::Null,
+        b"\"\"" => ValueKind::EmptyString,
+        [b'"', ..] => ValueKind::String,
+        _ => ValueKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_numbers_bools_and_strings() {
+        let doc = br#"{"model":"m","max_tokens": 16,"stream":true,"x":{"y":"a\"b"}}"#;
+        assert_eq!(find_u64(doc, "max_tokens"), Some(16));
+        assert_eq!(find_bool(doc, "stream"), Some(true));
+        assert_eq!(find_value(doc, "model"), Some(&b"\"m\""[..]));
+        assert_eq!(find_value(doc, "y"), Some(&br#""a\"b""#[..]));
+        assert_eq!(find_value(doc, "missing"), None);
+    }
+
+    #[test]
+    fn key_inside_a_string_value_does_not_match() {
+        let doc = br#"{"content":"say \"max_tokens\": 5","max_tokens":9}"#;
+        assert_eq!(find_u64(doc, "max_tokens"), Some(9));
+    }
+
+    #[test]
+    fn classifies_content_values() {
+        let doc = br#"{"delta":{"role":"assistant","content":null}}"#;
+        assert_eq!(value_kind(find_value(doc, "content").unwrap()), ValueKind::Null);
+        let doc = br#"{"delta":{"content":""}}"#;
+        assert_eq!(
+            value_kind(find_value(doc, "content").unwrap()),
+            ValueKind::EmptyString
+        );
+        let doc = br#"{"delta":{"content":"hi"}}"#;
+        assert_eq!(value_kind(find_value(doc, "content").unwrap()), ValueKind::String);
+    }
+
+    #[test]
+    fn rejects_non_numbers_and_overflow() {
+        assert_eq!(parse_u64(b"-1"), None);
+        assert_eq!(parse_u64(b"99999999999999999999999"), None);
+        assert_eq!(parse_u64(b""), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Records → derived per-request metrics → aggregated statistics.
+
+pub mod record;

@@ -1,0 +1,1 @@
+//! A built-in OpenAI-compatible server with a timing model.

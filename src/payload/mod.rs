@@ -1,0 +1,1 @@
+//! Endpoint formats and the payload arena.

@@ -1,0 +1,1 @@
+//! Console tables and AIPerf-compatible exports.

@@ -1,0 +1,1 @@
+//! Arrival-time generation for every load mode.

@@ -1,0 +1,1 @@
+//! HF `tokenizers` wrapper, corpus tokenization and exact-length prompts.
