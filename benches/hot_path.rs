@@ -1,8 +1,114 @@
-use criterion::{criterion_group, criterion_main, Criterion};
+//! Criterion benches for the pieces every request goes through.
 
-fn placeholder(c: &mut Criterion) {
-    c.bench_function("clock_now_ns", |b| b.iter(gauntlet::clock::now_ns));
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+use gauntlet::config::ArrivalPattern;
+use gauntlet::engine::sse::SseParser;
+use gauntlet::metrics::record::RequestRecord;
+use gauntlet::payload::PayloadArena;
+use gauntlet::rng::RngRoot;
+use gauntlet::schedule::RateSchedule;
+
+/// A vLLM-shaped stream: role chunk, 16 content chunks, finish chunk, usage chunk, [DONE].
+fn vllm_stream() -> Vec<u8> {
+    let mut s = Vec::new();
+    let head = r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"mock-model","choices":[{"index":0,"delta":"#;
+    s.extend_from_slice(format!("data: {head}{{\"role\":\"assistant\",\"content\":\"\"}},\"finish_reason\":null}}]}}\n\n").as_bytes());
+    for i in 0..16 {
+        s.extend_from_slice(
+            format!("data: {head}{{\"content\":\"tok{i} \"}},\"finish_reason\":null}}]}}\n\n")
+                .as_bytes(),
+        );
+    }
+    s.extend_from_slice(
+        format!("data: {head}{{}},\"finish_reason\":\"length\"}}]}}\n\n").as_bytes(),
+    );
+    s.extend_from_slice(b"data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":16,\"total_tokens\":116}}\n\n");
+    s.extend_from_slice(b"data: [DONE]\n\n");
+    s
 }
 
-criterion_group!(benches, placeholder);
+fn sse(c: &mut Criterion) {
+    let stream = vllm_stream();
+    let mut group = c.benchmark_group("sse");
+    group.throughput(Throughput::Bytes(stream.len() as u64));
+    let mut parser = SseParser::new();
+    let mut record = RequestRecord::with_capacity(8192, 128);
+    group.bench_function("one_read_19_events", |b| {
+        b.iter(|| {
+            record.reset();
+            parser.reset();
+            parser.feed(black_box(&stream), 1, &mut record);
+            parser.finish(2, &mut record);
+            black_box(record.events.len())
+        })
+    });
+    // Real servers write one event per HTTP chunk, and reads can split lines.
+    let events: Vec<&[u8]> = stream.split_inclusive(|&b| b == b'\n').collect();
+    group.bench_function("per_line_reads", |b| {
+        b.iter(|| {
+            record.reset();
+            parser.reset();
+            for (i, piece) in events.iter().enumerate() {
+                parser.feed(black_box(piece), i as u64, &mut record);
+            }
+            parser.finish(99, &mut record);
+            black_box(record.events.len())
+        })
+    });
+    group.bench_function("split_every_7_bytes", |b| {
+        b.iter(|| {
+            record.reset();
+            parser.reset();
+            for (i, piece) in stream.chunks(7).enumerate() {
+                parser.feed(black_box(piece), i as u64, &mut record);
+            }
+            parser.finish(99, &mut record);
+            black_box(record.events.len())
+        })
+    });
+    group.finish();
+}
+
+fn records(c: &mut Criterion) {
+    let payload = br#"{"choices":[{"delta":{"content":"tok "}}]}"#;
+    let mut record = RequestRecord::with_capacity(8192, 128);
+    c.bench_function("record/fill_16_events_and_reset", |b| {
+        b.iter(|| {
+            for i in 0..16 {
+                record.push_event(black_box(payload), i);
+            }
+            record.reset();
+        })
+    });
+}
+
+fn scheduling(c: &mut Criterion) {
+    let root = RngRoot::new(1);
+    let mut poisson = RateSchedule::new(10_000.0, ArrivalPattern::Poisson, &root, 0).unwrap();
+    c.bench_function("schedule/poisson_gap", |b| {
+        b.iter(|| black_box(poisson.next_gap_ns()))
+    });
+    let mut gamma = RateSchedule::new(
+        10_000.0,
+        ArrivalPattern::Gamma { smoothness: 2.5 },
+        &root,
+        0,
+    )
+    .unwrap();
+    c.bench_function("schedule/gamma_gap", |b| {
+        b.iter(|| black_box(gamma.next_gap_ns()))
+    });
+    let arena = PayloadArena::build((0..100).map(|i| format!("{{\"i\":{i}}}")), 0);
+    let mut i = 0usize;
+    c.bench_function("payload/arena_slice", |b| {
+        b.iter(|| {
+            i = (i + 1) % 100;
+            black_box(arena.body(i))
+        })
+    });
+    c.bench_function("clock/now_ns", |b| b.iter(gauntlet::clock::now_ns));
+}
+
+criterion_group!(benches, sse, records, scheduling);
 criterion_main!(benches);

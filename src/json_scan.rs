@@ -136,14 +136,20 @@ mod tests {
     #[test]
     fn classifies_content_values() {
         let doc = br#"{"delta":{"role":"assistant","content":null}}"#;
-        assert_eq!(value_kind(find_value(doc, "content").unwrap()), ValueKind::Null);
+        assert_eq!(
+            value_kind(find_value(doc, "content").unwrap()),
+            ValueKind::Null
+        );
         let doc = br#"{"delta":{"content":""}}"#;
         assert_eq!(
             value_kind(find_value(doc, "content").unwrap()),
             ValueKind::EmptyString
         );
         let doc = br#"{"delta":{"content":"hi"}}"#;
-        assert_eq!(value_kind(find_value(doc, "content").unwrap()), ValueKind::String);
+        assert_eq!(
+            value_kind(find_value(doc, "content").unwrap()),
+            ValueKind::String
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! clap parses raw flags here; everything below this module sees only the resolved `Plan`.
 
 pub mod mock_server;
+pub mod profile;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Benchmark a server: build the workload, send it on schedule, measure, report.
+    Profile(Box<profile::ProfileArgs>),
     /// Run the built-in OpenAI-compatible mock server.
     MockServer(mock_server::MockServerArgs),
 }
@@ -28,6 +31,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Profile(args) => run_profile(*args),
         Command::MockServer(args) => mock_server::run(args),
     };
     match result {
@@ -39,6 +43,47 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn run_profile(args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
+    let plan = args.into_plan(redacted_command_line(std::env::args()))?;
+    let outcome = crate::run::run(&plan)?;
+    Ok(ExitCode::from(outcome.exit_code))
+}
+
+/// The command line with the values of secret-bearing flags replaced.
+pub fn redacted_command_line(args: impl IntoIterator<Item = String>) -> String {
+    const SECRET_FLAGS: [&str; 3] = ["--api-key", "--header", "-H"];
+    let mut out = Vec::new();
+    let mut hide_next = false;
+    for arg in args {
+        if hide_next {
+            out.push("<redacted>".to_string());
+            hide_next = false;
+            continue;
+        }
+        match SECRET_FLAGS.iter().find(|f| arg.starts_with(*f)) {
+            Some(flag) if arg.len() == flag.len() => {
+                out.push(arg);
+                hide_next = true;
+            }
+            Some(flag) => out.push(format!("{flag}=<redacted>")),
+            None => out.push(shell_quote(&arg)),
+        }
+    }
+    out.join(" ")
+}
+
+fn shell_quote(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@%+".contains(&b))
+    {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +92,28 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn command_line_hides_secrets() {
+        let line = redacted_command_line(
+            [
+                "gauntlet",
+                "profile",
+                "--api-key",
+                "sk-1",
+                "-H",
+                "X-Key: s2",
+                "--header=A: s3",
+                "--model",
+                "a b",
+            ]
+            .map(String::from),
+        );
+        assert!(
+            !line.contains("sk-1") && !line.contains("s2") && !line.contains("s3"),
+            "{line}"
+        );
+        assert!(line.contains("--model 'a b'"), "{line}");
     }
 }

@@ -192,6 +192,8 @@ pub struct Plan {
     pub tolerated_error_rate_pct: f64,
     /// The command line as typed, with secrets redacted (for `run_info`).
     pub cli_command: String,
+    /// Threads of the client runtime.
+    pub client_threads: usize,
 }
 
 fn redact_headers<S: serde::Serializer>(

@@ -1,1 +1,253 @@
 //! The request loop: queues, HTTP client, SSE parsing, timestamps.
+//!
+//! [`run_phase`] drives one phase: it starts workers (see `worker`), feeds them tickets from
+//! the phase's arrival source, enforces the stop rule and the grace period, and on
+//! cancellation aborts in-flight requests, whose records are still handed off as cancelled.
+
+pub mod client;
+pub mod sink;
+pub mod sse;
+pub mod worker;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::clock::now_ns;
+use crate::config::{Phase, StopRule};
+use crate::rng::RngRoot;
+use crate::schedule::RateSchedule;
+use worker::{run_worker, Arrivals, Credits, PhaseState, Shared, Ticket};
+
+pub use worker::Shared as EngineShared;
+
+/// Open-loop phases without a concurrency cap grow their worker pool on demand up to this.
+const UNCAPPED_WORKER_LIMIT: u32 = 10_000;
+
+/// How a phase ended, for the accounting line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhaseCounts {
+    /// Requests the phase planned (count rules) or released (duration rules).
+    pub scheduled: u64,
+    /// Requests released to a worker.
+    pub issued: u64,
+    /// Planned requests never released (the run was stopped first).
+    pub not_sent: u64,
+    /// Whether the phase was cut short by a stop signal.
+    pub cancelled: bool,
+}
+
+/// Runs one phase to its stop rule (or until `stop` turns true) and waits for its requests.
+pub async fn run_phase(
+    shared: Arc<Shared>,
+    phase: &Phase,
+    phase_index: u8,
+    first_index: u64,
+    root: &RngRoot,
+    mut stop: watch::Receiver<bool>,
+) -> Result<PhaseCounts, crate::schedule::ScheduleError> {
+    let start = now_ns();
+    let (limit, deadline_ns, grace) = match phase.stop {
+        StopRule::Count { requests } => (requests, u64::MAX, None),
+        StopRule::Duration { duration, grace } => {
+            (u64::MAX, start + duration.as_nanos() as u64, Some(grace))
+        }
+    };
+    let state = Arc::new(PhaseState {
+        phase_index,
+        first_index,
+        limit,
+        deadline_ns,
+        stopping: Default::default(),
+    });
+    let mut workers = JoinSet::new();
+    let mut cancelled = *stop.borrow();
+    let issued;
+    match phase.arrival.request_rate {
+        None => {
+            let credits = Arc::new(Credits::default());
+            let concurrency = phase.arrival.concurrency.unwrap_or(1).max(1);
+            let concurrency = u64::from(concurrency).min(limit.max(1)) as u32;
+            for _ in 0..concurrency {
+                workers.spawn(run_worker(
+                    shared.clone(),
+                    state.clone(),
+                    Arrivals::Credits(credits.clone()),
+                ));
+            }
+            cancelled |=
+                wait_for_workers(&mut workers, &state, deadline_ns, grace, &mut stop).await;
+            issued = credits.issued(&state);
+        }
+        Some(rate) => {
+            let schedule =
+                RateSchedule::new(rate, phase.arrival.pattern, root, u64::from(phase_index))?;
+            let cap = phase
+                .arrival
+                .concurrency
+                .unwrap_or(UNCAPPED_WORKER_LIMIT)
+                .max(1);
+            let mut dispatched = 0u64;
+            let outcome = {
+                let dispatch = dispatch(
+                    schedule,
+                    &state,
+                    cap,
+                    &shared,
+                    &mut workers,
+                    &mut dispatched,
+                );
+                tokio::pin!(dispatch);
+                tokio::select! {
+                    _ = &mut dispatch => false,
+                    _ = stop_signal(&mut stop) => true,
+                }
+            };
+            cancelled |= outcome;
+            if !cancelled {
+                cancelled |=
+                    wait_for_workers(&mut workers, &state, deadline_ns, grace, &mut stop).await;
+            } else {
+                abort_all(&mut workers, &state).await;
+            }
+            issued = dispatched;
+        }
+    }
+    let scheduled = if limit == u64::MAX { issued } else { limit };
+    Ok(PhaseCounts {
+        scheduled,
+        issued,
+        not_sent: scheduled - issued.min(scheduled),
+        cancelled,
+    })
+}
+
+/// Releases tickets at the schedule's times to idle workers, spawning workers up to `cap`.
+async fn dispatch(
+    mut schedule: RateSchedule,
+    state: &Arc<PhaseState>,
+    cap: u32,
+    shared: &Arc<Shared>,
+    workers: &mut JoinSet<()>,
+    dispatched: &mut u64,
+) {
+    let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<u32>();
+    let mut senders: Vec<mpsc::Sender<Ticket>> = Vec::new();
+    let start = now_ns();
+    let mut due = start as f64;
+    let mut n = 0u64;
+    loop {
+        let due_ns = due as u64;
+        if !state.allows(n, due_ns) {
+            break;
+        }
+        sleep_until_ns(due_ns).await;
+        let worker_id = match idle_rx.try_recv() {
+            Ok(id) => id,
+            Err(_) if (senders.len() as u32) < cap => {
+                let id = senders.len() as u32;
+                let (tx, rx) = mpsc::channel(1);
+                senders.push(tx);
+                workers.spawn(run_worker(
+                    shared.clone(),
+                    state.clone(),
+                    Arrivals::Paced {
+                        id,
+                        idle: idle_tx.clone(),
+                        tickets: rx,
+                    },
+                ));
+                // The new worker announces itself idle before taking its first ticket.
+                match idle_rx.recv().await {
+                    Some(id) => id,
+                    None => break,
+                }
+            }
+            Err(_) => match idle_rx.recv().await {
+                Some(id) => id,
+                None => break,
+            },
+        };
+        if !state.allows(n, now_ns().min(due_ns)) {
+            break;
+        }
+        let ticket = Ticket {
+            index: state.first_index + n,
+            scheduled_ns: due_ns,
+        };
+        if senders[worker_id as usize].send(ticket).await.is_err() {
+            break;
+        }
+        n += 1;
+        *dispatched = n;
+        due += schedule.next_gap_ns();
+    }
+    // Dropping the senders ends each worker after its current request.
+    drop(senders);
+}
+
+/// Sleeps until a monotonic instant: the timer for the coarse part, then yields, because
+/// tokio's timer has millisecond resolution and open-loop schedules need better.
+async fn sleep_until_ns(due_ns: u64) {
+    let now = now_ns();
+    if due_ns <= now {
+        return;
+    }
+    let wait = due_ns - now;
+    if wait > 2_000_000 {
+        tokio::time::sleep(Duration::from_nanos(wait - 1_500_000)).await;
+    }
+    while now_ns() < due_ns {
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn stop_signal(stop: &mut watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow_and_update() {
+            return;
+        }
+        if stop.changed().await.is_err() {
+            // The sender is gone: nobody can stop us any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Waits for the workers to drain; aborts them at deadline + grace or on a stop signal.
+/// Returns whether the phase was cancelled by the signal.
+async fn wait_for_workers(
+    workers: &mut JoinSet<()>,
+    state: &Arc<PhaseState>,
+    deadline_ns: u64,
+    grace: Option<Duration>,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    let abort_at = grace.map(|g| deadline_ns.saturating_add(g.as_nanos() as u64));
+    let drain = async { while workers.join_next().await.is_some() {} };
+    let timer = async {
+        match abort_at {
+            Some(at) => {
+                let now = now_ns();
+                tokio::time::sleep(Duration::from_nanos(at.saturating_sub(now))).await
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let cancelled = tokio::select! {
+        _ = drain => return false,
+        _ = timer => false,
+        _ = stop_signal(stop) => true,
+    };
+    abort_all(workers, state).await;
+    cancelled
+}
+
+async fn abort_all(workers: &mut JoinSet<()>, state: &Arc<PhaseState>) {
+    state.stopping.store(true, Ordering::Relaxed);
+    workers.abort_all();
+    while workers.join_next().await.is_some() {}
+}

@@ -1,1 +1,10 @@
 //! Endpoint formats and the payload arena.
+//!
+//! Request bodies are serialized before the clock starts, into one contiguous buffer. The
+//! engine then only slices it (a reference-count bump), so the send path never formats JSON.
+
+mod arena;
+mod render;
+
+pub use arena::PayloadArena;
+pub use render::{render_body, RenderOptions};

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's second command: the whole test suite, with the same checks CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

@@ -1,0 +1,641 @@
+//! `gauntlet profile`: AIPerf's flag names, resolved into a validated `Plan`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::config::{
+    Arrival, ArrivalPattern, EndpointType, LengthDist, Phase, PhaseKind, Plan, ServerUrl, StopRule,
+    SyntheticPlan, TokenizerSpec,
+};
+
+/// Flags of `gauntlet profile`. Names follow AIPerf's for the same concepts.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Endpoint")]
+pub struct ProfileArgs {
+    /// Model name sent in each request.
+    #[arg(short = 'm', long, visible_alias = "model-names")]
+    pub model: String,
+
+    /// Server base URL; repeat for several servers, used round-robin.
+    #[arg(short = 'u', long = "url", default_value = "http://localhost:8000")]
+    pub urls: Vec<String>,
+
+    /// API to call.
+    #[arg(long, value_enum, default_value_t = EndpointArg::Chat)]
+    pub endpoint_type: EndpointArg,
+
+    /// Ask for SSE streaming (needed for TTFT and ITL).
+    #[arg(long)]
+    pub streaming: bool,
+
+    /// Extra HTTP header "Name: value" (or "Name:value"); repeatable. Values never reach logs
+    /// or artifacts.
+    #[arg(short = 'H', long = "header", value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
+
+    /// API key, sent as "Authorization: Bearer KEY". Never written to logs or artifacts.
+    #[arg(long, env = "GAUNTLET_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// Extra request field "key:value" (value parsed as JSON when it is JSON) or a JSON
+    /// object; repeatable.
+    #[arg(long = "extra-inputs", value_name = "KEY:VALUE")]
+    pub extra_inputs: Vec<String>,
+
+    /// Per-request time limit in seconds.
+    #[arg(long, default_value_t = 600.0)]
+    pub request_timeout_seconds: f64,
+
+    /// Requests in flight at once (closed loop). With --request-rate, caps the open loop.
+    #[arg(long, help_heading = "Load")]
+    pub concurrency: Option<u32>,
+
+    /// Requests per second (open loop).
+    #[arg(long, help_heading = "Load")]
+    pub request_rate: Option<f64>,
+
+    /// Gap distribution for --request-rate.
+    #[arg(long, value_enum, default_value_t = PatternArg::Poisson, help_heading = "Load")]
+    pub arrival_pattern: PatternArg,
+
+    /// Gamma shape for --arrival-pattern gamma (1 = Poisson, larger = more regular).
+    #[arg(long, default_value_t = 1.0, help_heading = "Load")]
+    pub arrival_smoothness: f64,
+
+    /// Requests to send in the profiling phase [default: 10 when no duration is given].
+    #[arg(long, visible_alias = "num-requests", help_heading = "Load")]
+    pub request_count: Option<u64>,
+
+    /// Profile for this many seconds instead of a request count.
+    #[arg(long, help_heading = "Load", conflicts_with = "request_count")]
+    pub benchmark_duration: Option<f64>,
+
+    /// Seconds in-flight requests may run on after --benchmark-duration before being cancelled.
+    #[arg(long, default_value_t = 30.0, help_heading = "Load")]
+    pub benchmark_grace_period: f64,
+
+    /// Requests sent before profiling starts; excluded from results.
+    #[arg(long, default_value_t = 0, help_heading = "Load")]
+    pub warmup_request_count: u64,
+
+    /// Mean prompt length in tokens (exact for every prompt when stddev is 0).
+    #[arg(
+        long,
+        visible_alias = "isl",
+        default_value_t = 550.0,
+        help_heading = "Workload"
+    )]
+    pub synthetic_input_tokens_mean: f64,
+
+    /// Standard deviation of the prompt length.
+    #[arg(
+        long,
+        visible_alias = "isl-stddev",
+        default_value_t = 0.0,
+        help_heading = "Workload"
+    )]
+    pub synthetic_input_tokens_stddev: f64,
+
+    /// Mean output length in tokens, sent as max_tokens [default: the server decides].
+    #[arg(long, visible_alias = "osl", help_heading = "Workload")]
+    pub output_tokens_mean: Option<f64>,
+
+    /// Standard deviation of the output length.
+    #[arg(
+        long,
+        visible_alias = "osl-stddev",
+        default_value_t = 0.0,
+        help_heading = "Workload"
+    )]
+    pub output_tokens_stddev: f64,
+
+    /// Distinct prompts to generate; requests cycle through them.
+    #[arg(
+        long,
+        visible_alias = "num-conversations",
+        default_value_t = 100,
+        help_heading = "Workload"
+    )]
+    pub num_dataset_entries: u32,
+
+    /// Seed for every random choice; the same seed gives a byte-identical workload.
+    #[arg(long, default_value_t = 0, help_heading = "Workload")]
+    pub random_seed: u64,
+
+    /// Tokenizer: a tokenizer.json, a folder holding one, or a Hugging Face model id
+    /// [default: the shipped Qwen2.5 tokenizer].
+    #[arg(long, help_heading = "Workload")]
+    pub tokenizer: Option<String>,
+
+    /// Text corpus for synthetic prompts [default: the shipped Shakespeare corpus].
+    #[arg(long, help_heading = "Workload")]
+    pub corpus: Option<PathBuf>,
+
+    /// Where to write the artifacts [default: artifacts/<model>-openai-<endpoint>-<load>].
+    #[arg(long, help_heading = "Output")]
+    pub output_artifact_dir: Option<PathBuf>,
+
+    /// Failed-request percentage still treated as success for the exit code.
+    #[arg(long, default_value_t = 0.0, help_heading = "Output")]
+    pub tolerated_error_rate: f64,
+
+    /// Client runtime threads [default: the number of cores].
+    #[arg(long, help_heading = "Engine")]
+    pub client_threads: Option<usize>,
+}
+
+/// `--endpoint-type` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EndpointArg {
+    /// /v1/chat/completions
+    Chat,
+    /// /v1/completions
+    Completions,
+    /// /v1/embeddings
+    Embeddings,
+}
+
+/// `--arrival-pattern` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PatternArg {
+    /// Exponential gaps.
+    Poisson,
+    /// Equal gaps.
+    Constant,
+    /// Gamma gaps shaped by --arrival-smoothness.
+    Gamma,
+}
+
+/// A flag value that cannot make a valid plan.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{flag}: {message}")]
+pub struct FlagError {
+    /// The flag, as the user typed it.
+    pub flag: &'static str,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+fn flag_err(flag: &'static str, message: impl Into<String>) -> FlagError {
+    FlagError {
+        flag,
+        message: message.into(),
+    }
+}
+
+impl ProfileArgs {
+    /// Resolves and validates the flags into a `Plan`.
+    pub fn into_plan(self, cli_command: String) -> Result<Plan, FlagError> {
+        let urls = self
+            .urls
+            .iter()
+            .map(|u| parse_url(u))
+            .collect::<Result<Vec<_>, _>>()?;
+        let endpoint = match self.endpoint_type {
+            EndpointArg::Chat => EndpointType::Chat,
+            EndpointArg::Completions => EndpointType::Completions,
+            EndpointArg::Embeddings => EndpointType::Embeddings,
+        };
+        if let Some(c) = self.concurrency {
+            if c == 0 {
+                return Err(flag_err("--concurrency", "must be at least 1"));
+            }
+        }
+        if let Some(rate) = self.request_rate {
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(flag_err(
+                    "--request-rate",
+                    format!("must be a positive number, got {rate}"),
+                ));
+            }
+        }
+        if !(self.arrival_smoothness.is_finite() && self.arrival_smoothness > 0.0) {
+            return Err(flag_err(
+                "--arrival-smoothness",
+                "must be a positive number",
+            ));
+        }
+        let pattern = match self.arrival_pattern {
+            PatternArg::Poisson => ArrivalPattern::Poisson,
+            PatternArg::Constant => ArrivalPattern::Constant,
+            PatternArg::Gamma => ArrivalPattern::Gamma {
+                smoothness: self.arrival_smoothness,
+            },
+        };
+        let concurrency = match (self.concurrency, self.request_rate) {
+            (None, None) => Some(1),
+            (c, _) => c,
+        };
+        let arrival = Arrival {
+            concurrency,
+            request_rate: self.request_rate,
+            pattern,
+        };
+        let stop = match (self.request_count, self.benchmark_duration) {
+            (Some(0), _) => return Err(flag_err("--request-count", "must be at least 1")),
+            (Some(n), _) => StopRule::Count { requests: n },
+            (None, Some(secs)) => StopRule::Duration {
+                duration: positive_secs("--benchmark-duration", secs)?,
+                grace: non_negative_secs("--benchmark-grace-period", self.benchmark_grace_period)?,
+            },
+            (None, None) => StopRule::Count { requests: 10 },
+        };
+        let mut phases = Vec::new();
+        if self.warmup_request_count > 0 {
+            phases.push(Phase {
+                name: "warmup".into(),
+                kind: PhaseKind::Warmup,
+                arrival,
+                stop: StopRule::Count {
+                    requests: self.warmup_request_count,
+                },
+            });
+        }
+        phases.push(Phase {
+            name: "profiling".into(),
+            kind: PhaseKind::Profiling,
+            arrival,
+            stop,
+        });
+        let isl = length(
+            "--synthetic-input-tokens-mean",
+            self.synthetic_input_tokens_mean,
+            self.synthetic_input_tokens_stddev,
+        )?;
+        if isl.mean < 1.0 {
+            return Err(flag_err(
+                "--synthetic-input-tokens-mean",
+                "must be at least 1",
+            ));
+        }
+        let osl = match self.output_tokens_mean {
+            Some(mean) => {
+                let osl = length("--output-tokens-mean", mean, self.output_tokens_stddev)?;
+                if osl.mean < 1.0 {
+                    return Err(flag_err("--output-tokens-mean", "must be at least 1"));
+                }
+                Some(osl)
+            }
+            None => None,
+        };
+        if self.num_dataset_entries == 0 {
+            return Err(flag_err("--num-dataset-entries", "must be at least 1"));
+        }
+        let extra_inputs = self
+            .extra_inputs
+            .iter()
+            .map(|s| parse_extra_input(s))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let headers = self
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tokenizer = match self.tokenizer {
+            None => TokenizerSpec::Builtin,
+            Some(t) => tokenizer_spec(&t),
+        };
+        let request_timeout =
+            positive_secs("--request-timeout-seconds", self.request_timeout_seconds)?;
+        if !(0.0..=100.0).contains(&self.tolerated_error_rate) {
+            return Err(flag_err(
+                "--tolerated-error-rate",
+                "must be a percentage between 0 and 100",
+            ));
+        }
+        if self.client_threads == Some(0) {
+            return Err(flag_err("--client-threads", "must be at least 1"));
+        }
+        let artifact_dir = self.output_artifact_dir.unwrap_or_else(|| {
+            let load = match (arrival.request_rate, arrival.concurrency) {
+                (Some(r), _) => format!("request_rate{r}"),
+                (None, c) => format!("concurrency{}", c.unwrap_or(1)),
+            };
+            let model = self.model.replace(['/', '\\', ' '], "_");
+            PathBuf::from("artifacts")
+                .join(format!("{model}-openai-{}-{load}", endpoint_name(endpoint)))
+        });
+        Ok(Plan {
+            model: self.model,
+            urls,
+            endpoint,
+            streaming: self.streaming,
+            phases,
+            synthetic: SyntheticPlan {
+                isl,
+                osl,
+                entries: self.num_dataset_entries,
+            },
+            tokenizer,
+            corpus: self.corpus,
+            random_seed: self.random_seed,
+            extra_inputs,
+            headers,
+            api_key: self.api_key,
+            request_timeout,
+            artifact_dir,
+            tolerated_error_rate_pct: self.tolerated_error_rate,
+            cli_command,
+            client_threads: self
+                .client_threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        })
+    }
+}
+
+fn endpoint_name(endpoint: EndpointType) -> &'static str {
+    match endpoint {
+        EndpointType::Chat => "chat",
+        EndpointType::Completions => "completions",
+        EndpointType::Embeddings => "embeddings",
+    }
+}
+
+fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<LengthDist, FlagError> {
+    if !mean.is_finite() || !stddev.is_finite() || stddev < 0.0 {
+        return Err(flag_err(flag, "mean and stddev must be finite, stddev ≥ 0"));
+    }
+    Ok(LengthDist { mean, stddev })
+}
+
+fn positive_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagError> {
+    if secs.is_finite() && secs > 0.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(flag_err(
+            flag,
+            format!("must be a positive number of seconds, got {secs}"),
+        ))
+    }
+}
+
+fn non_negative_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagError> {
+    if secs.is_finite() && secs >= 0.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(flag_err(
+            flag,
+            format!("must be zero or a positive number of seconds, got {secs}"),
+        ))
+    }
+}
+
+/// Splits `http://host:port/base` once, so the engine never parses URLs.
+pub fn parse_url(raw: &str) -> Result<ServerUrl, FlagError> {
+    let rest = if let Some(rest) = raw.strip_prefix("http://") {
+        rest
+    } else if raw.starts_with("https://") {
+        return Err(flag_err(
+            "--url",
+            format!("'{raw}': https is not supported yet; use http:// (or a local TLS-terminating proxy)"),
+        ));
+    } else if raw.contains("://") {
+        return Err(flag_err(
+            "--url",
+            format!("'{raw}': only http:// URLs are supported"),
+        ));
+    } else {
+        raw
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
+            let port = p.parse::<u16>().map_err(|_| {
+                flag_err(
+                    "--url",
+                    format!("'{raw}': port '{p}' is not a number from 1 to 65535"),
+                )
+            })?;
+            (h.trim_start_matches('[').trim_end_matches(']'), port)
+        }
+        _ => (authority, 80),
+    };
+    if host.is_empty() {
+        return Err(flag_err("--url", format!("'{raw}': no host")));
+    }
+    let base_path = path.trim_end_matches('/');
+    // Users often paste the full endpoint or the /v1 prefix; the endpoint type adds it back.
+    let base_path = base_path
+        .strip_suffix("/v1/chat/completions")
+        .or_else(|| base_path.strip_suffix("/v1/completions"))
+        .or_else(|| base_path.strip_suffix("/v1/embeddings"))
+        .or_else(|| base_path.strip_suffix("/v1"))
+        .unwrap_or(base_path);
+    Ok(ServerUrl {
+        original: raw.to_string(),
+        host: host.to_string(),
+        port,
+        base_path: base_path.to_string(),
+    })
+}
+
+fn parse_header(raw: &str) -> Result<(String, String), FlagError> {
+    let (name, value) = raw
+        .split_once(':')
+        .ok_or_else(|| flag_err("--header", format!("'{}' is not NAME:VALUE", redact(raw))))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(flag_err("--header", "the header name is empty"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// Shows only the start of something that may hold a secret.
+fn redact(raw: &str) -> String {
+    let visible: String = raw.chars().take(4).collect();
+    format!("{visible}…")
+}
+
+fn parse_extra_input(raw: &str) -> Result<Vec<(String, serde_json::Value)>, FlagError> {
+    let trimmed = raw.trim();
+    if trimmed.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| {
+            flag_err(
+                "--extra-inputs",
+                format!("'{trimmed}' is not a valid JSON object: {e}"),
+            )
+        })?;
+        return match value {
+            serde_json::Value::Object(map) => Ok(map.into_iter().collect()),
+            _ => Err(flag_err("--extra-inputs", "expected a JSON object")),
+        };
+    }
+    let (key, value) = trimmed
+        .split_once(':')
+        .ok_or_else(|| flag_err("--extra-inputs", format!("'{trimmed}' is not KEY:VALUE")))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(flag_err(
+            "--extra-inputs",
+            format!("'{trimmed}' has an empty key"),
+        ));
+    }
+    let value = value.trim();
+    let parsed = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::from(value));
+    Ok(vec![(key.to_string(), parsed)])
+}
+
+fn tokenizer_spec(raw: &str) -> TokenizerSpec {
+    let path = PathBuf::from(raw);
+    // A hub id looks like "org/name" and does not exist locally.
+    let looks_like_hub_id = !path.exists()
+        && !raw.starts_with('.')
+        && !raw.starts_with('/')
+        && !raw.ends_with(".json")
+        && raw.split('/').count() <= 2;
+    if looks_like_hub_id {
+        TokenizerSpec::Hub(raw.to_string())
+    } else {
+        TokenizerSpec::Path(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: ProfileArgs,
+    }
+
+    fn plan(args: &[&str]) -> Result<Plan, FlagError> {
+        let mut full = vec!["profile", "--model", "m"];
+        full.extend_from_slice(args);
+        Wrapper::try_parse_from(full)
+            .unwrap()
+            .args
+            .into_plan(String::new())
+    }
+
+    #[test]
+    fn defaults_are_aiperf_like() {
+        let p = plan(&[]).unwrap();
+        assert_eq!(p.urls[0].host, "localhost");
+        assert_eq!(p.urls[0].port, 8000);
+        assert_eq!(p.phases.len(), 1);
+        assert_eq!(p.phases[0].stop, StopRule::Count { requests: 10 });
+        assert_eq!(p.phases[0].arrival.concurrency, Some(1));
+        assert_eq!(p.synthetic.isl.mean, 550.0);
+        assert_eq!(p.synthetic.osl, None);
+    }
+
+    #[test]
+    fn aliases_and_warmup_make_phases() {
+        let p = plan(&[
+            "--isl",
+            "100",
+            "--osl",
+            "16",
+            "--warmup-request-count",
+            "5",
+            "--request-count",
+            "50",
+            "--concurrency",
+            "8",
+        ])
+        .unwrap();
+        assert_eq!(p.phases.len(), 2);
+        assert_eq!(p.phases[0].kind, PhaseKind::Warmup);
+        assert_eq!(p.phases[0].stop, StopRule::Count { requests: 5 });
+        assert_eq!(p.phases[1].stop, StopRule::Count { requests: 50 });
+        assert_eq!(p.synthetic.isl.mean, 100.0);
+        assert_eq!(p.synthetic.osl.unwrap().mean, 16.0);
+    }
+
+    #[test]
+    fn urls_are_split_and_endpoint_suffixes_dropped() {
+        let u = parse_url("http://10.0.0.1:9000/proxy/v1/chat/completions").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.port, u.base_path.as_str()),
+            ("10.0.0.1", 9000, "/proxy")
+        );
+        let u = parse_url("localhost:8080").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.port, u.base_path.as_str()),
+            ("localhost", 8080, "")
+        );
+        let u = parse_url("http://[::1]:8000/v1").unwrap();
+        assert_eq!((u.host.as_str(), u.port), ("::1", 8000));
+        assert!(parse_url("https://x")
+            .unwrap_err()
+            .to_string()
+            .starts_with("--url"));
+        assert!(parse_url("http://h:99999")
+            .unwrap_err()
+            .to_string()
+            .contains("port"));
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        assert_eq!(
+            plan(&["--concurrency", "0"]).unwrap_err().flag,
+            "--concurrency"
+        );
+        assert_eq!(
+            plan(&["--request-rate", "-3"]).unwrap_err().flag,
+            "--request-rate"
+        );
+        assert_eq!(
+            plan(&["--request-count", "0"]).unwrap_err().flag,
+            "--request-count"
+        );
+        assert_eq!(
+            plan(&["--benchmark-duration", "0"]).unwrap_err().flag,
+            "--benchmark-duration"
+        );
+        assert_eq!(
+            plan(&["--extra-inputs", "nocolon"]).unwrap_err().flag,
+            "--extra-inputs"
+        );
+        assert_eq!(plan(&["--header", "nocolon"]).unwrap_err().flag, "--header");
+    }
+
+    #[test]
+    fn extra_inputs_parse_json_values_and_objects() {
+        let p = plan(&[
+            "--extra-inputs",
+            "temperature:0.5",
+            "--extra-inputs",
+            "stop:end",
+            "--extra-inputs",
+            "{\"top_p\":0.9,\"n\":1}",
+        ])
+        .unwrap();
+        let map: std::collections::HashMap<_, _> = p.extra_inputs.into_iter().collect();
+        assert_eq!(map["temperature"], serde_json::json!(0.5));
+        assert_eq!(map["stop"], serde_json::json!("end"));
+        assert_eq!(map["top_p"], serde_json::json!(0.9));
+        assert_eq!(map["n"], serde_json::json!(1));
+    }
+
+    #[test]
+    fn header_errors_do_not_echo_secrets() {
+        let err = plan(&["--header", "Bearer-sk-very-secret-token"]).unwrap_err();
+        assert!(!err.to_string().contains("very-secret"), "{err}");
+    }
+
+    #[test]
+    fn tokenizer_spec_tells_paths_from_hub_ids() {
+        assert_eq!(
+            tokenizer_spec("Qwen/Qwen2.5-0.5B"),
+            TokenizerSpec::Hub("Qwen/Qwen2.5-0.5B".into())
+        );
+        assert_eq!(tokenizer_spec("./tok"), TokenizerSpec::Path("./tok".into()));
+        assert_eq!(
+            tokenizer_spec("/x/tokenizer.json"),
+            TokenizerSpec::Path("/x/tokenizer.json".into())
+        );
+    }
+}

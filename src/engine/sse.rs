@@ -1,0 +1,215 @@
+//! Incremental Server-Sent Events framing, right at every read boundary.
+//!
+//! Reads arrive cut anywhere: a `data:` line may be split across reads, one read may hold many
+//! events. The parser copies `data:` payloads straight into the record's body (the only copy)
+//! and keeps just the unfinished tail line between reads. It never parses JSON; that happens
+//! off the hot path in the record processor.
+
+use crate::metrics::record::RequestRecord;
+
+/// Per-connection SSE state, reused across requests.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    /// An incomplete line carried over from the previous read.
+    partial: Vec<u8>,
+    /// Whether the current event has received a `data:` line yet.
+    in_event: bool,
+    /// Whether the current event was declared `event: error`.
+    error_event: bool,
+}
+
+/// Prefix added to payloads of `event: error` events so the processor sees them as errors
+/// even when their data is not an OpenAI error object.
+pub const ERROR_EVENT_PREFIX: &[u8] = b"{\"error\":";
+
+impl SseParser {
+    /// A parser with room for a typical split line.
+    pub fn new() -> Self {
+        Self {
+            partial: Vec::with_capacity(512),
+            in_event: false,
+            error_event: false,
+        }
+    }
+
+    /// Forgets any state from a previous response.
+    pub fn reset(&mut self) {
+        self.partial.clear();
+        self.in_event = false;
+        self.error_event = false;
+    }
+
+    /// Feeds one read that arrived at `ts_ns`; completed events land in `record`.
+    pub fn feed(&mut self, mut data: &[u8], ts_ns: u64, record: &mut RequestRecord) {
+        if !self.partial.is_empty() {
+            match memchr::memchr(b'\n', data) {
+                None => {
+                    self.partial.extend_from_slice(data);
+                    return;
+                }
+                Some(pos) => {
+                    let mut line = std::mem::take(&mut self.partial);
+                    line.extend_from_slice(&data[..pos]);
+                    self.line(&line, ts_ns, record);
+                    line.clear();
+                    self.partial = line;
+                    data = &data[pos + 1..];
+                }
+            }
+        }
+        while let Some(pos) = memchr::memchr(b'\n', data) {
+            self.line(&data[..pos], ts_ns, record);
+            data = &data[pos + 1..];
+        }
+        self.partial.extend_from_slice(data);
+    }
+
+    /// Ends the stream: a final event without its blank line still counts.
+    pub fn finish(&mut self, ts_ns: u64, record: &mut RequestRecord) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line, ts_ns, record);
+            self.partial = line;
+            self.partial.clear();
+        }
+        self.dispatch(ts_ns, record);
+    }
+
+    fn line(&mut self, line: &[u8], ts_ns: u64, record: &mut RequestRecord) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            self.dispatch(ts_ns, record);
+            return;
+        }
+        if let Some(rest) = line.strip_prefix(b"data:") {
+            let payload = rest.strip_prefix(b" ").unwrap_or(rest);
+            if payload == b"[DONE]" {
+                record.saw_done = true;
+                return;
+            }
+            if self.in_event {
+                record.body.push(b'\n');
+            } else {
+                self.in_event = true;
+                if self.error_event {
+                    record.body.extend_from_slice(ERROR_EVENT_PREFIX);
+                }
+            }
+            record.body.extend_from_slice(payload);
+        } else if let Some(rest) = line.strip_prefix(b"event:") {
+            let name = rest.strip_prefix(b" ").unwrap_or(rest);
+            self.error_event = name == b"error";
+        }
+        // Comments (":"), "id:", "retry:" and unknown fields carry nothing we measure.
+    }
+
+    fn dispatch(&mut self, ts_ns: u64, record: &mut RequestRecord) {
+        if self.in_event {
+            if self.error_event {
+                // Close the wrapper so the payload stays one JSON value.
+                record.body.push(b'}');
+            }
+            record.events.push(crate::metrics::record::EventMark {
+                end: record.body.len() as u32,
+                ts_ns,
+            });
+        }
+        self.in_event = false;
+        self.error_event = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STREAM: &[u8] = b"data: {\"a\":1}\n\ndata: {\"b\":2}\n\n: keep-alive\n\ndata: {\"c\":3}\r\n\r\ndata: [DONE]\n\n";
+
+    fn events(record: &RequestRecord) -> Vec<(String, u64)> {
+        record
+            .event_payloads()
+            .map(|(p, ts)| (String::from_utf8_lossy(p).into_owned(), ts))
+            .collect()
+    }
+
+    #[test]
+    fn one_read_with_many_events() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        parser.feed(STREAM, 5, &mut record);
+        parser.finish(6, &mut record);
+        let got = events(&record);
+        assert_eq!(
+            got,
+            vec![
+                ("{\"a\":1}".into(), 5),
+                ("{\"b\":2}".into(), 5),
+                ("{\"c\":3}".into(), 5)
+            ]
+        );
+        assert!(record.saw_done);
+    }
+
+    #[test]
+    fn every_split_point_gives_the_same_events() {
+        for cut in 0..=STREAM.len() {
+            for cut2 in cut..=STREAM.len() {
+                let mut parser = SseParser::new();
+                let mut record = RequestRecord::default();
+                parser.feed(&STREAM[..cut], 1, &mut record);
+                parser.feed(&STREAM[cut..cut2], 2, &mut record);
+                parser.feed(&STREAM[cut2..], 3, &mut record);
+                parser.finish(4, &mut record);
+                let payloads: Vec<String> = events(&record).into_iter().map(|e| e.0).collect();
+                assert_eq!(
+                    payloads,
+                    ["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"],
+                    "cuts {cut} {cut2}"
+                );
+                assert!(record.saw_done);
+            }
+        }
+    }
+
+    #[test]
+    fn timestamps_are_those_of_the_completing_read() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        parser.feed(b"data: {\"a\"", 10, &mut record);
+        parser.feed(b":1}\n", 20, &mut record);
+        parser.feed(b"\n", 30, &mut record);
+        assert_eq!(events(&record), vec![("{\"a\":1}".into(), 30)]);
+    }
+
+    #[test]
+    fn multi_line_data_is_joined_with_newlines() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        parser.feed(b"data: {\"a\":\ndata: 1}\n\n", 1, &mut record);
+        assert_eq!(events(&record)[0].0, "{\"a\":\n1}");
+    }
+
+    #[test]
+    fn error_events_are_wrapped_as_error_objects() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        parser.feed(
+            b"event: error\ndata: {\"message\":\"boom\"}\n\n",
+            1,
+            &mut record,
+        );
+        let payload = &events(&record)[0].0;
+        let v: serde_json::Value = serde_json::from_str(payload).unwrap();
+        assert_eq!(v["error"]["message"], "boom");
+    }
+
+    #[test]
+    fn unterminated_last_event_is_kept_at_finish() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        parser.feed(b"data: {\"a\":1}", 1, &mut record);
+        parser.finish(2, &mut record);
+        assert_eq!(events(&record), vec![("{\"a\":1}".into(), 2)]);
+        assert!(!record.saw_done);
+    }
+}

@@ -1,0 +1,340 @@
+//! The request loop. There is one: a worker takes a ticket from its arrival source, sends the
+//! request, records it and hands the record off. Load shapes differ only in the source.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+use tokio::sync::mpsc;
+
+use super::client::{connect, Connection, Target};
+use super::sink::RecordSink;
+use super::sse::SseParser;
+use crate::clock::now_ns;
+use crate::metrics::record::{EventMark, Outcome, RequestRecord};
+use crate::payload::PayloadArena;
+
+/// What every worker of a run shares (read-only after start, plus a few counters).
+pub struct Shared {
+    /// Pre-rendered bodies.
+    pub arena: PayloadArena,
+    /// One target per `--url`, used round-robin by request index.
+    pub targets: Vec<Target>,
+    /// Whether responses are SSE streams.
+    pub streaming: bool,
+    /// Per-request time limit.
+    pub timeout: Duration,
+    /// Where finished records go.
+    pub sink: RecordSink,
+    /// Requests that started sending.
+    pub sent: AtomicU64,
+}
+
+/// A request released by the arrival source.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    /// Request index in the run.
+    pub index: u64,
+    /// Monotonic ns at which the schedule released it.
+    pub scheduled_ns: u64,
+}
+
+/// The phase facts a worker needs.
+#[derive(Debug)]
+pub struct PhaseState {
+    /// Index of the phase in the plan.
+    pub phase_index: u8,
+    /// Run-wide index of the phase's first request.
+    pub first_index: u64,
+    /// Requests the phase may issue (u64::MAX when duration-bound).
+    pub limit: u64,
+    /// Monotonic ns after which no request is released (u64::MAX when count-bound).
+    pub deadline_ns: u64,
+    /// Set when the run is being stopped.
+    pub stopping: AtomicBool,
+}
+
+impl PhaseState {
+    /// Whether the phase may release request number `n` (0-based within the phase) now.
+    #[inline]
+    pub fn allows(&self, n: u64, now: u64) -> bool {
+        n < self.limit && now < self.deadline_ns && !self.stopping.load(Ordering::Relaxed)
+    }
+}
+
+/// Closed-loop credits: a free worker is the release. Lock-free: one atomic per ticket.
+#[derive(Debug, Default)]
+pub struct Credits {
+    next: AtomicU64,
+}
+
+impl Credits {
+    /// Tickets handed out so far (capped at the phase limit).
+    pub fn issued(&self, phase: &PhaseState) -> u64 {
+        self.next.load(Ordering::Relaxed).min(phase.limit)
+    }
+}
+
+/// Where a worker gets its tickets.
+pub enum Arrivals {
+    /// Closed loop: claim the next index.
+    Credits(Arc<Credits>),
+    /// Open loop: the dispatcher sends tickets to this worker when it reports itself idle.
+    Paced {
+        /// This worker's id, sent to the dispatcher when idle.
+        id: u32,
+        /// The dispatcher's idle list.
+        idle: mpsc::UnboundedSender<u32>,
+        /// Tickets for this worker.
+        tickets: mpsc::Receiver<Ticket>,
+    },
+}
+
+impl Arrivals {
+    async fn next(&mut self, phase: &PhaseState) -> Option<Ticket> {
+        match self {
+            Arrivals::Credits(credits) => {
+                let now = now_ns();
+                if !phase.allows(0, now) {
+                    return None;
+                }
+                let n = credits.next.fetch_add(1, Ordering::Relaxed);
+                phase.allows(n, now).then(|| Ticket {
+                    index: phase.first_index + n,
+                    scheduled_ns: now,
+                })
+            }
+            Arrivals::Paced { id, idle, tickets } => {
+                idle.send(*id).ok()?;
+                tickets.recv().await
+            }
+        }
+    }
+}
+
+/// A record in flight. If the worker is aborted (Ctrl-C, end of the grace period), dropping
+/// the guard still hands the record off, marked cancelled, so no request goes unaccounted.
+struct InFlight<'a> {
+    record: Option<Box<RequestRecord>>,
+    sink: &'a RecordSink,
+}
+
+impl InFlight<'_> {
+    fn record(&mut self) -> &mut RequestRecord {
+        // The record is only taken by `finish`, which consumes the guard.
+        self.record
+            .as_mut()
+            .map(|r| &mut **r)
+            .expect("record present until finish")
+    }
+
+    fn finish(mut self) {
+        if let Some(record) = self.record.take() {
+            self.sink.submit(record);
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            record.outcome = Outcome::Cancelled;
+            record.done_ns = now_ns();
+            record.error =
+                Some("cancelled: the run stopped while the request was in flight".into());
+            self.sink.submit(record);
+        }
+    }
+}
+
+/// One worker: the request loop.
+pub async fn run_worker(shared: Arc<Shared>, phase: Arc<PhaseState>, mut arrivals: Arrivals) {
+    let mut connections: Vec<Option<Connection>> =
+        (0..shared.targets.len()).map(|_| None).collect();
+    let mut parser = SseParser::new();
+    let entries = shared.arena.len() as u64;
+    while let Some(ticket) = arrivals.next(&phase).await {
+        let target_index = (ticket.index % shared.targets.len() as u64) as usize;
+        let entry_index = (ticket.index % entries) as usize;
+        let mut guard = InFlight {
+            record: Some(shared.sink.take()),
+            sink: &shared.sink,
+        };
+        {
+            let record = guard.record();
+            record.request_index = ticket.index;
+            record.entry_index = entry_index as u32;
+            record.phase_index = phase.phase_index;
+            record.url_index = target_index as u16;
+            record.scheduled_ns = ticket.scheduled_ns;
+        }
+        let slot = &mut connections[target_index];
+        let result = tokio::time::timeout(
+            shared.timeout,
+            send_one(
+                &shared,
+                target_index,
+                entry_index,
+                slot,
+                &mut parser,
+                guard.record(),
+            ),
+        )
+        .await;
+        let record = guard.record();
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => {
+                *slot = None;
+                record.outcome = failure.outcome;
+                record.error = Some(failure.message);
+            }
+            Err(_) => {
+                *slot = None;
+                record.outcome = Outcome::Timeout;
+                record.error = Some(format!(
+                    "request timed out after {:.1} s",
+                    shared.timeout.as_secs_f64()
+                ));
+            }
+        }
+        if record.done_ns == 0 {
+            record.done_ns = now_ns();
+        }
+        if record.outcome == Outcome::Transport && record.sent_ns == 0 {
+            // The server is unreachable; pause briefly so a dead server does not turn the
+            // run into a busy loop of refused connects.
+            guard.finish();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        }
+        guard.finish();
+    }
+}
+
+struct Failure {
+    outcome: Outcome,
+    message: String,
+}
+
+fn transport(message: String) -> Failure {
+    Failure {
+        outcome: Outcome::Transport,
+        message,
+    }
+}
+
+async fn send_one(
+    shared: &Shared,
+    target_index: usize,
+    entry_index: usize,
+    slot: &mut Option<Connection>,
+    parser: &mut SseParser,
+    record: &mut RequestRecord,
+) -> Result<(), Failure> {
+    let target = &shared.targets[target_index];
+    if slot.as_ref().is_some_and(|c| c.sender.is_closed()) {
+        *slot = None;
+    }
+    if slot.is_none() {
+        let conn = connect(target, shared.timeout).await.map_err(transport)?;
+        record.connect_ns = conn.connect_ns;
+        *slot = Some(conn);
+    }
+    let Some(conn) = slot.as_mut() else {
+        return Err(transport("no connection".into()));
+    };
+    record.connection_reused = conn.uses > 0;
+    conn.uses += 1;
+    if conn.sender.ready().await.is_err() {
+        // The server closed the kept-alive connection between requests: reconnect once.
+        let fresh = connect(target, shared.timeout).await.map_err(transport)?;
+        record.connect_ns = fresh.connect_ns;
+        record.connection_reused = false;
+        *conn = fresh;
+        conn.uses = 1;
+        conn.sender
+            .ready()
+            .await
+            .map_err(|e| transport(format!("connection not ready: {e}")))?;
+    }
+    let body = shared.arena.body(entry_index);
+    record.bytes_sent = body.len() as u32;
+    let request = target.request(body);
+    record.sent_ns = now_ns();
+    shared.sent.fetch_add(1, Ordering::Relaxed);
+    let response = conn
+        .sender
+        .send_request(request)
+        .await
+        .map_err(|e| transport(describe_hyper_error(&e)))?;
+    record.first_byte_ns = now_ns();
+    record.status = response.status().as_u16();
+    let is_sse = shared.streaming
+        && response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let success = response.status().is_success();
+    let mut body = response.into_body();
+    if is_sse && success {
+        parser.reset();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| stream_dropped(record, &e))?;
+            if let Some(data) = frame.data_ref() {
+                let ts = now_ns();
+                record.bytes_received += data.len() as u64;
+                record.chunks_received += 1;
+                parser.feed(data, ts, record);
+            }
+        }
+        let ts = now_ns();
+        parser.finish(ts, record);
+        record.done_ns = ts;
+    } else {
+        let mut last_ts = record.first_byte_ns;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| stream_dropped(record, &e))?;
+            if let Some(data) = frame.data_ref() {
+                last_ts = now_ns();
+                record.bytes_received += data.len() as u64;
+                record.chunks_received += 1;
+                record.body.extend_from_slice(data);
+            }
+        }
+        record.done_ns = last_ts.max(now_ns());
+        record.events.push(EventMark {
+            end: record.body.len() as u32,
+            ts_ns: last_ts,
+        });
+        if !success {
+            let text = String::from_utf8_lossy(&record.body[..record.body.len().min(300)]);
+            return Err(Failure {
+                outcome: Outcome::HttpError,
+                message: format!("HTTP {}: {}", record.status, text.trim()),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn stream_dropped(record: &mut RequestRecord, err: &hyper::Error) -> Failure {
+    record.done_ns = now_ns();
+    transport(format!(
+        "the server closed the response early: {}",
+        describe_hyper_error(err)
+    ))
+}
+
+fn describe_hyper_error(err: &hyper::Error) -> String {
+    use std::error::Error;
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}

@@ -1,0 +1,334 @@
+//! One benchmark run, end to end: workload → arena → phases → records → reports.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::clock::WallAnchor;
+use crate::config::{Plan, StopRule};
+use crate::dataset::{self, Workload};
+use crate::engine::client::Target;
+use crate::engine::sink::{self, RecordSource};
+use crate::engine::worker::Shared;
+use crate::engine::{run_phase, PhaseCounts};
+use crate::metrics::processor::{ProcessorContext, RecordProcessor, RunTotals};
+use crate::metrics::Summary;
+use crate::payload::{render_body, PayloadArena, RenderOptions};
+use crate::report::{self, RunInfo};
+use crate::rng::RngRoot;
+use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
+
+/// Records the processor may fall behind by before senders wait.
+const RECORD_QUEUE: usize = 65_536;
+
+/// What a finished run left behind.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// Where the artifacts are.
+    pub artifact_dir: PathBuf,
+    /// The aggregated results.
+    pub summary: Summary,
+    /// 0 on success; 1 when more requests failed than tolerated; 130 when interrupted.
+    pub exit_code: u8,
+}
+
+/// Why a run could not happen (problems during the run are counted, not raised).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Loading the tokenizer or corpus failed.
+    #[error(transparent)]
+    Tokenizer(#[from] crate::tokenizer::TokenizerError),
+    /// Building the workload failed.
+    #[error(transparent)]
+    Dataset(#[from] crate::dataset::DatasetError),
+    /// A server URL or header is unusable.
+    #[error(transparent)]
+    Target(#[from] crate::engine::client::TargetError),
+    /// The arrival schedule is invalid.
+    #[error(transparent)]
+    Schedule(#[from] crate::schedule::ScheduleError),
+    /// Artifacts could not be written.
+    #[error("cannot write artifacts to {path}: {source}")]
+    Artifacts {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the client runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+fn artifacts_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RunError {
+    let path = path.into();
+    move |source| RunError::Artifacts { path, source }
+}
+
+/// Builds everything that does not depend on the clock: tokenizer, workload, payload arena.
+pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), RunError> {
+    let tokenizer = Tokenizer::load(&plan.tokenizer)?;
+    let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
+    let generator = PromptGenerator::new(&tokenizer, &corpus);
+    let root = RngRoot::new(plan.random_seed);
+    let workload = dataset::synthetic::build(&plan.synthetic, &root, &generator)?;
+    let opts = RenderOptions {
+        model: plan.model.clone(),
+        endpoint: plan.endpoint,
+        streaming: plan.streaming,
+        extra_inputs: plan.extra_inputs.clone(),
+    };
+    let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
+    let arena = PayloadArena::build(
+        workload
+            .entries
+            .iter()
+            .map(|e| render_body(&opts, &e.prompt, e.max_tokens)),
+        hint,
+    );
+    Ok((Arc::new(tokenizer), workload, arena))
+}
+
+/// Runs the plan and writes its artifacts.
+pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
+    let anchor = WallAnchor::now();
+    let start_time = local_iso_time();
+    let (tokenizer, workload, arena) = prepare(plan)?;
+    let dir = plan.artifact_dir.clone();
+    std::fs::create_dir_all(&dir).map_err(artifacts_err(&dir))?;
+    let mut inputs = workload
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.session_id.as_str(), arena.body_bytes(i)));
+    report::write_inputs_json(&dir, &mut inputs).map_err(artifacts_err(dir.join("inputs.json")))?;
+
+    let targets = plan
+        .urls
+        .iter()
+        .map(|u| {
+            Target::new(
+                u,
+                plan.endpoint,
+                plan.streaming,
+                plan.api_key.as_deref(),
+                &plan.headers,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let jsonl_path = dir.join("profile_export.jsonl");
+    let jsonl = std::fs::File::create(&jsonl_path).map_err(artifacts_err(&jsonl_path))?;
+    let ctx = ProcessorContext {
+        endpoint: plan.endpoint,
+        streaming: plan.streaming,
+        phase_names: plan.phases.iter().map(|p| p.name.clone()).collect(),
+        excluded_phases: plan.phases.iter().map(|p| p.excluded_from_results()).collect(),
+        anchor,
+    };
+    let counter = tokenizer.clone();
+    let processor = RecordProcessor::new(
+        ctx,
+        Some(Box::new(BufWriter::with_capacity(1 << 20, jsonl))),
+        Box::new(move |text: &str| counter.count(text).unwrap_or(0)),
+    );
+    let (sink, source) = sink::channel(RECORD_QUEUE);
+    let progress = progress_bar(plan);
+    let input_tokens: Vec<u32> = workload.entries.iter().map(|e| e.input_tokens).collect();
+    let session_ids: Vec<String> = workload.entries.into_iter().map(|e| e.session_id).collect();
+    let bar = progress.clone();
+    let processor_thread = std::thread::Builder::new()
+        .name("gauntlet-records".into())
+        .spawn(move || process_records(processor, source, &input_tokens, &session_ids, &bar))
+        .map_err(RunError::Runtime)?;
+
+    let shared = Arc::new(Shared {
+        arena,
+        targets,
+        streaming: plan.streaming,
+        timeout: plan.request_timeout,
+        sink,
+        sent: Default::default(),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(plan.client_threads)
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    let root = RngRoot::new(plan.random_seed);
+    let phase_counts = runtime.block_on(run_phases(plan, shared, &root))?;
+    runtime.shutdown_background();
+
+    let processor = processor_thread
+        .join()
+        .map_err(|_| RunError::Runtime(std::io::Error::other("the record processor panicked")))?
+        .map_err(artifacts_err(&jsonl_path))?;
+    progress.finish_and_clear();
+
+    let was_cancelled = phase_counts.iter().any(|c| c.cancelled);
+    let totals = RunTotals {
+        scheduled: phase_counts.iter().map(|c| c.scheduled).sum(),
+        not_sent: phase_counts.iter().map(|c| c.not_sent).sum(),
+        was_cancelled,
+    };
+    let summary = processor.finish(totals).map_err(artifacts_err(&jsonl_path))?;
+    let info = RunInfo {
+        benchmark_id: benchmark_id(&anchor),
+        start_time,
+        end_time: local_iso_time(),
+        was_cancelled,
+        is_complete: !was_cancelled,
+        random_seed: plan.random_seed,
+        cli_command: plan.cli_command.clone(),
+    };
+    report::write_artifacts(&dir, &summary, plan, &info).map_err(artifacts_err(&dir))?;
+    let console = report::render_console(&summary);
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout (piped into `head`) is not an error worth failing the run over.
+    let _ = writeln!(stdout, "{console}");
+    let _ = writeln!(stdout, "Artifacts: {}", dir.display());
+    let exit_code = if was_cancelled {
+        130
+    } else if summary.error_rate_pct() > plan.tolerated_error_rate_pct {
+        1
+    } else {
+        0
+    };
+    Ok(RunOutcome {
+        artifact_dir: dir,
+        summary,
+        exit_code,
+    })
+}
+
+async fn run_phases(
+    plan: &Plan,
+    shared: Arc<Shared>,
+    root: &RngRoot,
+) -> Result<Vec<PhaseCounts>, RunError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: stopping, writing partial artifacts (Ctrl-C again to abort)");
+            let _ = stop_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let mut counts = Vec::with_capacity(plan.phases.len());
+    let mut first_index = 0u64;
+    for (i, phase) in plan.phases.iter().enumerate() {
+        if counts.last().is_some_and(|c: &PhaseCounts| c.cancelled) {
+            // Phases that never started are planned-but-not-sent requests.
+            let planned = match phase.stop {
+                StopRule::Count { requests } => requests,
+                StopRule::Duration { .. } => 0,
+            };
+            counts.push(PhaseCounts {
+                scheduled: planned,
+                issued: 0,
+                not_sent: planned,
+                cancelled: true,
+            });
+            continue;
+        }
+        let c = run_phase(shared.clone(), phase, i as u8, first_index, root, stop_rx.clone()).await?;
+        first_index += c.issued;
+        counts.push(c);
+    }
+    signal.abort();
+    drop(shared);
+    Ok(counts)
+}
+
+fn process_records(
+    mut processor: RecordProcessor,
+    source: RecordSource,
+    input_tokens: &[u32],
+    session_ids: &[String],
+    progress: &indicatif::ProgressBar,
+) -> std::io::Result<RecordProcessor> {
+    while let Ok(record) = source.done.recv() {
+        let entry = record.entry_index as usize;
+        processor.process(&record, input_tokens[entry], &session_ids[entry])?;
+        progress.inc(1);
+        source.recycle(record);
+    }
+    Ok(processor)
+}
+
+fn progress_bar(plan: &Plan) -> indicatif::ProgressBar {
+    let total: Option<u64> = plan
+        .phases
+        .iter()
+        .map(|p| match p.stop {
+            StopRule::Count { requests } => Some(requests),
+            StopRule::Duration { .. } => None,
+        })
+        .sum();
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} requests ({per_sec})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+fn benchmark_id(anchor: &WallAnchor) -> String {
+    let mixed = anchor.epoch_ns ^ (u64::from(std::process::id()) << 40) ^ anchor.mono_ns;
+    format!("{:012x}", mixed & 0xffff_ffff_ffff)
+}
+
+/// Wall-clock time as ISO-8601 UTC (labels only; measurements use the monotonic clock).
+fn local_iso_time() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let micros = now.subsec_micros();
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's civil calendar algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_780), (2026, 11, 23));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

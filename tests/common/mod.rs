@@ -1,0 +1,90 @@
+//! Helpers for end-to-end tests: an in-process mock server and the real CLI binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use gauntlet::mock::{LatencyModel, MockConfig, MockServer, SseMode};
+
+/// A fresh artifact directory under the target dir, removed at the start of each test.
+pub fn artifact_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Shared corpus cache, so only the first test tokenizes the corpus.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-cache")
+}
+
+/// Runs `gauntlet ARGS…` and returns its output.
+pub fn gauntlet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gauntlet"))
+        .args(args)
+        .env("GAUNTLET_CACHE_DIR", cache_dir())
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .expect("the gauntlet binary runs")
+}
+
+/// `gauntlet profile` against `url` with a small streaming workload plus `extra` flags.
+pub fn profile(url: &str, dir: &Path, extra: &[&str]) -> Output {
+    let dir = dir.to_str().expect("utf-8 path");
+    let mut args = vec![
+        "profile",
+        "--model",
+        "mock-model",
+        "--url",
+        url,
+        "--output-artifact-dir",
+        dir,
+    ];
+    args.extend_from_slice(extra);
+    gauntlet(&args)
+}
+
+/// Reads an artifact as JSON.
+pub fn json(dir: &Path, file: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Reads the per-request JSONL export.
+pub fn jsonl(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("profile_export.jsonl"))
+        .expect("profile_export.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSONL line"))
+        .collect()
+}
+
+/// stdout + stderr, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A metric's statistic from profile_export_aiperf.json.
+pub fn stat(export: &serde_json::Value, tag: &str, stat: &str) -> f64 {
+    export[tag][stat]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{tag}.{stat} missing in {}", export[tag]))
+}
+
+/// A mock server with fixed TTFT and ITL in milliseconds.
+pub fn mock(ttft_ms: u64, itl_ms: u64) -> MockServer {
+    MockServer::start(MockConfig {
+        ttft: LatencyModel::Fixed(std::time::Duration::from_millis(ttft_ms)),
+        itl: LatencyModel::Fixed(std::time::Duration::from_millis(itl_ms)),
+        ..MockConfig::default()
+    })
+    .expect("mock server starts")
+}

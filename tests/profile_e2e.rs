@@ -1,0 +1,224 @@
+//! End-to-end: the real CLI against the in-process mock server on a free loopback port.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn streaming_chat_numbers_match_the_mock_timing_model() {
+    let server = mock(40, 5);
+    let dir = artifact_dir("timing");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "64",
+            "--osl",
+            "8",
+            "--concurrency",
+            "4",
+            "--request-count",
+            "24",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    // Exact counts and lengths.
+    assert_eq!(stat(&export, "request_count", "avg"), 24.0);
+    assert_eq!(stat(&export, "input_sequence_length", "min"), 64.0);
+    assert_eq!(stat(&export, "input_sequence_length", "max"), 64.0);
+    assert_eq!(stat(&export, "output_sequence_length", "avg"), 8.0);
+    // The mock sleeps 40 ms before the first token and 5 ms between tokens. The lower bounds
+    // are hard (the client cannot see a token before it is sent); the upper bounds leave room
+    // for a loaded machine but fail if the harness adds a whole TTFT or misreads chunks.
+    let ttft = stat(&export, "time_to_first_token", "avg");
+    assert!((40.0..70.0).contains(&ttft), "TTFT avg {ttft} ms");
+    assert!(stat(&export, "time_to_first_token", "min") >= 40.0);
+    let itl = stat(&export, "inter_token_latency", "avg");
+    assert!((5.0..9.0).contains(&itl), "ITL avg {itl} ms");
+    let latency = stat(&export, "request_latency", "avg");
+    assert!(latency >= 40.0 + 7.0 * 5.0, "latency {latency}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("24 scheduled = 24 completed + 0 failed + 0 cancelled + 0 not sent"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(jsonl(&dir).len(), 24);
+}
+
+#[test]
+fn packed_chunks_give_per_token_itl_and_per_chunk_gaps() {
+    let server = MockServer::start(MockConfig {
+        ttft: LatencyModel::Fixed(std::time::Duration::from_millis(10)),
+        itl: LatencyModel::Fixed(std::time::Duration::from_millis(12)),
+        tokens_per_chunk: 4,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = artifact_dir("packed");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "32",
+            "--osl",
+            "16",
+            "--request-count",
+            "4",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "output_sequence_length", "avg"), 16.0);
+    // 16 tokens in 4 chunks, 12 ms apart: 3 gaps of ≥ 12 ms per request; per token that is
+    // 36 ms / 15 tokens ≈ 2.4 ms.
+    assert_eq!(stat(&export, "inter_chunk_latency", "count"), 12.0);
+    assert!(stat(&export, "inter_chunk_latency", "min") >= 12.0);
+    let itl = stat(&export, "inter_token_latency", "avg");
+    assert!((2.4..4.0).contains(&itl), "ITL {itl}");
+}
+
+#[test]
+fn warmup_requests_are_excluded_from_results_but_exported() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("warmup");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "16",
+            "--osl",
+            "4",
+            "--warmup-request-count",
+            "5",
+            "--request-count",
+            "10",
+            "--concurrency",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "request_count", "avg"), 10.0);
+    let lines = jsonl(&dir);
+    assert_eq!(lines.len(), 15);
+    let warmup = lines
+        .iter()
+        .filter(|l| l["metadata"]["benchmark_phase"] == "warmup")
+        .count();
+    assert_eq!(warmup, 5);
+    assert_eq!(server.stats().snapshot().chat_requests, 15);
+}
+
+#[test]
+fn non_streaming_completions_and_embeddings_work() {
+    let server = mock(0, 0);
+    for endpoint in ["chat", "completions", "embeddings"] {
+        let dir = artifact_dir(&format!("nonstream-{endpoint}"));
+        let out = profile(
+            &server.url(),
+            &dir,
+            &[
+                "--endpoint-type",
+                endpoint,
+                "--isl",
+                "20",
+                "--osl",
+                "6",
+                "--request-count",
+                "6",
+                "--concurrency",
+                "3",
+            ],
+        );
+        assert!(out.status.success(), "{endpoint}: {}", text(&out));
+        let export = json(&dir, "profile_export_aiperf.json");
+        assert_eq!(stat(&export, "request_count", "avg"), 6.0, "{endpoint}");
+        assert_eq!(
+            stat(&export, "input_sequence_length", "avg"),
+            20.0,
+            "{endpoint}"
+        );
+        if endpoint != "embeddings" {
+            assert_eq!(
+                stat(&export, "output_sequence_length", "avg"),
+                6.0,
+                "{endpoint}"
+            );
+        }
+    }
+}
+
+#[test]
+fn open_loop_rate_with_duration_sends_about_rate_times_duration() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("rate");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "16",
+            "--osl",
+            "4",
+            "--request-rate",
+            "200",
+            "--arrival-pattern",
+            "constant",
+            "--benchmark-duration",
+            "1",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    let count = stat(&export, "request_count", "avg");
+    // 200/s for 1 s with constant gaps is 200 releases; allow slack for a busy machine.
+    assert!((150.0..=201.0).contains(&count), "count {count}");
+    assert!(
+        export["credit_to_start_latency"].is_object(),
+        "send lag is reported"
+    );
+}
+
+#[test]
+fn same_seed_gives_identical_inputs_on_any_thread_count() {
+    let server = mock(0, 0);
+    let a = artifact_dir("seed-a");
+    let b = artifact_dir("seed-b");
+    let c = artifact_dir("seed-c");
+    let flags = [
+        "--isl",
+        "50",
+        "--isl-stddev",
+        "10",
+        "--osl",
+        "8",
+        "--num-dataset-entries",
+        "40",
+        "--request-count",
+        "2",
+        "--random-seed",
+        "42",
+    ];
+    for (dir, threads, seed) in [(&a, "1", "42"), (&b, "2", "42"), (&c, "2", "43")] {
+        let mut args = flags.to_vec();
+        args.extend_from_slice(&["--client-threads", threads, "--random-seed", seed]);
+        let out = profile(&server.url(), dir, &args);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let read = |d: &std::path::Path| std::fs::read(d.join("inputs.json")).unwrap();
+    assert_eq!(read(&a), read(&b));
+    assert_ne!(read(&a), read(&c));
+    assert_eq!(
+        json(&a, "inputs.json")["data"].as_array().unwrap().len(),
+        40
+    );
+}
