@@ -138,7 +138,10 @@ mod tests {
         record.push_event(b"{\"a\":1}", 10);
         record.push_event(b"{\"b\":2}", 20);
         let events: Vec<_> = record.event_payloads().collect();
-        assert_eq!(events, vec![(&b"{\"a\":1}"[..], 10), (&b"{\"b\":2}"[..], 20)]);
+        assert_eq!(
+            events,
+            vec![(&b"{\"a\":1}"[..], 10), (&b"{\"b\":2}"[..], 20)]
+        );
     }
 
     #[test]
