@@ -306,6 +306,36 @@ mod tests {
         assert!((latency.stats.avg - 100.0).abs() < 1e-9, "ms, not ns");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn latency_stats_match_a_sort_reference(latencies in proptest::collection::vec(1u64..5_000, 1..200)) {
+            let mut agg = Aggregator::new(true);
+            let records: Vec<_> = latencies
+                .iter()
+                .enumerate()
+                .map(|(i, &ms)| record(i as u64, ms, Outcome::Success, None))
+                .collect();
+            add_all(&mut agg, &records);
+            let stats = agg.metric_summaries();
+            let got = &stats.iter().find(|s| s.metric == RecordMetric::RequestLatency).unwrap().stats;
+            let mut sorted: Vec<f64> = latencies.iter().map(|&ms| ms as f64).collect();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len() as f64;
+            let avg = sorted.iter().sum::<f64>() / n;
+            let std = (sorted.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+            proptest::prop_assert_eq!(got.count, latencies.len() as u64);
+            proptest::prop_assert!(close(got.avg, avg));
+            proptest::prop_assert!(close(got.std, std) || (got.std - std).abs() < 1e-6);
+            proptest::prop_assert!(close(got.min, sorted[0]));
+            proptest::prop_assert!(close(got.max, sorted[sorted.len() - 1]));
+            for (i, p) in crate::metrics::stats::PERCENTILES.iter().enumerate() {
+                let want = crate::metrics::stats::percentile_sorted(&sorted, *p);
+                proptest::prop_assert!(close(got.percentiles[i], want), "p{}: {} vs {}", p, got.percentiles[i], want);
+            }
+        }
+    }
+
     #[test]
     fn distinct_errors_are_capped() {
         let mut agg = Aggregator::new(true);
