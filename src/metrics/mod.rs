@@ -1,3 +1,24 @@
 //! Records → derived per-request metrics → aggregated statistics.
+//!
+//! The flow: the engine fills a [`record::RequestRecord`] per request; the
+//! [`processor::RecordProcessor`] (one thread, off the hot path) derives
+//! [`derive::RequestMetrics`] from it, streams a `profile_export.jsonl` line, and feeds the
+//! profiling-phase requests to an [`aggregate::Aggregator`]; at the end it returns a
+//! [`summary::Summary`] that every report is rendered from. Metric names and units come from
+//! [`catalog`], which mirrors AIPerf's registry.
 
+pub mod aggregate;
+pub mod catalog;
+pub mod derive;
+pub mod jsonl;
+pub mod processor;
 pub mod record;
+pub mod stats;
+pub mod summary;
+
+pub use aggregate::Aggregator;
+pub use catalog::{AggregateMetric, MetricKind, MetricSpec, RecordMetric};
+pub use derive::{DeriveContext, ErrorInfo, RequestMetrics, RequestStatus};
+pub use processor::{ProcessorContext, RecordProcessor, RunTotals};
+pub use stats::{Accumulator, Stats};
+pub use summary::{Accounting, AggregateValue, ErrorCount, MetricSummary, Summary};

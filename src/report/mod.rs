@@ -1,1 +1,93 @@
-//! Console tables and AIPerf-compatible exports.
+//! Console tables and AIPerf-compatible exports, rendered from a [`Summary`].
+//!
+//! Files written (all atomically, temp + rename, so readers never see half a file):
+//! `profile_export_aiperf.json`, `profile_export_aiperf.csv`, `profile_export_console.txt`
+//! and `inputs.json`. The per-request `profile_export.jsonl` is streamed during the run by
+//! [`crate::metrics::RecordProcessor`].
+
+mod atomic;
+mod console;
+mod csv;
+mod format;
+mod inputs;
+mod json;
+
+use std::io;
+use std::path::Path;
+
+use crate::config::Plan;
+use crate::metrics::Summary;
+
+pub use csv::STATS_HEADER as CSV_STATS_HEADER;
+pub use format::thousands;
+pub use json::SCHEMA_VERSION;
+
+/// File names, as AIPerf names them.
+pub mod files {
+    /// Aggregated statistics and configuration.
+    pub const JSON: &str = "profile_export_aiperf.json";
+    /// Aggregated statistics as CSV.
+    pub const CSV: &str = "profile_export_aiperf.csv";
+    /// A copy of the console report.
+    pub const CONSOLE: &str = "profile_export_console.txt";
+    /// Every request body sent.
+    pub const INPUTS: &str = "inputs.json";
+    /// One line per request.
+    pub const JSONL: &str = "profile_export.jsonl";
+}
+
+/// Facts about the run that are not metrics, for `run_info` and the top-level fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunInfo {
+    /// Identifies the run in every artifact.
+    pub benchmark_id: String,
+    /// Start, ISO-8601 local time without zone (`2026-11-23T10:26:44.368878`), like AIPerf.
+    pub start_time: String,
+    /// End, same format.
+    pub end_time: String,
+    /// Whether the run was stopped early.
+    pub was_cancelled: bool,
+    /// Whether every scheduled request was accounted for by a finished run.
+    pub is_complete: bool,
+    /// The run's root seed.
+    pub random_seed: u64,
+    /// The command line, secrets redacted.
+    pub cli_command: String,
+}
+
+/// Writes the JSON, CSV and console-text exports into `dir` (created when missing).
+pub fn write_artifacts(
+    dir: &Path,
+    summary: &Summary,
+    plan: &Plan,
+    info: &RunInfo,
+) -> io::Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    let doc = json::render(summary, plan, info)
+        .map_err(|e| io::Error::other(format!("serializing {}: {e}", files::JSON)))?;
+    atomic::write_bytes(&dir.join(files::JSON), &doc)?;
+    atomic::write_bytes(&dir.join(files::CSV), csv::render(summary).as_bytes())?;
+    atomic::write_bytes(
+        &dir.join(files::CONSOLE),
+        render_console(summary).as_bytes(),
+    )
+}
+
+/// The report printed at the end of a run.
+pub fn render_console(summary: &Summary) -> String {
+    console::render(summary)
+}
+
+/// Writes `inputs.json` into `dir` from `(session_id, request body)` pairs.
+pub fn write_inputs_json(
+    dir: &Path,
+    entries: &mut dyn Iterator<Item = (&str, &[u8])>,
+) -> io::Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    atomic::write_with(&dir.join(files::INPUTS), |out| inputs::write(out, entries))
+}
+
+#[cfg(test)]
+mod tests;

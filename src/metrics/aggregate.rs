@@ -1,0 +1,369 @@
+//! Per-request metrics → run statistics: one [`Accumulator`] per metric, run totals, and the
+//! error summary. Memory stays flat: accumulators fold into histograms past their cap, and the
+//! error summary keeps at most [`MAX_DISTINCT_ERRORS`] distinct messages.
+
+use std::collections::HashMap;
+
+use super::catalog::{AggregateMetric, RecordMetric, RECORD_METRIC_COUNT};
+use super::derive::{ErrorInfo, RequestMetrics, RequestStatus};
+use super::record::RequestRecord;
+use super::stats::{Accumulator, DEFAULT_EXACT_CAP};
+use super::summary::{AggregateValue, ErrorCount, MetricSummary};
+
+/// Distinct errors tracked; further distinct messages are counted under one "other" entry, so
+/// a server that puts request ids in its errors cannot grow memory without bound.
+pub const MAX_DISTINCT_ERRORS: usize = 1_000;
+
+/// Collects the profiling-phase requests of a run.
+#[derive(Debug)]
+pub struct Aggregator {
+    accumulators: Vec<Accumulator>,
+    produces_tokens: bool,
+    succeeded: u64,
+    failed: u64,
+    first_sent_ns: u64,
+    last_done_ns: u64,
+    total_isl: f64,
+    total_osl: f64,
+    usage: [Option<f64>; 3],
+    errors: HashMap<ErrorInfo, u64>,
+    other_errors: u64,
+}
+
+impl Aggregator {
+    /// An aggregator for a run whose endpoint does (`produces_tokens`) or does not produce
+    /// output tokens (token aggregates are left out for embeddings).
+    pub fn new(produces_tokens: bool) -> Self {
+        Self::with_exact_cap(produces_tokens, DEFAULT_EXACT_CAP)
+    }
+
+    /// Like [`Aggregator::new`] with a chosen number of exact values kept per metric.
+    pub fn with_exact_cap(produces_tokens: bool, cap: usize) -> Self {
+        Self {
+            accumulators: (0..RECORD_METRIC_COUNT)
+                .map(|_| Accumulator::with_cap(cap))
+                .collect(),
+            produces_tokens,
+            succeeded: 0,
+            failed: 0,
+            first_sent_ns: u64::MAX,
+            last_done_ns: 0,
+            total_isl: 0.0,
+            total_osl: 0.0,
+            usage: [None; 3],
+            errors: HashMap::new(),
+            other_errors: 0,
+        }
+    }
+
+    /// Adds one request: successes feed the statistics, failures the error summary, and every
+    /// sent request widens the benchmark window.
+    pub fn add(&mut self, record: &RequestRecord, metrics: &RequestMetrics) {
+        if record.sent_ns > 0 {
+            self.first_sent_ns = self.first_sent_ns.min(record.sent_ns);
+            self.last_done_ns = self.last_done_ns.max(record.done_ns);
+        }
+        match metrics.status() {
+            RequestStatus::Cancelled => {}
+            RequestStatus::Failed => {
+                self.failed += 1;
+                if let Some(error) = metrics.error() {
+                    self.count_error(error);
+                }
+            }
+            RequestStatus::Success => {
+                self.succeeded += 1;
+                self.add_success(metrics);
+            }
+        }
+    }
+
+    fn add_success(&mut self, metrics: &RequestMetrics) {
+        for metric in RecordMetric::ALL {
+            if let Some(v) = metrics.get(metric) {
+                self.accumulators[metric as usize].record(v);
+            }
+        }
+        let chunks = &mut self.accumulators[RecordMetric::InterChunkLatency as usize];
+        for &gap in metrics.inter_chunk_ns() {
+            chunks.record(gap as f64);
+        }
+        self.total_isl += metrics
+            .get(RecordMetric::InputSequenceLength)
+            .unwrap_or(0.0);
+        self.total_osl += metrics
+            .get(RecordMetric::OutputSequenceLength)
+            .unwrap_or(0.0);
+        let usage = [
+            RecordMetric::UsagePromptTokens,
+            RecordMetric::UsageCompletionTokens,
+            RecordMetric::UsageTotalTokens,
+        ];
+        for (total, metric) in self.usage.iter_mut().zip(usage) {
+            if let Some(v) = metrics.get(metric) {
+                *total = Some(total.unwrap_or(0.0) + v);
+            }
+        }
+    }
+
+    fn count_error(&mut self, error: &ErrorInfo) {
+        if let Some(count) = self.errors.get_mut(error) {
+            *count += 1;
+        } else if self.errors.len() < MAX_DISTINCT_ERRORS {
+            self.errors.insert(error.clone(), 1);
+        } else {
+            self.other_errors += 1;
+        }
+    }
+
+    /// Successful requests so far.
+    pub fn succeeded(&self) -> u64 {
+        self.succeeded
+    }
+
+    /// Failed requests so far.
+    pub fn failed(&self) -> u64 {
+        self.failed
+    }
+
+    /// Per-request statistics in exported units (metrics without values are left out).
+    pub fn metric_summaries(&mut self) -> Vec<MetricSummary> {
+        let mut out = Vec::new();
+        for metric in RecordMetric::ALL {
+            if let Some(stats) = self.accumulators[metric as usize].stats() {
+                out.push(MetricSummary {
+                    metric,
+                    stats: stats.scaled(metric.spec().scale),
+                });
+            }
+        }
+        out
+    }
+
+    /// Run-level values in exported units.
+    pub fn aggregates(&self) -> Vec<AggregateValue> {
+        use AggregateMetric as A;
+        let duration_ns = self.last_done_ns.saturating_sub(self.first_sent_ns);
+        let duration_ns = if self.first_sent_ns == u64::MAX {
+            0
+        } else {
+            duration_ns
+        };
+        let secs = duration_ns as f64 / 1e9;
+        let per_sec = |n: f64| if secs > 0.0 { n / secs } else { 0.0 };
+        let completed = self.succeeded + self.failed;
+        let error_rate = if completed > 0 {
+            self.failed as f64 * 100.0 / completed as f64
+        } else {
+            0.0
+        };
+        let mut out = Vec::new();
+        let mut push = |metric, value| out.push(AggregateValue { metric, value });
+        if self.produces_tokens {
+            push(A::OutputTokenThroughput, per_sec(self.total_osl));
+        }
+        push(A::InputTokenThroughput, per_sec(self.total_isl));
+        if self.produces_tokens {
+            push(
+                A::TotalTokenThroughput,
+                per_sec(self.total_isl + self.total_osl),
+            );
+        }
+        push(A::RequestThroughput, per_sec(self.succeeded as f64));
+        push(A::CompletedRequestCount, completed as f64);
+        push(A::RequestErrorRate, error_rate);
+        push(A::RequestCount, self.succeeded as f64);
+        push(A::ErrorRequestCount, self.failed as f64);
+        push(
+            A::BenchmarkDuration,
+            duration_ns as f64 / A::BenchmarkDuration.spec().scale,
+        );
+        push(A::TotalIsl, self.total_isl);
+        if self.produces_tokens {
+            push(A::TotalOsl, self.total_osl);
+            push(A::TotalOutputTokens, self.total_osl);
+        }
+        let usage = [
+            A::TotalUsagePromptTokens,
+            A::TotalUsageCompletionTokens,
+            A::TotalUsageTotalTokens,
+        ];
+        for (total, metric) in self.usage.iter().zip(usage) {
+            if let Some(v) = total {
+                push(metric, *v);
+            }
+        }
+        out.sort_by_key(|a| a.metric);
+        out
+    }
+
+    /// Failed requests grouped by error, most frequent first (ties by message, for stable
+    /// reports).
+    pub fn error_summary(&self) -> Vec<ErrorCount> {
+        let mut out: Vec<ErrorCount> = self
+            .errors
+            .iter()
+            .map(|(error, &count)| ErrorCount {
+                error: error.clone(),
+                count,
+            })
+            .collect();
+        if self.other_errors > 0 {
+            out.push(ErrorCount {
+                error: ErrorInfo {
+                    code: None,
+                    kind: "Other".into(),
+                    message: format!(
+                        "{} requests failed with messages beyond the first {MAX_DISTINCT_ERRORS} distinct ones",
+                        self.other_errors
+                    ),
+                },
+                count: self.other_errors,
+            });
+        }
+        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.error.cmp(&b.error)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EndpointType;
+    use crate::metrics::derive::DeriveContext;
+    use crate::metrics::record::Outcome;
+
+    fn record(i: u64, latency_ms: u64, outcome: Outcome, error: Option<&str>) -> RequestRecord {
+        let sent = 1_000_000_000 + i * 10_000_000;
+        let mut r = RequestRecord {
+            scheduled_ns: sent,
+            sent_ns: sent,
+            first_byte_ns: sent + 1_000,
+            done_ns: sent + latency_ms * 1_000_000,
+            status: if outcome == Outcome::HttpError {
+                500
+            } else {
+                200
+            },
+            outcome,
+            error: error.map(str::to_owned),
+            ..RequestRecord::default()
+        };
+        r.body.extend_from_slice(
+            br#"{"choices":[{"message":{"content":"a b"}}],"usage":{"prompt_tokens":10,"completion_tokens":4,"total_tokens":14}}"#,
+        );
+        r
+    }
+
+    fn add_all(agg: &mut Aggregator, records: &[RequestRecord]) {
+        let count = |s: &str| s.split_whitespace().count() as u32;
+        let ctx = DeriveContext {
+            endpoint: EndpointType::Chat,
+            streaming: false,
+            count_tokens: &count,
+        };
+        let mut m = RequestMetrics::new();
+        for r in records {
+            m.derive(r, 10, &ctx);
+            agg.add(r, &m);
+        }
+    }
+
+    #[test]
+    fn totals_throughputs_and_errors() {
+        let mut agg = Aggregator::new(true);
+        let records = [
+            record(0, 100, Outcome::Success, None),
+            record(1, 100, Outcome::Success, None),
+            record(2, 50, Outcome::HttpError, Some("boom")),
+            record(3, 50, Outcome::Transport, Some("reset")),
+            record(4, 90, Outcome::HttpError, Some("boom")),
+            record(5, 5, Outcome::Cancelled, None),
+        ];
+        add_all(&mut agg, &records);
+        let a = agg.aggregates();
+        let get = |m| a.iter().find(|v| v.metric == m).map(|v| v.value).unwrap();
+        // From the first send (t=1.00 s) to the last done (t=1.04 + 0.09 s).
+        assert!((get(AggregateMetric::BenchmarkDuration) - 0.13).abs() < 1e-9);
+        assert_eq!(get(AggregateMetric::RequestCount), 2.0);
+        assert_eq!(get(AggregateMetric::CompletedRequestCount), 5.0);
+        assert_eq!(get(AggregateMetric::ErrorRequestCount), 3.0);
+        assert!((get(AggregateMetric::RequestErrorRate) - 60.0).abs() < 1e-9);
+        assert!((get(AggregateMetric::RequestThroughput) - 2.0 / 0.13).abs() < 1e-6);
+        assert_eq!(get(AggregateMetric::TotalOsl), 8.0);
+        assert_eq!(get(AggregateMetric::TotalUsageTotalTokens), 28.0);
+        let errors = agg.error_summary();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].count, 2);
+        assert_eq!(errors[0].error.message, "boom");
+        assert_eq!(errors[0].error.code, Some(500));
+        let stats = agg.metric_summaries();
+        let latency = stats
+            .iter()
+            .find(|s| s.metric == RecordMetric::RequestLatency)
+            .unwrap();
+        assert_eq!(latency.stats.count, 2);
+        assert!((latency.stats.avg - 100.0).abs() < 1e-9, "ms, not ns");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn latency_stats_match_a_sort_reference(latencies in proptest::collection::vec(1u64..5_000, 1..200)) {
+            let mut agg = Aggregator::new(true);
+            let records: Vec<_> = latencies
+                .iter()
+                .enumerate()
+                .map(|(i, &ms)| record(i as u64, ms, Outcome::Success, None))
+                .collect();
+            add_all(&mut agg, &records);
+            let stats = agg.metric_summaries();
+            let got = &stats.iter().find(|s| s.metric == RecordMetric::RequestLatency).unwrap().stats;
+            let mut sorted: Vec<f64> = latencies.iter().map(|&ms| ms as f64).collect();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len() as f64;
+            let avg = sorted.iter().sum::<f64>() / n;
+            let std = (sorted.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+            proptest::prop_assert_eq!(got.count, latencies.len() as u64);
+            proptest::prop_assert!(close(got.avg, avg));
+            proptest::prop_assert!(close(got.std, std) || (got.std - std).abs() < 1e-6);
+            proptest::prop_assert!(close(got.min, sorted[0]));
+            proptest::prop_assert!(close(got.max, sorted[sorted.len() - 1]));
+            for (i, p) in crate::metrics::stats::PERCENTILES.iter().enumerate() {
+                let want = crate::metrics::stats::percentile_sorted(&sorted, *p);
+                proptest::prop_assert!(close(got.percentiles[i], want), "p{}: {} vs {}", p, got.percentiles[i], want);
+            }
+        }
+    }
+
+    #[test]
+    fn distinct_errors_are_capped() {
+        let mut agg = Aggregator::new(true);
+        let records: Vec<_> = (0..MAX_DISTINCT_ERRORS as u64 + 5)
+            .map(|i| record(i, 1, Outcome::Transport, Some(&format!("id {i}"))))
+            .collect();
+        add_all(&mut agg, &records);
+        let errors = agg.error_summary();
+        assert_eq!(errors.len(), MAX_DISTINCT_ERRORS + 1);
+        assert_eq!(errors[0].count, 5);
+        assert_eq!(errors[0].error.kind, "Other");
+    }
+
+    #[test]
+    fn memory_stays_bounded_past_the_cap() {
+        let mut agg = Aggregator::with_exact_cap(true, 64);
+        let records: Vec<_> = (0..500)
+            .map(|i| record(i, 1 + i % 97, Outcome::Success, None))
+            .collect();
+        add_all(&mut agg, &records);
+        assert!(agg.accumulators[RecordMetric::RequestLatency as usize].is_approximate());
+        let stats = agg.metric_summaries();
+        let latency = &stats
+            .iter()
+            .find(|s| s.metric == RecordMetric::RequestLatency)
+            .unwrap()
+            .stats;
+        assert_eq!(latency.count, 500);
+        assert!(latency.percentiles[4] >= 40.0 && latency.percentiles[4] <= 60.0);
+    }
+}

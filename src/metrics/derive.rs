@@ -1,0 +1,396 @@
+//! One [`RequestRecord`] → its per-request metrics, off the hot path.
+//!
+//! The engine stores raw SSE payloads with their arrival times; this module reads them with the
+//! allocation-free key scanner ([`crate::json_scan`]) and fills a reusable [`RequestMetrics`]:
+//! its buffers are cleared, not dropped, so steady-state derivation does not allocate. Strings
+//! are unescaped (with serde_json) only when the server sent no usage and the output has to be
+//! counted with the tokenizer.
+
+use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
+use crate::config::EndpointType;
+use crate::json_scan::{find_u64, find_value_with, value_kind, ValueKind};
+use crate::metrics::record::{Outcome, RequestRecord};
+
+const CONTENT: &[u8] = b"\"content\"";
+const TEXT: &[u8] = b"\"text\"";
+const REASONING_CONTENT: &[u8] = b"\"reasoning_content\"";
+const REASONING: &[u8] = b"\"reasoning\"";
+const USAGE: &[u8] = b"\"usage\"";
+const ERROR: &[u8] = b"\"error\"";
+
+/// Error messages longer than this are cut: some servers echo whole prompts into errors.
+const MAX_ERROR_CHARS: usize = 500;
+
+/// What derivation needs to know about the run.
+pub struct DeriveContext<'a> {
+    /// The API flavour (embeddings carry no output tokens).
+    pub endpoint: EndpointType,
+    /// Whether responses are SSE streams (TTFT and ITL exist only then).
+    pub streaming: bool,
+    /// Counts output tokens when the server sent no `usage` (the run's tokenizer).
+    pub count_tokens: &'a dyn Fn(&str) -> u32,
+}
+
+/// How a request ended, as the metrics see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestStatus {
+    /// Completed without an error: feeds the per-request statistics.
+    #[default]
+    Success,
+    /// Failed (HTTP error, transport, timeout or an error event): feeds the error summary.
+    Failed,
+    /// Stopped by the run ending: counted apart.
+    Cancelled,
+}
+
+/// AIPerf's `ErrorDetails`: the HTTP code when there was one, a type and the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ErrorInfo {
+    /// HTTP status (or the code of an error event), when known.
+    pub code: Option<u16>,
+    /// The kind of failure ("Internal Server Error", "TransportError", "Timeout", …).
+    pub kind: String,
+    /// The message.
+    pub message: String,
+}
+
+/// The derived metrics of one request; reused from request to request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMetrics {
+    values: [Option<f64>; RECORD_METRIC_COUNT],
+    inter_chunk_ns: Vec<u64>,
+    status: RequestStatus,
+    error: ErrorInfo,
+    text: String,
+}
+
+/// The timing and usage facts found in the events, before metrics are computed.
+#[derive(Default)]
+struct Scan {
+    first_ns: Option<u64>,
+    second_ns: Option<u64>,
+    first_output_ns: Option<u64>,
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+    total_tokens: Option<u64>,
+}
+
+impl RequestMetrics {
+    /// An empty set of metrics (buffers grow to the largest response seen, then stay).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A per-request metric, in its raw unit (ns, bytes, tokens, tokens/s).
+    #[inline]
+    pub fn get(&self, metric: RecordMetric) -> Option<f64> {
+        self.values[metric as usize]
+    }
+
+    /// Gaps between consecutive content events, in ns.
+    pub fn inter_chunk_ns(&self) -> &[u64] {
+        &self.inter_chunk_ns
+    }
+
+    /// Success, failure or cancellation.
+    pub fn status(&self) -> RequestStatus {
+        self.status
+    }
+
+    /// The error of a failed request.
+    pub fn error(&self) -> Option<&ErrorInfo> {
+        (self.status == RequestStatus::Failed).then_some(&self.error)
+    }
+
+    fn set(&mut self, metric: RecordMetric, value: f64) {
+        self.values[metric as usize] = Some(value);
+    }
+
+    /// Derives every metric of `record`; `input_tokens` is the exact prompt length.
+    pub fn derive(&mut self, record: &RequestRecord, input_tokens: u32, ctx: &DeriveContext) {
+        self.values = [None; RECORD_METRIC_COUNT];
+        self.inter_chunk_ns.clear();
+        self.text.clear();
+        self.error.code = None;
+        self.error.kind.clear();
+        self.error.message.clear();
+        self.status = match record.outcome {
+            Outcome::Success => RequestStatus::Success,
+            Outcome::Cancelled => RequestStatus::Cancelled,
+            _ => RequestStatus::Failed,
+        };
+        if self.status == RequestStatus::Failed {
+            self.fill_error(record);
+        }
+        self.derive_common(record, input_tokens);
+        if self.status != RequestStatus::Success || !ctx.endpoint.produces_tokens() {
+            return;
+        }
+        let scan = self.scan_events(record, ctx.streaming);
+        if self.status != RequestStatus::Success {
+            // An error event inside the stream: the output is not a completed response.
+            self.inter_chunk_ns.clear();
+            return;
+        }
+        self.derive_tokens(record, &scan, ctx);
+    }
+
+    fn derive_common(&mut self, record: &RequestRecord, input_tokens: u32) {
+        use RecordMetric as M;
+        let sent = record.sent_ns;
+        if sent > 0 {
+            self.set(
+                M::CreditToStartLatency,
+                sent.saturating_sub(record.scheduled_ns) as f64,
+            );
+            if record.done_ns >= sent {
+                self.set(M::RequestLatency, (record.done_ns - sent) as f64);
+            }
+            if record.first_byte_ns >= sent {
+                self.set(M::HttpWaiting, (record.first_byte_ns - sent) as f64);
+            }
+            self.set(M::HttpConnecting, record.connect_ns as f64);
+            self.set(
+                M::HttpConnectionReused,
+                f64::from(u8::from(record.connection_reused)),
+            );
+            self.set(M::HttpDataSent, f64::from(record.bytes_sent));
+        }
+        if record.first_byte_ns > 0 {
+            self.set(M::HttpChunksReceived, f64::from(record.chunks_received));
+            self.set(M::HttpDataReceived, record.bytes_received as f64);
+        }
+        self.set(M::InputSequenceLength, f64::from(input_tokens));
+    }
+
+    /// One pass over the events: content timing, the last usage, and error events.
+    fn scan_events(&mut self, record: &RequestRecord, streaming: bool) -> Scan {
+        let mut scan = Scan::default();
+        let mut prev_ns: Option<u64> = None;
+        // A non-streaming response is one "event": the whole body, arriving at the end.
+        let whole_body = record.events.is_empty();
+        let mut body_once = Some((record.body.as_slice(), record.done_ns));
+        let mut events = record.event_payloads();
+        loop {
+            let next = if whole_body {
+                body_once.take()
+            } else {
+                events.next()
+            };
+            let Some((payload, ts_ns)) = next else {
+                break;
+            };
+            if let Some((is_output, _)) = content_of(payload) {
+                if scan.first_ns.is_none() {
+                    scan.first_ns = Some(ts_ns);
+                } else if scan.second_ns.is_none() {
+                    scan.second_ns = Some(ts_ns);
+                }
+                if is_output && scan.first_output_ns.is_none() {
+                    scan.first_output_ns = Some(ts_ns);
+                }
+                if let Some(prev) = prev_ns {
+                    if streaming {
+                        self.inter_chunk_ns.push(ts_ns.saturating_sub(prev));
+                    }
+                }
+                prev_ns = Some(ts_ns);
+            } else if let Some(error) = find_value_with(payload, ERROR) {
+                if value_kind(error) != ValueKind::Null {
+                    self.fill_error_event(payload);
+                    return scan;
+                }
+            }
+            read_usage(payload, &mut scan);
+        }
+        scan
+    }
+
+    fn derive_tokens(&mut self, record: &RequestRecord, scan: &Scan, ctx: &DeriveContext) {
+        use RecordMetric as M;
+        let osl = match scan.completion_tokens {
+            Some(n) => n as f64,
+            None => {
+                self.collect_text(record);
+                f64::from((ctx.count_tokens)(&self.text))
+            }
+        };
+        self.set(M::OutputSequenceLength, osl);
+        self.set(M::OutputTokenCount, osl);
+        if let Some(n) = scan.prompt_tokens {
+            self.set(M::UsagePromptTokens, n as f64);
+        }
+        if let Some(n) = scan.completion_tokens {
+            self.set(M::UsageCompletionTokens, n as f64);
+        }
+        if let Some(n) = scan.total_tokens {
+            self.set(M::UsageTotalTokens, n as f64);
+        }
+        let latency_ns = self.get(M::RequestLatency);
+        if let Some(latency) = latency_ns.filter(|&l| l > 0.0) {
+            self.set(M::E2eOutputTokenThroughput, osl * 1e9 / latency);
+        }
+        if !ctx.streaming {
+            self.inter_chunk_ns.clear();
+            return;
+        }
+        let sent = record.sent_ns;
+        let Some(first) = scan.first_ns else {
+            return;
+        };
+        let ttft = first.saturating_sub(sent) as f64;
+        self.set(M::TimeToFirstToken, ttft);
+        if let Some(second) = scan.second_ns {
+            self.set(M::TimeToSecondToken, second.saturating_sub(first) as f64);
+        }
+        if let Some(first_output) = scan.first_output_ns {
+            self.set(
+                M::TimeToFirstOutputToken,
+                first_output.saturating_sub(sent) as f64,
+            );
+        }
+        if let Some(latency) = latency_ns {
+            if osl > 1.0 {
+                let itl = (latency - ttft).max(0.0) / (osl - 1.0);
+                self.set(M::InterTokenLatency, itl);
+                if itl > 0.0 {
+                    self.set(M::OutputTokenThroughputPerUser, 1e9 / itl);
+                }
+            }
+        }
+    }
+
+    /// Concatenates the unescaped generated text of every content event (reasoning included:
+    /// usage's `completion_tokens` counts it too).
+    fn collect_text(&mut self, record: &RequestRecord) {
+        self.text.clear();
+        if record.events.is_empty() {
+            if let Some((_, raw)) = content_of(&record.body) {
+                push_unescaped(&mut self.text, raw);
+            }
+            return;
+        }
+        for (payload, _) in record.event_payloads() {
+            if let Some((_, raw)) = content_of(payload) {
+                push_unescaped(&mut self.text, raw);
+            }
+        }
+    }
+
+    fn fill_error(&mut self, record: &RequestRecord) {
+        self.error.code = (record.status != 0).then_some(record.status);
+        let kind = match record.outcome {
+            Outcome::HttpError => http::StatusCode::from_u16(record.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("HttpError"),
+            Outcome::Transport => "TransportError",
+            Outcome::Timeout => "Timeout",
+            Outcome::ServerError => "ServerError",
+            Outcome::Success | Outcome::Cancelled => "Error",
+        };
+        self.error.kind.push_str(kind);
+        match &record.error {
+            Some(message) => push_truncated(&mut self.error.message, message),
+            None => {
+                use std::fmt::Write;
+                let _ = write!(self.error.message, "{kind} (HTTP status {})", record.status);
+            }
+        }
+    }
+
+    /// An `{"error": …}` event inside a 2xx stream: the request failed with the server's message.
+    fn fill_error_event(&mut self, payload: &[u8]) {
+        self.status = RequestStatus::Failed;
+        self.error.kind.push_str("ServerError");
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(payload).ok();
+        let error = parsed.as_ref().and_then(|v| v.get("error"));
+        match error {
+            Some(serde_json::Value::String(s)) => push_truncated(&mut self.error.message, s),
+            Some(obj) => {
+                if let Some(m) = obj.get("message").and_then(|m| m.as_str()) {
+                    push_truncated(&mut self.error.message, m);
+                } else {
+                    push_truncated(&mut self.error.message, &obj.to_string());
+                }
+                self.error.code = obj
+                    .get("code")
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|c| u16::try_from(c).ok());
+                if let Some(t) = obj.get("type").and_then(|t| t.as_str()) {
+                    self.error.kind.clear();
+                    self.error.kind.push_str(t);
+                }
+            }
+            None => push_truncated(&mut self.error.message, &String::from_utf8_lossy(payload)),
+        }
+    }
+}
+
+/// The generated text of an event, if it carries any: `(is_output, raw JSON string)`.
+/// `content`/`text` are output; `reasoning_content`/`reasoning` are reasoning.
+fn content_of(payload: &[u8]) -> Option<(bool, &[u8])> {
+    for (pattern, is_output) in [
+        (CONTENT, true),
+        (TEXT, true),
+        (REASONING_CONTENT, false),
+        (REASONING, false),
+    ] {
+        if let Some(value) = find_value_with(payload, pattern) {
+            if value_kind(value) == ValueKind::String {
+                return Some((is_output, value));
+            }
+        }
+    }
+    None
+}
+
+/// Reads `usage` when the event has a non-null usage object; later events overwrite earlier.
+fn read_usage(payload: &[u8], scan: &mut Scan) {
+    let Some(value) = find_value_with(payload, USAGE) else {
+        return;
+    };
+    if value.first() != Some(&b'{') {
+        return;
+    }
+    // `find_value_with` returns a subslice of `payload`; scan from the usage object onwards.
+    let start = value.as_ptr() as usize - payload.as_ptr() as usize;
+    let usage = &payload[start..];
+    let prompt = find_u64(usage, "prompt_tokens");
+    let completion = find_u64(usage, "completion_tokens");
+    let total = find_u64(usage, "total_tokens");
+    if prompt.is_some() || completion.is_some() || total.is_some() {
+        scan.prompt_tokens = prompt;
+        scan.completion_tokens = completion;
+        scan.total_tokens = total;
+    }
+}
+
+/// Appends a raw JSON string (quotes included), unescaped; plain strings skip serde_json.
+fn push_unescaped(out: &mut String, raw: &[u8]) {
+    let inner = match raw {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => return,
+    };
+    if !inner.contains(&b'\\') {
+        if let Ok(s) = std::str::from_utf8(inner) {
+            out.push_str(s);
+        }
+    } else if let Ok(s) = serde_json::from_slice::<String>(raw) {
+        out.push_str(&s);
+    }
+}
+
+fn push_truncated(out: &mut String, message: &str) {
+    match message.char_indices().nth(MAX_ERROR_CHARS) {
+        Some((cut, _)) => {
+            out.push_str(&message[..cut]);
+            out.push('…');
+        }
+        None => out.push_str(message),
+    }
+}
+
+#[cfg(test)]
+#[path = "derive_tests.rs"]
+mod tests;

@@ -1,0 +1,148 @@
+//! The record processor: one thread's worth of work per finished request — derive its metrics,
+//! add the profiling ones to the statistics, and stream one JSONL line for every request.
+//!
+//! Accounting counts every phase (warmup included): the invariant
+//! `scheduled = completed + failed + cancelled + not_sent` is about the whole schedule, so the
+//! caller's [`RunTotals::scheduled`] and `not_sent` must cover every phase too. The statistics
+//! and the error summary use profiling phases only.
+
+use std::io::{BufWriter, Write};
+
+use super::aggregate::Aggregator;
+use super::derive::{DeriveContext, RequestMetrics, RequestStatus};
+use super::jsonl::{flush_line, write_line, LineMeta};
+use super::record::RequestRecord;
+use super::summary::{Accounting, Summary};
+use crate::clock::WallAnchor;
+use crate::config::EndpointType;
+
+/// What the processor needs to know about the run.
+pub struct ProcessorContext {
+    /// The API flavour.
+    pub endpoint: EndpointType,
+    /// Whether responses are SSE streams.
+    pub streaming: bool,
+    /// Name of each phase, by `RequestRecord::phase_index`.
+    pub phase_names: Vec<String>,
+    /// Whether each phase is left out of the statistics (warmup).
+    pub excluded_phases: Vec<bool>,
+    /// Maps monotonic stamps to epoch ns for the JSONL.
+    pub anchor: WallAnchor,
+}
+
+/// What only the engine knows at the end of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunTotals {
+    /// Requests released by the schedule, all phases.
+    pub scheduled: u64,
+    /// Requests released but never sent, all phases.
+    pub not_sent: u64,
+    /// Whether the run was stopped early (Ctrl-C, server gone).
+    pub was_cancelled: bool,
+}
+
+/// Turns records into statistics and JSONL lines; owned by one thread.
+pub struct RecordProcessor {
+    ctx: ProcessorContext,
+    jsonl: Option<BufWriter<Box<dyn Write + Send>>>,
+    count_tokens: Box<dyn Fn(&str) -> u32 + Send>,
+    metrics: RequestMetrics,
+    aggregator: Aggregator,
+    line: Vec<u8>,
+    completed: u64,
+    failed: u64,
+    cancelled: u64,
+}
+
+impl RecordProcessor {
+    /// A processor writing JSONL to `jsonl` (buffered here) when given, counting output tokens
+    /// with `count_tokens` when a response carries no usage.
+    pub fn new(
+        ctx: ProcessorContext,
+        jsonl: Option<Box<dyn Write + Send>>,
+        count_tokens: Box<dyn Fn(&str) -> u32 + Send>,
+    ) -> Self {
+        let aggregator = Aggregator::new(ctx.endpoint.produces_tokens());
+        Self {
+            ctx,
+            jsonl: jsonl.map(|w| BufWriter::with_capacity(1 << 16, w)),
+            count_tokens,
+            metrics: RequestMetrics::new(),
+            aggregator,
+            line: Vec::with_capacity(4096),
+            completed: 0,
+            failed: 0,
+            cancelled: 0,
+        }
+    }
+
+    /// Processes one finished request; `input_tokens` is its exact prompt length and
+    /// `session_id` its conversation id. Fails only when writing the JSONL fails.
+    pub fn process(
+        &mut self,
+        record: &RequestRecord,
+        input_tokens: u32,
+        session_id: &str,
+    ) -> std::io::Result<()> {
+        let derive_ctx = DeriveContext {
+            endpoint: self.ctx.endpoint,
+            streaming: self.ctx.streaming,
+            count_tokens: &*self.count_tokens,
+        };
+        self.metrics.derive(record, input_tokens, &derive_ctx);
+        match self.metrics.status() {
+            RequestStatus::Success => self.completed += 1,
+            RequestStatus::Failed => self.failed += 1,
+            RequestStatus::Cancelled => self.cancelled += 1,
+        }
+        let phase = usize::from(record.phase_index);
+        let excluded = self
+            .ctx
+            .excluded_phases
+            .get(phase)
+            .copied()
+            .unwrap_or(false);
+        if !excluded {
+            self.aggregator.add(record, &self.metrics);
+        }
+        if let Some(out) = &mut self.jsonl {
+            let meta = LineMeta {
+                session_id,
+                phase_name: self
+                    .ctx
+                    .phase_names
+                    .get(phase)
+                    .map_or("unknown", String::as_str),
+                excluded,
+                anchor: &self.ctx.anchor,
+            };
+            write_line(&mut self.line, record, &self.metrics, &meta);
+            flush_line(out, &mut self.line)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the JSONL and returns the run's summary.
+    pub fn finish(mut self, totals: RunTotals) -> std::io::Result<Summary> {
+        if let Some(out) = &mut self.jsonl {
+            out.flush()?;
+        }
+        Ok(Summary {
+            metrics: self.aggregator.metric_summaries(),
+            aggregates: self.aggregator.aggregates(),
+            errors: self.aggregator.error_summary(),
+            accounting: Accounting {
+                scheduled: totals.scheduled,
+                completed: self.completed,
+                failed: self.failed,
+                cancelled: self.cancelled,
+                not_sent: totals.not_sent,
+            },
+            was_cancelled: totals.was_cancelled,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "processor_tests.rs"]
+mod tests;

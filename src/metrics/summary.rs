@@ -1,0 +1,104 @@
+//! The results of a run, in exported units: what every report is rendered from.
+
+use super::catalog::{AggregateMetric, MetricSpec, RecordMetric};
+use super::derive::ErrorInfo;
+use super::stats::Stats;
+
+/// Statistics of one per-request metric, already in its exported unit (ms, KB, tokens, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSummary {
+    /// Which metric.
+    pub metric: RecordMetric,
+    /// Its statistics.
+    pub stats: Stats,
+}
+
+/// One run-level value, in its exported unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AggregateValue {
+    /// Which metric.
+    pub metric: AggregateMetric,
+    /// Its value.
+    pub value: f64,
+}
+
+/// How many failed requests share one error (AIPerf's `ErrorDetailsCount`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCount {
+    /// The error.
+    pub error: ErrorInfo,
+    /// Requests that failed with it.
+    pub count: u64,
+}
+
+/// Where every scheduled request went: `scheduled = completed + failed + cancelled + not_sent`.
+///
+/// Counted over every phase (warmup included), because the invariant is about the schedule,
+/// not about which records the statistics use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Accounting {
+    /// Requests the schedule released.
+    pub scheduled: u64,
+    /// Requests that completed without error.
+    pub completed: u64,
+    /// Requests that failed.
+    pub failed: u64,
+    /// Requests in flight when the run stopped.
+    pub cancelled: u64,
+    /// Requests released but never sent (the run stopped first).
+    pub not_sent: u64,
+}
+
+impl Accounting {
+    /// Whether the four outcomes add up to the scheduled count.
+    pub fn is_balanced(&self) -> bool {
+        self.completed + self.failed + self.cancelled + self.not_sent == self.scheduled
+    }
+}
+
+/// Everything the reports need about a finished run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Summary {
+    /// Per-request metrics that have at least one value, in table order.
+    pub metrics: Vec<MetricSummary>,
+    /// Run-level metrics, in table order.
+    pub aggregates: Vec<AggregateValue>,
+    /// Failed requests grouped by error, most frequent first (profiling phases only).
+    pub errors: Vec<ErrorCount>,
+    /// Where every scheduled request went (all phases).
+    pub accounting: Accounting,
+    /// Whether the run was stopped before its end (the report is partial).
+    pub was_cancelled: bool,
+}
+
+impl Summary {
+    /// Statistics of one per-request metric, when it has values.
+    pub fn metric(&self, metric: RecordMetric) -> Option<&Stats> {
+        self.metrics
+            .iter()
+            .find(|m| m.metric == metric)
+            .map(|m| &m.stats)
+    }
+
+    /// One run-level value, when it applies to the run.
+    pub fn aggregate(&self, metric: AggregateMetric) -> Option<f64> {
+        self.aggregates
+            .iter()
+            .find(|a| a.metric == metric)
+            .map(|a| a.value)
+    }
+
+    /// Every metric's spec with its statistics (`None` stats for aggregates), in table order:
+    /// per-request metrics first.
+    pub fn rows(&self) -> impl Iterator<Item = (&'static MetricSpec, Option<&Stats>, f64)> + '_ {
+        let per_request = self
+            .metrics
+            .iter()
+            .map(|m| (m.metric.spec(), Some(&m.stats), m.stats.avg));
+        let aggregates = self
+            .aggregates
+            .iter()
+            .map(|a| (a.metric.spec(), None, a.value));
+        per_request.chain(aggregates)
+    }
+}

@@ -1,0 +1,144 @@
+//! The end-of-run console report: a box-drawn "LLM Metrics" table like AIPerf's, the request
+//! accounting line, the error summary, and a banner when the run is partial.
+
+use std::fmt::Write;
+
+use super::format::thousands;
+use crate::metrics::Summary;
+
+const COLUMNS: [&str; 8] = ["Metric", "avg", "min", "max", "p99", "p90", "p50", "std"];
+const TITLE: &str = "gauntlet | LLM Metrics";
+
+/// Renders the whole console report (ends with a newline).
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    if summary.was_cancelled {
+        out.push_str(&banner());
+    }
+    out.push_str(&table(&rows(summary)));
+    out.push('\n');
+    out.push_str(&accounting_line(summary));
+    if !summary.errors.is_empty() {
+        out.push('\n');
+        out.push_str(&error_summary(summary));
+    }
+    if summary.was_cancelled {
+        out.push('\n');
+        out.push_str(&banner());
+    }
+    out
+}
+
+fn banner() -> String {
+    "*** PARTIAL RUN: stopped before the end; results cover the requests that finished ***\n"
+        .to_owned()
+}
+
+fn rows(summary: &Summary) -> Vec<[String; 8]> {
+    summary
+        .rows()
+        .filter(|(spec, _, _)| spec.console)
+        .map(|(spec, stats, value)| match stats {
+            Some(s) => [
+                spec.label(),
+                thousands(s.avg),
+                thousands(s.min),
+                thousands(s.max),
+                thousands(s.percentiles[8]),
+                thousands(s.percentiles[6]),
+                thousands(s.percentiles[4]),
+                thousands(s.std),
+            ],
+            None => {
+                let na = || "N/A".to_owned();
+                [
+                    spec.label(),
+                    thousands(value),
+                    na(),
+                    na(),
+                    na(),
+                    na(),
+                    na(),
+                    na(),
+                ]
+            }
+        })
+        .collect()
+}
+
+fn table(rows: &[[String; 8]]) -> String {
+    let mut widths = COLUMNS.map(|c| c.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let inner: usize = widths.iter().map(|w| w + 2).sum::<usize>() + widths.len() - 1;
+    let mut out = String::new();
+    let title_pad = (inner + 2).saturating_sub(TITLE.chars().count());
+    let _ = writeln!(out, "{}{TITLE}", " ".repeat(title_pad / 2));
+    rule(&mut out, &widths, ['┏', '┳', '┓'], '━');
+    line(&mut out, &widths, &COLUMNS.map(str::to_owned), '┃');
+    rule(&mut out, &widths, ['┡', '╇', '┩'], '━');
+    for row in rows {
+        line(&mut out, &widths, row, '│');
+    }
+    rule(&mut out, &widths, ['└', '┴', '┘'], '─');
+    out
+}
+
+fn rule(out: &mut String, widths: &[usize], [left, mid, right]: [char; 3], fill: char) {
+    out.push(left);
+    for (i, w) in widths.iter().enumerate() {
+        if i > 0 {
+            out.push(mid);
+        }
+        out.extend(std::iter::repeat(fill).take(w + 2));
+    }
+    out.push(right);
+    out.push('\n');
+}
+
+fn line(out: &mut String, widths: &[usize], cells: &[String; 8], bar: char) {
+    out.push(bar);
+    for (i, (w, cell)) in widths.iter().zip(cells).enumerate() {
+        if i > 0 {
+            out.push(bar);
+        }
+        let _ = write!(out, " {cell:>w$} ");
+    }
+    out.push(bar);
+    out.push('\n');
+}
+
+fn accounting_line(summary: &Summary) -> String {
+    let a = &summary.accounting;
+    let mut line = format!(
+        "Requests: {} scheduled = {} completed + {} failed + {} cancelled + {} not sent",
+        a.scheduled, a.completed, a.failed, a.cancelled, a.not_sent
+    );
+    if !a.is_balanced() {
+        let counted = a.completed + a.failed + a.cancelled + a.not_sent;
+        let _ = write!(
+            line,
+            " (UNBALANCED: outcomes add up to {counted}, not {})",
+            a.scheduled
+        );
+    }
+    line.push('\n');
+    line
+}
+
+fn error_summary(summary: &Summary) -> String {
+    let failed: u64 = summary.errors.iter().map(|e| e.count).sum();
+    let mut out = format!("Errors ({failed} failed requests, most frequent first):\n");
+    for e in &summary.errors {
+        let code = e.error.code.map(|c| format!("{c} ")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>6} × [{code}{}] {}",
+            e.count, e.error.kind, e.error.message
+        );
+    }
+    out
+}

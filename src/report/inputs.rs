@@ -1,0 +1,67 @@
+//! `inputs.json`: every request body the run sent, grouped by session, in AIPerf's layout
+//! `{"data":[{"session_id":…,"payloads":[…]}]}`. Bodies are already JSON and are copied
+//! verbatim, streamed to the file so a large workload is never held twice in memory.
+
+use std::io::{self, Write};
+
+/// Writes the document; consecutive entries with the same session id share one `payloads`
+/// list (the turns of a conversation).
+pub fn write(
+    out: &mut dyn Write,
+    entries: &mut dyn Iterator<Item = (&str, &[u8])>,
+) -> io::Result<()> {
+    out.write_all(b"{\n  \"data\": [")?;
+    let mut current: Option<String> = None;
+    for (session_id, body) in entries {
+        if current.as_deref() == Some(session_id) {
+            out.write_all(b",\n        ")?;
+        } else {
+            if current.is_some() {
+                out.write_all(b"\n      ]\n    },")?;
+            }
+            out.write_all(b"\n    {\n      \"session_id\": ")?;
+            serde_json::to_writer(&mut *out, session_id)?;
+            out.write_all(b",\n      \"payloads\": [\n        ")?;
+            current = Some(session_id.to_owned());
+        }
+        out.write_all(body.trim_ascii())?;
+    }
+    if current.is_some() {
+        out.write_all(b"\n      ]\n    }\n  ")?;
+    }
+    out.write_all(b"]\n}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_turns_by_session_and_parses_back() {
+        let entries = [
+            (
+                "session_000000",
+                &br#"{"model":"m","messages":[{"role":"user","content":"a"}]}"#[..],
+            ),
+            ("session_000001", &br#"{"model":"m","messages":[]}"#[..]),
+            ("session_000001", &br#"{"model":"m","stream":true}"#[..]),
+        ];
+        let mut out = Vec::new();
+        write(&mut out, &mut entries.iter().copied()).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let data = doc["data"].as_array().unwrap();
+        assert_eq!(data.len(), 2);
+        assert_eq!(data[0]["session_id"], "session_000000");
+        assert_eq!(data[0]["payloads"][0]["messages"][0]["content"], "a");
+        assert_eq!(data[1]["payloads"].as_array().unwrap().len(), 2);
+        assert_eq!(data[1]["payloads"][1]["stream"], true);
+    }
+
+    #[test]
+    fn empty_workload_is_still_valid_json() {
+        let mut out = Vec::new();
+        write(&mut out, &mut std::iter::empty()).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["data"], serde_json::json!([]));
+    }
+}
