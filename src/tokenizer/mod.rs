@@ -1,1 +1,39 @@
 //! HF `tokenizers` wrapper, corpus tokenization and exact-length prompts.
+//!
+//! [`Tokenizer`] loads the tokenizer a plan names; [`Corpus`] turns a text corpus into one
+//! token stream (cached on disk, keyed by both inputs' hashes); [`PromptGenerator`] cuts
+//! prompts from it whose token count is exactly what was asked for. See `docs/tokenizer.md`.
+
+mod assets;
+mod cache;
+mod corpus;
+mod error;
+mod hub;
+mod prompt;
+mod text;
+
+pub use assets::{asset_path, ASSETS_ENV, BUILTIN_CORPUS, BUILTIN_TOKENIZER};
+pub use corpus::Corpus;
+pub use error::TokenizerError;
+pub use prompt::PromptGenerator;
+pub use text::Tokenizer;
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! One builtin tokenizer and corpus per test process: parsing 7 MB of JSON per test adds up.
+    use std::sync::OnceLock;
+
+    use super::{Corpus, Tokenizer};
+    use crate::config::TokenizerSpec;
+
+    pub fn builtin() -> &'static Tokenizer {
+        static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
+        TOKENIZER.get_or_init(|| Tokenizer::load(&TokenizerSpec::Builtin).unwrap())
+    }
+
+    /// The real Shakespeare corpus through the real cache (cold on the first run only).
+    pub fn builtin_corpus() -> &'static Corpus {
+        static CORPUS: OnceLock<Corpus> = OnceLock::new();
+        CORPUS.get_or_init(|| Corpus::load(builtin(), None).unwrap())
+    }
+}
