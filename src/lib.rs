@@ -16,6 +16,7 @@ pub mod mock;
 pub mod payload;
 pub mod report;
 pub mod rng;
+pub mod run;
 pub mod schedule;
 pub mod tokenizer;
 
