@@ -95,28 +95,43 @@ impl<'a> PromptGenerator<'a> {
         }
     }
 
-    /// The longest character prefix of `text` with at most `target` tokens, if it has exactly
-    /// `target`. Token counts of prefixes grow almost monotonically, so bisection finds the
-    /// edge in a few encodes.
+    /// A piece of `text` with exactly `target` tokens, cut by characters: first the longest
+    /// prefix with at most `target` tokens, then the longest suffix. Token counts of prefixes
+    /// and suffixes grow almost monotonically, so bisection finds the edge in a few encodes;
+    /// trying both ends rescues cuts where one end sits on a character that splits into
+    /// several byte tokens.
     fn trim_to(&self, text: &str, target: usize) -> Result<Option<String>, TokenizerError> {
-        let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        // Invariant: prefix of `lo` chars has <= target tokens; prefix of `hi` chars has more.
-        let (mut lo, mut hi) = (0usize, bounds.len());
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if (self.tokenizer.count(&text[..bounds[mid]])? as usize) <= target {
-                lo = mid;
-            } else {
-                hi = mid;
+        let bounds: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(text.len()))
+            .collect();
+        let chars = bounds.len() - 1;
+        for from_end in [true, false] {
+            // `keep` chars survive: a prefix when trimming the end, a suffix otherwise.
+            let piece = |keep: usize| {
+                if from_end {
+                    &text[..bounds[keep]]
+                } else {
+                    &text[bounds[chars - keep]..]
+                }
+            };
+            // Invariant: keeping `lo` chars gives <= target tokens; keeping `hi` gives more.
+            let (mut lo, mut hi) = (0usize, chars);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if (self.tokenizer.count(piece(mid))? as usize) <= target {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let candidate = piece(lo).trim_matches('\u{FFFD}');
+            if self.tokenizer.count(candidate)? as usize == target {
+                return Ok(Some(candidate.to_string()));
             }
         }
-        let prefix = &text[..bounds.get(lo).copied().unwrap_or(text.len())];
-        let prefix = prefix.trim_end_matches('\u{FFFD}');
-        if self.tokenizer.count(prefix)? as usize == target {
-            Ok(Some(prefix.to_string()))
-        } else {
-            Ok(None)
-        }
+        Ok(None)
     }
 
     /// Text of `span` corpus tokens from `start`, wrapping past the end, without the U+FFFD a
@@ -200,5 +215,50 @@ mod tests {
             assert_eq!(tok.count(&prompt).unwrap(), tokens, "{prompt:?}");
             assert!(!prompt.contains('\u{FFFD}'), "{prompt:?}");
         }
+    }
+
+    #[test]
+    fn corrections_rescue_starts_where_the_naive_cut_is_off() {
+        let tok = builtin();
+        let text = "Ça m'a été très agréable — 東京で会いましょう。\n\n  Ελληνικά!! 🎭🎭 x.\n";
+        let corpus = Corpus::from_text(tok, &text.repeat(8), "multibyte").unwrap();
+        let generator = PromptGenerator::new(tok, &corpus);
+        let (mut naive_misses, mut rescued) = (0, 0);
+        for start in 0..corpus.len() {
+            for target in [1usize, 2, 5, 13, 40] {
+                let naive = generator.decode_span(start, target).unwrap();
+                if tok.count(&naive).unwrap() as usize != target {
+                    naive_misses += 1;
+                    if let Some(exact) = generator.exact_from(start, target).unwrap() {
+                        assert_eq!(tok.count(&exact).unwrap() as usize, target, "{exact:?}");
+                        rescued += 1;
+                    }
+                }
+            }
+        }
+        // Without misses this test would not exercise the correction path at all.
+        assert!(naive_misses > 20, "only {naive_misses} naive misses");
+        // The rest are left to the next random start; most must succeed from this one.
+        assert!(
+            rescued * 10 >= naive_misses * 9,
+            "{rescued} of {naive_misses}"
+        );
+    }
+
+    #[test]
+    fn trimming_finds_exact_pieces() {
+        let tok = builtin();
+        let generator = PromptGenerator::new(tok, builtin_corpus());
+        let text = "To-morrow, and to-morrow, and to-morrow, creeps in this petty pace 🎭 été.";
+        let total = tok.count(text).unwrap() as usize;
+        let mut found = 0;
+        for target in 1..total {
+            if let Some(prefix) = generator.trim_to(text, target).unwrap() {
+                assert_eq!(tok.count(&prefix).unwrap() as usize, target, "{prefix:?}");
+                assert!(text.starts_with(&prefix) || text.ends_with(&prefix));
+                found += 1;
+            }
+        }
+        assert!(found * 10 >= (total - 1) * 9, "{found} of {}", total - 1);
     }
 }
