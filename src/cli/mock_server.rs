@@ -1,12 +1,213 @@
 //! `gauntlet mock-server`: flags for the built-in mock server.
 
+use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::ValueEnum;
+
+use crate::mock::{serve, LatencyModel, MockConfig, MockStats, SseMode};
 
 /// Flags of `gauntlet mock-server`.
-#[derive(Debug, clap::Args)]
-pub struct MockServerArgs {}
+///
+/// An OpenAI-compatible server that answers instantly (or with a configured timing model) in
+/// vLLM's exact response shapes, for testing and benchmarking clients without a GPU.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Serves /v1/chat/completions and /v1/completions (streaming and not, in vLLM's JSON shapes), \
+/v1/embeddings, /v1/models, /health and /metrics (vLLM metric names). Every response has \
+exactly max_tokens (or max_completion_tokens, or --default-output-tokens) tokens, one short \
+word each. Prints 'mock server listening on http://HOST:PORT' once ready; runs until Ctrl-C \
+or SIGTERM.
 
-/// Runs the mock server until Ctrl-C.
-pub fn run(_args: MockServerArgs) -> anyhow::Result<ExitCode> {
+Example: gauntlet mock-server --port 8000 --ttft-ms 40 --itl-ms 8 --itl-stddev-ms 2")]
+pub struct MockServerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one; the chosen port is printed).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+
+    /// Model name listed by /v1/models (requests may name any model; it is echoed back).
+    #[arg(long, default_value = "mock-model")]
+    pub model: String,
+
+    /// Mean time to first token, in milliseconds.
+    #[arg(long, default_value_t = 0.0, value_name = "MS")]
+    pub ttft_ms: f64,
+
+    /// Standard deviation of the time to first token (0 = fixed), in milliseconds.
+    #[arg(long, default_value_t = 0.0, value_name = "MS")]
+    pub ttft_stddev_ms: f64,
+
+    /// Mean wait between two SSE content events, in milliseconds.
+    #[arg(long, default_value_t = 0.0, value_name = "MS")]
+    pub itl_ms: f64,
+
+    /// Standard deviation of the wait between content events (0 = fixed), in milliseconds.
+    #[arg(long, default_value_t = 0.0, value_name = "MS")]
+    pub itl_stddev_ms: f64,
+
+    /// Tokens packed into one SSE content event.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub tokens_per_chunk: u32,
+
+    /// How streams are written: one HTTP chunk per event with the waits in between
+    /// (chunked, like real servers), or the whole SSE body in one write after the total wait
+    /// (one-body, cheapest for the server).
+    #[arg(long, value_enum, default_value_t = SseModeArg::Chunked)]
+    pub sse_mode: SseModeArg,
+
+    /// Output tokens when a request sets neither max_tokens nor max_completion_tokens.
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub default_output_tokens: u32,
+
+    /// Tokio worker threads (1 = a single-threaded runtime, the most efficient per core).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub workers: u64,
+
+    /// Answer every Nth inference request (chat, completions, embeddings) with HTTP 500.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub fail_every: Option<u64>,
+
+    /// Cut every Nth streaming response after its first content event.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub drop_every: Option<u64>,
+
+    /// Send an SSE error event after the first content event of every Nth streaming response.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub error_event_every: Option<u64>,
+}
+
+/// `--sse-mode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SseModeArg {
+    /// One HTTP chunk per SSE event, with the waits in between.
+    Chunked,
+    /// The whole SSE body in one write, after the total wait.
+    OneBody,
+}
+
+impl MockServerArgs {
+    /// The resolved server configuration.
+    pub fn to_config(&self) -> MockConfig {
+        MockConfig {
+            model: self.model.clone(),
+            ttft: LatencyModel::from_ms(self.ttft_ms, self.ttft_stddev_ms),
+            itl: LatencyModel::from_ms(self.itl_ms, self.itl_stddev_ms),
+            tokens_per_chunk: self.tokens_per_chunk,
+            sse_mode: match self.sse_mode {
+                SseModeArg::Chunked => SseMode::Chunked,
+                SseModeArg::OneBody => SseMode::OneBody,
+            },
+            default_output_tokens: self.default_output_tokens,
+            fail_every: self.fail_every,
+            drop_every: self.drop_every,
+            error_event_every: self.error_event_every,
+        }
+    }
+}
+
+/// Runs the mock server until Ctrl-C or SIGTERM.
+pub fn run(args: MockServerArgs) -> anyhow::Result<ExitCode> {
+    let config = Arc::new(args.to_config());
+    let workers = usize::try_from(args.workers).unwrap_or(1);
+    let runtime = crate::mock::build_runtime(workers).context("starting the tokio runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+            .await
+            .with_context(|| format!("binding --host {} --port {}", args.host, args.port))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let mut stdout = std::io::stdout().lock();
+        // Scripts and tests wait for this exact line, so it must not sit in a buffer.
+        let _ = writeln!(stdout, "mock server listening on http://{addr}");
+        let _ = stdout.flush();
+        drop(stdout);
+        serve(listener, config, Arc::new(MockStats::new()), stop_signal())
+            .await
+            .context("serving")
+    })?;
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: MockServerArgs,
+    }
+
+    #[test]
+    fn flags_map_to_config() {
+        let w = Wrapper::parse_from([
+            "x",
+            "--ttft-ms",
+            "50",
+            "--itl-ms",
+            "5",
+            "--itl-stddev-ms",
+            "1",
+            "--tokens-per-chunk",
+            "4",
+            "--sse-mode",
+            "one-body",
+            "--fail-every",
+            "3",
+        ]);
+        let c = w.args.to_config();
+        assert_eq!(c.ttft, LatencyModel::Fixed(Duration::from_millis(50)));
+        assert_eq!(
+            c.itl,
+            LatencyModel::Normal {
+                mean: Duration::from_millis(5),
+                stddev: Duration::from_millis(1)
+            }
+        );
+        assert_eq!(c.tokens_per_chunk, 4);
+        assert_eq!(c.sse_mode, SseMode::OneBody);
+        assert_eq!(c.fail_every, Some(3));
+        assert_eq!(c.drop_every, None);
+        assert_eq!(c.model, "mock-model");
+    }
+
+    #[test]
+    fn zero_counts_are_rejected() {
+        assert!(Wrapper::try_parse_from(["x", "--tokens-per-chunk", "0"]).is_err());
+        assert!(Wrapper::try_parse_from(["x", "--fail-every", "0"]).is_err());
+        assert!(Wrapper::try_parse_from(["x", "--workers", "0"]).is_err());
+    }
 }

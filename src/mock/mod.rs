@@ -1,1 +1,24 @@
-//! A built-in OpenAI-compatible server with a timing model.
+//! A built-in OpenAI-compatible server with a timing model and fault injection.
+//!
+//! It answers `/v1/chat/completions`, `/v1/completions` (streaming and not, in vLLM's exact
+//! JSON shapes), `/v1/embeddings`, `/v1/models`, `/health` and `/metrics` (vLLM metric names).
+//! Its answers are cheap enough (pre-rendered fragments, no serde on the hot path) that one core
+//! serves 100k+ streaming responses per second, so benchmarks of the harness measure the
+//! harness. Tests start it in-process with [`MockServer::start`] and read [`MockStats`];
+//! `gauntlet mock-server` runs it standalone. See `docs/mock-server.md`.
+
+mod body;
+mod config;
+mod embeddings;
+mod handler;
+mod render;
+mod request;
+mod scan;
+mod server;
+mod stats;
+
+pub use config::{LatencyModel, MockConfig, SseMode};
+pub use server::{serve, MockServer};
+pub use stats::{MockStats, MockStatsSnapshot};
+
+pub(crate) use server::build_runtime;

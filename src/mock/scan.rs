@@ -1,0 +1,296 @@
+//! Cheap scanning of request bodies: a few keys' values and a prompt-length estimate.
+//!
+//! Like [`crate::json_scan`], but with one prebuilt memmem searcher per key: building a
+//! searcher costs more than scanning a typical 1 KB body, and the mock scans every request
+//! for six to eight keys. Values come back unparsed, for [`crate::json_scan::parse_u64`].
+
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
+use super::request::GenKind;
+
+/// The keys the mock reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key {
+    Stream,
+    IncludeUsage,
+    MaxTokens,
+    MaxCompletionTokens,
+    MinTokens,
+    Model,
+    Content,
+    Text,
+    Prompt,
+}
+
+impl Key {
+    const ALL: [Key; 9] = [
+        Key::Stream,
+        Key::IncludeUsage,
+        Key::MaxTokens,
+        Key::MaxCompletionTokens,
+        Key::MinTokens,
+        Key::Model,
+        Key::Content,
+        Key::Text,
+        Key::Prompt,
+    ];
+
+    /// The JSON key, for error messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Key::Stream => "stream",
+            Key::IncludeUsage => "include_usage",
+            Key::MaxTokens => "max_tokens",
+            Key::MaxCompletionTokens => "max_completion_tokens",
+            Key::MinTokens => "min_tokens",
+            Key::Model => "model",
+            Key::Content => "content",
+            Key::Text => "text",
+            Key::Prompt => "prompt",
+        }
+    }
+}
+
+/// `"key"` searchers, built once per process.
+static FINDERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
+    Key::ALL
+        .iter()
+        .map(|key| Finder::new(format!("\"{}\"", key.name()).as_bytes()).into_owned())
+        .collect()
+});
+
+/// Start offsets of the values of every `"key":` in `doc` (a key inside a string value never
+/// matches, since its quotes would be escaped).
+fn value_starts(doc: &[u8], key: Key) -> impl Iterator<Item = usize> + '_ {
+    let finder = &FINDERS[key as usize];
+    let key_len = finder.needle().len();
+    finder.find_iter(doc).filter_map(move |pos| {
+        let i = skip_ws(doc, pos + key_len);
+        (doc.get(i) == Some(&b':')).then(|| skip_ws(doc, i + 1))
+    })
+}
+
+/// The raw value of the first `"key":` in `doc`, trimmed; strings keep their quotes.
+pub(crate) fn value_of(doc: &[u8], key: Key) -> Option<&[u8]> {
+    let start = value_starts(doc, key).next()?;
+    let end = match doc.get(start) {
+        None => start,
+        Some(b'"') => count_string_words(doc, start).1,
+        Some(_) => scalar_end(doc, start),
+    };
+    Some(&doc[start..end])
+}
+
+/// Estimates prompt tokens as whitespace-separated words.
+///
+/// Chat: words in every string value of a `content` key, plus every `text` key (content
+/// parts). Completions: words in `prompt` (a string or an array of strings), and one token per
+/// integer when the prompt is given as token ids. Cheap, deterministic, and close to a real
+/// tokenizer's count for English prose (real tokenizers give ~1.3 tokens per word).
+pub(crate) fn estimate_prompt_tokens(body: &[u8], kind: GenKind) -> u64 {
+    match kind {
+        GenKind::Chat => count_key(body, Key::Content) + count_key(body, Key::Text),
+        GenKind::Completions => count_key(body, Key::Prompt),
+    }
+}
+
+fn count_key(body: &[u8], key: Key) -> u64 {
+    value_starts(body, key)
+        .map(|start| count_value(body, start, 0).0)
+        .sum()
+}
+
+fn skip_ws(body: &[u8], mut i: usize) -> usize {
+    while i < body.len() && body[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// Counts prompt words in the value at `i`; returns (words, index after the value).
+/// Objects count zero here (their `text` keys are found by the key search).
+fn count_value(body: &[u8], i: usize, depth: u32) -> (u64, usize) {
+    match body.get(i) {
+        Some(b'"') => count_string_words(body, i),
+        Some(b'[') if depth < 4 => {
+            let mut words = 0;
+            let mut j = i + 1;
+            loop {
+                j = skip_ws(body, j);
+                match body.get(j) {
+                    None => return (words, j),
+                    Some(b']') => return (words, j + 1),
+                    Some(b',') => j += 1,
+                    Some(_) => {
+                        let (w, end) = count_value(body, j, depth + 1);
+                        words += w;
+                        j = end.max(j + 1);
+                    }
+                }
+            }
+        }
+        Some(b'{' | b'[') => (0, skip_container(body, i)),
+        Some(b) if b.is_ascii_digit() || *b == b'-' => (1, scalar_end(body, i)),
+        Some(_) => (0, scalar_end(body, i)),
+        None => (0, i),
+    }
+}
+
+fn scalar_end(body: &[u8], i: usize) -> usize {
+    body[i..]
+        .iter()
+        .position(|&b| matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace())
+        .map_or(body.len(), |p| i + p)
+}
+
+/// Skips a nested object or array, minding strings.
+fn skip_container(body: &[u8], i: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < body.len() {
+        match body[j] {
+            b'"' => {
+                j = count_string_words(body, j).1;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return j + 1;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    body.len()
+}
+
+/// Counts words in the string starting at the quote at `i`; returns (words, index after it).
+/// Jumps between quotes and backslashes with memchr and counts word starts branch-free in
+/// between, since prompt text is most of a request body.
+fn count_string_words(body: &[u8], i: usize) -> (u64, usize) {
+    let mut words = 0;
+    let mut prev_space = true;
+    let mut j = (i + 1).min(body.len());
+    loop {
+        let Some(off) = memchr::memchr2(b'"', b'\\', &body[j..]) else {
+            words += count_plain_words(&body[j..], &mut prev_space);
+            return (words, body.len());
+        };
+        words += count_plain_words(&body[j..j + off], &mut prev_space);
+        let k = j + off;
+        if body[k] == b'"' {
+            return (words, k + 1);
+        }
+        // `\n`, `\t`, `\r` separate words; any other escape is part of one.
+        let space = matches!(body.get(k + 1), Some(b'n' | b't' | b'r'));
+        words += u64::from(prev_space && !space);
+        prev_space = space;
+        j = (k + 2).min(body.len());
+    }
+}
+
+/// Word starts in escape-free string bytes; anything at or below `' '` counts as a space
+/// (raw control bytes are invalid in JSON strings anyway).
+fn count_plain_words(seg: &[u8], prev_space: &mut bool) -> u64 {
+    let Some(&last) = seg.last() else {
+        return 0;
+    };
+    let first = u64::from(*prev_space && seg[0] > b' ');
+    // Byte-wide sums over short blocks keep the loop in wide SIMD lanes.
+    let mut inner = 0u64;
+    for (a, b) in seg.chunks(128).zip(seg[1..].chunks(128)) {
+        let block: u8 = a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| u8::from(x <= b' ') & u8::from(y > b' '))
+            .sum();
+        inner += u64::from(block);
+    }
+    *prev_space = last <= b' ';
+    first + inner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_scalars_like_json_scan() {
+        let doc = br#"{"model": "m\"1", "max_tokens" :16,"stream":true,"stream_options":{"include_usage":false}}"#;
+        assert_eq!(value_of(doc, Key::Model), Some(&br#""m\"1""#[..]));
+        assert_eq!(value_of(doc, Key::MaxTokens), Some(&b"16"[..]));
+        assert_eq!(value_of(doc, Key::Stream), Some(&b"true"[..]));
+        assert_eq!(value_of(doc, Key::IncludeUsage), Some(&b"false"[..]));
+        assert_eq!(value_of(doc, Key::MinTokens), None);
+        let tricky = br#"{"content":"say \"max_tokens\": 5","max_tokens":9}"#;
+        assert_eq!(value_of(tricky, Key::MaxTokens), Some(&b"9"[..]));
+        assert_eq!(value_of(br#"{"model":"#, Key::Model), Some(&b""[..]));
+    }
+
+    #[test]
+    fn long_prompts_count_every_word() {
+        let words: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+        let body = format!(r#"{{"prompt":"{}"}}"#, words.join("  "));
+        assert_eq!(
+            estimate_prompt_tokens(body.as_bytes(), GenKind::Completions),
+            1000
+        );
+        let body = format!(r#"{{"prompt":" {} "}}"#, words.join("\\n"));
+        assert_eq!(
+            estimate_prompt_tokens(body.as_bytes(), GenKind::Completions),
+            1000
+        );
+    }
+
+    #[test]
+    fn prompt_estimate_counts_words_in_content_and_parts() {
+        let body = br#"{"messages":[{"role":"system","content":"be  brief\nplease"},
+            {"role":"user","content":[{"type":"text","text":"two words"},
+            {"type":"image_url","image_url":{"url":"data:x"}}]}]}"#;
+        assert_eq!(estimate_prompt_tokens(body, GenKind::Chat), 5);
+        let escaped = br#"{"messages":[{"content":"say \"hi\" now"}]}"#;
+        assert_eq!(estimate_prompt_tokens(escaped, GenKind::Chat), 3);
+    }
+
+    #[test]
+    fn prompt_estimate_for_completions_strings_and_token_ids() {
+        assert_eq!(
+            estimate_prompt_tokens(
+                br#"{"prompt":"a b c","max_tokens":3}"#,
+                GenKind::Completions
+            ),
+            3
+        );
+        assert_eq!(
+            estimate_prompt_tokens(br#"{"prompt":["a b","c"]}"#, GenKind::Completions),
+            3
+        );
+        assert_eq!(
+            estimate_prompt_tokens(br#"{"prompt":[1,2,3,4]}"#, GenKind::Completions),
+            4
+        );
+        assert_eq!(
+            estimate_prompt_tokens(br#"{"prompt":[[1,2],[3]]}"#, GenKind::Completions),
+            3
+        );
+    }
+
+    #[test]
+    fn truncated_bodies_do_not_panic() {
+        for body in [
+            &br#"{"prompt":"abc"#[..],
+            br#"{"prompt":["#,
+            br#"{"prompt":[{"#,
+            br#"{"content":"\"#,
+            br#"{"prompt":"#,
+        ] {
+            let _ = estimate_prompt_tokens(body, GenKind::Completions);
+            let _ = estimate_prompt_tokens(body, GenKind::Chat);
+        }
+    }
+}

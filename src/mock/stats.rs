@@ -1,0 +1,344 @@
+//! Counters the mock keeps: for in-process tests (`snapshot`) and for `/metrics`.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+/// Endpoints the mock counts requests for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Chat,
+    Completions,
+    Embeddings,
+    Models,
+    Health,
+    Metrics,
+    NotFound,
+}
+
+impl Endpoint {
+    const ALL: [Endpoint; 7] = [
+        Endpoint::Chat,
+        Endpoint::Completions,
+        Endpoint::Embeddings,
+        Endpoint::Models,
+        Endpoint::Health,
+        Endpoint::Metrics,
+        Endpoint::NotFound,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Endpoint::Chat => "/v1/chat/completions",
+            Endpoint::Completions => "/v1/completions",
+            Endpoint::Embeddings => "/v1/embeddings",
+            Endpoint::Models => "/v1/models",
+            Endpoint::Health => "/health",
+            Endpoint::Metrics => "/metrics",
+            Endpoint::NotFound => "other",
+        }
+    }
+}
+
+/// Live counters of one mock server, shared with whoever started it.
+///
+/// Tests assert on what the server saw (`max_tokens` sent, tokens generated, faults injected)
+/// instead of trusting the client under test. All counters are relaxed atomics: each is exact,
+/// but a snapshot taken while requests are in flight is not one consistent instant.
+#[derive(Debug, Default)]
+pub struct MockStats {
+    by_endpoint: [AtomicU64; 7],
+    bad_requests: AtomicU64,
+    streaming: AtomicU64,
+    prompt_tokens: AtomicU64,
+    generation_tokens: AtomicU64,
+    success_length: AtomicU64,
+    success_stop: AtomicU64,
+    faults_failed: AtomicU64,
+    faults_dropped: AtomicU64,
+    faults_error_events: AtomicU64,
+    max_tokens_last: AtomicU64,
+    max_tokens_sum: AtomicU64,
+    max_tokens_count: AtomicU64,
+    running: AtomicU64,
+    inference_seq: AtomicU64,
+    streaming_seq: AtomicU64,
+}
+
+/// A plain copy of [`MockStats`] at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MockStatsSnapshot {
+    /// `POST /v1/chat/completions` requests.
+    pub chat_requests: u64,
+    /// `POST /v1/completions` requests.
+    pub completions_requests: u64,
+    /// `POST /v1/embeddings` requests.
+    pub embeddings_requests: u64,
+    /// `GET /v1/models` requests.
+    pub models_requests: u64,
+    /// `GET /health` requests.
+    pub health_requests: u64,
+    /// `GET /metrics` requests.
+    pub metrics_requests: u64,
+    /// Requests to unknown paths or with the wrong method.
+    pub not_found_requests: u64,
+    /// Requests answered 400.
+    pub bad_requests: u64,
+    /// Generation requests with `"stream": true` (not failed with a 500).
+    pub streaming_requests: u64,
+    /// Sum of estimated prompt tokens over served generation and embedding requests.
+    pub prompt_tokens: u64,
+    /// Sum of generated tokens actually sent.
+    pub generation_tokens: u64,
+    /// Generation requests served to completion (no fault).
+    pub successful_requests: u64,
+    /// Requests answered 500 by `fail_every`.
+    pub faults_failed: u64,
+    /// Streams cut by `drop_every`.
+    pub faults_dropped: u64,
+    /// Streams that carried an error event (`error_event_every`).
+    pub faults_error_events: u64,
+    /// The last `max_tokens`/`max_completion_tokens` a request carried (0 if none yet).
+    pub max_tokens_last: u64,
+    /// Sum of `max_tokens` over the requests that carried one.
+    pub max_tokens_sum: u64,
+    /// Requests that carried `max_tokens`/`max_completion_tokens`.
+    pub max_tokens_count: u64,
+    /// Generation requests whose response has not finished yet.
+    pub running: u64,
+}
+
+impl MockStatsSnapshot {
+    /// All injected faults together.
+    pub fn faults_injected(&self) -> u64 {
+        self.faults_failed + self.faults_dropped + self.faults_error_events
+    }
+}
+
+impl MockStats {
+    /// Fresh zeroed counters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Copies every counter.
+    pub fn snapshot(&self) -> MockStatsSnapshot {
+        let e = |ep: Endpoint| self.by_endpoint[ep as usize].load(Relaxed);
+        MockStatsSnapshot {
+            chat_requests: e(Endpoint::Chat),
+            completions_requests: e(Endpoint::Completions),
+            embeddings_requests: e(Endpoint::Embeddings),
+            models_requests: e(Endpoint::Models),
+            health_requests: e(Endpoint::Health),
+            metrics_requests: e(Endpoint::Metrics),
+            not_found_requests: e(Endpoint::NotFound),
+            bad_requests: self.bad_requests.load(Relaxed),
+            streaming_requests: self.streaming.load(Relaxed),
+            prompt_tokens: self.prompt_tokens.load(Relaxed),
+            generation_tokens: self.generation_tokens.load(Relaxed),
+            successful_requests: self.success_length.load(Relaxed)
+                + self.success_stop.load(Relaxed),
+            faults_failed: self.faults_failed.load(Relaxed),
+            faults_dropped: self.faults_dropped.load(Relaxed),
+            faults_error_events: self.faults_error_events.load(Relaxed),
+            max_tokens_last: self.max_tokens_last.load(Relaxed),
+            max_tokens_sum: self.max_tokens_sum.load(Relaxed),
+            max_tokens_count: self.max_tokens_count.load(Relaxed),
+            running: self.running.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn count_endpoint(&self, ep: Endpoint) {
+        self.by_endpoint[ep as usize].fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn count_bad_request(&self) {
+        self.bad_requests.fetch_add(1, Relaxed);
+    }
+
+    /// The 1-based number of this inference request, for `fail_every`.
+    pub(crate) fn next_inference_seq(&self) -> u64 {
+        self.inference_seq.fetch_add(1, Relaxed) + 1
+    }
+
+    /// The 1-based number of this streaming request, for `drop_every`/`error_event_every`.
+    pub(crate) fn next_streaming_seq(&self) -> u64 {
+        self.streaming.fetch_add(1, Relaxed);
+        self.streaming_seq.fetch_add(1, Relaxed) + 1
+    }
+
+    pub(crate) fn record_max_tokens(&self, n: u64) {
+        self.max_tokens_last.store(n, Relaxed);
+        self.max_tokens_sum.fetch_add(n, Relaxed);
+        self.max_tokens_count.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_tokens(&self, prompt: u64, generated: u64) {
+        self.prompt_tokens.fetch_add(prompt, Relaxed);
+        self.generation_tokens.fetch_add(generated, Relaxed);
+    }
+
+    pub(crate) fn record_success(&self, length: bool) {
+        let counter = if length {
+            &self.success_length
+        } else {
+            &self.success_stop
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_failed(&self) {
+        self.faults_failed.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_dropped(&self) {
+        self.faults_dropped.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_error_event(&self) {
+        self.faults_error_events.fetch_add(1, Relaxed);
+    }
+
+    /// Renders the Prometheus text exposition, with vLLM's metric names where the concept
+    /// matches, so the telemetry scraper can be tested against the mock.
+    pub(crate) fn render_prometheus(&self, model: &str) -> String {
+        let model = model.replace('\\', "\\\\").replace('"', "\\\"");
+        let s = self.snapshot();
+        let mut out = String::with_capacity(2048);
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "{name}{{{labels}}} {value}");
+            }
+        };
+        let m = format!("model_name=\"{model}\"");
+        metric(
+            "vllm:num_requests_running",
+            "gauge",
+            "Number of requests currently being generated.",
+            &[(m.clone(), s.running)],
+        );
+        metric(
+            "vllm:num_requests_waiting",
+            "gauge",
+            "Number of requests waiting to be processed (always 0 in the mock).",
+            &[(m.clone(), 0)],
+        );
+        metric(
+            "vllm:prompt_tokens_total",
+            "counter",
+            "Number of prefill tokens processed (whitespace-word estimate).",
+            &[(m.clone(), s.prompt_tokens)],
+        );
+        metric(
+            "vllm:generation_tokens_total",
+            "counter",
+            "Number of generation tokens sent.",
+            &[(m.clone(), s.generation_tokens)],
+        );
+        metric(
+            "vllm:request_success_total",
+            "counter",
+            "Count of successfully processed requests.",
+            &[
+                (
+                    format!("finished_reason=\"length\",{m}"),
+                    self.success_length.load(Relaxed),
+                ),
+                (
+                    format!("finished_reason=\"stop\",{m}"),
+                    self.success_stop.load(Relaxed),
+                ),
+            ],
+        );
+        let by_endpoint: Vec<(String, u64)> = Endpoint::ALL
+            .iter()
+            .map(|&ep| {
+                let n = self.by_endpoint[ep as usize].load(Relaxed);
+                (format!("endpoint=\"{}\"", ep.label()), n)
+            })
+            .collect();
+        metric(
+            "gauntlet_mock_requests_total",
+            "counter",
+            "HTTP requests received, by endpoint.",
+            &by_endpoint,
+        );
+        metric(
+            "gauntlet_mock_faults_total",
+            "counter",
+            "Faults injected, by kind.",
+            &[
+                ("kind=\"http_500\"".to_owned(), s.faults_failed),
+                ("kind=\"drop\"".to_owned(), s.faults_dropped),
+                ("kind=\"error_event\"".to_owned(), s.faults_error_events),
+            ],
+        );
+        out
+    }
+}
+
+/// Keeps `running` up while a response is being produced; decrements on drop, so an aborted
+/// connection is accounted for too.
+#[derive(Debug)]
+pub(crate) struct RunningGuard {
+    stats: Arc<MockStats>,
+}
+
+impl RunningGuard {
+    pub(crate) fn new(stats: Arc<MockStats>) -> Self {
+        stats.running.fetch_add(1, Relaxed);
+        Self { stats }
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.stats.running.fetch_sub(1, Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_show_in_snapshot_and_prometheus() {
+        let stats = Arc::new(MockStats::new());
+        stats.count_endpoint(Endpoint::Chat);
+        stats.record_tokens(10, 16);
+        stats.record_success(true);
+        stats.record_max_tokens(16);
+        stats.record_max_tokens(8);
+        let guard = RunningGuard::new(stats.clone());
+        let s = stats.snapshot();
+        assert_eq!(s.chat_requests, 1);
+        assert_eq!(
+            (s.max_tokens_last, s.max_tokens_sum, s.max_tokens_count),
+            (8, 24, 2)
+        );
+        assert_eq!(s.running, 1);
+        let text = stats.render_prometheus("m\"1");
+        assert!(text.contains("vllm:prompt_tokens_total{model_name=\"m\\\"1\"} 10\n"));
+        assert!(text.contains("vllm:generation_tokens_total{model_name=\"m\\\"1\"} 16\n"));
+        assert!(text.contains("vllm:num_requests_running{model_name=\"m\\\"1\"} 1\n"));
+        assert!(text.contains(
+            "vllm:request_success_total{finished_reason=\"length\",model_name=\"m\\\"1\"} 1\n"
+        ));
+        assert!(text.contains("# TYPE vllm:generation_tokens_total counter\n"));
+        assert!(
+            text.contains("gauntlet_mock_requests_total{endpoint=\"/v1/chat/completions\"} 1\n")
+        );
+        drop(guard);
+        assert_eq!(stats.snapshot().running, 0);
+    }
+
+    #[test]
+    fn sequences_count_from_one() {
+        let stats = MockStats::new();
+        assert_eq!(stats.next_inference_seq(), 1);
+        assert_eq!(stats.next_inference_seq(), 2);
+        assert_eq!(stats.next_streaming_seq(), 1);
+        assert_eq!(stats.snapshot().streaming_requests, 1);
+    }
+}
