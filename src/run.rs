@@ -125,7 +125,11 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         endpoint: plan.endpoint,
         streaming: plan.streaming,
         phase_names: plan.phases.iter().map(|p| p.name.clone()).collect(),
-        excluded_phases: plan.phases.iter().map(|p| p.excluded_from_results()).collect(),
+        excluded_phases: plan
+            .phases
+            .iter()
+            .map(|p| p.excluded_from_results())
+            .collect(),
         anchor,
     };
     let counter = tokenizer.clone();
@@ -173,7 +177,9 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         not_sent: phase_counts.iter().map(|c| c.not_sent).sum(),
         was_cancelled,
     };
-    let summary = processor.finish(totals).map_err(artifacts_err(&jsonl_path))?;
+    let summary = processor
+        .finish(totals)
+        .map_err(artifacts_err(&jsonl_path))?;
     let info = RunInfo {
         benchmark_id: benchmark_id(&anchor),
         start_time,
@@ -246,7 +252,15 @@ async fn run_phases(
             });
             continue;
         }
-        let c = run_phase(shared.clone(), phase, i as u8, first_index, root, stop_rx.clone()).await?;
+        let c = run_phase(
+            shared.clone(),
+            phase,
+            i as u8,
+            first_index,
+            root,
+            stop_rx.clone(),
+        )
+        .await?;
         first_index += c.issued;
         counts.push(c);
     }

@@ -78,7 +78,10 @@ fn packed_chunks_give_per_token_itl_and_per_chunk_gaps() {
     // 16 tokens in 4 chunks, 12 ms apart: 3 gaps of ≥ 12 ms per request; per token that is
     // 36 ms / 15 tokens ≈ 2.4 ms.
     assert_eq!(stat(&export, "inter_chunk_latency", "count"), 12.0);
-    assert!(stat(&export, "inter_chunk_latency", "min") >= 12.0);
+    // Per-chunk gaps stay near 12 ms (not divided by 4); one late chunk makes the next gap
+    // shorter, so only the average is bounded.
+    let gap = stat(&export, "inter_chunk_latency", "avg");
+    assert!((10.0..24.0).contains(&gap), "inter-chunk avg {gap}");
     let itl = stat(&export, "inter_token_latency", "avg");
     assert!((2.4..4.0).contains(&itl), "ITL {itl}");
 }
@@ -205,13 +208,12 @@ fn same_seed_gives_identical_inputs_on_any_thread_count() {
         "40",
         "--request-count",
         "2",
-        "--random-seed",
-        "42",
     ];
+    // Workload generation runs on rayon's pool: 1 thread vs 2 must not change a byte.
     for (dir, threads, seed) in [(&a, "1", "42"), (&b, "2", "42"), (&c, "2", "43")] {
         let mut args = flags.to_vec();
         args.extend_from_slice(&["--client-threads", threads, "--random-seed", seed]);
-        let out = profile(&server.url(), dir, &args);
+        let out = profile_with_env(&server.url(), dir, &args, &[("RAYON_NUM_THREADS", threads)]);
         assert!(out.status.success(), "{}", text(&out));
     }
     let read = |d: &std::path::Path| std::fs::read(d.join("inputs.json")).unwrap();
@@ -221,4 +223,43 @@ fn same_seed_gives_identical_inputs_on_any_thread_count() {
         json(&a, "inputs.json")["data"].as_array().unwrap().len(),
         40
     );
+}
+
+#[test]
+fn one_body_sse_is_parsed_event_by_event() {
+    // The whole stream arrives in one write: every event shares one arrival time, so TTFT
+    // equals the request latency and the per-chunk gaps are zero, yet every token is counted.
+    let server = MockServer::start(MockConfig {
+        sse_mode: SseMode::OneBody,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = artifact_dir("one-body");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "16",
+            "--osl",
+            "12",
+            "--request-count",
+            "5",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "output_sequence_length", "avg"), 12.0);
+    assert_eq!(stat(&export, "inter_chunk_latency", "count"), 5.0 * 11.0);
+    assert_eq!(stat(&export, "inter_chunk_latency", "max"), 0.0);
+    for line in jsonl(&dir) {
+        let m = &line["metrics"];
+        let ttft = m["time_to_first_token"]["value"].as_f64().unwrap();
+        let latency = m["request_latency"]["value"].as_f64().unwrap();
+        assert!(
+            ttft <= latency && latency - ttft < 1.0,
+            "{ttft} vs {latency}"
+        );
+    }
 }

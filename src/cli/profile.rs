@@ -584,7 +584,7 @@ mod tests {
             "--concurrency"
         );
         assert_eq!(
-            plan(&["--request-rate", "-3"]).unwrap_err().flag,
+            plan(&["--request-rate=-3"]).unwrap_err().flag,
             "--request-rate"
         );
         assert_eq!(

@@ -123,7 +123,8 @@ struct InFlight<'a> {
 impl InFlight<'_> {
     fn record(&mut self) -> &mut RequestRecord {
         // The record is only taken by `finish`, which consumes the guard.
-        self.record.as_deref_mut()
+        self.record
+            .as_deref_mut()
             .expect("record present until finish")
     }
 

@@ -158,6 +158,7 @@ fn plan() -> Plan {
         artifact_dir: "artifacts".into(),
         tolerated_error_rate_pct: 0.0,
         cli_command: "gauntlet profile --model mock-model".into(),
+        client_threads: 2,
     }
 }
 

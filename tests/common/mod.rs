@@ -1,6 +1,6 @@
 //! Helpers for end-to-end tests: an in-process mock server and the real CLI binary.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -23,16 +23,27 @@ pub fn cache_dir() -> PathBuf {
 
 /// Runs `gauntlet ARGS…` and returns its output.
 pub fn gauntlet(args: &[&str]) -> Output {
+    gauntlet_with_env(args, &[])
+}
+
+/// Runs `gauntlet ARGS…` with extra environment variables.
+pub fn gauntlet_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gauntlet"))
         .args(args)
         .env("GAUNTLET_CACHE_DIR", cache_dir())
         .env("HF_HUB_OFFLINE", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("the gauntlet binary runs")
 }
 
 /// `gauntlet profile` against `url` with a small streaming workload plus `extra` flags.
 pub fn profile(url: &str, dir: &Path, extra: &[&str]) -> Output {
+    profile_with_env(url, dir, extra, &[])
+}
+
+/// [`profile`] with extra environment variables.
+pub fn profile_with_env(url: &str, dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = dir.to_str().expect("utf-8 path");
     let mut args = vec![
         "profile",
@@ -44,7 +55,7 @@ pub fn profile(url: &str, dir: &Path, extra: &[&str]) -> Output {
         dir,
     ];
     args.extend_from_slice(extra);
-    gauntlet(&args)
+    gauntlet_with_env(&args, env)
 }
 
 /// Reads an artifact as JSON.
