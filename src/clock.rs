@@ -3,7 +3,20 @@
 //! Wall-clock time is used only to label artifacts: [`WallAnchor`] pairs one monotonic reading
 //! with one wall-clock reading so monotonic stamps can be shown as epoch nanoseconds.
 
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+static PROCESS_START_NS: OnceLock<u64> = OnceLock::new();
+
+/// Marks the process start; the binary calls this first thing in `main`.
+pub fn mark_process_start() {
+    PROCESS_START_NS.get_or_init(now_ns);
+}
+
+/// Monotonic ns of [`mark_process_start`], or of the first call here when it was never marked.
+pub fn process_start_ns() -> u64 {
+    *PROCESS_START_NS.get_or_init(now_ns)
+}
 
 /// Nanoseconds on the monotonic clock (`CLOCK_MONOTONIC`), comparable across threads.
 #[inline]

@@ -4,5 +4,6 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    gauntlet::clock::mark_process_start();
     gauntlet::cli::main()
 }

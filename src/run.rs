@@ -21,7 +21,7 @@ use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
 
 /// Records the processor may fall behind by before senders wait.
-const RECORD_QUEUE: usize = 65_536;
+const RECORD_QUEUE: usize = 8_192;
 
 /// What a finished run left behind.
 #[derive(Debug)]
@@ -165,7 +165,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let phase_counts = runtime.block_on(run_phases(plan, shared, &root))?;
     runtime.shutdown_background();
 
-    let processor = processor_thread
+    let (processor, first_sent_ns) = processor_thread
         .join()
         .map_err(|_| RunError::Runtime(std::io::Error::other("the record processor panicked")))?
         .map_err(artifacts_err(&jsonl_path))?;
@@ -194,6 +194,8 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let mut stdout = std::io::stdout().lock();
     // A closed stdout (piped into `head`) is not an error worth failing the run over.
     let _ = writeln!(stdout, "{console}");
+    let overhead = HarnessOverhead::measure(first_sent_ns, summary.accounting.scheduled);
+    let _ = writeln!(stdout, "{overhead}");
     let _ = writeln!(stdout, "Artifacts: {}", dir.display());
     let exit_code = if was_cancelled {
         130
@@ -275,14 +277,60 @@ fn process_records(
     input_tokens: &[u32],
     session_ids: &[String],
     progress: &indicatif::ProgressBar,
-) -> std::io::Result<RecordProcessor> {
+) -> std::io::Result<(RecordProcessor, Option<u64>)> {
+    let mut first_sent_ns: Option<u64> = None;
     while let Ok(record) = source.done.recv() {
+        if record.sent_ns > 0 {
+            first_sent_ns = Some(first_sent_ns.map_or(record.sent_ns, |f| f.min(record.sent_ns)));
+        }
         let entry = record.entry_index as usize;
         processor.process(&record, input_tokens[entry], &session_ids[entry])?;
         progress.inc(1);
         source.recycle(record);
     }
-    Ok(processor)
+    Ok((processor, first_sent_ns))
+}
+
+/// What the harness itself cost, so a user can trust (or discount) a run.
+struct HarnessOverhead {
+    first_request_ms: Option<f64>,
+    cpu_ms_per_1000: Option<f64>,
+    peak_rss_mib: f64,
+}
+
+impl HarnessOverhead {
+    fn measure(first_sent_ns: Option<u64>, requests: u64) -> Self {
+        let start = crate::clock::process_start_ns();
+        // SAFETY: getrusage only writes into the zeroed struct we pass.
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+            usage
+        };
+        let cpu_s = usage.ru_utime.tv_sec as f64
+            + usage.ru_utime.tv_usec as f64 / 1e6
+            + usage.ru_stime.tv_sec as f64
+            + usage.ru_stime.tv_usec as f64 / 1e6;
+        Self {
+            first_request_ms: first_sent_ns.map(|t| t.saturating_sub(start) as f64 / 1e6),
+            cpu_ms_per_1000: (requests > 0).then(|| cpu_s * 1e6 / requests as f64),
+            peak_rss_mib: usage.ru_maxrss as f64 / 1024.0,
+        }
+    }
+}
+
+impl std::fmt::Display for HarnessOverhead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Harness: ")?;
+        match self.first_request_ms {
+            Some(ms) => write!(f, "first request {ms:.1} ms after start")?,
+            None => write!(f, "no request sent")?,
+        }
+        if let Some(cpu) = self.cpu_ms_per_1000 {
+            write!(f, ", {cpu:.1} ms CPU per 1,000 requests (whole process)")?;
+        }
+        write!(f, ", peak RSS {:.1} MiB", self.peak_rss_mib)
+    }
 }
 
 fn progress_bar(plan: &Plan) -> indicatif::ProgressBar {

@@ -9,8 +9,8 @@ use crossbeam::channel::{Receiver, Sender, TrySendError};
 use crate::metrics::record::RequestRecord;
 
 /// Typical response body and event counts, so records rarely grow after their first use.
-const BODY_CAPACITY: usize = 8 * 1024;
-const EVENT_CAPACITY: usize = 128;
+const BODY_CAPACITY: usize = 4 * 1024;
+const EVENT_CAPACITY: usize = 64;
 
 /// The engine's end of the record hand-off.
 #[derive(Clone)]
