@@ -1,0 +1,103 @@
+//! Heap allocations per request on the client side, counted with a wrapping global allocator.
+//!
+//! The mock server runs in a child process so only the client's allocations are counted.
+//! Two runs that differ only in request count are compared, so start-up costs cancel out.
+//! The bound is a regression guard on a count, not a timing: it cannot flake with load.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use clap::Parser;
+use gauntlet::cli::{Cli, Command as GauntletCommand};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn run(url: &str, requests: u64, dir: &std::path::Path) -> u64 {
+    let n = requests.to_string();
+    let cli = Cli::try_parse_from([
+        "gauntlet",
+        "profile",
+        "--model",
+        "mock-model",
+        "--url",
+        url,
+        "--streaming",
+        "--isl",
+        "100",
+        "--osl",
+        "16",
+        "--concurrency",
+        "8",
+        "--request-count",
+        &n,
+        "--num-dataset-entries",
+        "10",
+        "--client-threads",
+        "2",
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ])
+    .unwrap();
+    let GauntletCommand::Profile(args) = cli.command else {
+        panic!("profile expected")
+    };
+    let plan = args.into_plan(String::new()).unwrap();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let outcome = gauntlet::run::run(&plan).unwrap();
+    assert_eq!(outcome.exit_code, 0);
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+#[test]
+fn client_allocations_per_request_stay_small() {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gauntlet"))
+        .args(["mock-server", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_string();
+    std::env::set_var(
+        "GAUNTLET_CACHE_DIR",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-cache"),
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("alloc");
+    let small = run(&url, 200, &dir.join("small"));
+    let large = run(&url, 2200, &dir.join("large"));
+    let _ = server.kill();
+    let per_request = (large.saturating_sub(small)) as f64 / 2000.0;
+    println!("client heap allocations per request: {per_request:.1}");
+    // hyper needs a handful per request (request head, header map clone, response parts);
+    // everything gauntlet adds is recycled: about 10 measured. A per-event allocation would
+    // add at least 19 (one per SSE event of this stream), so 20 catches it.
+    assert!(per_request < 20.0, "{per_request} allocations per request");
+}
