@@ -110,5 +110,56 @@ fn scheduling(c: &mut Criterion) {
     c.bench_function("clock/now_ns", |b| b.iter(gauntlet::clock::now_ns));
 }
 
-criterion_group!(benches, sse, records, scheduling);
+fn derive(c: &mut Criterion) {
+    use gauntlet::clock::WallAnchor;
+    use gauntlet::config::EndpointType;
+    use gauntlet::metrics::{DeriveContext, ProcessorContext, RecordProcessor, RequestMetrics};
+
+    let stream = vllm_stream();
+    let mut parser = SseParser::new();
+    let mut record = RequestRecord::with_capacity(8192, 128);
+    record.scheduled_ns = 1_000;
+    record.sent_ns = 2_000;
+    record.first_byte_ns = 3_000;
+    record.status = 200;
+    for (i, piece) in stream.split_inclusive(|&b| b == b'\n').enumerate() {
+        parser.feed(piece, 10_000 + i as u64 * 1_000, &mut record);
+    }
+    parser.finish(99_000, &mut record);
+    record.done_ns = 99_000;
+    let count = |s: &str| s.split_whitespace().count() as u32;
+    let ctx = DeriveContext {
+        endpoint: EndpointType::Chat,
+        streaming: true,
+        count_tokens: &count,
+    };
+    let mut metrics = RequestMetrics::new();
+    c.bench_function("metrics/derive_streaming_record", |b| {
+        b.iter(|| {
+            metrics.derive(black_box(&record), 100, &ctx);
+            black_box(&metrics);
+        })
+    });
+    // Derive + aggregate + one JSONL line to a sink: the processor thread's whole job.
+    let mut processor = RecordProcessor::new(
+        ProcessorContext {
+            endpoint: EndpointType::Chat,
+            streaming: true,
+            phase_names: vec!["profiling".into()],
+            excluded_phases: vec![false],
+            anchor: WallAnchor::now(),
+        },
+        Some(Box::new(std::io::sink())),
+        Box::new(|s: &str| s.split_whitespace().count() as u32),
+    );
+    c.bench_function("metrics/process_record_with_jsonl", |b| {
+        b.iter(|| {
+            processor
+                .process(black_box(&record), 100, "session_000000")
+                .unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, sse, records, scheduling, derive);
 criterion_main!(benches);

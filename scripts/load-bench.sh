@@ -36,9 +36,12 @@ path, n, wall, user, sys_, rss, mode, stdout = sys.argv[1:]
 d = json.load(open(path))
 n = int(n); cpu = float(user) + float(sys_)
 rps = d["request_throughput"]["avg"]
-startup = re.search(r"first request ([0-9.]+) ms after start", open(stdout).read())
+txt = open(stdout).read()
+startup = re.search(r"first request ([0-9.]+) ms after start", txt)
+running = re.search(r"CPU per 1,000 requests ([0-9.]+) ms while running", txt)
 print(f"mode={mode} requests={n} achieved={rps:,.0f} req/s wall={float(wall):.2f}s "
-      f"client_cpu={cpu:.2f}s ({cpu / n * 1000 * 1000:.1f} ms per 1,000 requests) "
+      f"client_cpu={cpu:.2f}s ({cpu / n * 1000 * 1000:.1f} ms per 1,000 requests, "
+      f"{running.group(1) if running else '?'} ms while running) "
       f"peak_rss={int(rss) / 1024:.1f} MiB "
       f"first_request={startup.group(1) if startup else '?'} ms "
       f"errors={d.get('error_request_count', {}).get('avg', 0)}")
