@@ -70,15 +70,27 @@ fn run(url: &str, requests: u64, dir: &std::path::Path) -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed) - before
 }
 
+/// Kills the child server even when an assertion fails first.
+struct ChildServer(std::process::Child);
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn client_allocations_per_request_stay_small() {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_gauntlet"))
-        .args(["mock-server", "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = ChildServer(
+        Command::new(env!("CARGO_BIN_EXE_gauntlet"))
+            .args(["mock-server", "--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
+    BufReader::new(server.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let url = line
@@ -93,7 +105,7 @@ fn client_allocations_per_request_stay_small() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("alloc");
     let small = run(&url, 200, &dir.join("small"));
     let large = run(&url, 2200, &dir.join("large"));
-    let _ = server.kill();
+    drop(server);
     let per_request = (large.saturating_sub(small)) as f64 / 2000.0;
     println!("client heap allocations per request: {per_request:.1}");
     // hyper needs a handful per request (request head, header map clone, response parts);

@@ -4,6 +4,7 @@
 
 pub mod mock_server;
 pub mod profile;
+mod values;
 
 use std::process::ExitCode;
 

@@ -20,6 +20,12 @@ use crate::report::{self, RunInfo};
 use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
 
+mod overhead;
+mod wallclock;
+
+use overhead::{process_cpu_seconds, HarnessOverhead};
+use wallclock::local_iso_time;
+
 /// Records the processor may fall behind by before senders wait.
 const RECORD_QUEUE: usize = 8_192;
 
@@ -296,63 +302,9 @@ fn process_records(
     Ok((processor, first_sent_ns))
 }
 
-/// What the harness itself cost, so a user can trust (or discount) a run.
-struct HarnessOverhead {
-    first_request_ms: Option<f64>,
-    /// CPU of the whole process (workload preparation included) per 1,000 requests.
-    cpu_ms_per_1000: Option<f64>,
-    /// CPU spent while the phases ran, per 1,000 requests.
-    running_cpu_ms_per_1000: Option<f64>,
-    peak_rss_mib: f64,
-}
-
-fn rusage() -> libc::rusage {
-    // SAFETY: getrusage only writes into the zeroed struct we pass.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    }
-}
-
-/// User + system CPU seconds of this process so far.
-fn process_cpu_seconds() -> f64 {
-    let usage = rusage();
-    usage.ru_utime.tv_sec as f64
-        + usage.ru_utime.tv_usec as f64 / 1e6
-        + usage.ru_stime.tv_sec as f64
-        + usage.ru_stime.tv_usec as f64 / 1e6
-}
-
-impl HarnessOverhead {
-    fn measure(first_sent_ns: Option<u64>, requests: u64, cpu_before_phases_s: f64) -> Self {
-        let start = crate::clock::process_start_ns();
-        let cpu_s = process_cpu_seconds();
-        let per_1000 = |s: f64| (requests > 0).then(|| s * 1e6 / requests as f64);
-        Self {
-            first_request_ms: first_sent_ns.map(|t| t.saturating_sub(start) as f64 / 1e6),
-            cpu_ms_per_1000: per_1000(cpu_s),
-            running_cpu_ms_per_1000: per_1000(cpu_s - cpu_before_phases_s),
-            peak_rss_mib: rusage().ru_maxrss as f64 / 1024.0,
-        }
-    }
-}
-
-impl std::fmt::Display for HarnessOverhead {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Harness: ")?;
-        match self.first_request_ms {
-            Some(ms) => write!(f, "first request {ms:.1} ms after start")?,
-            None => write!(f, "no request sent")?,
-        }
-        if let (Some(running), Some(total)) = (self.running_cpu_ms_per_1000, self.cpu_ms_per_1000) {
-            write!(
-                f,
-                ", CPU per 1,000 requests {running:.1} ms while running ({total:.1} ms with preparation)"
-            )?;
-        }
-        write!(f, ", peak RSS {:.1} MiB", self.peak_rss_mib)
-    }
+fn benchmark_id(anchor: &WallAnchor) -> String {
+    let mixed = anchor.epoch_ns ^ (u64::from(std::process::id()) << 40) ^ anchor.mono_ns;
+    format!("{:012x}", mixed & 0xffff_ffff_ffff)
 }
 
 fn progress_bar(plan: &Plan) -> indicatif::ProgressBar {
@@ -378,52 +330,4 @@ fn progress_bar(plan: &Plan) -> indicatif::ProgressBar {
     bar.set_style(style.progress_chars("=> "));
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
-}
-
-fn benchmark_id(anchor: &WallAnchor) -> String {
-    let mixed = anchor.epoch_ns ^ (u64::from(std::process::id()) << 40) ^ anchor.mono_ns;
-    format!("{:012x}", mixed & 0xffff_ffff_ffff)
-}
-
-/// Wall-clock time as ISO-8601 UTC (labels only; measurements use the monotonic clock).
-fn local_iso_time() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let micros = now.subsec_micros();
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's civil calendar algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_780), (2026, 11, 23));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    }
 }

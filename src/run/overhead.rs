@@ -1,0 +1,64 @@
+//! What the harness itself cost during a run: start-up, CPU, memory.
+
+/// What the harness itself cost, so a user can trust (or discount) a run.
+pub(super) struct HarnessOverhead {
+    first_request_ms: Option<f64>,
+    /// CPU of the whole process (workload preparation included) per 1,000 requests.
+    cpu_ms_per_1000: Option<f64>,
+    /// CPU spent while the phases ran, per 1,000 requests.
+    running_cpu_ms_per_1000: Option<f64>,
+    peak_rss_mib: f64,
+}
+
+fn rusage() -> libc::rusage {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    }
+}
+
+/// User + system CPU seconds of this process so far.
+pub(super) fn process_cpu_seconds() -> f64 {
+    let usage = rusage();
+    usage.ru_utime.tv_sec as f64
+        + usage.ru_utime.tv_usec as f64 / 1e6
+        + usage.ru_stime.tv_sec as f64
+        + usage.ru_stime.tv_usec as f64 / 1e6
+}
+
+impl HarnessOverhead {
+    pub(super) fn measure(
+        first_sent_ns: Option<u64>,
+        requests: u64,
+        cpu_before_phases_s: f64,
+    ) -> Self {
+        let start = crate::clock::process_start_ns();
+        let cpu_s = process_cpu_seconds();
+        let per_1000 = |s: f64| (requests > 0).then(|| s * 1e6 / requests as f64);
+        Self {
+            first_request_ms: first_sent_ns.map(|t| t.saturating_sub(start) as f64 / 1e6),
+            cpu_ms_per_1000: per_1000(cpu_s),
+            running_cpu_ms_per_1000: per_1000(cpu_s - cpu_before_phases_s),
+            peak_rss_mib: rusage().ru_maxrss as f64 / 1024.0,
+        }
+    }
+}
+
+impl std::fmt::Display for HarnessOverhead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Harness: ")?;
+        match self.first_request_ms {
+            Some(ms) => write!(f, "first request {ms:.1} ms after start")?,
+            None => write!(f, "no request sent")?,
+        }
+        if let (Some(running), Some(total)) = (self.running_cpu_ms_per_1000, self.cpu_ms_per_1000) {
+            write!(
+                f,
+                ", CPU per 1,000 requests {running:.1} ms while running ({total:.1} ms with preparation)"
+            )?;
+        }
+        write!(f, ", peak RSS {:.1} MiB", self.peak_rss_mib)
+    }
+}
