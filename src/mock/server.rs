@@ -49,7 +49,8 @@ impl Service<Request<Incoming>> for ConnService {
 /// Serves the mock API on `listener` until `shutdown` completes, then closes every open
 /// connection and returns.
 ///
-/// Works on any tokio runtime (current-thread is fastest for one core). Connections get
+/// Works on any tokio runtime with the time driver enabled (`enable_all`); current-thread is
+/// fastest for one core. Connections get
 /// TCP_NODELAY and keep-alive; request `i` of connection `c` draws its latencies from a
 /// stream seeded by `(c, i)`, so runs with one connection are reproducible.
 pub async fn serve(
