@@ -4,10 +4,10 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use super::body::{MockBody, SseStream, Timing};
@@ -68,13 +68,13 @@ pub(crate) async fn handle(
             stats.count_endpoint(Endpoint::Embeddings);
             match read_body(req).await {
                 Err(resp) => resp,
-                Ok(_) if inference_seq_unless_failed(&shared).is_none() => injected_500(),
                 Ok(body) => match embeddings_response(&body, &shared.model_json) {
+                    Err(msg) => bad_request(stats, &msg),
+                    Ok(_) if inference_seq_unless_failed(&shared).is_none() => injected_500(),
                     Ok((json, prompt_tokens)) => {
                         stats.record_tokens(prompt_tokens, 0);
                         respond(StatusCode::OK, JSON, MockBody::full(json, None))
                     }
-                    Err(msg) => bad_request(stats, &msg),
                 },
             }
         }
@@ -114,18 +114,41 @@ pub(crate) async fn handle(
     Ok(response)
 }
 
+/// Reads the whole request body. A body that arrives as one frame (the usual case) is used
+/// as is, without the copy and list `collect` would make.
 async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<MockBody>> {
-    match Limited::new(req.into_body(), MAX_BODY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(_) => Err(error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body too large or unreadable",
-            "BadRequestError",
-        )),
+    let mut body = req.into_body();
+    let mut first = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(error_response(
+                StatusCode::BAD_REQUEST,
+                "request body could not be read",
+                "BadRequestError",
+            ));
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers carry nothing the mock needs
+        };
+        total += data.len();
+        if total > MAX_BODY_BYTES {
+            return Err(error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large for the mock server",
+                "BadRequestError",
+            ));
+        }
+        if joined.is_none() && first.is_empty() {
+            first = data;
+        } else {
+            joined
+                .get_or_insert_with(|| BytesMut::from(&first[..]))
+                .extend_from_slice(&data);
+        }
     }
+    Ok(joined.map_or(first, BytesMut::freeze))
 }
 
 /// Numbers an inference request (from 1, across all connections); `None` when `fail_every`

@@ -16,6 +16,8 @@ mod request;
 mod scan;
 mod server;
 mod stats;
+#[cfg(test)]
+mod test_client;
 
 pub use config::{LatencyModel, MockConfig, SseMode};
 pub use server::{serve, MockServer};

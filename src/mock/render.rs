@@ -70,21 +70,53 @@ pub(crate) fn put_u64(out: &mut BytesMut, mut n: u64) {
     out.put_slice(&digits[i..]);
 }
 
-/// Renders `{"id":"<prefix>-mock-<seq>","object":"<object>","created":<t>,"model":<model>,`.
-/// `model_json` is a JSON string literal, quotes included.
+/// The per-request part of every event, rendered once: `data: ` + `{"id":…,"object":…,
+/// "created":…,"model":…,` + the opening of a content event, so a content event costs three
+/// copies (prefix, words, close) instead of five.
+#[derive(Debug)]
+pub(crate) struct Head {
+    bytes: BytesMut,
+    json_end: usize,
+}
+
+impl Head {
+    /// `data: {"id":…,"model":…,` — the start of any SSE event.
+    fn sse(&self) -> &[u8] {
+        &self.bytes[..self.json_end]
+    }
+
+    /// `{"id":…,"model":…,` — the start of a non-streaming body.
+    fn json(&self) -> &[u8] {
+        &self.bytes[DATA.len()..self.json_end]
+    }
+
+    /// `data: {"id":…,"model":…,"choices":[{…"content":"` — everything before a content
+    /// event's words.
+    fn content_prefix(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// Renders the [`Head`] of request `seq`. `model_json` is a JSON string literal, quotes
+/// included.
 pub(crate) fn render_head(
     kind: GenKind,
     streaming: bool,
     seq: u64,
     created: u64,
     model_json: &[u8],
-) -> BytesMut {
-    let (id, object): (&[u8], &[u8]) = match (kind, streaming) {
-        (GenKind::Chat, true) => (b"chatcmpl", b"chat.completion.chunk"),
-        (GenKind::Chat, false) => (b"chatcmpl", b"chat.completion"),
-        (GenKind::Completions, _) => (b"cmpl", b"text_completion"),
+) -> Head {
+    let (id, object, open): (&[u8], &[u8], &[u8]) = match (kind, streaming) {
+        (GenKind::Chat, true) => (b"chatcmpl", b"chat.completion.chunk", CHAT_DELTA_OPEN),
+        (GenKind::Chat, false) => (b"chatcmpl", b"chat.completion", b""),
+        (GenKind::Completions, _) => (b"cmpl", b"text_completion", CMPL_TEXT_OPEN),
     };
-    let mut head = BytesMut::with_capacity(96 + model_json.len());
+    let mut head = BytesMut::with_capacity(160 + model_json.len());
+    head.put_slice(DATA);
     head.put_slice(b"{\"id\":\"");
     head.put_slice(id);
     head.put_slice(b"-mock-");
@@ -96,7 +128,12 @@ pub(crate) fn render_head(
     head.put_slice(b",\"model\":");
     head.put_slice(model_json);
     head.put_u8(b',');
-    head
+    let json_end = head.len();
+    head.put_slice(open);
+    Head {
+        bytes: head,
+        json_end,
+    }
 }
 
 /// One event of a streaming response.
@@ -144,7 +181,7 @@ pub(crate) struct ResponsePlan {
     /// Chat or completions.
     pub kind: GenKind,
     /// From [`render_head`].
-    pub head: BytesMut,
+    pub head: Head,
     /// Tokens to generate.
     pub output_tokens: u32,
     /// Tokens per content event (≥ 1).
@@ -260,19 +297,16 @@ impl ResponsePlan {
     pub(crate) fn render_event(&self, ev: Event, out: &mut BytesMut) {
         match ev {
             Event::Role => {
-                out.put_slice(DATA);
-                out.put_slice(&self.head);
+                out.put_slice(self.head.sse());
                 out.put_slice(CHAT_ROLE);
             }
             Event::Content(n) => {
                 let last = self.fault == StreamFault::None && n + 1 == self.content_events();
-                let (open, close, finish) = match self.kind {
-                    GenKind::Chat => (CHAT_DELTA_OPEN, CHAT_DELTA_CLOSE, CHAT_DELTA_FINISH),
-                    GenKind::Completions => (CMPL_TEXT_OPEN, CMPL_TEXT_CLOSE, CMPL_TEXT_FINISH),
+                let (close, finish) = match self.kind {
+                    GenKind::Chat => (CHAT_DELTA_CLOSE, CHAT_DELTA_FINISH),
+                    GenKind::Completions => (CMPL_TEXT_CLOSE, CMPL_TEXT_FINISH),
                 };
-                out.put_slice(DATA);
-                out.put_slice(&self.head);
-                out.put_slice(open);
+                out.put_slice(self.head.content_prefix());
                 let k = self.tokens_per_chunk.max(1);
                 self.put_words(out, n.saturating_mul(k), self.tokens_in(n));
                 if last {
@@ -285,8 +319,7 @@ impl ResponsePlan {
                 }
             }
             Event::Usage => {
-                out.put_slice(DATA);
-                out.put_slice(&self.head);
+                out.put_slice(self.head.sse());
                 out.put_slice(USAGE_OPEN);
                 self.put_usage_fields(out);
                 out.put_slice(b"}}\n\n");
@@ -316,7 +349,7 @@ impl ResponsePlan {
         let mut out = BytesMut::with_capacity(
             self.head.len() + 300 + self.output_tokens as usize * MAX_WORD_LEN,
         );
-        out.put_slice(&self.head);
+        out.put_slice(self.head.json());
         match self.kind {
             GenKind::Chat => {
                 out.put_slice(

@@ -85,13 +85,13 @@ pub(crate) fn value_of(doc: &[u8], key: Key) -> Option<&[u8]> {
 
 /// Estimates prompt tokens as whitespace-separated words.
 ///
-/// Chat: words in every string value of a `content` key, plus every `text` key (content
-/// parts). Completions: words in `prompt` (a string or an array of strings), and one token per
+/// Chat: words in every string value of a `content` key, and in the `text` of content
+/// parts. Completions: words in `prompt` (a string or an array of strings), and one token per
 /// integer when the prompt is given as token ids. Cheap, deterministic, and close to a real
 /// tokenizer's count for English prose (real tokenizers give ~1.3 tokens per word).
 pub(crate) fn estimate_prompt_tokens(body: &[u8], kind: GenKind) -> u64 {
     match kind {
-        GenKind::Chat => count_key(body, Key::Content) + count_key(body, Key::Text),
+        GenKind::Chat => count_key(body, Key::Content),
         GenKind::Completions => count_key(body, Key::Prompt),
     }
 }
@@ -110,7 +110,7 @@ fn skip_ws(body: &[u8], mut i: usize) -> usize {
 }
 
 /// Counts prompt words in the value at `i`; returns (words, index after the value).
-/// Objects count zero here (their `text` keys are found by the key search).
+/// Objects count the words of their `text` key (chat content parts).
 fn count_value(body: &[u8], i: usize, depth: u32) -> (u64, usize) {
     match body.get(i) {
         Some(b'"') => count_string_words(body, i),
@@ -131,7 +131,16 @@ fn count_value(body: &[u8], i: usize, depth: u32) -> (u64, usize) {
                 }
             }
         }
-        Some(b'{' | b'[') => (0, skip_container(body, i)),
+        Some(b'{') => {
+            // A content part: its words are in its `text` key.
+            let end = skip_container(body, i);
+            let part = &body[i..end];
+            let words = value_starts(part, Key::Text)
+                .map(|start| count_value(part, start, depth + 1).0)
+                .sum();
+            (words, end)
+        }
+        Some(b'[') => (0, skip_container(body, i)),
         Some(b) if b.is_ascii_digit() || *b == b'-' => (1, scalar_end(body, i)),
         Some(_) => (0, scalar_end(body, i)),
         None => (0, i),

@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use super::body::MockBody;
-use super::config::{latency_rng, next_seed, MockConfig};
+use super::config::{latency_rng, next_seed, MockConfig, SseMode};
 use super::handler::{handle, Shared};
 use super::stats::MockStats;
 
@@ -49,7 +49,8 @@ impl Service<Request<Incoming>> for ConnService {
 /// Serves the mock API on `listener` until `shutdown` completes, then closes every open
 /// connection and returns.
 ///
-/// Works on any tokio runtime (current-thread is fastest for one core). Connections get
+/// Works on any tokio runtime with the time driver enabled (`enable_all`); current-thread is
+/// fastest for one core. Connections get
 /// TCP_NODELAY and keep-alive; request `i` of connection `c` draws its latencies from a
 /// stream seeded by `(c, i)`, so runs with one connection are reproducible.
 pub async fn serve(
@@ -59,15 +60,18 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let random_latency = config.ttft.is_random() || config.itl.is_random();
+    let config_sse_mode = config.sse_mode;
     let shared = Arc::new(Shared::new(config, stats));
     let mut builder = http1::Builder::new();
     // No header timeout: it would arm a timer per request, and the mock serves trusted clients.
-    // Flattening into hyper's write buffer turns a stream of small SSE chunks into one
-    // `write` per flush instead of a `writev` every 16 buffers: half the CPU in chunked mode.
+    // Chunked streams are many small buffers: flattening them into hyper's write buffer makes
+    // one `write` per flush instead of a `writev` every 16 buffers (half the CPU). One-body
+    // responses are a single large buffer that `writev` sends without copying.
+    let flatten = config_sse_mode == SseMode::Chunked;
     builder
         .keep_alive(true)
         .header_read_timeout(None)
-        .writev(false);
+        .writev(!flatten);
     let mut connections = JoinSet::new();
     let mut connection_index: u64 = 0;
     tokio::pin!(shutdown);
