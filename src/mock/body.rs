@@ -72,6 +72,9 @@ pub struct SseStream {
     timing: Option<Timing>,
     sleep: Option<Pin<Box<Sleep>>>,
     sleeping: bool,
+    /// The previous event's deadline: waits are added to it, not to "now", so tokio's
+    /// millisecond timer rounding delays single events but never accumulates into the ITL.
+    last_deadline: Option<Instant>,
     buf: BytesMut,
     _guard: RunningGuard,
 }
@@ -89,6 +92,7 @@ impl SseStream {
             timing,
             sleep: None,
             sleeping: false,
+            last_deadline: None,
             buf,
             _guard: guard,
         }
@@ -106,7 +110,9 @@ impl SseStream {
             if let Some(timing) = self.timing.as_mut() {
                 let wait = timing.draw(self.plan.wait_before(ev));
                 if !wait.is_zero() {
-                    let deadline = Instant::now() + wait;
+                    let now = Instant::now();
+                    let deadline = self.last_deadline.unwrap_or(now) + wait;
+                    self.last_deadline = Some(deadline);
                     match self.sleep.as_mut() {
                         Some(sleep) => sleep.as_mut().reset(deadline),
                         None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
