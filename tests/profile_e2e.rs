@@ -37,7 +37,9 @@ fn streaming_chat_numbers_match_the_mock_timing_model() {
     assert!((40.0..70.0).contains(&ttft), "TTFT avg {ttft} ms");
     assert!(stat(&export, "time_to_first_token", "min") >= 40.0);
     let itl = stat(&export, "inter_token_latency", "avg");
-    assert!((5.0..9.0).contains(&itl), "ITL avg {itl} ms");
+    // The mock schedules tokens from the previous deadline, so a first token made late by
+    // timer rounding (≤ ~1 ms) shortens the first gap: ITL may sit just under 5 ms.
+    assert!((4.5..9.0).contains(&itl), "ITL avg {itl} ms");
     let latency = stat(&export, "request_latency", "avg");
     assert!(latency >= 40.0 + 7.0 * 5.0, "latency {latency}");
     let stdout = String::from_utf8_lossy(&out.stdout);
