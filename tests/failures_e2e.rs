@@ -220,3 +220,65 @@ fn interrupt_writes_partial_artifacts_with_full_accounting() {
         text(&out)
     );
 }
+
+#[test]
+fn slow_servers_time_out_into_counted_errors() {
+    let server = mock(3_000, 0);
+    let dir = artifact_dir("timeout");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "8",
+            "--osl",
+            "2",
+            "--request-count",
+            "2",
+            "--concurrency",
+            "2",
+            "--request-timeout-seconds",
+            "0.3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "error_request_count", "avg"), 2.0);
+    let message = export["error_summary"][0]["error_details"]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(message.contains("timed out"), "{message}");
+}
+
+#[test]
+fn duration_runs_cancel_what_outlives_the_grace_period() {
+    // Each request takes ~2 s; the run lasts 0.3 s with 0.2 s of grace, so the requests in
+    // flight are cancelled and accounted for, and the run is still complete (not interrupted).
+    let server = mock(0, 100);
+    let dir = artifact_dir("grace");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "8",
+            "--osl",
+            "20",
+            "--concurrency",
+            "3",
+            "--benchmark-duration",
+            "0.3",
+            "--benchmark-grace-period",
+            "0.2",
+            "--tolerated-error-rate",
+            "100",
+        ],
+    );
+    let export = json(&dir, "profile_export_aiperf.json");
+    let acc = &export["request_accounting"];
+    assert_eq!(acc["cancelled"].as_u64(), Some(3), "{acc} {}", text(&out));
+    assert_eq!(acc["scheduled"].as_u64(), Some(3), "{acc}");
+    assert_eq!(jsonl(&dir).len(), 3);
+}

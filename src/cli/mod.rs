@@ -23,10 +23,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Benchmark a server: build the workload, send it on schedule, measure, report.
+    #[command(after_help = PROFILE_EXAMPLES)]
     Profile(Box<profile::ProfileArgs>),
     /// Run the built-in OpenAI-compatible mock server.
     MockServer(mock_server::MockServerArgs),
 }
+
+const PROFILE_EXAMPLES: &str = "\
+Examples:
+  # closed loop: 64 in flight, 10,000 streaming chat requests of 100 → 16 tokens
+  gauntlet profile -m my-model -u http://127.0.0.1:8000 --streaming \\
+      --isl 100 --osl 16 --concurrency 64 --request-count 10000
+
+  # open loop: Poisson arrivals at 20 requests/s for two minutes, after a warmup
+  gauntlet profile -m my-model --streaming --request-rate 20 --benchmark-duration 120 \\
+      --warmup-request-count 50 --isl 1000 --isl-stddev 200 --osl 200
+
+Artifacts (AIPerf's layout) go to --output-artifact-dir; see docs/profile.md.";
 
 /// Entry point of the binary: parses, runs, prints the error chain, returns the exit code.
 pub fn main() -> ExitCode {
