@@ -260,14 +260,27 @@ async fn send_one(
     }
     let body = shared.arena.body(entry_index);
     record.bytes_sent = body.len() as u32;
-    let request = target.request(body);
     record.sent_ns = now_ns();
     shared.sent.fetch_add(1, Ordering::Relaxed);
-    let response = conn
-        .sender
-        .send_request(request)
-        .await
-        .map_err(|e| transport(describe_hyper_error(&e)))?;
+    let response = match conn.sender.send_request(target.request(body.clone())).await {
+        Ok(response) => response,
+        Err(e) if record.connection_reused && closed_before_response(&e) => {
+            // Some servers (llama.cpp's) advertise keep-alive but close the connection after
+            // a streamed response; the close can land after we reused it. Nothing of ours was
+            // answered, so send once more on a fresh connection, as curl and browsers do.
+            let fresh = connect(target, shared.timeout).await.map_err(transport)?;
+            *conn = fresh;
+            conn.uses = 1;
+            record.connect_ns = conn.connect_ns;
+            record.connection_reused = false;
+            record.sent_ns = now_ns();
+            conn.sender
+                .send_request(target.request(body))
+                .await
+                .map_err(|e| transport(describe_hyper_error(&e)))?
+        }
+        Err(e) => return Err(transport(describe_hyper_error(&e))),
+    };
     record.first_byte_ns = now_ns();
     record.status = response.status().as_u16();
     let is_sse = shared.streaming
@@ -324,6 +337,12 @@ fn stream_dropped(record: &mut RequestRecord, err: &hyper::Error) -> Failure {
         "the server closed the response early: {}",
         describe_hyper_error(err)
     ))
+}
+
+/// Whether a send failed because the kept-alive connection was already closing, before any
+/// part of a response arrived.
+fn closed_before_response(err: &hyper::Error) -> bool {
+    err.is_incomplete_message() || err.is_canceled() || err.is_closed()
 }
 
 fn describe_hyper_error(err: &hyper::Error) -> String {

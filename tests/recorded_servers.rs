@@ -1,0 +1,194 @@
+//! End-to-end against replayed real-server streams (captured from llama.cpp's llama-server,
+//! see docs/real-servers.md), served the way that server serves them: one HTTP chunk per
+//! SSE event, a keep-alive header, and the connection closed after every streamed response.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use common::*;
+
+/// A tiny HTTP/1.1 server that answers every request with one recorded SSE stream.
+struct ReplayServer {
+    url: String,
+    served: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ReplayServer {
+    fn start(fixture: &str, first_content_delay: Duration) -> Self {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/llamacpp")
+            .join(fixture);
+        let stream = std::fs::read_to_string(&path).unwrap();
+        let events: Vec<String> = stream
+            .split("\n\n")
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| format!("{e}\n\n"))
+            .collect();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let served = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (served2, stop2) = (served.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => {
+                        conn.set_nonblocking(false).unwrap();
+                        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                        let (events, served) = (events.clone(), served2.clone());
+                        std::thread::spawn(move || {
+                            serve_one(conn, &events, first_content_delay, &served)
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        Self {
+            url,
+            served,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ReplayServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one request, streams the recorded events, then closes like llama-server does.
+fn serve_one(conn: TcpStream, events: &[String], delay: Duration, served: &AtomicU64) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut content_length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            content_length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; content_length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let mut conn = conn;
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nKeep-Alive: timeout=5, max=100\r\n\r\n";
+    if conn.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for (i, event) in events.iter().enumerate() {
+        if i == 1 {
+            std::thread::sleep(delay);
+        }
+        let chunk = format!("{:x}\r\n{event}\r\n", event.len());
+        if conn.write_all(chunk.as_bytes()).is_err() {
+            return;
+        }
+    }
+    let _ = conn.write_all(b"0\r\n\r\n");
+    served.fetch_add(1, Ordering::Relaxed);
+    let _ = conn.shutdown(std::net::Shutdown::Both);
+}
+
+#[test]
+fn llamacpp_chat_stream_with_usage_and_closing_connections() {
+    let server = ReplayServer::start("chat_stream_usage.sse", Duration::from_millis(20));
+    let dir = artifact_dir("llamacpp-chat");
+    let out = profile(
+        &server.url,
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "32",
+            "--osl",
+            "16",
+            "--request-count",
+            "12",
+        ],
+    );
+    // Every request succeeds although the server closes each connection after streaming.
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(server.served.load(Ordering::Relaxed), 12);
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "request_count", "avg"), 12.0);
+    // 16 tokens from usage although only 15 content chunks arrived; the role chunk with
+    // `content: null` is not the first token, so TTFT includes the 20 ms pause after it.
+    assert_eq!(stat(&export, "output_sequence_length", "avg"), 16.0);
+    assert_eq!(stat(&export, "usage_prompt_tokens", "avg"), 38.0);
+    assert_eq!(stat(&export, "inter_chunk_latency", "count"), 12.0 * 14.0);
+    assert!(stat(&export, "time_to_first_token", "min") >= 20.0);
+}
+
+#[test]
+fn llamacpp_completions_stream_with_usage_beside_text() {
+    let server = ReplayServer::start("completions_stream_usage.sse", Duration::ZERO);
+    let dir = artifact_dir("llamacpp-completions");
+    let out = profile(
+        &server.url,
+        &dir,
+        &[
+            "--endpoint-type",
+            "completions",
+            "--streaming",
+            "--isl",
+            "32",
+            "--osl",
+            "16",
+            "--request-count",
+            "6",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "output_sequence_length", "avg"), 16.0);
+}
+
+#[test]
+fn llamacpp_chat_stream_without_usage_is_counted_with_the_tokenizer() {
+    let server = ReplayServer::start("chat_stream_no_usage.sse", Duration::ZERO);
+    let dir = artifact_dir("llamacpp-no-usage");
+    let out = profile(
+        &server.url,
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "32",
+            "--osl",
+            "16",
+            "--request-count",
+            "4",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    // Re-tokenizing the text with Qwen2.5 gives about the server's 16 (±2: the server's
+    // tokens are not always whole characters).
+    let osl = stat(&export, "output_sequence_length", "avg");
+    assert!((14.0..=18.0).contains(&osl), "osl {osl}");
+    assert!(
+        export.get("usage_completion_tokens").is_none()
+            || export["usage_completion_tokens"].is_null()
+    );
+}
