@@ -16,6 +16,7 @@ const TEXT: &[u8] = b"\"text\"";
 const REASONING_CONTENT: &[u8] = b"\"reasoning_content\"";
 const REASONING: &[u8] = b"\"reasoning\"";
 const USAGE: &[u8] = b"\"usage\"";
+const TIMINGS: &[u8] = b"\"timings\"";
 const ERROR: &[u8] = b"\"error\"";
 
 /// Error messages longer than this are cut: some servers echo whole prompts into errors.
@@ -73,6 +74,9 @@ struct Scan {
     prompt_tokens: Option<u64>,
     completion_tokens: Option<u64>,
     total_tokens: Option<u64>,
+    /// llama.cpp's `timings.predicted_n`: the server's own token count, sent even when the
+    /// request did not ask for usage.
+    predicted_tokens: Option<u64>,
 }
 
 impl RequestMetrics {
@@ -208,7 +212,7 @@ impl RequestMetrics {
 
     fn derive_tokens(&mut self, record: &RequestRecord, scan: &Scan, ctx: &DeriveContext) {
         use RecordMetric as M;
-        let osl = match scan.completion_tokens {
+        let osl = match scan.completion_tokens.or(scan.predicted_tokens) {
             Some(n) => n as f64,
             None => {
                 self.collect_text(record);
@@ -347,6 +351,14 @@ fn content_of(payload: &[u8]) -> Option<(bool, &[u8])> {
 
 /// Reads `usage` when the event has a non-null usage object; later events overwrite earlier.
 fn read_usage(payload: &[u8], scan: &mut Scan) {
+    if let Some(timings) = find_value_with(payload, TIMINGS) {
+        if timings.first() == Some(&b'{') {
+            let start = timings.as_ptr() as usize - payload.as_ptr() as usize;
+            if let Some(n) = find_u64(&payload[start..], "predicted_n") {
+                scan.predicted_tokens = Some(n);
+            }
+        }
+    }
     let Some(value) = find_value_with(payload, USAGE) else {
         return;
     };

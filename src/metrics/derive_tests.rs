@@ -248,3 +248,28 @@ fn reuse_clears_the_previous_request() {
     assert_eq!(m.get(RecordMetric::TimeToFirstToken), None);
     assert!(m.error().is_none());
 }
+
+#[test]
+fn llamacpp_timings_count_tokens_when_usage_is_absent() {
+    let mut record = RequestRecord {
+        sent_ns: 1_000,
+        status: 200,
+        ..RequestRecord::default()
+    };
+    record.push_event(br#"{"choices":[{"delta":{"content":"a"}}]}"#, 2_000);
+    record.push_event(
+        br#"{"choices":[{"finish_reason":"length","delta":{}}],"timings":{"prompt_n":5,"predicted_n":7}}"#,
+        3_000,
+    );
+    record.done_ns = 4_000;
+    let never = |_: &str| -> u32 { panic!("the tokenizer must not be needed") };
+    let ctx = DeriveContext {
+        endpoint: EndpointType::Chat,
+        streaming: true,
+        count_tokens: &never,
+    };
+    let mut m = RequestMetrics::new();
+    m.derive(&record, 10, &ctx);
+    assert_eq!(m.get(RecordMetric::OutputSequenceLength), Some(7.0));
+    assert_eq!(m.get(RecordMetric::UsageCompletionTokens), None);
+}
