@@ -265,3 +265,82 @@ fn one_body_sse_is_parsed_event_by_event() {
         );
     }
 }
+
+#[test]
+fn several_urls_share_requests_round_robin() {
+    let a = mock(0, 0);
+    let b = mock(0, 0);
+    let dir = artifact_dir("round-robin");
+    let out = gauntlet(&[
+        "profile",
+        "--model",
+        "mock-model",
+        "--url",
+        &a.url(),
+        "--url",
+        &b.url(),
+        "--isl",
+        "8",
+        "--osl",
+        "2",
+        "--request-count",
+        "10",
+        "--concurrency",
+        "3",
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(a.stats().snapshot().chat_requests, 5);
+    assert_eq!(b.stats().snapshot().chat_requests, 5);
+}
+
+#[test]
+fn rate_capped_by_concurrency_never_exceeds_the_cap_and_shows_the_lag() {
+    // 1,000 requests/s asked, but each request takes ≥ 30 ms and only 2 may be in flight:
+    // the cap holds, and the wait shows up as send lag instead of being hidden.
+    let server = mock(30, 0);
+    let dir = artifact_dir("rate-cap");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "8",
+            "--osl",
+            "2",
+            "--request-rate",
+            "1000",
+            "--arrival-pattern",
+            "constant",
+            "--concurrency",
+            "2",
+            "--request-count",
+            "10",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let lines = jsonl(&dir);
+    assert_eq!(lines.len(), 10);
+    let spans: Vec<(u64, u64)> = lines
+        .iter()
+        .map(|l| {
+            let m = &l["metadata"];
+            (
+                m["request_start_ns"].as_u64().unwrap(),
+                m["request_end_ns"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for &(start, _) in &spans {
+        let in_flight = spans
+            .iter()
+            .filter(|&&(s, e)| s <= start && start < e)
+            .count();
+        assert!(in_flight <= 2, "{in_flight} in flight at {start}");
+    }
+    let export = json(&dir, "profile_export_aiperf.json");
+    // The 10th release was due at 9 ms but could only go at ≥ 4 × 30 ms.
+    assert!(stat(&export, "credit_to_start_latency", "max") >= 100.0);
+}
