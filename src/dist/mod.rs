@@ -23,6 +23,8 @@ mod seq;
 mod validate;
 
 #[cfg(test)]
+mod docs_tests;
+#[cfg(test)]
 mod parse_tests;
 #[cfg(test)]
 mod sample_tests;

@@ -50,7 +50,8 @@ impl DistSpec {
 }
 
 /// Rounds `value` to a count within the whole numbers of `[min, max]`, at least `floor`,
-/// saturating at `u32::MAX`; NaN becomes `floor`. Public so callers that draw their own values
+/// saturating at `u32::MAX`; NaN becomes `floor`. When `[min, max]` holds no whole number
+/// (`[10.2, 10.8]`) the result is `ceil(min)`, the nearest one above. Public so callers that draw their own values
 /// (traces, `--seq-dist`) round the same way.
 pub fn round_count(value: f64, min: Option<f64>, max: Option<f64>, floor: u32) -> u32 {
     let mut rounded = value.round();
@@ -167,7 +168,8 @@ fn uniform<R: Rng + ?Sized>(min: f64, max: f64, integer: bool, rng: &mut R) -> f
     if min >= max {
         return min;
     }
-    min + (max - min) * rng.random::<f64>()
+    // min() because min + (max - min)·u can round one ulp past max.
+    (min + (max - min) * rng.random::<f64>()).min(max)
 }
 
 fn stair(values: &[f64], repeat_each: u64, wrap: bool, index: u64) -> f64 {
