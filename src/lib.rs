@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod dataset;
+pub mod dist;
 pub mod engine;
 pub mod json_scan;
 pub mod metrics;
