@@ -84,8 +84,11 @@ fn packed_chunks_give_per_token_itl_and_per_chunk_gaps() {
     // shorter, so only the average is bounded.
     let gap = stat(&export, "inter_chunk_latency", "avg");
     assert!((10.0..24.0).contains(&gap), "inter-chunk avg {gap}");
+    // The mock schedules chunks from the previous deadline, so a first chunk made late by
+    // timer rounding (≤ ~1 ms) shortens the span: ITL may sit a little under 2.4 ms. Far
+    // from 12 ms (per chunk) or 0.75 ms (per chunk / 16).
     let itl = stat(&export, "inter_token_latency", "avg");
-    assert!((2.4..4.0).contains(&itl), "ITL {itl}");
+    assert!((2.2..4.0).contains(&itl), "ITL {itl}");
 }
 
 #[test]
