@@ -347,3 +347,39 @@ fn rate_capped_by_concurrency_never_exceeds_the_cap_and_shows_the_lag() {
     // The 10th release was due at 9 ms but could only go at ≥ 4 × 30 ms.
     assert!(stat(&export, "credit_to_start_latency", "max") >= 100.0);
 }
+
+#[test]
+fn seq_dist_sends_paired_lengths() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("seq-dist");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--seq-dist",
+            "20,4:50;40,8:50",
+            "--num-dataset-entries",
+            "20",
+            "--request-count",
+            "20",
+            "--concurrency",
+            "4",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let mut pairs = std::collections::BTreeSet::new();
+    for line in jsonl(&dir) {
+        let m = &line["metrics"];
+        let isl = m["input_sequence_length"]["value"].as_f64().unwrap();
+        let osl = m["output_sequence_length"]["value"].as_f64().unwrap();
+        pairs.insert((isl as u32, osl as u32));
+    }
+    assert_eq!(
+        pairs.into_iter().collect::<Vec<_>>(),
+        vec![(20, 4), (40, 8)]
+    );
+    let export = json(&dir, "profile_export_aiperf.json");
+    let lengths = &export["input_config"]["synthetic"]["lengths"];
+    assert_eq!(lengths["type"], "paired", "{lengths}");
+}

@@ -7,9 +7,10 @@ use clap::{Args, ValueEnum};
 
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
-    Arrival, ArrivalPattern, EndpointType, LengthDist, Phase, PhaseKind, Plan, StopRule,
+    Arrival, ArrivalPattern, EndpointType, LengthPlan, Phase, PhaseKind, Plan, StopRule,
     SyntheticPlan, TokenizerSpec,
 };
+use crate::dist::{DistSpec, SeqDist, Shape};
 
 /// Flags of `gauntlet profile`. Names follow AIPerf's for the same concepts.
 #[derive(Debug, Args)]
@@ -111,6 +112,15 @@ pub struct ProfileArgs {
         help_heading = "Workload"
     )]
     pub output_tokens_stddev: f64,
+
+    /// Paired ISL/OSL mixture "ISL,OSL:PERCENT;…" (optional "|stddev" after a value), e.g.
+    /// "128,64:50;512,128:50". Replaces the ISL/OSL flags.
+    #[arg(
+        long,
+        visible_alias = "sequence-distribution",
+        help_heading = "Workload"
+    )]
+    pub seq_dist: Option<String>,
 
     /// Distinct prompts to generate; requests cycle through them.
     #[arg(
@@ -260,26 +270,23 @@ impl ProfileArgs {
             arrival,
             stop,
         });
-        let isl = length(
-            "--synthetic-input-tokens-mean",
-            self.synthetic_input_tokens_mean,
-            self.synthetic_input_tokens_stddev,
-        )?;
-        if isl.mean < 1.0 {
-            return Err(flag_err(
-                "--synthetic-input-tokens-mean",
-                "must be at least 1",
-            ));
-        }
-        let osl = match self.output_tokens_mean {
-            Some(mean) => {
-                let osl = length("--output-tokens-mean", mean, self.output_tokens_stddev)?;
-                if osl.mean < 1.0 {
-                    return Err(flag_err("--output-tokens-mean", "must be at least 1"));
-                }
-                Some(osl)
+        let lengths = match &self.seq_dist {
+            Some(text) => LengthPlan::Paired {
+                seq_dist: SeqDist::parse(text, "--seq-dist")
+                    .map_err(|e| flag_err("--seq-dist", e.to_string()))?,
+            },
+            None => {
+                let isl = length(
+                    "--synthetic-input-tokens-mean",
+                    self.synthetic_input_tokens_mean,
+                    self.synthetic_input_tokens_stddev,
+                )?;
+                let osl = self
+                    .output_tokens_mean
+                    .map(|mean| length("--output-tokens-mean", mean, self.output_tokens_stddev))
+                    .transpose()?;
+                LengthPlan::Independent { isl, osl }
             }
-            None => None,
         };
         if self.num_dataset_entries == 0 {
             return Err(flag_err("--num-dataset-entries", "must be at least 1"));
@@ -328,8 +335,7 @@ impl ProfileArgs {
             streaming: self.streaming,
             phases,
             synthetic: SyntheticPlan {
-                isl,
-                osl,
+                lengths,
                 entries: self.num_dataset_entries,
             },
             tokenizer,
@@ -357,11 +363,23 @@ fn endpoint_name(endpoint: EndpointType) -> &'static str {
     }
 }
 
-fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<LengthDist, FlagError> {
-    if !mean.is_finite() || !stddev.is_finite() || stddev < 0.0 {
-        return Err(flag_err(flag, "mean and stddev must be finite, stddev ≥ 0"));
+/// A normal length distribution (AIPerf's mean/stddev flags), at least 1 token.
+fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<DistSpec, FlagError> {
+    if !(mean.is_finite() && mean >= 1.0) {
+        return Err(flag_err(flag, format!("must be at least 1, got {mean}")));
     }
-    Ok(LengthDist { mean, stddev })
+    if !(stddev.is_finite() && stddev >= 0.0) {
+        return Err(flag_err(
+            flag,
+            format!("the stddev must be finite and ≥ 0, got {stddev}"),
+        ));
+    }
+    let shape = if stddev == 0.0 {
+        Shape::Fixed { value: mean }
+    } else {
+        Shape::Normal { mean, stddev }
+    };
+    DistSpec::new(shape, None, None, flag).map_err(|e| flag_err(flag, e.to_string()))
 }
 
 fn positive_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagError> {
@@ -414,8 +432,13 @@ mod tests {
         assert_eq!(p.phases.len(), 1);
         assert_eq!(p.phases[0].stop, StopRule::Count { requests: 10 });
         assert_eq!(p.phases[0].arrival.concurrency, Some(1));
-        assert_eq!(p.synthetic.isl.mean, 550.0);
-        assert_eq!(p.synthetic.osl, None);
+        assert_eq!(
+            p.synthetic.lengths,
+            LengthPlan::Independent {
+                isl: DistSpec::fixed(550.0, "x").unwrap(),
+                osl: None
+            }
+        );
     }
 
     #[test]
@@ -437,8 +460,29 @@ mod tests {
         assert_eq!(p.phases[0].kind, PhaseKind::Warmup);
         assert_eq!(p.phases[0].stop, StopRule::Count { requests: 5 });
         assert_eq!(p.phases[1].stop, StopRule::Count { requests: 50 });
-        assert_eq!(p.synthetic.isl.mean, 100.0);
-        assert_eq!(p.synthetic.osl.unwrap().mean, 16.0);
+        assert_eq!(
+            p.synthetic.lengths,
+            LengthPlan::Independent {
+                isl: DistSpec::fixed(100.0, "x").unwrap(),
+                osl: Some(DistSpec::fixed(16.0, "x").unwrap())
+            }
+        );
+    }
+
+    #[test]
+    fn seq_dist_replaces_the_length_flags() {
+        let p = plan(&["--seq-dist", "128,64:50;512,128:50"]).unwrap();
+        assert!(matches!(p.synthetic.lengths, LengthPlan::Paired { .. }));
+        let err = plan(&["--seq-dist", "128,64:50;512,128:40"]).unwrap_err();
+        assert_eq!(err.flag, "--seq-dist");
+        assert!(err.message.contains("100"), "{err}");
+        let p = plan(&["--isl", "100", "--isl-stddev", "10"]).unwrap();
+        match p.synthetic.lengths {
+            LengthPlan::Independent { isl, .. } => {
+                assert_eq!(isl.to_string(), "normal(mean=100, stddev=10)")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

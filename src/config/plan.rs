@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::dist::{DistSpec, SeqDist};
+
 /// Which OpenAI-compatible API the requests target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,22 +124,29 @@ impl Phase {
     }
 }
 
-/// A length drawn from a normal distribution, rounded and kept ≥ `min`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct LengthDist {
-    /// Mean in tokens.
-    pub mean: f64,
-    /// Standard deviation in tokens (0 = fixed).
-    pub stddev: f64,
+/// How prompt and output lengths are drawn.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum LengthPlan {
+    /// ISL and OSL drawn independently.
+    Independent {
+        /// Input sequence length (prompt tokens).
+        isl: DistSpec,
+        /// Output sequence length, sent as `max_tokens`; `None` lets the server decide.
+        osl: Option<DistSpec>,
+    },
+    /// (ISL, OSL) pairs drawn together from a `--seq-dist` mixture.
+    Paired {
+        /// The mixture.
+        seq_dist: SeqDist,
+    },
 }
 
 /// Synthetic prompt generation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SyntheticPlan {
-    /// Input sequence length (prompt tokens).
-    pub isl: LengthDist,
-    /// Output sequence length, sent as `max_tokens`; `None` lets the server decide.
-    pub osl: Option<LengthDist>,
+    /// Prompt and output lengths.
+    pub lengths: LengthPlan,
     /// Distinct prompts to generate; request `i` uses entry `i % entries`.
     pub entries: u32,
 }

@@ -28,18 +28,6 @@ pub struct Workload {
 /// Why a workload could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
-    /// A length distribution the sampler rejects (negative or non-finite parameters).
-    #[error("invalid {what} distribution (mean {mean}, stddev {stddev}): {reason}")]
-    Distribution {
-        /// Which length: "isl" or "osl".
-        what: &'static str,
-        /// The mean given.
-        mean: f64,
-        /// The standard deviation given.
-        stddev: f64,
-        /// What the sampler said.
-        reason: String,
-    },
     /// A prompt could not be made.
     #[error("synthetic entry {index} ({tokens} input tokens): {source}")]
     Prompt {

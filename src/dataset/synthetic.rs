@@ -1,16 +1,14 @@
-//! Synthetic workloads: normally distributed input and output lengths, prompts cut from the
-//! corpus to the exact input length.
+//! Synthetic workloads: input and output lengths drawn from `dist` distributions (or paired
+//! from a `--seq-dist` mixture), prompts cut from the corpus to the exact input length.
 //!
-//! Entry `i` draws only from the `("isl", i)`, `("osl", i)` and `("prompt", i)` streams of the
-//! root seed, so entries are built in parallel and the result is byte-identical on any number
-//! of threads.
+//! Entry `i` draws only from the `("isl", i)`, `("osl", i)`, `("seq", i)` and `("prompt", i)`
+//! streams of the root seed, so entries are built in parallel and the result is byte-identical
+//! on any number of threads.
 
-use rand::Rng;
-use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 
 use super::{DatasetError, Workload, WorkloadEntry};
-use crate::config::{LengthDist, SyntheticPlan};
+use crate::config::{LengthPlan, SyntheticPlan};
 use crate::rng::RngRoot;
 use crate::tokenizer::PromptGenerator;
 
@@ -20,15 +18,10 @@ pub fn build(
     root: &RngRoot,
     generator: &PromptGenerator,
 ) -> Result<Workload, DatasetError> {
-    let isl = normal("isl", &plan.isl)?;
-    let osl = plan.osl.as_ref().map(|d| normal("osl", d)).transpose()?;
     let built: Vec<Result<WorkloadEntry, DatasetError>> = (0..plan.entries)
         .into_par_iter()
         .map(|index| {
-            let input_tokens = draw_length(&isl, &mut root.stream("isl", u64::from(index)));
-            let max_tokens = osl
-                .as_ref()
-                .map(|osl| draw_length(osl, &mut root.stream("osl", u64::from(index))));
+            let (input_tokens, max_tokens) = lengths(&plan.lengths, root, u64::from(index));
             let prompt = generator
                 .prompt(input_tokens, &mut root.stream("prompt", u64::from(index)))
                 .map_err(|source| DatasetError::Prompt {
@@ -50,52 +43,42 @@ pub fn build(
     Ok(Workload { entries })
 }
 
+/// Entry `index`'s prompt length and `max_tokens`, each at least 1.
+fn lengths(plan: &LengthPlan, root: &RngRoot, index: u64) -> (u32, Option<u32>) {
+    match plan {
+        LengthPlan::Independent { isl, osl } => (
+            isl.sample_u32_at(root, "isl", index, 1),
+            osl.as_ref()
+                .map(|osl| osl.sample_u32_at(root, "osl", index, 1)),
+        ),
+        LengthPlan::Paired { seq_dist: seq } => {
+            let (isl, osl) = seq.sample_pair_at(root, "seq", index);
+            (isl, Some(osl))
+        }
+    }
+}
+
 /// AIPerf's session id format.
 fn session_id(index: u32) -> String {
     format!("session_{index:06}")
 }
 
-fn normal(what: &'static str, dist: &LengthDist) -> Result<Normal<f64>, DatasetError> {
-    // rand_distr accepts a negative stddev (it mirrors the curve); a plan never means that.
-    let valid = dist.mean.is_finite() && dist.stddev.is_finite() && dist.stddev >= 0.0;
-    valid
-        .then(|| Normal::new(dist.mean, dist.stddev).ok())
-        .flatten()
-        .ok_or_else(|| DatasetError::Distribution {
-            what,
-            mean: dist.mean,
-            stddev: dist.stddev,
-            reason: "mean must be finite and stddev finite and >= 0".into(),
-        })
-}
-
-/// A draw rounded to whole tokens, at least 1 and at most `u32::MAX`.
-fn draw_length(dist: &Normal<f64>, rng: &mut impl Rng) -> u32 {
-    let value = dist.sample(rng).round();
-    if value >= f64::from(u32::MAX) {
-        u32::MAX
-    } else if value >= 1.0 {
-        value as u32
-    } else {
-        1
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dist::{DistSpec, SeqDist, Shape};
     use crate::tokenizer::test_support::{builtin, builtin_corpus};
+
+    fn normal(mean: f64, stddev: f64) -> DistSpec {
+        DistSpec::new(Shape::Normal { mean, stddev }, None, None, "test").unwrap()
+    }
 
     fn plan(entries: u32) -> SyntheticPlan {
         SyntheticPlan {
-            isl: LengthDist {
-                mean: 120.0,
-                stddev: 40.0,
+            lengths: LengthPlan::Independent {
+                isl: normal(120.0, 40.0),
+                osl: Some(normal(30.0, 10.0)),
             },
-            osl: Some(LengthDist {
-                mean: 30.0,
-                stddev: 10.0,
-            }),
             entries,
         }
     }
@@ -129,11 +112,10 @@ mod tests {
     fn fixed_lengths_and_no_osl() {
         let generator = PromptGenerator::new(builtin(), builtin_corpus());
         let fixed = SyntheticPlan {
-            isl: LengthDist {
-                mean: 100.0,
-                stddev: 0.0,
+            lengths: LengthPlan::Independent {
+                isl: DistSpec::fixed(100.0, "test").unwrap(),
+                osl: None,
             },
-            osl: None,
             entries: 5,
         };
         let workload = build(&fixed, &RngRoot::new(1), &generator).unwrap();
@@ -144,22 +126,35 @@ mod tests {
     }
 
     #[test]
-    fn lengths_clamp_to_at_least_one() {
-        let dist = Normal::new(-50.0, 1.0).unwrap();
-        assert_eq!(draw_length(&dist, &mut RngRoot::new(1).stream("x", 0)), 1);
+    fn lengths_stay_at_least_one() {
+        let plan = LengthPlan::Independent {
+            isl: normal(-50.0, 1.0),
+            osl: Some(DistSpec::fixed(0.0, "test").unwrap()),
+        };
+        for i in 0..20 {
+            assert_eq!(lengths(&plan, &RngRoot::new(1), i), (1, Some(1)));
+        }
     }
 
     #[test]
-    fn bad_distribution_names_which() {
+    fn seq_dist_pairs_isl_with_its_osl() {
         let generator = PromptGenerator::new(builtin(), builtin_corpus());
-        let mut bad = plan(1);
-        bad.osl = Some(LengthDist {
-            mean: 10.0,
-            stddev: -1.0,
-        });
-        let err = build(&bad, &RngRoot::new(1), &generator)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("osl"), "{err}");
+        let paired = SyntheticPlan {
+            lengths: LengthPlan::Paired {
+                seq_dist: SeqDist::parse("20,4:50;40,8:50", "--seq-dist").unwrap(),
+            },
+            entries: 40,
+        };
+        let workload = build(&paired, &RngRoot::new(3), &generator).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &workload.entries {
+            seen.insert((e.input_tokens, e.max_tokens));
+            assert_eq!(builtin().count(&e.prompt).unwrap(), e.input_tokens);
+        }
+        // Only the two declared pairs, and both of them.
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            vec![(20, Some(4)), (40, Some(8))]
+        );
     }
 }

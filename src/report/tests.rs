@@ -1,8 +1,9 @@
 use super::*;
 use crate::config::{
-    Arrival, ArrivalPattern, EndpointType, LengthDist, Phase, PhaseKind, ServerUrl, StopRule,
+    Arrival, ArrivalPattern, EndpointType, LengthPlan, Phase, PhaseKind, ServerUrl, StopRule,
     SyntheticPlan, TokenizerSpec,
 };
+use crate::dist::DistSpec;
 use crate::metrics::{
     Accounting, AggregateMetric as A, AggregateValue, ErrorCount, ErrorInfo, MetricSummary,
     RecordMetric as M, Stats,
@@ -138,14 +139,10 @@ fn plan() -> Plan {
             stop: StopRule::Count { requests: 10 },
         }],
         synthetic: SyntheticPlan {
-            isl: LengthDist {
-                mean: 100.0,
-                stddev: 0.0,
+            lengths: LengthPlan::Independent {
+                isl: DistSpec::fixed(100.0, "isl").unwrap(),
+                osl: Some(DistSpec::fixed(16.0, "osl").unwrap()),
             },
-            osl: Some(LengthDist {
-                mean: 16.0,
-                stddev: 0.0,
-            }),
             entries: 10,
         },
         tokenizer: TokenizerSpec::Builtin,

@@ -56,12 +56,12 @@ pub enum RunError {
     #[error(transparent)]
     Schedule(#[from] crate::schedule::ScheduleError),
     /// Artifacts could not be written.
-    #[error("cannot write artifacts to {path}: {source}")]
+    #[error("cannot write artifacts to {path}: {error}")]
     Artifacts {
         /// The file or folder.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message, not chained, so it is printed once).
+        error: std::io::Error,
     },
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
@@ -70,7 +70,7 @@ pub enum RunError {
 
 fn artifacts_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RunError {
     let path = path.into();
-    move |source| RunError::Artifacts { path, source }
+    move |error| RunError::Artifacts { path, error }
 }
 
 /// Builds everything that does not depend on the clock: tokenizer, workload, payload arena.
