@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod catalog;
+pub mod confidence;
 pub mod derive;
 pub mod jsonl;
 pub mod processor;

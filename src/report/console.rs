@@ -67,7 +67,12 @@ fn rows(summary: &Summary) -> Vec<[String; 8]> {
 }
 
 fn table(rows: &[[String; 8]]) -> String {
-    let mut widths = COLUMNS.map(|c| c.chars().count());
+    titled_table(TITLE, &COLUMNS, rows)
+}
+
+/// A box-drawn, right-aligned table of eight columns under a centred title.
+pub(super) fn titled_table(title: &str, columns: &[&str; 8], rows: &[[String; 8]]) -> String {
+    let mut widths = columns.map(|c| c.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -75,10 +80,10 @@ fn table(rows: &[[String; 8]]) -> String {
     }
     let inner: usize = widths.iter().map(|w| w + 2).sum::<usize>() + widths.len() - 1;
     let mut out = String::new();
-    let title_pad = (inner + 2).saturating_sub(TITLE.chars().count());
-    let _ = writeln!(out, "{}{TITLE}", " ".repeat(title_pad / 2));
+    let title_pad = (inner + 2).saturating_sub(title.chars().count());
+    let _ = writeln!(out, "{}{title}", " ".repeat(title_pad / 2));
     rule(&mut out, &widths, ['┏', '┳', '┓'], '━');
-    line(&mut out, &widths, &COLUMNS.map(str::to_owned), '┃');
+    line(&mut out, &widths, &columns.map(str::to_owned), '┃');
     rule(&mut out, &widths, ['┡', '╇', '┩'], '━');
     for row in rows {
         line(&mut out, &widths, row, '│');

@@ -5,6 +5,7 @@
 //! and `inputs.json`. The per-request `profile_export.jsonl` is streamed during the run by
 //! [`crate::metrics::RecordProcessor`].
 
+mod across_runs;
 mod atomic;
 mod console;
 mod csv;
@@ -34,6 +35,10 @@ pub mod files {
     pub const INPUTS: &str = "inputs.json";
     /// One line per request.
     pub const JSONL: &str = "profile_export.jsonl";
+    /// Statistics across repeated runs.
+    pub const AGGREGATE_JSON: &str = "profile_export_aiperf_aggregate.json";
+    /// Statistics across repeated runs, as CSV.
+    pub const AGGREGATE_CSV: &str = "profile_export_aiperf_aggregate.csv";
 }
 
 /// Facts about the run that are not metrics, for `run_info` and the top-level fields.
@@ -72,6 +77,25 @@ pub fn write_artifacts(
         &dir.join(files::CONSOLE),
         render_console(summary).as_bytes(),
     )
+}
+
+/// Writes the across-runs exports into `dir` and returns the console table.
+pub fn write_across_runs(
+    dir: &Path,
+    rows: &[crate::metrics::confidence::AcrossRuns],
+    runs: usize,
+    confidence: f64,
+) -> io::Result<String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    let doc = across_runs::render_json(rows, runs, confidence)
+        .map_err(|e| io::Error::other(format!("serializing {}: {e}", files::AGGREGATE_JSON)))?;
+    atomic::write_bytes(&dir.join(files::AGGREGATE_JSON), &doc)?;
+    atomic::write_bytes(
+        &dir.join(files::AGGREGATE_CSV),
+        across_runs::render_csv(rows).as_bytes(),
+    )?;
+    Ok(across_runs::render_console(rows, runs, confidence))
 }
 
 /// The report printed at the end of a run.
