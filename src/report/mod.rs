@@ -12,6 +12,7 @@ mod csv;
 mod format;
 mod inputs;
 mod json;
+mod sweep;
 
 use std::io;
 use std::path::Path;
@@ -39,6 +40,8 @@ pub mod files {
     pub const AGGREGATE_JSON: &str = "profile_export_aiperf_aggregate.json";
     /// Statistics across repeated runs, as CSV.
     pub const AGGREGATE_CSV: &str = "profile_export_aiperf_aggregate.csv";
+    /// One row per variation of a sweep.
+    pub const SWEEP_CSV: &str = "sweep_summary.csv";
 }
 
 /// Facts about the run that are not metrics, for `run_info` and the top-level fields.
@@ -96,6 +99,17 @@ pub fn write_across_runs(
         across_runs::render_csv(rows).as_bytes(),
     )?;
     Ok(across_runs::render_console(rows, runs, confidence))
+}
+
+/// Writes `sweep_summary.csv` into `dir` and returns the console table of the sweep.
+pub fn write_sweep_summary(dir: &Path, variations: &[(String, Summary)]) -> io::Result<String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    atomic::write_bytes(
+        &dir.join(files::SWEEP_CSV),
+        sweep::render_csv(variations).as_bytes(),
+    )?;
+    Ok(sweep::render_console(variations))
 }
 
 /// The report printed at the end of a run.
