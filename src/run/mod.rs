@@ -21,7 +21,10 @@ use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
 
 mod overhead;
+mod repeat;
 mod wallclock;
+
+pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
 
 use overhead::{process_cpu_seconds, HarnessOverhead};
 use wallclock::local_iso_time;

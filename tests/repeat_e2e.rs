@@ -1,0 +1,85 @@
+//! End-to-end: repeated runs of one plan, each in its own folder, compared across runs.
+
+mod common;
+
+use clap::Parser;
+use common::*;
+use gauntlet::cli::{Cli, Command};
+use gauntlet::run::{run_repeated, Repeat};
+
+#[test]
+fn three_runs_give_per_run_folders_and_an_interval_that_matches_them() {
+    let server = mock(10, 1);
+    let dir = artifact_dir("repeat");
+    std::env::set_var("GAUNTLET_CACHE_DIR", cache_dir());
+    let cli = Cli::try_parse_from([
+        "gauntlet",
+        "profile",
+        "--model",
+        "mock-model",
+        "--url",
+        &server.url(),
+        "--streaming",
+        "--isl",
+        "16",
+        "--osl",
+        "4",
+        "--request-count",
+        "8",
+        "--concurrency",
+        "2",
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ])
+    .unwrap();
+    let Command::Profile(args) = cli.command else {
+        panic!("profile expected")
+    };
+    let plan = args.into_plan(String::new()).unwrap();
+    let outcome = run_repeated(
+        &plan,
+        Repeat {
+            runs: 3,
+            confidence: 0.95,
+            cooldown: std::time::Duration::ZERO,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.exit_code, 0);
+    assert_eq!(outcome.runs.len(), 3);
+    assert_eq!(server.stats().snapshot().chat_requests, 24);
+    // Each run's own export holds the value the comparison used for it.
+    let per_run: Vec<f64> = (1..=3)
+        .map(|i| {
+            let run_dir = dir.join("profile_runs").join(format!("run_{i:04}"));
+            stat(
+                &json(&run_dir, "profile_export_aiperf.json"),
+                "time_to_first_token",
+                "avg",
+            )
+        })
+        .collect();
+    let aggregate = json(
+        &dir.join("aggregate"),
+        "profile_export_aiperf_aggregate.json",
+    );
+    assert_eq!(aggregate["num_runs"], 3);
+    let ttft = &aggregate["metrics"]["time_to_first_token"]["avg"];
+    let values: Vec<f64> = ttft["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (a, b) in values.iter().zip(&per_run) {
+        assert!((a - b).abs() < 1e-6, "{values:?} vs {per_run:?}");
+    }
+    let mean = ttft["mean"].as_f64().unwrap();
+    assert!((mean - per_run.iter().sum::<f64>() / 3.0).abs() < 1e-6);
+    assert!(ttft["ci_low"].as_f64().unwrap() <= mean && mean <= ttft["ci_high"].as_f64().unwrap());
+    assert!(mean >= 10.0, "TTFT mean {mean}");
+    assert!(dir
+        .join("aggregate")
+        .join("profile_export_aiperf_aggregate.csv")
+        .exists());
+}
