@@ -83,3 +83,55 @@ fn three_runs_give_per_run_folders_and_an_interval_that_matches_them() {
         .join("profile_export_aiperf_aggregate.csv")
         .exists());
 }
+
+#[test]
+fn a_sweep_runs_each_variation_into_its_folder_and_summarises() {
+    use gauntlet::run::{folder_name, run_sweep, Variation};
+    let server = mock(0, 0);
+    let dir = artifact_dir("sweep");
+    std::env::set_var("GAUNTLET_CACHE_DIR", cache_dir());
+    let cli = Cli::try_parse_from([
+        "gauntlet",
+        "profile",
+        "--model",
+        "mock-model",
+        "--url",
+        &server.url(),
+        "--streaming",
+        "--isl",
+        "16",
+        "--osl",
+        "4",
+        "--request-count",
+        "6",
+    ])
+    .unwrap();
+    let Command::Profile(args) = cli.command else {
+        panic!("profile expected")
+    };
+    let base = args.into_plan(String::new()).unwrap();
+    let variations: Vec<Variation> = [1u32, 3]
+        .iter()
+        .map(|&c| {
+            let label = format!("concurrency={c}");
+            let mut plan = base.clone();
+            for phase in &mut plan.phases {
+                phase.arrival.concurrency = Some(c);
+            }
+            plan.artifact_dir = dir.join(folder_name(&label));
+            Variation { label, plan }
+        })
+        .collect();
+    let outcome = run_sweep(&variations, &dir).unwrap();
+    assert_eq!(outcome.exit_code, 0);
+    assert_eq!(outcome.runs.len(), 2);
+    assert_eq!(server.stats().snapshot().chat_requests, 12);
+    for label in ["concurrency_1", "concurrency_3"] {
+        let export = json(&dir.join(label), "profile_export_aiperf.json");
+        assert_eq!(stat(&export, "request_count", "avg"), 6.0);
+    }
+    let csv = std::fs::read_to_string(dir.join("sweep_summary.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[1].starts_with("\"concurrency=1\",") && rows[2].starts_with("\"concurrency=3\","));
+}

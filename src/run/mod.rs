@@ -22,9 +22,11 @@ use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
 
 mod overhead;
 mod repeat;
+mod sweep;
 mod wallclock;
 
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
+pub use sweep::{folder_name, run_sweep, SweepError, SweepOutcome, Variation};
 
 use overhead::{process_cpu_seconds, HarnessOverhead};
 use wallclock::local_iso_time;
