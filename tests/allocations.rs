@@ -9,8 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use clap::Parser;
-use gauntlet::cli::{Cli, Command as GauntletCommand};
+mod common;
 
 struct Counting;
 
@@ -36,9 +35,7 @@ static GLOBAL: Counting = Counting;
 
 fn run(url: &str, requests: u64, dir: &std::path::Path) -> u64 {
     let n = requests.to_string();
-    let cli = Cli::try_parse_from([
-        "gauntlet",
-        "profile",
+    let plan = common::plan_from_args(&[
         "--model",
         "mock-model",
         "--url",
@@ -58,12 +55,7 @@ fn run(url: &str, requests: u64, dir: &std::path::Path) -> u64 {
         "2",
         "--output-artifact-dir",
         dir.to_str().unwrap(),
-    ])
-    .unwrap();
-    let GauntletCommand::Profile(args) = cli.command else {
-        panic!("profile expected")
-    };
-    let plan = args.into_plan(String::new()).unwrap();
+    ]);
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let outcome = gauntlet::run::run(&plan).unwrap();
     assert_eq!(outcome.exit_code, 0);

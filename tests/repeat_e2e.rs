@@ -2,9 +2,7 @@
 
 mod common;
 
-use clap::Parser;
 use common::*;
-use gauntlet::cli::{Cli, Command};
 use gauntlet::run::{run_repeated, Repeat};
 
 #[test]
@@ -12,9 +10,7 @@ fn three_runs_give_per_run_folders_and_an_interval_that_matches_them() {
     let server = mock(10, 1);
     let dir = artifact_dir("repeat");
     std::env::set_var("GAUNTLET_CACHE_DIR", cache_dir());
-    let cli = Cli::try_parse_from([
-        "gauntlet",
-        "profile",
+    let plan = plan_from_args(&[
         "--model",
         "mock-model",
         "--url",
@@ -30,12 +26,7 @@ fn three_runs_give_per_run_folders_and_an_interval_that_matches_them() {
         "2",
         "--output-artifact-dir",
         dir.to_str().unwrap(),
-    ])
-    .unwrap();
-    let Command::Profile(args) = cli.command else {
-        panic!("profile expected")
-    };
-    let plan = args.into_plan(String::new()).unwrap();
+    ]);
     let outcome = run_repeated(
         &plan,
         Repeat {
@@ -90,9 +81,7 @@ fn a_sweep_runs_each_variation_into_its_folder_and_summarises() {
     let server = mock(0, 0);
     let dir = artifact_dir("sweep");
     std::env::set_var("GAUNTLET_CACHE_DIR", cache_dir());
-    let cli = Cli::try_parse_from([
-        "gauntlet",
-        "profile",
+    let base = plan_from_args(&[
         "--model",
         "mock-model",
         "--url",
@@ -104,12 +93,7 @@ fn a_sweep_runs_each_variation_into_its_folder_and_summarises() {
         "4",
         "--request-count",
         "6",
-    ])
-    .unwrap();
-    let Command::Profile(args) = cli.command else {
-        panic!("profile expected")
-    };
-    let base = args.into_plan(String::new()).unwrap();
+    ]);
     let variations: Vec<Variation> = [1u32, 3]
         .iter()
         .map(|&c| {

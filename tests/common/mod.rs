@@ -99,3 +99,15 @@ pub fn mock(ttft_ms: u64, itl_ms: u64) -> MockServer {
     })
     .expect("mock server starts")
 }
+
+/// The `Plan` that `gauntlet profile ARGS…` would run (without the leading `gauntlet profile`).
+pub fn plan_from_args(args: &[&str]) -> gauntlet::config::Plan {
+    use clap::Parser;
+    let mut full = vec!["gauntlet", "profile"];
+    full.extend_from_slice(args);
+    let cli = gauntlet::cli::Cli::try_parse_from(full).expect("valid flags");
+    let gauntlet::cli::Command::Profile(profile) = cli.command else {
+        panic!("profile expected")
+    };
+    profile.into_plan(String::new()).expect("a valid plan")
+}
