@@ -119,7 +119,7 @@ mod tests {
             folder_name("concurrency=16, rate=2.5"),
             "concurrency_16--rate_2.5"
         );
-        assert_eq!(folder_name("isl={mean: 5}"), "isl__mean__5_");
+        assert_eq!(folder_name("isl={mean: 5}"), "isl__mean_-5_");
         assert_eq!(folder_name(""), "variation");
     }
 }
