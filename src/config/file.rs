@@ -164,6 +164,10 @@ impl ConfigFile {
                             entries.len() - 1
                         }
                     };
+                    if last {
+                        // The value no longer comes from that line of the file.
+                        entries[index].key_line = 0;
+                    }
                     &mut entries[index].value
                 }
                 (NodeKind::Seq(items), Segment::Index(index)) => {

@@ -4,6 +4,8 @@
 mod dataset;
 mod error;
 mod file;
+#[cfg(test)]
+mod file_tests;
 mod phases;
 mod plan;
 mod url;
