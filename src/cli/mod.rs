@@ -4,6 +4,8 @@
 
 pub mod mock_server;
 pub mod profile;
+mod resolve;
+pub mod validate;
 mod values;
 
 use std::process::ExitCode;
@@ -27,6 +29,8 @@ pub enum Command {
     Profile(Box<profile::ProfileArgs>),
     /// Run the built-in OpenAI-compatible mock server.
     MockServer(mock_server::MockServerArgs),
+    /// Work with AIPerf YAML v2 config files (`config validate FILE`).
+    Config(validate::ConfigArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -39,6 +43,9 @@ Examples:
   gauntlet profile -m my-model --streaming --request-rate 20 --benchmark-duration 120 \\
       --warmup-request-count 50 --isl 1000 --isl-stddev 200 --osl 200
 
+  # an AIPerf YAML v2 file; flags given beside it override it
+  gauntlet profile --config workload.yaml --url http://10.0.0.5:8000
+
 Artifacts (AIPerf's layout) go to --output-artifact-dir; see docs/profile.md.";
 
 /// Entry point of the binary: parses, runs, prints the error chain, returns the exit code.
@@ -47,6 +54,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Profile(args) => run_profile(*args),
         Command::MockServer(args) => mock_server::run(args),
+        Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {
         Ok(code) => code,

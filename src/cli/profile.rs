@@ -1,32 +1,41 @@
 //! `gauntlet profile`: AIPerf's flag names, resolved into a validated `Plan`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
-use crate::config::{
-    Arrival, ArrivalPattern, EndpointType, LengthPlan, Phase, PhaseKind, Plan, StopRule,
-    SyntheticPlan, TokenizerSpec,
-};
-use crate::dist::{DistSpec, SeqDist, Shape};
+use crate::config::{ConfigError, ConfigErrors, ConfigFile, Plan};
 
 /// Flags of `gauntlet profile`. Names follow AIPerf's for the same concepts.
-#[derive(Debug, Args)]
+///
+/// Values a `--config` file can also set are `Option`s with no clap default (the default is in
+/// the help text), so "given on the command line" is known: a given flag beats the file, the
+/// file beats the default. `resolve` applies that rule in one place.
+#[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Endpoint")]
 pub struct ProfileArgs {
-    /// Model name sent in each request.
-    #[arg(short = 'm', long, visible_alias = "model-names")]
-    pub model: String,
+    /// AIPerf YAML v2 config file; flags given beside it override its values
+    /// (see docs/config.md).
+    #[arg(
+        short = 'f',
+        long = "config",
+        value_name = "FILE.yaml",
+        help_heading = "Config"
+    )]
+    pub config: Option<PathBuf>,
 
-    /// Server base URL; repeat for several servers, used round-robin.
-    #[arg(short = 'u', long = "url", default_value = "http://localhost:8000")]
+    /// Model name sent in each request (required here or as benchmark.model in --config).
+    #[arg(short = 'm', long, visible_alias = "model-names")]
+    pub model: Option<String>,
+
+    /// Server base URL; repeat for several servers, used round-robin
+    /// [default: http://localhost:8000].
+    #[arg(short = 'u', long = "url")]
     pub urls: Vec<String>,
 
-    /// API to call.
-    #[arg(long, value_enum, default_value_t = EndpointArg::Chat)]
-    pub endpoint_type: EndpointArg,
+    /// API to call [default: chat].
+    #[arg(long, value_enum)]
+    pub endpoint_type: Option<EndpointArg>,
 
     /// Ask for SSE streaming (needed for TTFT and ITL).
     #[arg(long)]
@@ -46,11 +55,12 @@ pub struct ProfileArgs {
     #[arg(long = "extra-inputs", value_name = "KEY:VALUE")]
     pub extra_inputs: Vec<String>,
 
-    /// Per-request time limit in seconds.
-    #[arg(long, default_value_t = 600.0)]
-    pub request_timeout_seconds: f64,
+    /// Per-request time limit in seconds [default: 600].
+    #[arg(long)]
+    pub request_timeout_seconds: Option<f64>,
 
-    /// Requests in flight at once (closed loop). With --request-rate, caps the open loop.
+    /// Requests in flight at once (closed loop). With --request-rate, caps the open loop
+    /// [default: 1 when no rate is given].
     #[arg(long, help_heading = "Load")]
     pub concurrency: Option<u32>,
 
@@ -58,13 +68,14 @@ pub struct ProfileArgs {
     #[arg(long, help_heading = "Load")]
     pub request_rate: Option<f64>,
 
-    /// Gap distribution for --request-rate.
-    #[arg(long, value_enum, default_value_t = PatternArg::Poisson, help_heading = "Load")]
-    pub arrival_pattern: PatternArg,
+    /// Gap distribution for --request-rate [default: poisson].
+    #[arg(long, value_enum, help_heading = "Load")]
+    pub arrival_pattern: Option<PatternArg>,
 
-    /// Gamma shape for --arrival-pattern gamma (1 = Poisson, larger = more regular).
-    #[arg(long, default_value_t = 1.0, help_heading = "Load")]
-    pub arrival_smoothness: f64,
+    /// Gamma shape for --arrival-pattern gamma (1 = Poisson, larger = more regular)
+    /// [default: 1].
+    #[arg(long, help_heading = "Load")]
+    pub arrival_smoothness: Option<f64>,
 
     /// Requests to send in the profiling phase [default: 10 when no duration is given].
     #[arg(long, visible_alias = "num-requests", help_heading = "Load")]
@@ -74,44 +85,30 @@ pub struct ProfileArgs {
     #[arg(long, help_heading = "Load", conflicts_with = "request_count")]
     pub benchmark_duration: Option<f64>,
 
-    /// Seconds in-flight requests may run on after --benchmark-duration before being cancelled.
-    #[arg(long, default_value_t = 30.0, help_heading = "Load")]
-    pub benchmark_grace_period: f64,
+    /// Seconds in-flight requests may run on after --benchmark-duration before being
+    /// cancelled [default: 30].
+    #[arg(long, help_heading = "Load")]
+    pub benchmark_grace_period: Option<f64>,
 
-    /// Requests sent before profiling starts; excluded from results.
-    #[arg(long, default_value_t = 0, help_heading = "Load")]
-    pub warmup_request_count: u64,
+    /// Requests sent before profiling starts; excluded from results [default: 0].
+    #[arg(long, help_heading = "Load")]
+    pub warmup_request_count: Option<u64>,
 
-    /// Mean prompt length in tokens (exact for every prompt when stddev is 0).
-    #[arg(
-        long,
-        visible_alias = "isl",
-        default_value_t = 550.0,
-        help_heading = "Workload"
-    )]
-    pub synthetic_input_tokens_mean: f64,
+    /// Mean prompt length in tokens (exact for every prompt when stddev is 0) [default: 550].
+    #[arg(long, visible_alias = "isl", help_heading = "Workload")]
+    pub synthetic_input_tokens_mean: Option<f64>,
 
-    /// Standard deviation of the prompt length.
-    #[arg(
-        long,
-        visible_alias = "isl-stddev",
-        default_value_t = 0.0,
-        help_heading = "Workload"
-    )]
-    pub synthetic_input_tokens_stddev: f64,
+    /// Standard deviation of the prompt length [default: 0].
+    #[arg(long, visible_alias = "isl-stddev", help_heading = "Workload")]
+    pub synthetic_input_tokens_stddev: Option<f64>,
 
     /// Mean output length in tokens, sent as max_tokens [default: the server decides].
     #[arg(long, visible_alias = "osl", help_heading = "Workload")]
     pub output_tokens_mean: Option<f64>,
 
-    /// Standard deviation of the output length.
-    #[arg(
-        long,
-        visible_alias = "osl-stddev",
-        default_value_t = 0.0,
-        help_heading = "Workload"
-    )]
-    pub output_tokens_stddev: f64,
+    /// Standard deviation of the output length [default: 0].
+    #[arg(long, visible_alias = "osl-stddev", help_heading = "Workload")]
+    pub output_tokens_stddev: Option<f64>,
 
     /// Paired ISL/OSL mixture "ISL,OSL:PERCENT;…" (optional "|stddev" after a value), e.g.
     /// "128,64:50;512,128:50". Replaces the ISL/OSL flags.
@@ -122,18 +119,14 @@ pub struct ProfileArgs {
     )]
     pub seq_dist: Option<String>,
 
-    /// Distinct prompts to generate; requests cycle through them.
-    #[arg(
-        long,
-        visible_alias = "num-conversations",
-        default_value_t = 100,
-        help_heading = "Workload"
-    )]
-    pub num_dataset_entries: u32,
+    /// Distinct prompts to generate; requests cycle through them [default: 100].
+    #[arg(long, visible_alias = "num-conversations", help_heading = "Workload")]
+    pub num_dataset_entries: Option<u32>,
 
-    /// Seed for every random choice; the same seed gives a byte-identical workload.
-    #[arg(long, default_value_t = 0, help_heading = "Workload")]
-    pub random_seed: u64,
+    /// Seed for every random choice; the same seed gives a byte-identical workload
+    /// [default: 0].
+    #[arg(long, help_heading = "Workload")]
+    pub random_seed: Option<u64>,
 
     /// Tokenizer: a tokenizer.json, a folder holding one, or a Hugging Face model id
     /// [default: the shipped Qwen2.5 tokenizer].
@@ -196,217 +189,50 @@ pub(super) fn flag_err(flag: &'static str, message: impl Into<String>) -> FlagEr
     }
 }
 
+/// Why `profile` (or `config validate`) could not make a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// A flag value is invalid.
+    #[error(transparent)]
+    Flag(#[from] FlagError),
+    /// The config file has problems (every one of them, with file, line and key).
+    #[error(transparent)]
+    Config(#[from] ConfigErrors),
+}
+
 impl ProfileArgs {
-    /// Resolves and validates the flags into a `Plan`.
-    pub fn into_plan(self, cli_command: String) -> Result<Plan, FlagError> {
-        let urls = self
-            .urls
-            .iter()
-            .map(|u| parse_url(u))
-            .collect::<Result<Vec<_>, _>>()?;
-        let endpoint = match self.endpoint_type {
-            EndpointArg::Chat => EndpointType::Chat,
-            EndpointArg::Completions => EndpointType::Completions,
-            EndpointArg::Embeddings => EndpointType::Embeddings,
-        };
-        if let Some(c) = self.concurrency {
-            if c == 0 {
-                return Err(flag_err("--concurrency", "must be at least 1"));
-            }
+    /// Reads the `--config` file (if any) and resolves it with the flags into a `Plan`,
+    /// refusing files that ask for features not implemented yet.
+    pub fn into_plan(self, cli_command: String) -> Result<Plan, ProfileError> {
+        let (plan, unsupported) = self.load(cli_command)?;
+        if unsupported.is_empty() {
+            Ok(plan)
+        } else {
+            Err(ConfigErrors(unsupported).into())
         }
-        if let Some(rate) = self.request_rate {
-            if !(rate.is_finite() && rate > 0.0) {
-                return Err(flag_err(
-                    "--request-rate",
-                    format!("must be a positive number, got {rate}"),
-                ));
-            }
-        }
-        if !(self.arrival_smoothness.is_finite() && self.arrival_smoothness > 0.0) {
-            return Err(flag_err(
-                "--arrival-smoothness",
-                "must be a positive number",
-            ));
-        }
-        let pattern = match self.arrival_pattern {
-            PatternArg::Poisson => ArrivalPattern::Poisson,
-            PatternArg::Constant => ArrivalPattern::Constant,
-            PatternArg::Gamma => ArrivalPattern::Gamma {
-                smoothness: self.arrival_smoothness,
-            },
-        };
-        let concurrency = match (self.concurrency, self.request_rate) {
-            (None, None) => Some(1),
-            (c, _) => c,
-        };
-        let arrival = Arrival {
-            concurrency,
-            request_rate: self.request_rate,
-            pattern,
-        };
-        let stop = match (self.request_count, self.benchmark_duration) {
-            (Some(0), _) => return Err(flag_err("--request-count", "must be at least 1")),
-            (Some(n), _) => StopRule::Count { requests: n },
-            (None, Some(secs)) => StopRule::Duration {
-                duration: positive_secs("--benchmark-duration", secs)?,
-                grace: non_negative_secs("--benchmark-grace-period", self.benchmark_grace_period)?,
-            },
-            (None, None) => StopRule::Count { requests: 10 },
-        };
-        let mut phases = Vec::new();
-        if self.warmup_request_count > 0 {
-            phases.push(Phase {
-                name: "warmup".into(),
-                kind: PhaseKind::Warmup,
-                arrival,
-                stop: StopRule::Count {
-                    requests: self.warmup_request_count,
-                },
-            });
-        }
-        phases.push(Phase {
-            name: "profiling".into(),
-            kind: PhaseKind::Profiling,
-            arrival,
-            stop,
-        });
-        let lengths = match &self.seq_dist {
-            Some(text) => LengthPlan::Paired {
-                seq_dist: SeqDist::parse(text, "--seq-dist")
-                    .map_err(|e| flag_err("--seq-dist", e.to_string()))?,
-            },
-            None => {
-                let isl = length(
-                    "--synthetic-input-tokens-mean",
-                    self.synthetic_input_tokens_mean,
-                    self.synthetic_input_tokens_stddev,
-                )?;
-                let osl = self
-                    .output_tokens_mean
-                    .map(|mean| length("--output-tokens-mean", mean, self.output_tokens_stddev))
-                    .transpose()?;
-                LengthPlan::Independent { isl, osl }
-            }
-        };
-        if self.num_dataset_entries == 0 {
-            return Err(flag_err("--num-dataset-entries", "must be at least 1"));
-        }
-        let extra_inputs = self
-            .extra_inputs
-            .iter()
-            .map(|s| parse_extra_input(s))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        let headers = self
-            .headers
-            .iter()
-            .map(|h| parse_header(h))
-            .collect::<Result<Vec<_>, _>>()?;
-        let tokenizer = match self.tokenizer {
-            None => TokenizerSpec::Builtin,
-            Some(t) => tokenizer_spec(&t),
-        };
-        let request_timeout =
-            positive_secs("--request-timeout-seconds", self.request_timeout_seconds)?;
-        if !(0.0..=100.0).contains(&self.tolerated_error_rate) {
-            return Err(flag_err(
-                "--tolerated-error-rate",
-                "must be a percentage between 0 and 100",
-            ));
-        }
-        if self.client_threads == Some(0) {
-            return Err(flag_err("--client-threads", "must be at least 1"));
-        }
-        let artifact_dir = self.output_artifact_dir.unwrap_or_else(|| {
-            let load = match (arrival.request_rate, arrival.concurrency) {
-                (Some(r), _) => format!("request_rate{r}"),
-                (None, c) => format!("concurrency{}", c.unwrap_or(1)),
-            };
-            let model = self.model.replace(['/', '\\', ' '], "_");
-            PathBuf::from("artifacts")
-                .join(format!("{model}-openai-{}-{load}", endpoint_name(endpoint)))
-        });
-        Ok(Plan {
-            model: self.model,
-            urls,
-            endpoint,
-            streaming: self.streaming,
-            phases,
-            synthetic: SyntheticPlan {
-                lengths,
-                entries: self.num_dataset_entries,
-            },
-            tokenizer,
-            corpus: self.corpus,
-            random_seed: self.random_seed,
-            extra_inputs,
-            headers,
-            api_key: self.api_key,
-            request_timeout,
-            artifact_dir,
-            tolerated_error_rate_pct: self.tolerated_error_rate,
-            cli_command,
-            client_threads: self
-                .client_threads
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
-        })
     }
-}
 
-fn endpoint_name(endpoint: EndpointType) -> &'static str {
-    match endpoint {
-        EndpointType::Chat => "chat",
-        EndpointType::Completions => "completions",
-        EndpointType::Embeddings => "embeddings",
-    }
-}
-
-/// A normal length distribution (AIPerf's mean/stddev flags), at least 1 token.
-fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<DistSpec, FlagError> {
-    if !(mean.is_finite() && mean >= 1.0) {
-        return Err(flag_err(flag, format!("must be at least 1, got {mean}")));
-    }
-    if !(stddev.is_finite() && stddev >= 0.0) {
-        return Err(flag_err(
-            flag,
-            format!("the stddev must be finite and ≥ 0, got {stddev}"),
-        ));
-    }
-    let shape = if stddev == 0.0 {
-        Shape::Fixed { value: mean }
-    } else {
-        Shape::Normal { mean, stddev }
-    };
-    DistSpec::new(shape, None, None, flag).map_err(|e| flag_err(flag, e.to_string()))
-}
-
-fn positive_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagError> {
-    if secs.is_finite() && secs > 0.0 {
-        Ok(Duration::from_secs_f64(secs))
-    } else {
-        Err(flag_err(
-            flag,
-            format!("must be a positive number of seconds, got {secs}"),
-        ))
-    }
-}
-
-fn non_negative_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagError> {
-    if secs.is_finite() && secs >= 0.0 {
-        Ok(Duration::from_secs_f64(secs))
-    } else {
-        Err(flag_err(
-            flag,
-            format!("must be zero or a positive number of seconds, got {secs}"),
-        ))
+    /// Like [`ProfileArgs::into_plan`], but returns the keys that ask for unsupported
+    /// features beside the plan instead of failing (what `config validate` reports).
+    pub fn load(self, cli_command: String) -> Result<(Plan, Vec<ConfigError>), ProfileError> {
+        let settings = match &self.config {
+            Some(path) => Some(ConfigFile::read(path)?.resolve()?),
+            None => None,
+        };
+        let unsupported = settings
+            .as_ref()
+            .map(|s| s.unsupported.clone())
+            .unwrap_or_default();
+        let plan = self.resolve(settings, cli_command)?;
+        Ok((plan, unsupported))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{LengthPlan, PhaseKind, StopRule};
+    use crate::dist::DistSpec;
     use clap::Parser;
 
     #[derive(Parser)]
@@ -421,7 +247,7 @@ mod tests {
         Wrapper::try_parse_from(full)
             .unwrap()
             .args
-            .into_plan(String::new())
+            .resolve(None, String::new())
     }
 
     #[test]

@@ -7,54 +7,7 @@ use crate::config::{ServerUrl, TokenizerSpec};
 
 /// Splits `http://host:port/base` once, so the engine never parses URLs.
 pub fn parse_url(raw: &str) -> Result<ServerUrl, FlagError> {
-    let rest = if let Some(rest) = raw.strip_prefix("http://") {
-        rest
-    } else if raw.starts_with("https://") {
-        return Err(flag_err(
-            "--url",
-            format!("'{raw}': https is not supported yet; use http:// (or a local TLS-terminating proxy)"),
-        ));
-    } else if raw.contains("://") {
-        return Err(flag_err(
-            "--url",
-            format!("'{raw}': only http:// URLs are supported"),
-        ));
-    } else {
-        raw
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
-            let port = p.parse::<u16>().map_err(|_| {
-                flag_err(
-                    "--url",
-                    format!("'{raw}': port '{p}' is not a number from 1 to 65535"),
-                )
-            })?;
-            (h.trim_start_matches('[').trim_end_matches(']'), port)
-        }
-        _ => (authority, 80),
-    };
-    if host.is_empty() {
-        return Err(flag_err("--url", format!("'{raw}': no host")));
-    }
-    let base_path = path.trim_end_matches('/');
-    // Users often paste the full endpoint or the /v1 prefix; the endpoint type adds it back.
-    let base_path = base_path
-        .strip_suffix("/v1/chat/completions")
-        .or_else(|| base_path.strip_suffix("/v1/completions"))
-        .or_else(|| base_path.strip_suffix("/v1/embeddings"))
-        .or_else(|| base_path.strip_suffix("/v1"))
-        .unwrap_or(base_path);
-    Ok(ServerUrl {
-        original: raw.to_string(),
-        host: host.to_string(),
-        port,
-        base_path: base_path.to_string(),
-    })
+    ServerUrl::parse(raw).map_err(|message| flag_err("--url", message))
 }
 
 pub(super) fn parse_header(raw: &str) -> Result<(String, String), FlagError> {

@@ -1,5 +1,19 @@
-//! The run's configuration: the resolved [`Plan`] and its validation.
+//! The run's configuration: the resolved [`Plan`] and its validation, and AIPerf's YAML v2
+//! config file ([`ConfigFile`] → [`FileSettings`]), whose errors name file, line and key.
 
+mod dataset;
+mod error;
+mod file;
+#[cfg(test)]
+mod file_tests;
+mod phases;
 mod plan;
+mod url;
+mod walk;
+pub mod yaml;
 
+pub use dataset::DatasetSettings;
+pub use error::{ConfigError, ConfigErrors};
+pub use file::{ConfigFile, FileSettings};
+pub use phases::DEFAULT_GRACE_SECS;
 pub use plan::*;

@@ -1,0 +1,373 @@
+//! Flags + config-file settings + defaults → `Plan`, in one place: a flag that was given
+//! wins, else the file's value, else the default.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::profile::{flag_err, EndpointArg, FlagError, PatternArg, ProfileArgs};
+use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
+use crate::config::{
+    Arrival, ArrivalPattern, EndpointType, FileSettings, LengthPlan, Phase, PhaseKind, Plan,
+    StopRule, SyntheticPlan, TokenizerSpec, DEFAULT_GRACE_SECS,
+};
+use crate::dist::{DistSpec, SeqDist, Shape};
+
+const DEFAULT_URL: &str = "http://localhost:8000";
+const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
+const DEFAULT_ISL: f64 = 550.0;
+const DEFAULT_REQUESTS: u64 = 10;
+const DEFAULT_ENTRIES: u32 = 100;
+
+impl ProfileArgs {
+    /// Resolves the flags over `file` (what a config file set, if any) into a validated
+    /// `Plan`. Errors name the flag; file values were validated when the file was resolved.
+    pub fn resolve(
+        self,
+        file: Option<FileSettings>,
+        cli_command: String,
+    ) -> Result<Plan, FlagError> {
+        let file = file.unwrap_or_default();
+        let model = self.model.clone().or(file.model.clone()).ok_or_else(|| {
+            flag_err(
+                "--model",
+                "required: pass --model NAME, or set benchmark.model in a --config file",
+            )
+        })?;
+        let urls = if self.urls.is_empty() {
+            match file.urls.clone() {
+                Some(urls) => urls,
+                None => vec![parse_url(DEFAULT_URL)?],
+            }
+        } else {
+            self.urls
+                .iter()
+                .map(|u| parse_url(u))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let endpoint = match self.endpoint_type {
+            Some(EndpointArg::Chat) => EndpointType::Chat,
+            Some(EndpointArg::Completions) => EndpointType::Completions,
+            Some(EndpointArg::Embeddings) => EndpointType::Embeddings,
+            None => file.endpoint.unwrap_or(EndpointType::Chat),
+        };
+        let phases = self.phases(file.phases.clone())?;
+        let lengths = self.lengths(&file)?;
+        let entries = self
+            .num_dataset_entries
+            .or(file.dataset.entries)
+            .unwrap_or(DEFAULT_ENTRIES);
+        if entries == 0 {
+            return Err(flag_err("--num-dataset-entries", "must be at least 1"));
+        }
+        let mut extra_inputs = file.extra_inputs.clone();
+        for raw in &self.extra_inputs {
+            for (key, value) in parse_extra_input(raw)? {
+                extra_inputs.retain(|(k, _)| *k != key);
+                extra_inputs.push((key, value));
+            }
+        }
+        let mut headers = file.headers.clone();
+        for raw in &self.headers {
+            let (name, value) = parse_header(raw)?;
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+            headers.push((name, value));
+        }
+        let tokenizer = match &self.tokenizer {
+            None => TokenizerSpec::Builtin,
+            Some(t) => tokenizer_spec(t),
+        };
+        let request_timeout = match (self.request_timeout_seconds, file.request_timeout) {
+            (Some(secs), _) => positive_secs("--request-timeout-seconds", secs)?,
+            (None, Some(d)) => d,
+            (None, None) => Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
+        };
+        if !(0.0..=100.0).contains(&self.tolerated_error_rate) {
+            return Err(flag_err(
+                "--tolerated-error-rate",
+                "must be a percentage between 0 and 100",
+            ));
+        }
+        if self.client_threads == Some(0) {
+            return Err(flag_err("--client-threads", "must be at least 1"));
+        }
+        let artifact_dir = self
+            .output_artifact_dir
+            .clone()
+            .unwrap_or_else(|| default_artifact_dir(&model, endpoint, &phases));
+        Ok(Plan {
+            model,
+            urls,
+            endpoint,
+            streaming: self.streaming || file.streaming.unwrap_or(false),
+            phases,
+            synthetic: SyntheticPlan { lengths, entries },
+            tokenizer,
+            corpus: self.corpus,
+            random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),
+            extra_inputs,
+            headers,
+            api_key: self.api_key.or(file.api_key),
+            request_timeout,
+            artifact_dir,
+            tolerated_error_rate_pct: self.tolerated_error_rate,
+            cli_command,
+            client_threads: self
+                .client_threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        })
+    }
+
+    /// The phases: built from the load flags, or the file's phases with the load flags given
+    /// applied to every measured phase (and `--warmup-request-count` replacing its warmups).
+    fn phases(&self, file: Option<Vec<Phase>>) -> Result<Vec<Phase>, FlagError> {
+        if self.concurrency == Some(0) {
+            return Err(flag_err("--concurrency", "must be at least 1"));
+        }
+        if let Some(rate) = self.request_rate {
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(flag_err(
+                    "--request-rate",
+                    format!("must be a positive number, got {rate}"),
+                ));
+            }
+        }
+        if let Some(s) = self.arrival_smoothness {
+            if !(s.is_finite() && s > 0.0) {
+                return Err(flag_err(
+                    "--arrival-smoothness",
+                    "must be a positive number",
+                ));
+            }
+        }
+        if self.request_count == Some(0) {
+            return Err(flag_err("--request-count", "must be at least 1"));
+        }
+        let duration = self
+            .benchmark_duration
+            .map(|s| positive_secs("--benchmark-duration", s))
+            .transpose()?;
+        let grace = self
+            .benchmark_grace_period
+            .map(|s| non_negative_secs("--benchmark-grace-period", s))
+            .transpose()?;
+        let Some(mut phases) = file else {
+            let arrival = Arrival {
+                concurrency: match (self.concurrency, self.request_rate) {
+                    (None, None) => Some(1),
+                    (c, _) => c,
+                },
+                request_rate: self.request_rate,
+                pattern: pattern(self.arrival_pattern, self.arrival_smoothness.unwrap_or(1.0)),
+            };
+            let profiling = Phase {
+                name: "profiling".into(),
+                kind: PhaseKind::Profiling,
+                arrival,
+                stop: stop_rule(self.request_count, duration, grace),
+            };
+            return Ok(with_warmup(vec![profiling], self.warmup_request_count));
+        };
+        for phase in phases.iter_mut().filter(|p| p.kind == PhaseKind::Profiling) {
+            let arrival = &mut phase.arrival;
+            if let Some(c) = self.concurrency {
+                arrival.concurrency = Some(c);
+            }
+            if let Some(r) = self.request_rate {
+                arrival.request_rate = Some(r);
+            }
+            let file_smoothness = match arrival.pattern {
+                ArrivalPattern::Gamma { smoothness } => Some(smoothness),
+                _ => None,
+            };
+            let smoothness = self.arrival_smoothness.or(file_smoothness).unwrap_or(1.0);
+            match self.arrival_pattern {
+                Some(p) => arrival.pattern = pattern(Some(p), smoothness),
+                None if file_smoothness.is_some() => {
+                    arrival.pattern = ArrivalPattern::Gamma { smoothness }
+                }
+                None => {}
+            }
+            let file_grace = match phase.stop {
+                StopRule::Duration { grace, .. } => Some(grace),
+                StopRule::Count { .. } => None,
+            };
+            phase.stop = match (self.request_count, duration, &phase.stop) {
+                (Some(_), _, _) | (None, Some(_), _) => {
+                    stop_rule(self.request_count, duration, grace.or(file_grace))
+                }
+                (None, None, StopRule::Duration { duration, .. }) => StopRule::Duration {
+                    duration: *duration,
+                    grace: grace.or(file_grace).unwrap_or_default(),
+                },
+                (None, None, count) => *count,
+            };
+        }
+        if self.warmup_request_count.is_some() {
+            phases.retain(|p| p.kind == PhaseKind::Profiling);
+        }
+        Ok(with_warmup(phases, self.warmup_request_count))
+    }
+
+    /// Prompt and output lengths: `--seq-dist`, else the ISL/OSL flags over the file's
+    /// distributions, else the file's, else 550 tokens in and the server's choice out.
+    fn lengths(&self, file: &FileSettings) -> Result<LengthPlan, FlagError> {
+        if let Some(text) = &self.seq_dist {
+            let seq_dist = SeqDist::parse(text, "--seq-dist")
+                .map_err(|e| flag_err("--seq-dist", e.to_string()))?;
+            return Ok(LengthPlan::Paired { seq_dist });
+        }
+        let isl_flag = flag_length(
+            "--synthetic-input-tokens-mean",
+            self.synthetic_input_tokens_mean,
+            self.synthetic_input_tokens_stddev,
+            file.dataset.isl.as_ref(),
+        )?;
+        let osl_flag = flag_length(
+            "--output-tokens-mean",
+            self.output_tokens_mean,
+            self.output_tokens_stddev,
+            file.dataset.osl.as_ref(),
+        )?;
+        if let (None, None, Some(seq_dist)) = (&isl_flag, &osl_flag, &file.dataset.seq_dist) {
+            return Ok(LengthPlan::Paired {
+                seq_dist: seq_dist.clone(),
+            });
+        }
+        let isl = match isl_flag.or(file.dataset.isl.clone()) {
+            Some(isl) => isl,
+            None => length("--synthetic-input-tokens-mean", DEFAULT_ISL, 0.0)?,
+        };
+        Ok(LengthPlan::Independent {
+            isl,
+            osl: osl_flag.or(file.dataset.osl.clone()),
+        })
+    }
+}
+
+/// A length from the mean/stddev flags, if either was given: a missing mean comes from the
+/// file's fixed or normal distribution, then the default (ISL only; OSL has none).
+fn flag_length(
+    flag: &'static str,
+    mean: Option<f64>,
+    stddev: Option<f64>,
+    file: Option<&DistSpec>,
+) -> Result<Option<DistSpec>, FlagError> {
+    if mean.is_none() && stddev.is_none() {
+        return Ok(None);
+    }
+    let file_mean = file.and_then(|d| match d.shape() {
+        Shape::Fixed { value } => Some(*value),
+        Shape::Normal { mean, .. } => Some(*mean),
+        _ => None,
+    });
+    let default = (flag == "--synthetic-input-tokens-mean").then_some(DEFAULT_ISL);
+    match mean.or(file_mean).or(default) {
+        Some(mean) => length(flag, mean, stddev.unwrap_or(0.0)).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn pattern(arg: Option<PatternArg>, smoothness: f64) -> ArrivalPattern {
+    match arg {
+        None | Some(PatternArg::Poisson) => ArrivalPattern::Poisson,
+        Some(PatternArg::Constant) => ArrivalPattern::Constant,
+        Some(PatternArg::Gamma) => ArrivalPattern::Gamma { smoothness },
+    }
+}
+
+fn stop_rule(count: Option<u64>, duration: Option<Duration>, grace: Option<Duration>) -> StopRule {
+    match (count, duration) {
+        (Some(requests), _) => StopRule::Count { requests },
+        (None, Some(duration)) => StopRule::Duration {
+            duration,
+            grace: grace.unwrap_or(Duration::from_secs_f64(DEFAULT_GRACE_SECS)),
+        },
+        (None, None) => StopRule::Count {
+            requests: DEFAULT_REQUESTS,
+        },
+    }
+}
+
+/// Puts a warmup phase of `count` requests first, with the first measured phase's arrival.
+fn with_warmup(mut phases: Vec<Phase>, count: Option<u64>) -> Vec<Phase> {
+    let Some(requests) = count.filter(|n| *n > 0) else {
+        return phases;
+    };
+    let Some(arrival) = phases
+        .iter()
+        .find(|p| p.kind == PhaseKind::Profiling)
+        .map(|p| p.arrival)
+    else {
+        return phases;
+    };
+    phases.insert(
+        0,
+        Phase {
+            name: "warmup".into(),
+            kind: PhaseKind::Warmup,
+            arrival,
+            stop: StopRule::Count { requests },
+        },
+    );
+    phases
+}
+
+fn default_artifact_dir(model: &str, endpoint: EndpointType, phases: &[Phase]) -> PathBuf {
+    let arrival = phases
+        .iter()
+        .find(|p| p.kind == PhaseKind::Profiling)
+        .map(|p| p.arrival);
+    let load = match arrival.map(|a| (a.request_rate, a.concurrency)) {
+        Some((Some(r), _)) => format!("request_rate{r}"),
+        Some((None, c)) => format!("concurrency{}", c.unwrap_or(1)),
+        None => "concurrency1".to_string(),
+    };
+    let model = model.replace(['/', '\\', ' '], "_");
+    PathBuf::from("artifacts").join(format!("{model}-openai-{}-{load}", endpoint_name(endpoint)))
+}
+
+fn endpoint_name(endpoint: EndpointType) -> &'static str {
+    match endpoint {
+        EndpointType::Chat => "chat",
+        EndpointType::Completions => "completions",
+        EndpointType::Embeddings => "embeddings",
+    }
+}
+
+/// A normal length distribution (AIPerf's mean/stddev flags), at least 1 token.
+fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<DistSpec, FlagError> {
+    if !(mean.is_finite() && mean >= 1.0) {
+        return Err(flag_err(flag, format!("must be at least 1, got {mean}")));
+    }
+    if !(stddev.is_finite() && stddev >= 0.0) {
+        return Err(flag_err(
+            flag,
+            format!("the stddev must be finite and ≥ 0, got {stddev}"),
+        ));
+    }
+    let shape = if stddev == 0.0 {
+        Shape::Fixed { value: mean }
+    } else {
+        Shape::Normal { mean, stddev }
+    };
+    DistSpec::new(shape, None, None, flag).map_err(|e| flag_err(flag, e.to_string()))
+}
+
+fn positive_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagError> {
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if secs > 0.0 => Ok(d),
+        _ => Err(flag_err(
+            flag,
+            format!("must be a positive number of seconds, got {secs}"),
+        )),
+    }
+}
+
+fn non_negative_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagError> {
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        flag_err(
+            flag,
+            format!("must be zero or a positive number of seconds, got {secs}"),
+        )
+    })
+}

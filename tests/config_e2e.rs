@@ -1,0 +1,318 @@
+//! End-to-end: AIPerf YAML v2 config files through `profile --config` and `config validate`,
+//! and the loader's error messages (file:line: key path: message), one test per error kind.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use gauntlet::config::{ConfigFile, PhaseKind, Plan, StopRule};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples");
+
+fn example(name: &str) -> String {
+    format!("{EXAMPLES}/{name}")
+}
+
+/// Writes `text` to a fresh file named `name` and returns its path.
+fn yaml_file(name: &str, text: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("config-e2e");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write yaml");
+    path
+}
+
+/// The loader's errors for `text`, read as the file `w.yaml`, one string each.
+fn errors(text: &str) -> Vec<String> {
+    let file = match ConfigFile::parse(text, "w.yaml") {
+        Ok(file) => file,
+        Err(errors) => return errors.0.iter().map(|e| e.to_string()).collect(),
+    };
+    match file.resolve() {
+        Ok(settings) => panic!("expected errors, got {settings:?}"),
+        Err(errors) => errors.0.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+fn assert_has(errors: &[String], expected: &str) {
+    assert!(
+        errors.iter().any(|e| e.starts_with(expected)),
+        "no error starting with {expected:?} in:\n{}",
+        errors.join("\n")
+    );
+}
+
+const HEAD: &str = "schemaVersion: \"2.0\"\nbenchmark:\n  model: m\n";
+
+#[test]
+fn missing_schema_version_is_named() {
+    let errs = errors("benchmark:\n  model: m\n");
+    assert_has(
+        &errs,
+        "w.yaml:1: schemaVersion: missing; write schemaVersion: \"2.0\"",
+    );
+}
+
+#[test]
+fn wrong_schema_version_is_refused_with_its_line() {
+    let errs = errors("# v1\nschemaVersion: \"1.0\"\nbenchmark: {model: m}\n");
+    assert_has(
+        &errs,
+        "w.yaml:2: schemaVersion: unsupported version (the string \"1.0\")",
+    );
+}
+
+#[test]
+fn unknown_keys_list_the_allowed_keys() {
+    let errs = errors(&format!("{HEAD}  dataset:\n    entires: 5\n"));
+    assert_has(
+        &errs,
+        "w.yaml:5: benchmark.dataset.entires: unknown key 'entires'; benchmark.dataset takes: type, entries, prompts, isl, osl,",
+    );
+}
+
+#[test]
+fn bad_distributions_point_at_their_line() {
+    let text = format!("{HEAD}  dataset:\n    prompts:\n      isl: {{stddev: 50}}\n");
+    assert_eq!(
+        errors(&text),
+        ["w.yaml:6: benchmark.dataset.prompts.isl: {stddev: 50} has no 'mean' (keys seen: stddev); a normal distribution needs mean (stddev defaults to 0)"]
+    );
+    // A nested error lands on the nested key's line.
+    let text = format!(
+        "{HEAD}  dataset:\n    isl:\n      peaks:\n        - 128\n        - {{value: 512, weight: 0}}\n"
+    );
+    assert_has(
+        &errors(&text),
+        "w.yaml:8: benchmark.dataset.isl.peaks[1].weight: 0 is not > 0",
+    );
+}
+
+#[test]
+fn concurrency_phase_without_concurrency() {
+    let text =
+        format!("{HEAD}  phases:\n    - name: p\n      type: concurrency\n      requests: 5\n");
+    assert_eq!(
+        errors(&text),
+        ["w.yaml:5: benchmark.phases[0]: a concurrency phase needs 'concurrency' (requests in flight, at least 1)"]
+    );
+    let text = format!("{HEAD}  phases:\n    - {{type: poisson, requests: 5}}\n");
+    assert_has(
+        &errors(&text),
+        "w.yaml:5: benchmark.phases[0]: a poisson phase needs 'rate'",
+    );
+}
+
+#[test]
+fn phase_with_both_requests_and_duration() {
+    let text = format!(
+        "{HEAD}  phases:\n    - type: concurrency\n      concurrency: 2\n      requests: 5\n      duration: 10\n"
+    );
+    assert_eq!(
+        errors(&text),
+        ["w.yaml:8: benchmark.phases[0]: has both 'requests' and 'duration'; a phase stops on exactly one of them"]
+    );
+}
+
+#[test]
+fn legacy_seq_dist_string_where_a_distribution_belongs() {
+    let text = format!("{HEAD}  dataset:\n    osl: \"128,64:50;512,128:50\"\n");
+    assert_eq!(
+        errors(&text),
+        ["w.yaml:5: benchmark.dataset.osl: got the string \"128,64:50;512,128:50\"; paired ISL/OSL mixtures go in --seq-dist / sequence_distribution"]
+    );
+    // Where it belongs, it is accepted.
+    let ok = format!("{HEAD}  dataset:\n    sequenceDistribution: \"128,64:50;512,128:50\"\n");
+    assert!(ConfigFile::parse(&ok, "w.yaml").unwrap().resolve().is_ok());
+}
+
+#[test]
+fn yaml_syntax_errors_carry_their_line() {
+    let errs = errors(&format!("{HEAD}  dataset: {{entries: 5\n  phases: []\n"));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("w.yaml:5: YAML syntax error"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn every_error_in_a_file_is_reported() {
+    let text = format!(
+        "{HEAD}  endpoint: {{type: grpc}}\n  dataset:\n    entries: 0\n    isl: {{mean: 10, sttdev: 2}}\n  phases:\n    - {{type: concurrency, concurrency: 2}}\n"
+    );
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 4, "{errs:#?}");
+    assert_has(
+        &errs,
+        "w.yaml:4: benchmark.endpoint.type: unknown endpoint type 'grpc'",
+    );
+    assert_has(
+        &errs,
+        "w.yaml:6: benchmark.dataset.entries: 0 is less than 1",
+    );
+    assert_has(
+        &errs,
+        "w.yaml:7: benchmark.dataset.isl: unknown key 'sttdev'",
+    );
+    assert_has(&errs, "w.yaml:9: benchmark.phases[0]: needs 'requests'");
+}
+
+fn plan_for(file: &Path, flags: &[&str]) -> Plan {
+    let mut args = vec!["--config", file.to_str().expect("utf-8")];
+    args.extend_from_slice(flags);
+    plan_from_args(&args)
+}
+
+#[test]
+fn camel_case_and_snake_case_give_the_same_plan() {
+    let body = |seed: &str, exclude: &str, grace: &str| {
+        format!(
+            "{HEAD}  {seed}: 7\n  endpoint: {{url: 'http://h:1', streaming: true}}\n  phases:\n    - {{type: concurrency, concurrency: 2, requests: 3, {exclude}: true}}\n    - {{type: gamma, rate: 4, smoothness: 2, duration: 5, {grace}: 1}}\n"
+        )
+    };
+    let camel = yaml_file(
+        "camel.yaml",
+        &body("randomSeed", "excludeFromResults", "gracePeriod"),
+    );
+    let snake = yaml_file(
+        "snake.yaml",
+        &body("random_seed", "exclude_from_results", "grace_period"),
+    );
+    let (a, b) = (plan_for(&camel, &[]), plan_for(&snake, &[]));
+    let json = |p: &Plan| serde_json::to_value(p).unwrap();
+    assert_eq!(json(&a), json(&b));
+    assert_eq!(a.random_seed, 7);
+    assert_eq!(a.phases[0].kind, PhaseKind::Warmup);
+    assert_eq!(
+        a.phases[1].stop,
+        StopRule::Duration {
+            duration: std::time::Duration::from_secs(5),
+            grace: std::time::Duration::from_secs(1)
+        }
+    );
+}
+
+#[test]
+fn flags_override_the_file() {
+    let file = yaml_file(
+        "override.yaml",
+        &format!(
+            "{HEAD}  endpoint: {{url: 'http://file:1', type: completions}}\n  dataset: {{entries: 5, isl: 300}}\n  randomSeed: 3\n  phases:\n    - {{type: concurrency, concurrency: 4, requests: 20}}\n"
+        ),
+    );
+    let from_file = plan_for(&file, &[]);
+    assert_eq!(from_file.urls[0].host, "file");
+    assert_eq!(from_file.phases[0].arrival.concurrency, Some(4));
+    assert_eq!(from_file.synthetic.entries, 5);
+    assert_eq!(from_file.random_seed, 3);
+    let p = plan_for(
+        &file,
+        &[
+            "--model",
+            "flag-model",
+            "--url",
+            "http://flag:2",
+            "--concurrency",
+            "8",
+            "--request-count",
+            "7",
+            "--num-dataset-entries",
+            "9",
+            "--random-seed",
+            "11",
+            "--isl",
+            "100",
+            "--warmup-request-count",
+            "2",
+        ],
+    );
+    assert_eq!(p.model, "flag-model");
+    assert_eq!(p.urls[0].host, "flag");
+    assert_eq!(p.endpoint, gauntlet::config::EndpointType::Completions);
+    assert_eq!(p.phases.len(), 2);
+    assert_eq!(p.phases[0].kind, PhaseKind::Warmup);
+    assert_eq!(p.phases[0].stop, StopRule::Count { requests: 2 });
+    assert_eq!(p.phases[1].arrival.concurrency, Some(8));
+    assert_eq!(p.phases[1].stop, StopRule::Count { requests: 7 });
+    assert_eq!((p.synthetic.entries, p.random_seed), (9, 11));
+    let lengths = serde_json::to_value(&p.synthetic.lengths).unwrap();
+    assert_eq!(lengths["isl"]["value"], 100.0, "{lengths}");
+}
+
+#[test]
+fn config_validate_prints_the_plan_or_every_error() {
+    for name in ["single-turn.yaml", "bimodal-multiturn.yaml"] {
+        let out = gauntlet(&["config", "validate", &example(name)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+        assert_eq!(plan["phases"][1]["arrival"]["request_rate"], 50.0);
+        assert_eq!(plan["synthetic"]["lengths"]["isl"]["type"], "multimodal");
+        assert_eq!(plan["synthetic"]["lengths"]["osl"]["type"], "lognormal");
+    }
+    let bad = yaml_file(
+        "bad.yaml",
+        "schemaVersion: \"3.0\"\nbenchmark:\n  model: m\n  phases:\n    - {type: poisson, rate: -1, requests: 2}\n",
+    );
+    let out = gauntlet(&["config", "validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let name = bad.display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "error: {name}:1: schemaVersion: unsupported version"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "error: {name}:5: benchmark.phases[0].rate: -1 is not > 0"
+        )),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn multi_turn_example_is_refused_by_profile_naming_turns() {
+    let out = gauntlet(&["profile", "--config", &example("bimodal-multiturn.yaml")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bimodal-multiturn.yaml:23: benchmark.dataset.turns: multi-turn sessions are not supported yet"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn single_turn_example_runs_against_the_mock_with_a_url_override() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("config-single-turn");
+    let out = gauntlet(&[
+        "profile",
+        "-f",
+        &example("single-turn.yaml"),
+        "--url",
+        &server.url(),
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    // 8 warmup requests (excluded) then 40 profiling requests, as the file's phases say.
+    assert_eq!(stat(&export, "request_count", "avg"), 40.0);
+    let lines = jsonl(&dir);
+    assert_eq!(lines.len(), 48);
+    let warmup = lines
+        .iter()
+        .filter(|l| l.to_string().contains("\"warmup\""))
+        .count();
+    assert_eq!(warmup, 8);
+    // The clamp in the file holds; the plan in the export is the file's.
+    assert!(stat(&export, "input_sequence_length", "min") >= 16.0);
+    let plan = &export["input_config"];
+    assert_eq!(plan["phases"][1]["arrival"]["request_rate"], 50.0, "{plan}");
+    assert_eq!(plan["urls"][0]["original"], server.url().as_str());
+}
