@@ -365,4 +365,24 @@ mod tests {
         assert!((5_845..=6_155).contains(&zeros), "{zeros}");
         assert_eq!(cdfs[1].sample(&mut rng), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_paths_keep_invariants(
+            paths in proptest::collection::vec(proptest::collection::vec(0u64..4, 0..6), 0..40),
+            cut in 0u64..4,
+        ) {
+            let refs: Vec<&[u64]> = paths.iter().map(Vec::as_slice).collect();
+            let mut t = tree(&refs);
+            let blocks: usize = paths.iter().map(Vec::len).sum();
+            proptest::prop_assert_eq!(t.get_tree_stats().total_visits, blocks as u64);
+            proptest::prop_assert_eq!(t.get_tree_stats().paths, paths.len() as u64);
+            t.remove_leaves(cut);
+            proptest::prop_assert!(t.validate_tree().is_ok());
+            proptest::prop_assert!(t.nodes()[1..].iter().all(|n| n.visits > cut));
+            t.merge_unary_chains();
+            proptest::prop_assert!(t.validate_tree().is_ok());
+            proptest::prop_assert_eq!(t.get_tree_stats().paths, paths.len() as u64);
+        }
+    }
 }

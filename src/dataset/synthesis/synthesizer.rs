@@ -101,12 +101,7 @@ impl Synthesizer {
     pub fn synthesize(&self, input: &[TraceRequest]) -> Vec<TraceRequest> {
         let config = &self.config;
         let bs = u64::from(config.block_size);
-        let mut tree = RadixTree::new();
-        for request in input {
-            // Per-block trees cannot fail add_path; merging happens only below.
-            let _ = tree.add_path(&request.hash_ids);
-        }
-        tree.remove_leaves(1);
+        let tree = shared_skeleton(input);
         let cdfs = tree.compute_transition_cdfs();
         let nodes = tree.nodes();
 
@@ -174,6 +169,33 @@ impl Synthesizer {
             })
             .collect()
     }
+}
+
+/// The radix tree of `input` without nodes visited by one request only. A node visited twice
+/// has an id that occurs twice, so paths are cut at the first id seen once in the whole trace
+/// before they enter the tree: the tree never holds the (usually dominant) unique blocks, which
+/// keeps a million-request trace's tree small. Pruning then removes what the cut missed.
+fn shared_skeleton(input: &[TraceRequest]) -> RadixTree {
+    let mut occurrences: FastMap<u64, u32> = FastMap::default();
+    for request in input {
+        for &id in &request.hash_ids {
+            let count = occurrences.entry(id).or_insert(0);
+            *count = count.saturating_add(1);
+        }
+    }
+    let mut tree = RadixTree::new();
+    for request in input {
+        let shared = request
+            .hash_ids
+            .iter()
+            .take_while(|id| occurrences.get(id).is_some_and(|&c| c >= 2))
+            .count();
+        // Per-block trees cannot fail add_path; only merged trees refuse it.
+        let _ = tree.add_path(&request.hash_ids[..shared]);
+    }
+    drop(occurrences);
+    tree.remove_leaves(1);
+    tree
 }
 
 /// One walk from the root along the transition CDFs: the nodes of a shared prefix.
