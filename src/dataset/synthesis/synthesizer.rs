@@ -97,7 +97,8 @@ impl Synthesizer {
     }
 
     /// A trace with as many requests as `input`, request `i` arriving at input request `i`'s
-    /// time divided by the speedup ratio.
+    /// time divided by the speedup ratio. Requests keep their `session_id`; a session's later
+    /// turns extend its previous synthesized turn (grouped, session-preserving synthesis).
     pub fn synthesize(&self, input: &[TraceRequest]) -> Vec<TraceRequest> {
         let config = &self.config;
         let bs = u64::from(config.block_size);
@@ -129,6 +130,7 @@ impl Synthesizer {
 
         let root = RngRoot::new(config.seed);
         let mut ids = IdSpace::default();
+        let mut sessions: std::collections::HashMap<&str, Vec<u64>> = Default::default();
         input
             .iter()
             .enumerate()
@@ -136,7 +138,14 @@ impl Synthesizer {
                 let mut rng = root.stream("trace-synthesis", i as u64);
                 let copy = rng.random_range(0..config.prefix_root_multiplier);
                 let path = walk(&cdfs, &mut rng);
-                let mut hash_ids = Vec::new();
+                let history = source
+                    .session_id
+                    .as_deref()
+                    .and_then(|session| sessions.get(session));
+                // A later turn of a session extends that session's previous turn, as a chat
+                // resends its history; first turns share prefixes through the tree.
+                let mut hash_ids = history.cloned().unwrap_or_default();
+                let path = if history.is_some() { Vec::new() } else { path };
                 for node in path {
                     let depth = nodes[node].depth as f64;
                     let from = ((depth - 1.0) * config.prefix_len_multiplier).round() as u64;
@@ -159,12 +168,15 @@ impl Synthesizer {
                 while (hash_ids.len() as u64) < isl.div_ceil(bs) {
                     hash_ids.push(ids.fresh());
                 }
+                if let Some(session) = source.session_id.as_deref() {
+                    sessions.insert(session, hash_ids.clone());
+                }
                 TraceRequest {
                     timestamp_ms: source.timestamp_ms.map(|t| t / config.speedup_ratio),
                     input_length: isl as u32,
                     output_length: osl_sampler.sample(&mut rng),
                     hash_ids,
-                    session_id: None,
+                    session_id: source.session_id.clone(),
                 }
             })
             .collect()
@@ -301,6 +313,28 @@ mod tests {
         }) {
             let blocks = u64::from(request.input_length).div_ceil(512);
             assert_eq!(request.hash_ids.len() as u64, blocks);
+        }
+    }
+
+    #[test]
+    fn sessions_extend_their_previous_turn() {
+        let mut input = input();
+        for (i, request) in input.iter_mut().enumerate() {
+            request.session_id = Some(format!("s{}", i % 2));
+        }
+        let output = Synthesizer::new(SynthesisConfig::default())
+            .unwrap()
+            .synthesize(&input);
+        for pair in [0, 1] {
+            let turns: Vec<&TraceRequest> = output.iter().skip(pair).step_by(2).collect();
+            assert!(turns
+                .iter()
+                .all(|t| t.session_id == Some(format!("s{pair}"))));
+            // The first few turns only: later ones grow past what the test needs.
+            for window in turns[..5].windows(2) {
+                assert!(window[1].hash_ids.starts_with(&window[0].hash_ids));
+                assert!(window[1].hash_ids.len() > window[0].hash_ids.len());
+            }
         }
     }
 }
