@@ -1,0 +1,223 @@
+//! `gauntlet analyze-trace` and `gauntlet synthesize`: mooncake trace tools, AIPerf's flag
+//! names. Wire with `AnalyzeTrace(trace::AnalyzeTraceArgs)` and
+//! `Synthesize(trace::SynthesizeArgs)` in `Command`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::dataset::synthesis::{
+    analyze_file, read_trace, write_trace, AnalysisStats, MetricStats, SynthesisConfig, Synthesizer,
+};
+
+/// Flags of `gauntlet analyze-trace`.
+#[derive(Debug, Args)]
+pub struct AnalyzeTraceArgs {
+    /// Mooncake JSONL trace to analyse.
+    pub file: PathBuf,
+    /// Tokens per hash id in the trace.
+    #[arg(long, default_value_t = 512)]
+    pub block_size: u32,
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "report.json")]
+    pub output_file: PathBuf,
+}
+
+/// Flags of `gauntlet synthesize`.
+#[derive(Debug, Args)]
+pub struct SynthesizeArgs {
+    /// Mooncake JSONL trace to imitate.
+    pub file: PathBuf,
+    /// Where to write the synthesized trace (default: `<input stem>_synth.jsonl`).
+    #[arg(long)]
+    pub output_file: Option<PathBuf>,
+    /// Divide timestamps by this (2 = twice the arrival rate).
+    #[arg(long, default_value_t = 1.0)]
+    pub speedup_ratio: f64,
+    /// Multiply shared-prefix lengths by this.
+    #[arg(long, default_value_t = 1.0)]
+    pub prefix_len_multiplier: f64,
+    /// Replicate the shared-prefix tree this many times (fewer requests share each prefix).
+    #[arg(long, default_value_t = 1)]
+    pub prefix_root_multiplier: u32,
+    /// Multiply unique (non-shared) prompt lengths by this.
+    #[arg(long, default_value_t = 1.0)]
+    pub prompt_len_multiplier: f64,
+    /// Cap every input length at this many tokens.
+    #[arg(long)]
+    pub max_isl: Option<u32>,
+    /// Tokens per hash id.
+    #[arg(long, default_value_t = 512)]
+    pub block_size: u32,
+    /// Root seed; same seed and input give the same trace.
+    #[arg(long, default_value_t = 0)]
+    pub random_seed: u64,
+}
+
+/// Analyses the trace, prints a report and writes it as JSON.
+pub fn run_analyze(args: AnalyzeTraceArgs) -> anyhow::Result<ExitCode> {
+    let start = Instant::now();
+    let stats = analyze_file(&args.file, args.block_size)?;
+    let elapsed = start.elapsed();
+    let json = serde_json::to_string_pretty(&stats).context("serialising the report")?;
+    std::fs::write(&args.output_file, json + "\n")
+        .with_context(|| format!("writing --output-file {}", args.output_file.display()))?;
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", render_report(&stats));
+    let _ = writeln!(
+        out,
+        "analysed {} in {:.2} s; report written to {}",
+        args.file.display(),
+        elapsed.as_secs_f64(),
+        args.output_file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Synthesizes a trace like the input and writes it as mooncake JSONL.
+pub fn run_synthesize(args: SynthesizeArgs) -> anyhow::Result<ExitCode> {
+    let synthesizer = Synthesizer::new(SynthesisConfig {
+        speedup_ratio: args.speedup_ratio,
+        prefix_len_multiplier: args.prefix_len_multiplier,
+        prefix_root_multiplier: args.prefix_root_multiplier,
+        prompt_len_multiplier: args.prompt_len_multiplier,
+        max_isl: args.max_isl,
+        block_size: args.block_size,
+        seed: args.random_seed,
+    })?;
+    let input = read_trace(&args.file)?;
+    let output = synthesizer.synthesize(&input);
+    let path = args.output_file.unwrap_or_else(|| {
+        let stem = args
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "trace".into());
+        args.file.with_file_name(format!("{stem}_synth.jsonl"))
+    });
+    write_trace(&path, &output)?;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "wrote {} requests to {}",
+        output.len(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The human-readable report.
+pub fn render_report(stats: &AnalysisStats) -> String {
+    let mut s = String::new();
+    let pct = |x: f64| format!("{:.2}%", x * 100.0);
+    s += &format!("requests                 {}\n", stats.total_requests);
+    s += &format!("unique prefixes          {}\n", stats.unique_prefixes);
+    s += &format!("prefix groups            {}\n", stats.prefix_groups);
+    s += &format!(
+        "theoretical hit rate     {} ({} of {} blocks of {} tokens)\n",
+        pct(stats.cache_hit_rate),
+        stats.hit_blocks,
+        stats.total_blocks,
+        stats.block_size
+    );
+    s += &format!(
+        "prefix reuse ratio       {}\n\n",
+        pct(stats.prefix_reuse_ratio)
+    );
+    s += &format!(
+        "{:<22}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n",
+        "metric", "mean", "std", "min", "p25", "median", "p75", "max"
+    );
+    let rows: [(&str, &MetricStats); 5] = [
+        ("input length", &stats.isl),
+        ("output length", &stats.osl),
+        ("context length", &stats.context_length),
+        ("unique prompt length", &stats.unique_prompt_length),
+        ("hit rate", &stats.hit_rate),
+    ];
+    for (name, m) in rows {
+        let digits = if name == "hit rate" { 3 } else { 1 };
+        s += &format!("{name:<22}");
+        for v in [m.mean, m.std, m.min, m.p25, m.median, m.p75, m.max] {
+            s += &format!("{v:>10.digits$}");
+        }
+        s += "\n";
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    enum Cli {
+        AnalyzeTrace(AnalyzeTraceArgs),
+        Synthesize(SynthesizeArgs),
+    }
+
+    const TRACE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/traces/mooncake_synthetic_trace.jsonl"
+    );
+
+    #[test]
+    fn analyze_then_synthesize_end_to_end() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("r.json");
+        let synth = dir.path().join("s.jsonl");
+        let Cli::AnalyzeTrace(args) = Cli::parse_from([
+            "x",
+            "analyze-trace",
+            TRACE,
+            "--output-file",
+            report.to_str().unwrap(),
+        ]) else {
+            panic!("parsed the wrong subcommand")
+        };
+        assert_eq!(args.block_size, 512);
+        run_analyze(args).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(json["total_requests"], 3993);
+
+        let Cli::Synthesize(args) = Cli::parse_from([
+            "x",
+            "synthesize",
+            TRACE,
+            "--output-file",
+            synth.to_str().unwrap(),
+            "--speedup-ratio",
+            "4",
+            "--max-isl",
+            "4096",
+            "--random-seed",
+            "3",
+        ]) else {
+            panic!("parsed the wrong subcommand")
+        };
+        run_synthesize(args).unwrap();
+        let out = read_trace(&synth).unwrap();
+        assert_eq!(out.len(), 3993);
+        assert!(out.iter().all(|r| r.input_length <= 4096));
+    }
+
+    #[test]
+    fn report_lists_every_metric() {
+        let stats = analyze_file(std::path::Path::new(TRACE), 512).unwrap();
+        let text = render_report(&stats);
+        for needle in [
+            "requests                 3993",
+            "context length",
+            "hit rate",
+        ] {
+            assert!(text.contains(needle), "{text}");
+        }
+    }
+}
