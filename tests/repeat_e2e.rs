@@ -119,3 +119,84 @@ fn a_sweep_runs_each_variation_into_its_folder_and_summarises() {
     assert_eq!(rows.len(), 3, "{csv}");
     assert!(rows[1].starts_with("\"concurrency=1\",") && rows[2].starts_with("\"concurrency=3\","));
 }
+
+#[test]
+fn cli_comma_lists_sweep_and_num_profile_runs_repeat() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("cli-sweep");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--isl",
+            "8",
+            "--osl",
+            "2",
+            "--request-count",
+            "4",
+            "--concurrency",
+            "1,2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir
+        .join("concurrency_1")
+        .join("profile_export_aiperf.json")
+        .exists());
+    assert!(dir
+        .join("concurrency_2")
+        .join("profile_export_aiperf.json")
+        .exists());
+    let csv = std::fs::read_to_string(dir.join("sweep_summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+
+    let dir = artifact_dir("cli-repeat");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--isl",
+            "8",
+            "--osl",
+            "2",
+            "--request-count",
+            "4",
+            "--num-profile-runs",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let aggregate = json(
+        &dir.join("aggregate"),
+        "profile_export_aiperf_aggregate.json",
+    );
+    assert_eq!(aggregate["num_runs"], 2);
+    assert_eq!(server.stats().snapshot().chat_requests, 16);
+
+    let out = profile(&server.url(), &dir, &["--num-profile-runs", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--num-profile-runs"));
+}
+
+#[test]
+fn analyze_trace_cli_reads_the_shared_mooncake_trace() {
+    let trace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/traces/mooncake_synthetic_trace.jsonl");
+    if !trace.exists() {
+        eprintln!("skipped: {} not present", trace.display());
+        return;
+    }
+    let dir = artifact_dir("analyze-trace");
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.json");
+    let out = gauntlet(&[
+        "analyze-trace",
+        trace.to_str().unwrap(),
+        "--output-file",
+        report.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(stats["total_requests"], 3993);
+}

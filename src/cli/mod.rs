@@ -5,6 +5,7 @@
 pub mod mock_server;
 pub mod profile;
 mod resolve;
+pub mod trace;
 pub mod validate;
 mod values;
 
@@ -31,6 +32,10 @@ pub enum Command {
     MockServer(mock_server::MockServerArgs),
     /// Work with AIPerf YAML v2 config files (`config validate FILE`).
     Config(validate::ConfigArgs),
+    /// Analyse a mooncake trace: lengths, prefix sharing, theoretical cache hit rate.
+    AnalyzeTrace(trace::AnalyzeTraceArgs),
+    /// Synthesize a new mooncake trace with the prefix structure of an existing one.
+    Synthesize(trace::SynthesizeArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -54,6 +59,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Profile(args) => run_profile(*args),
         Command::MockServer(args) => mock_server::run(args),
+        Command::AnalyzeTrace(args) => trace::run_analyze(args),
+        Command::Synthesize(args) => trace::run_synthesize(args),
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {
@@ -66,8 +73,102 @@ pub fn main() -> ExitCode {
 }
 
 fn run_profile(args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
-    let plan = args.into_plan(redacted_command_line(std::env::args()))?;
-    let outcome = crate::run::run(&plan)?;
+    let command_line = redacted_command_line(std::env::args());
+    let repeat = repeat_settings(&args)?;
+    if args.concurrency.len() > 1 || args.request_rate.len() > 1 {
+        return run_comma_sweep(args, command_line, repeat);
+    }
+    let plan = args.into_plan(command_line)?;
+    Ok(ExitCode::from(run_plan(&plan, repeat)?))
+}
+
+/// One plan, once or `--num-profile-runs` times; returns the exit code.
+fn run_plan(plan: &crate::config::Plan, repeat: Option<crate::run::Repeat>) -> anyhow::Result<u8> {
+    Ok(match repeat {
+        None => crate::run::run(plan)?.exit_code,
+        Some(r) => crate::run::run_repeated(plan, r)?.exit_code,
+    })
+}
+
+fn repeat_settings(args: &profile::ProfileArgs) -> anyhow::Result<Option<crate::run::Repeat>> {
+    let runs = args.num_profile_runs.unwrap_or(1);
+    if runs == 0 {
+        anyhow::bail!("--num-profile-runs: must be at least 1");
+    }
+    let confidence = args.confidence_level.unwrap_or(0.95);
+    if !(confidence > 0.0 && confidence < 1.0) {
+        anyhow::bail!("--confidence-level: must be between 0 and 1 (e.g. 0.95), got {confidence}");
+    }
+    let cooldown = args.profile_run_cooldown_seconds.unwrap_or(0.0);
+    if !(cooldown.is_finite() && cooldown >= 0.0) {
+        anyhow::bail!(
+            "--profile-run-cooldown-seconds: must be zero or more seconds, got {cooldown}"
+        );
+    }
+    Ok((runs > 1).then(|| crate::run::Repeat {
+        runs,
+        confidence,
+        cooldown: std::time::Duration::from_secs_f64(cooldown),
+    }))
+}
+
+/// `--concurrency 8,16,32` (and/or `--request-rate 1,2`): the grid of the lists, one
+/// variation each, into `<artifact dir>/<variation>/`, then the sweep summary.
+fn run_comma_sweep(
+    args: profile::ProfileArgs,
+    command_line: String,
+    repeat: Option<crate::run::Repeat>,
+) -> anyhow::Result<ExitCode> {
+    let concurrencies: Vec<Option<u32>> = if args.concurrency.is_empty() {
+        vec![None]
+    } else {
+        args.concurrency.iter().copied().map(Some).collect()
+    };
+    let rates: Vec<Option<f64>> = if args.request_rate.is_empty() {
+        vec![None]
+    } else {
+        args.request_rate.iter().copied().map(Some).collect()
+    };
+    let mut variations = Vec::new();
+    let mut base_dir = None;
+    for c in &concurrencies {
+        for r in &rates {
+            let mut one = args.clone();
+            one.concurrency = c.iter().copied().collect();
+            one.request_rate = r.iter().copied().collect();
+            let mut label = Vec::new();
+            if let Some(c) = c.filter(|_| concurrencies.len() > 1) {
+                label.push(format!("concurrency={c}"));
+            }
+            if let Some(r) = r.filter(|_| rates.len() > 1) {
+                label.push(format!("request_rate={r}"));
+            }
+            let label = label.join(",");
+            let mut plan = one.into_plan(command_line.clone())?;
+            let dir = base_dir
+                .get_or_insert_with(|| match &args.output_artifact_dir {
+                    Some(dir) => dir.clone(),
+                    None => {
+                        let model = plan.model.replace(['/', '\\', ' '], "_");
+                        std::path::PathBuf::from("artifacts").join(format!("{model}-openai-sweep"))
+                    }
+                })
+                .clone();
+            plan.artifact_dir = dir.join(crate::run::folder_name(&label));
+            variations.push(crate::run::Variation { label, plan });
+        }
+    }
+    let summary_dir = base_dir.unwrap_or_default();
+    let outcome = match repeat {
+        None => crate::run::run_sweep(&variations, &summary_dir)?,
+        Some(_) => {
+            let mut worst = 0;
+            for v in &variations {
+                worst = worst.max(run_plan(&v.plan, repeat)?);
+            }
+            return Ok(ExitCode::from(worst));
+        }
+    };
     Ok(ExitCode::from(outcome.exit_code))
 }
 

@@ -60,13 +60,26 @@ pub struct ProfileArgs {
     pub request_timeout_seconds: Option<f64>,
 
     /// Requests in flight at once (closed loop). With --request-rate, caps the open loop
-    /// [default: 1 when no rate is given].
-    #[arg(long, help_heading = "Load")]
-    pub concurrency: Option<u32>,
+    /// [default: 1 when no rate is given]. A comma list (8,16,32) is a sweep: one run each.
+    #[arg(long, help_heading = "Load", value_delimiter = ',', num_args = 1)]
+    pub concurrency: Vec<u32>,
 
-    /// Requests per second (open loop).
+    /// Requests per second (open loop). A comma list (1,2,4) is a sweep: one run each.
+    #[arg(long, help_heading = "Load", value_delimiter = ',', num_args = 1)]
+    pub request_rate: Vec<f64>,
+
+    /// Runs of the same plan; with more than one, every metric is reported with its mean and
+    /// confidence interval across runs [default: 1].
     #[arg(long, help_heading = "Load")]
-    pub request_rate: Option<f64>,
+    pub num_profile_runs: Option<u32>,
+
+    /// Confidence level of the across-runs intervals [default: 0.95].
+    #[arg(long, help_heading = "Load")]
+    pub confidence_level: Option<f64>,
+
+    /// Seconds to pause between repeated runs [default: 0].
+    #[arg(long, help_heading = "Load")]
+    pub profile_run_cooldown_seconds: Option<f64>,
 
     /// Gap distribution for --request-rate [default: poisson].
     #[arg(long, value_enum, help_heading = "Load")]

@@ -120,10 +120,12 @@ impl ProfileArgs {
     /// The phases: built from the load flags, or the file's phases with the load flags given
     /// applied to every measured phase (and `--warmup-request-count` replacing its warmups).
     fn phases(&self, file: Option<Vec<Phase>>) -> Result<Vec<Phase>, FlagError> {
-        if self.concurrency == Some(0) {
+        let concurrency = single("--concurrency", &self.concurrency)?;
+        let request_rate = single("--request-rate", &self.request_rate)?;
+        if concurrency == Some(0) {
             return Err(flag_err("--concurrency", "must be at least 1"));
         }
-        if let Some(rate) = self.request_rate {
+        if let Some(rate) = request_rate {
             if !(rate.is_finite() && rate > 0.0) {
                 return Err(flag_err(
                     "--request-rate",
@@ -152,11 +154,11 @@ impl ProfileArgs {
             .transpose()?;
         let Some(mut phases) = file else {
             let arrival = Arrival {
-                concurrency: match (self.concurrency, self.request_rate) {
+                concurrency: match (concurrency, request_rate) {
                     (None, None) => Some(1),
                     (c, _) => c,
                 },
-                request_rate: self.request_rate,
+                request_rate,
                 pattern: pattern(self.arrival_pattern, self.arrival_smoothness.unwrap_or(1.0)),
             };
             let profiling = Phase {
@@ -169,10 +171,10 @@ impl ProfileArgs {
         };
         for phase in phases.iter_mut().filter(|p| p.kind == PhaseKind::Profiling) {
             let arrival = &mut phase.arrival;
-            if let Some(c) = self.concurrency {
+            if let Some(c) = concurrency {
                 arrival.concurrency = Some(c);
             }
-            if let Some(r) = self.request_rate {
+            if let Some(r) = request_rate {
                 arrival.request_rate = Some(r);
             }
             let file_smoothness = match arrival.pattern {
@@ -370,4 +372,16 @@ fn non_negative_secs(flag: &'static str, secs: f64) -> Result<Duration, FlagErro
             format!("must be zero or a positive number of seconds, got {secs}"),
         )
     })
+}
+
+/// The one value of a flag that may hold a comma list; lists are sweeps, split before here.
+fn single<T: Copy>(flag: &'static str, values: &[T]) -> Result<Option<T>, FlagError> {
+    match values {
+        [] => Ok(None),
+        [v] => Ok(Some(*v)),
+        _ => Err(flag_err(
+            flag,
+            "a comma list is a sweep; `gauntlet profile` runs one variation per value",
+        )),
+    }
 }
