@@ -17,7 +17,7 @@ mod scan;
 mod server;
 mod stats;
 #[cfg(test)]
-mod test_client;
+mod test_client_tests;
 
 pub use config::{LatencyModel, MockConfig, SseMode};
 pub use server::{serve, MockServer};

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::*;
-use crate::mock::test_client::{call, parse_reply, send};
+use crate::mock::test_client_tests::{call, parse_reply, send};
 use crate::mock::{LatencyModel, SseMode};
 
 fn chat_body(max_tokens: u32, stream: bool) -> String {

@@ -14,7 +14,7 @@ mod synthesizer;
 mod trace;
 
 #[cfg(test)]
-mod real_traces;
+mod real_traces_tests;
 
 pub use analyzer::{analyze, analyze_file, AnalysisStats, MetricStats, PrefixAnalyzer};
 pub use hasher::{HasherStats, RollingHasher};
