@@ -6,24 +6,92 @@ pub mod synthetic;
 
 use crate::tokenizer::TokenizerError;
 
-/// One prompt of the workload; request `i` uses entry `i % entries.len()`.
+/// One request of the workload: a single-turn prompt, or one turn (node) of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadEntry {
     /// Session label in AIPerf's style (`session_000042`), carried into records.
     pub session_id: String,
-    /// The prompt text.
+    /// The prompt text (for a session turn: this turn's new user message only).
     pub prompt: String,
     /// Exact token count of `prompt` with the run's tokenizer (no special tokens).
     pub input_tokens: u32,
     /// `max_tokens` to request; `None` lets the server decide.
     pub max_tokens: Option<u32>,
+    /// Where this request sits in its session; the default is a lone single-turn request.
+    pub turn: TurnLinks,
+    /// Trace time of this request in ms from the trace's start, for `--fixed-schedule`.
+    pub timestamp_ms: Option<u64>,
+}
+
+impl WorkloadEntry {
+    /// A single-turn request with no trace time.
+    pub fn single(
+        session_id: String,
+        prompt: String,
+        input_tokens: u32,
+        max_tokens: Option<u32>,
+    ) -> Self {
+        Self {
+            session_id,
+            prompt,
+            input_tokens,
+            max_tokens,
+            turn: TurnLinks::default(),
+            timestamp_ms: None,
+        }
+    }
+}
+
+/// A turn's place in its session graph. Indices are positions within the session's entries,
+/// which are stored in an order where every parent comes before its children.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TurnLinks {
+    /// Turns that must finish before this one is sent (empty for a session's roots).
+    pub parents: Vec<u16>,
+    /// The parent whose conversation (its history, its prompt and the server's real reply)
+    /// is sent before this turn's prompt; `None` starts a fresh conversation.
+    pub history: Option<u16>,
+    /// Think time after the last parent finishes (for roots: after the session starts).
+    pub delay_ms: u64,
+}
+
+/// Contiguous entries that form one session, in dependency order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSpan {
+    /// Index of the session's first entry.
+    pub first: u32,
+    /// Number of turns.
+    pub turns: u32,
 }
 
 /// Everything a run will send, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Workload {
-    /// The entries, indexed by request number modulo their count.
+    /// The entries. Single-turn: request `i` uses entry `i % entries.len()`.
     pub entries: Vec<WorkloadEntry>,
+    /// The sessions over `entries`; empty when every entry is its own single-turn request.
+    pub sessions: Vec<SessionSpan>,
+}
+
+impl Workload {
+    /// A workload of independent single-turn requests.
+    pub fn single_turn(entries: Vec<WorkloadEntry>) -> Self {
+        Self {
+            entries,
+            sessions: Vec::new(),
+        }
+    }
+
+    /// Whether requests are grouped into sessions whose turns depend on each other.
+    pub fn is_multi_turn(&self) -> bool {
+        !self.sessions.is_empty()
+    }
+
+    /// The turns of session `index`.
+    pub fn session(&self, index: usize) -> &[WorkloadEntry] {
+        let span = self.sessions[index];
+        &self.entries[span.first as usize..(span.first + span.turns) as usize]
+    }
 }
 
 /// Why a workload could not be built.

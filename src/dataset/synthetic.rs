@@ -29,18 +29,18 @@ pub fn build(
                     tokens: input_tokens,
                     source,
                 })?;
-            Ok(WorkloadEntry {
-                session_id: session_id(index),
+            Ok(WorkloadEntry::single(
+                session_id(index),
                 prompt,
                 input_tokens,
                 max_tokens,
-            })
+            ))
         })
         .collect();
     // Collected first, then scanned in order, so the error reported is always the lowest
     // failing index whatever the thread count.
     let entries = built.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(Workload { entries })
+    Ok(Workload::single_turn(entries))
 }
 
 /// Entry `index`'s prompt length and `max_tokens`, each at least 1.
