@@ -107,6 +107,7 @@ impl MockServerArgs {
             fail_every: self.fail_every,
             drop_every: self.drop_every,
             error_event_every: self.error_event_every,
+            capture_requests: false,
         }
     }
 }

@@ -55,6 +55,10 @@ pub struct ProfileArgs {
     #[arg(long = "extra-inputs", value_name = "KEY:VALUE")]
     pub extra_inputs: Vec<String>,
 
+    /// Trace replay and multi-turn routing.
+    #[command(flatten)]
+    pub schedule: super::schedule_args::ScheduleArgs,
+
     /// Per-request time limit in seconds [default: 600].
     #[arg(long)]
     pub request_timeout_seconds: Option<f64>,

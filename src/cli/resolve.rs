@@ -105,6 +105,8 @@ impl ProfileArgs {
             corpus: self.corpus,
             random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),
             extra_inputs,
+            fixed_schedule: self.schedule.fixed_schedule()?,
+            session_routing: self.schedule.session_routing(),
             headers,
             api_key: self.api_key.or(file.api_key),
             request_timeout,

@@ -163,6 +163,31 @@ pub enum TokenizerSpec {
     Hub(String),
 }
 
+/// Which server a session's turns go to when there are several `--url`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionRouting {
+    /// Every turn of a session goes to the same server, so its prefix cache can help.
+    #[default]
+    Sticky,
+    /// Turns are spread round-robin by request index, like single-turn requests.
+    RoundRobin,
+}
+
+/// Trace replay: requests leave at the workload's timestamps instead of a rate or a
+/// concurrency (AIPerf's `--fixed-schedule`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FixedSchedule {
+    /// Trace time (ms) of the first request to send; earlier requests are skipped.
+    pub start_offset_ms: Option<u64>,
+    /// Trace time (ms) after which requests are skipped.
+    pub end_offset_ms: Option<u64>,
+    /// Start the clock at the first kept request's timestamp rather than at trace time 0.
+    pub auto_offset: bool,
+    /// Replay this many times faster than the trace (2.0 halves every gap).
+    pub speedup: f64,
+}
+
 /// Everything needed to run one benchmark.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Plan {
@@ -186,6 +211,10 @@ pub struct Plan {
     pub random_seed: u64,
     /// Extra top-level fields merged into every request body.
     pub extra_inputs: Vec<(String, serde_json::Value)>,
+    /// Trace replay at the workload's timestamps, replacing the profiling phases' arrivals.
+    pub fixed_schedule: Option<FixedSchedule>,
+    /// Where the turns of a multi-turn session go when there are several servers.
+    pub session_routing: SessionRouting,
     /// Extra HTTP headers (values are never written to artifacts).
     #[serde(serialize_with = "redact_headers")]
     pub headers: Vec<(String, String)>,

@@ -5,6 +5,8 @@
 //! cancellation aborts in-flight requests, whose records are still handed off as cancelled.
 
 pub mod client;
+mod reply;
+pub mod session;
 pub mod sink;
 pub mod sse;
 pub mod worker;
@@ -17,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::now_ns;
-use crate::config::{Phase, StopRule};
+use crate::config::{Phase, PhaseKind, StopRule};
 use crate::rng::RngRoot;
 use crate::schedule::RateSchedule;
 use worker::{run_worker, Arrivals, Credits, PhaseState, Shared, Ticket};
@@ -34,6 +36,8 @@ pub struct PhaseCounts {
     pub scheduled: u64,
     /// Requests released to a worker.
     pub issued: u64,
+    /// Tickets handed out: requests, or sessions when the workload is multi-turn.
+    pub tickets: u64,
     /// Planned requests never released (the run was stopped first).
     pub not_sent: u64,
     /// Whether the phase was cut short by a stop signal.
@@ -62,12 +66,14 @@ pub async fn run_phase(
         limit,
         deadline_ns,
         stopping: Default::default(),
+        released: Default::default(),
     });
     let mut workers = JoinSet::new();
     let mut cancelled = *stop.borrow();
-    let issued;
+    let tickets;
+    let fixed = shared.fixed_schedule.is_some() && phase.kind == PhaseKind::Profiling;
     match phase.arrival.request_rate {
-        None => {
+        None if !fixed => {
             let credits = Arc::new(Credits::default());
             let concurrency = phase.arrival.concurrency.unwrap_or(1).max(1);
             let concurrency = u64::from(concurrency).min(limit.max(1)) as u32;
@@ -80,11 +86,21 @@ pub async fn run_phase(
             }
             cancelled |=
                 wait_for_workers(&mut workers, &state, deadline_ns, grace, &mut stop).await;
-            issued = credits.issued(&state);
+            tickets = credits.issued(&state);
         }
-        Some(rate) => {
-            let schedule =
-                RateSchedule::new(rate, phase.arrival.pattern, root, u64::from(phase_index))?;
+        rate => {
+            let release = match (&shared.fixed_schedule, phase.kind, rate) {
+                (Some(times), PhaseKind::Profiling, _) => Release::Fixed(times),
+                (_, _, Some(rate)) => Release::Rate(Box::new(RateSchedule::new(
+                    rate,
+                    phase.arrival.pattern,
+                    root,
+                    u64::from(phase_index),
+                )?)),
+                // Unreachable: the outer match sends rate-less phases to the closed loop
+                // unless a fixed schedule applies.
+                (_, _, None) => Release::Fixed(&[]),
+            };
             let cap = phase
                 .arrival
                 .concurrency
@@ -92,14 +108,8 @@ pub async fn run_phase(
                 .max(1);
             let mut dispatched = 0u64;
             let outcome = {
-                let dispatch = dispatch(
-                    schedule,
-                    &state,
-                    cap,
-                    &shared,
-                    &mut workers,
-                    &mut dispatched,
-                );
+                let dispatch =
+                    dispatch(release, &state, cap, &shared, &mut workers, &mut dispatched);
                 tokio::pin!(dispatch);
                 tokio::select! {
                     _ = &mut dispatch => false,
@@ -113,21 +123,37 @@ pub async fn run_phase(
             } else {
                 abort_all(&mut workers, &state).await;
             }
-            issued = dispatched;
+            tickets = dispatched;
         }
     }
-    let scheduled = if limit == u64::MAX { issued } else { limit };
+    let issued = state.released.load(Ordering::Relaxed);
+    let scheduled = match (&shared.sessions, limit) {
+        (_, u64::MAX) => issued,
+        // A session's turns are all planned when its ticket is: count-bound multi-turn
+        // phases count sessions, and the requests they plan are their turns.
+        (Some(table), sessions) => table.turns_in(first_index, sessions),
+        (None, requests) => requests,
+    };
     Ok(PhaseCounts {
         scheduled,
         issued,
+        tickets,
         not_sent: scheduled - issued.min(scheduled),
         cancelled,
     })
 }
 
+/// Where an open-loop phase's release times come from.
+enum Release<'a> {
+    /// Gaps drawn for a request rate.
+    Rate(Box<RateSchedule>),
+    /// A trace's `(entry, offset from the phase start in ns)` pairs, in time order.
+    Fixed(&'a [(u64, u64)]),
+}
+
 /// Releases tickets at the schedule's times to idle workers, spawning workers up to `cap`.
 async fn dispatch(
-    mut schedule: RateSchedule,
+    mut release: Release<'_>,
     state: &Arc<PhaseState>,
     cap: u32,
     shared: &Arc<Shared>,
@@ -140,7 +166,13 @@ async fn dispatch(
     let mut due = start as f64;
     let mut n = 0u64;
     loop {
-        let due_ns = due as u64;
+        let (entry, due_ns) = match &release {
+            Release::Rate(_) => (state.first_index + n, due as u64),
+            Release::Fixed(times) => match times.get(n as usize) {
+                Some(&(entry, offset)) => (entry, start + offset),
+                None => break,
+            },
+        };
         if !state.allows(n, due_ns) {
             break;
         }
@@ -176,6 +208,7 @@ async fn dispatch(
         }
         let ticket = Ticket {
             index: state.first_index + n,
+            entry,
             scheduled_ns: due_ns,
         };
         if senders[worker_id as usize].send(ticket).await.is_err() {
@@ -183,7 +216,9 @@ async fn dispatch(
         }
         n += 1;
         *dispatched = n;
-        due += schedule.next_gap_ns();
+        if let Release::Rate(schedule) = &mut release {
+            due += schedule.next_gap_ns();
+        }
     }
     // Dropping the senders ends each worker after its current request.
     drop(senders);
@@ -191,7 +226,7 @@ async fn dispatch(
 
 /// Sleeps until a monotonic instant: the timer for the coarse part, then yields, because
 /// tokio's timer has millisecond resolution and open-loop schedules need better.
-async fn sleep_until_ns(due_ns: u64) {
+pub(crate) async fn sleep_until_ns(due_ns: u64) {
     let now = now_ns();
     if due_ns <= now {
         return;

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::sync::mpsc;
 
@@ -29,13 +30,21 @@ pub struct Shared {
     pub sink: RecordSink,
     /// Requests that started sending.
     pub sent: AtomicU64,
+    /// Multi-turn sessions; `None` when every request stands alone.
+    pub sessions: Option<super::session::SessionTable>,
+    /// Next run-wide request index for session turns (single-turn requests use their ticket).
+    pub next_request: AtomicU64,
+    /// Trace replay for profiling phases: `(entry or session, ns after the phase start)`.
+    pub fixed_schedule: Option<Vec<(u64, u64)>>,
 }
 
 /// A request released by the arrival source.
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket {
-    /// Request index in the run.
+    /// Request index in the run (for multi-turn workloads: session ticket index).
     pub index: u64,
+    /// Which workload entry (or session) to send.
+    pub entry: u64,
     /// Monotonic ns at which the schedule released it.
     pub scheduled_ns: u64,
 }
@@ -53,6 +62,8 @@ pub struct PhaseState {
     pub deadline_ns: u64,
     /// Set when the run is being stopped.
     pub stopping: AtomicBool,
+    /// Requests handed to a worker in this phase (session turns included).
+    pub released: AtomicU64,
 }
 
 impl PhaseState {
@@ -92,7 +103,7 @@ pub enum Arrivals {
 }
 
 impl Arrivals {
-    async fn next(&mut self, phase: &PhaseState) -> Option<Ticket> {
+    pub(super) async fn next(&mut self, phase: &PhaseState) -> Option<Ticket> {
         match self {
             Arrivals::Credits(credits) => {
                 let now = now_ns();
@@ -102,6 +113,7 @@ impl Arrivals {
                 let n = credits.next.fetch_add(1, Ordering::Relaxed);
                 phase.allows(n, now).then(|| Ticket {
                     index: phase.first_index + n,
+                    entry: phase.first_index + n,
                     scheduled_ns: now,
                 })
             }
@@ -115,20 +127,28 @@ impl Arrivals {
 
 /// A record in flight. If the worker is aborted (Ctrl-C, end of the grace period), dropping
 /// the guard still hands the record off, marked cancelled, so no request goes unaccounted.
-struct InFlight<'a> {
+pub(super) struct InFlight<'a> {
     record: Option<Box<RequestRecord>>,
     sink: &'a RecordSink,
 }
 
-impl InFlight<'_> {
-    fn record(&mut self) -> &mut RequestRecord {
+impl<'a> InFlight<'a> {
+    /// Takes a record from the pool and guards it.
+    pub(super) fn new(sink: &'a RecordSink) -> Self {
+        Self {
+            record: Some(sink.take()),
+            sink,
+        }
+    }
+
+    pub(super) fn record(&mut self) -> &mut RequestRecord {
         // The record is only taken by `finish`, which consumes the guard.
         self.record
             .as_deref_mut()
             .expect("record present until finish")
     }
 
-    fn finish(mut self) {
+    pub(super) fn finish(mut self) {
         if let Some(record) = self.record.take() {
             self.sink.submit(record);
         }
@@ -149,17 +169,17 @@ impl Drop for InFlight<'_> {
 
 /// One worker: the request loop.
 pub async fn run_worker(shared: Arc<Shared>, phase: Arc<PhaseState>, mut arrivals: Arrivals) {
+    if shared.sessions.is_some() {
+        return super::session::run_session_worker(shared, phase, arrivals).await;
+    }
     let mut connections: Vec<Option<Connection>> =
         (0..shared.targets.len()).map(|_| None).collect();
     let mut parser = SseParser::new();
     let entries = shared.arena.len() as u64;
     while let Some(ticket) = arrivals.next(&phase).await {
         let target_index = (ticket.index % shared.targets.len() as u64) as usize;
-        let entry_index = (ticket.index % entries) as usize;
-        let mut guard = InFlight {
-            record: Some(shared.sink.take()),
-            sink: &shared.sink,
-        };
+        let entry_index = (ticket.entry % entries) as usize;
+        let mut guard = InFlight::new(&shared.sink);
         {
             let record = guard.record();
             record.request_index = ticket.index;
@@ -168,48 +188,58 @@ pub async fn run_worker(shared: Arc<Shared>, phase: Arc<PhaseState>, mut arrival
             record.url_index = target_index as u16;
             record.scheduled_ns = ticket.scheduled_ns;
         }
+        phase.released.fetch_add(1, Ordering::Relaxed);
+        let body = shared.arena.body(entry_index);
         let slot = &mut connections[target_index];
-        let result = tokio::time::timeout(
-            shared.timeout,
-            send_one(
-                &shared,
-                target_index,
-                entry_index,
-                slot,
-                &mut parser,
-                guard.record(),
-            ),
-        )
-        .await;
-        let record = guard.record();
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(failure)) => {
-                *slot = None;
-                record.outcome = failure.outcome;
-                record.error = Some(failure.message);
-            }
-            Err(_) => {
-                *slot = None;
-                record.outcome = Outcome::Timeout;
-                record.error = Some(format!(
-                    "request timed out after {:.1} s",
-                    shared.timeout.as_secs_f64()
-                ));
-            }
-        }
-        if record.done_ns == 0 {
-            record.done_ns = now_ns();
-        }
-        if record.outcome == Outcome::Transport && record.sent_ns == 0 {
+        let unreachable = perform(&shared, target_index, body, slot, &mut parser, &mut guard).await;
+        guard.finish();
+        if unreachable {
             // The server is unreachable; pause briefly so a dead server does not turn the
             // run into a busy loop of refused connects.
-            guard.finish();
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            continue;
+            tokio::time::sleep(UNREACHABLE_PAUSE).await;
         }
-        guard.finish();
     }
+}
+
+/// Pause after a request that could not even connect.
+pub(super) const UNREACHABLE_PAUSE: Duration = Duration::from_millis(5);
+
+/// Sends one request under the run's time limit and fills the guarded record with how it
+/// went. Returns whether the server could not be reached at all.
+pub(super) async fn perform(
+    shared: &Shared,
+    target_index: usize,
+    body: Bytes,
+    slot: &mut Option<Connection>,
+    parser: &mut SseParser,
+    guard: &mut InFlight<'_>,
+) -> bool {
+    let result = tokio::time::timeout(
+        shared.timeout,
+        send_one(shared, target_index, body, slot, parser, guard.record()),
+    )
+    .await;
+    let record = guard.record();
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(failure)) => {
+            *slot = None;
+            record.outcome = failure.outcome;
+            record.error = Some(failure.message);
+        }
+        Err(_) => {
+            *slot = None;
+            record.outcome = Outcome::Timeout;
+            record.error = Some(format!(
+                "request timed out after {:.1} s",
+                shared.timeout.as_secs_f64()
+            ));
+        }
+    }
+    if record.done_ns == 0 {
+        record.done_ns = now_ns();
+    }
+    record.outcome == Outcome::Transport && record.sent_ns == 0
 }
 
 struct Failure {
@@ -227,7 +257,7 @@ fn transport(message: String) -> Failure {
 async fn send_one(
     shared: &Shared,
     target_index: usize,
-    entry_index: usize,
+    body: Bytes,
     slot: &mut Option<Connection>,
     parser: &mut SseParser,
     record: &mut RequestRecord,
@@ -258,7 +288,6 @@ async fn send_one(
             .await
             .map_err(|e| transport(format!("connection not ready: {e}")))?;
     }
-    let body = shared.arena.body(entry_index);
     record.bytes_sent = body.len() as u32;
     record.sent_ns = now_ns();
     shared.sent.fetch_add(1, Ordering::Relaxed);

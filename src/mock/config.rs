@@ -34,6 +34,9 @@ pub struct MockConfig {
     /// Every Nth streaming request sends one content event, then an SSE error event, then
     /// `[DONE]`.
     pub error_event_every: Option<u64>,
+    /// Keep a copy of every generation request body (for tests that check what a client
+    /// sent, such as the history of a multi-turn session); see `MockServer::captured_requests`.
+    pub capture_requests: bool,
 }
 
 impl Default for MockConfig {
@@ -48,6 +51,7 @@ impl Default for MockConfig {
             fail_every: None,
             drop_every: None,
             error_event_every: None,
+            capture_requests: false,
         }
     }
 }

@@ -182,6 +182,9 @@ async fn generate(
         Ok(body) => body,
         Err(resp) => return resp,
     };
+    if config.capture_requests {
+        stats.capture(&body);
+    }
     let parsed = match parse_gen_request(&body, kind, config.default_output_tokens) {
         Ok(parsed) => parsed,
         Err(err) => return bad_request(stats, &err.to_string()),

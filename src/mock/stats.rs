@@ -63,6 +63,8 @@ pub struct MockStats {
     running: AtomicU64,
     inference_seq: AtomicU64,
     streaming_seq: AtomicU64,
+    /// Request bodies, kept only when `MockConfig::capture_requests` is on.
+    captured: std::sync::Mutex<Vec<bytes::Bytes>>,
 }
 
 /// A plain copy of [`MockStats`] at one moment.
@@ -119,6 +121,18 @@ impl MockStats {
     /// Fresh zeroed counters.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps a request body (only called when capturing is on: tests, not load runs).
+    pub(crate) fn capture(&self, body: &bytes::Bytes) {
+        if let Ok(mut captured) = self.captured.lock() {
+            captured.push(body.clone());
+        }
+    }
+
+    /// The captured request bodies, in arrival order.
+    pub fn captured_requests(&self) -> Vec<bytes::Bytes> {
+        self.captured.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// Copies every counter.

@@ -5,6 +5,8 @@
 
 mod arena;
 mod render;
+mod session;
 
 pub use arena::PayloadArena;
 pub use render::{render_body, RenderOptions};
+pub use session::{SessionBodies, SessionRenderError};

@@ -148,6 +148,8 @@ fn plan() -> Plan {
         tokenizer: TokenizerSpec::Builtin,
         corpus: None,
         random_seed: 1,
+        fixed_schedule: None,
+        session_routing: Default::default(),
         extra_inputs: vec![],
         headers: vec![("X-Secret".into(), "hunter2".into())],
         api_key: Some("sk-secret".into()),

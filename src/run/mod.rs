@@ -10,18 +10,20 @@ use crate::clock::WallAnchor;
 use crate::config::{Plan, StopRule};
 use crate::dataset::{self, Workload};
 use crate::engine::client::Target;
+use crate::engine::session::SessionTable;
 use crate::engine::sink::{self, RecordSource};
 use crate::engine::worker::Shared;
 use crate::engine::{run_phase, PhaseCounts};
 use crate::metrics::processor::{ProcessorContext, RecordProcessor, RunTotals};
 use crate::metrics::Summary;
-use crate::payload::{render_body, PayloadArena, RenderOptions};
+use crate::payload::{render_body, PayloadArena, RenderOptions, SessionBodies};
 use crate::report::{self, RunInfo};
 use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
 
 mod overhead;
 mod repeat;
+mod replay;
 mod sweep;
 mod wallclock;
 
@@ -68,6 +70,12 @@ pub enum RunError {
         /// The I/O error (in the message, not chained, so it is printed once).
         error: std::io::Error,
     },
+    /// Multi-turn bodies cannot be built for this endpoint.
+    #[error(transparent)]
+    Session(#[from] crate::payload::SessionRenderError),
+    /// The workload cannot be replayed on its timestamps.
+    #[error(transparent)]
+    Replay(#[from] replay::ReplayError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -85,12 +93,7 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     let generator = PromptGenerator::new(&tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
     let workload = dataset::synthetic::build(&plan.synthetic, &root, &generator)?;
-    let opts = RenderOptions {
-        model: plan.model.clone(),
-        endpoint: plan.endpoint,
-        streaming: plan.streaming,
-        extra_inputs: plan.extra_inputs.clone(),
-    };
+    let opts = render_options(plan);
     let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
     let arena = PayloadArena::build(
         workload
@@ -102,11 +105,49 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     Ok((Arc::new(tokenizer), workload, arena))
 }
 
+/// What every request body of the run shares.
+fn render_options(plan: &Plan) -> RenderOptions {
+    RenderOptions {
+        model: plan.model.clone(),
+        endpoint: plan.endpoint,
+        streaming: plan.streaming,
+        extra_inputs: plan.extra_inputs.clone(),
+    }
+}
+
 /// Runs the plan and writes its artifacts.
 pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let anchor = WallAnchor::now();
     let start_time = local_iso_time();
     let (tokenizer, workload, arena) = prepare(plan)?;
+    let fixed_schedule = plan
+        .fixed_schedule
+        .as_ref()
+        .map(|s| replay::release_times(&workload, s))
+        .transpose()?;
+    let sessions = if workload.is_multi_turn() {
+        let bodies = SessionBodies::build(&render_options(plan), &workload)?;
+        let speedup = plan.fixed_schedule.as_ref().map(|s| s.speedup);
+        Some(SessionTable::new(
+            bodies,
+            &workload,
+            plan.session_routing,
+            speedup,
+        ))
+    } else {
+        None
+    };
+    let replayed;
+    let plan = match &fixed_schedule {
+        Some(times) => {
+            replayed = Plan {
+                phases: replay::replay_phases(&plan.phases, times.len() as u64),
+                ..plan.clone()
+            };
+            &replayed
+        }
+        None => plan,
+    };
     let dir = plan.artifact_dir.clone();
     std::fs::create_dir_all(&dir).map_err(artifacts_err(&dir))?;
     let mut inputs = workload
@@ -166,6 +207,9 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         timeout: plan.request_timeout,
         sink,
         sent: Default::default(),
+        sessions,
+        next_request: Default::default(),
+        fixed_schedule,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(plan.client_threads)
@@ -258,13 +302,17 @@ async fn run_phases(
     for (i, phase) in plan.phases.iter().enumerate() {
         if counts.last().is_some_and(|c: &PhaseCounts| c.cancelled) {
             // Phases that never started are planned-but-not-sent requests.
-            let planned = match phase.stop {
-                StopRule::Count { requests } => requests,
-                StopRule::Duration { .. } => 0,
+            let planned = match (phase.stop, &shared.sessions) {
+                (StopRule::Count { requests }, None) => requests,
+                (StopRule::Count { requests: sessions }, Some(table)) => {
+                    table.turns_in(first_index, sessions)
+                }
+                (StopRule::Duration { .. }, _) => 0,
             };
             counts.push(PhaseCounts {
                 scheduled: planned,
                 issued: 0,
+                tickets: 0,
                 not_sent: planned,
                 cancelled: true,
             });
@@ -279,7 +327,7 @@ async fn run_phases(
             stop_rx.clone(),
         )
         .await?;
-        first_index += c.issued;
+        first_index += c.tickets;
         counts.push(c);
     }
     signal.abort();

@@ -1,0 +1,395 @@
+//! Multi-turn sessions: a ticket starts a session, and the worker that took it sends the
+//! session's turns as their parents finish.
+//!
+//! A turn is sent once every parent has finished, plus its think time. Its messages are the
+//! conversation of its history parent (that parent's own history, its prompt and the
+//! server's real reply) followed by its own prompt. Sibling turns of a branching graph are
+//! in flight at the same time, each on its own connection. A turn whose parent failed is not
+//! sent: its conversation would be missing a reply.
+//!
+//! Sessions in flight are bounded by the phase's workers, so `--concurrency` counts sessions
+//! (a worker keeps its session through the think time), as vLLM's multi-turn benchmark does.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use super::client::Connection;
+use super::reply::append_assistant_message;
+use super::sse::SseParser;
+use super::worker::{perform, Arrivals, InFlight, PhaseState, Shared, Ticket, UNREACHABLE_PAUSE};
+use crate::clock::now_ns;
+use crate::config::SessionRouting;
+use crate::dataset::{SessionSpan, TurnLinks, Workload};
+use crate::metrics::record::Outcome;
+use crate::payload::SessionBodies;
+
+const NS_PER_MS: u64 = 1_000_000;
+
+/// Everything the engine needs to send a workload's sessions.
+#[derive(Debug)]
+pub struct SessionTable {
+    bodies: SessionBodies,
+    spans: Vec<SessionSpan>,
+    links: Vec<TurnLinks>,
+    /// Per entry: when a fixed schedule says the turn is due, in ns after its session starts.
+    schedule_offsets_ns: Vec<Option<u64>>,
+    /// Turns in sessions `0..i`, cycling through the spans.
+    turns_before: Vec<u64>,
+    routing: SessionRouting,
+}
+
+impl SessionTable {
+    /// Indexes `workload`'s sessions around their pre-rendered bodies.
+    ///
+    /// `schedule_speedup` replays trace timestamps of later turns (relative to their session's
+    /// first turn) that many times faster; `None` ignores timestamps.
+    pub fn new(
+        bodies: SessionBodies,
+        workload: &Workload,
+        routing: SessionRouting,
+        schedule_speedup: Option<f64>,
+    ) -> Self {
+        let mut turns_before = Vec::with_capacity(workload.sessions.len() + 1);
+        let mut total = 0u64;
+        turns_before.push(0);
+        for span in &workload.sessions {
+            total += u64::from(span.turns);
+            turns_before.push(total);
+        }
+        let mut schedule_offsets_ns = vec![None; workload.entries.len()];
+        if let Some(speedup) = schedule_speedup {
+            for span in &workload.sessions {
+                let first = span.first as usize;
+                let turns = &workload.entries[first..first + span.turns as usize];
+                let Some(start) = turns[0].timestamp_ms else {
+                    continue;
+                };
+                for (k, turn) in turns.iter().enumerate() {
+                    schedule_offsets_ns[first + k] = turn.timestamp_ms.map(|ts| {
+                        (ts.saturating_sub(start) as f64 * NS_PER_MS as f64 / speedup) as u64
+                    });
+                }
+            }
+        }
+        Self {
+            bodies,
+            spans: workload.sessions.clone(),
+            links: workload.entries.iter().map(|e| e.turn.clone()).collect(),
+            schedule_offsets_ns,
+            turns_before,
+            routing,
+        }
+    }
+
+    /// Number of sessions.
+    pub fn sessions(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Requests in the `count` sessions that tickets `first..first + count` start (tickets
+    /// cycle through the sessions).
+    pub fn turns_in(&self, first: u64, count: u64) -> u64 {
+        let n = self.spans.len() as u64;
+        if n == 0 || count == 0 {
+            return 0;
+        }
+        let total = self.turns_before[n as usize];
+        let upto = |k: u64| (k / n) * total + self.turns_before[(k % n) as usize];
+        upto(first + count) - upto(first)
+    }
+}
+
+/// A worker of a multi-turn phase: takes session tickets until the phase ends.
+pub async fn run_session_worker(
+    shared: Arc<Shared>,
+    phase: Arc<PhaseState>,
+    mut arrivals: Arrivals,
+) {
+    let Some(table) = shared.sessions.as_ref() else {
+        return;
+    };
+    let mut state = SessionState::new(shared.targets.len());
+    while let Some(ticket) = arrivals.next(&phase).await {
+        let session = (ticket.entry % table.spans.len() as u64) as usize;
+        state.run(&shared, table, &phase, session, ticket).await;
+    }
+}
+
+/// A worker's reusable buffers, so sessions after the first allocate little.
+struct SessionState {
+    /// Idle connections per target.
+    idle: Vec<Vec<Connection>>,
+    parsers: Vec<SseParser>,
+    body: BytesMut,
+    /// Conversations of finished turns, back to back; `conversation[k]` indexes into it.
+    text: Vec<u8>,
+    conversation: Vec<(usize, usize)>,
+    waiting_parents: Vec<usize>,
+    done_ns: Vec<u64>,
+    succeeded: Vec<bool>,
+}
+
+/// What a finished turn hands back to its session.
+struct TurnDone {
+    node: usize,
+    target: usize,
+    connection: Option<Connection>,
+    parser: SseParser,
+    /// The assistant message, when the turn succeeded.
+    reply: Option<Vec<u8>>,
+}
+
+impl SessionState {
+    fn new(targets: usize) -> Self {
+        Self {
+            idle: (0..targets).map(|_| Vec::new()).collect(),
+            parsers: Vec::new(),
+            body: BytesMut::with_capacity(16 * 1024),
+            text: Vec::new(),
+            conversation: Vec::new(),
+            waiting_parents: Vec::new(),
+            done_ns: Vec::new(),
+            succeeded: Vec::new(),
+        }
+    }
+
+    async fn run(
+        &mut self,
+        shared: &Shared,
+        table: &SessionTable,
+        phase: &PhaseState,
+        session: usize,
+        ticket: Ticket,
+    ) {
+        let span = table.spans[session];
+        let first = span.first as usize;
+        let links = &table.links[first..first + span.turns as usize];
+        let turns = links.len();
+        self.text.clear();
+        self.conversation.clear();
+        self.conversation.resize(turns, (0, 0));
+        self.waiting_parents.clear();
+        self.waiting_parents
+            .extend(links.iter().map(|l| l.parents.len()));
+        self.done_ns.clear();
+        self.done_ns.resize(turns, 0);
+        self.succeeded.clear();
+        self.succeeded.resize(turns, false);
+        let sticky_target = session % shared.targets.len();
+        let start_ns = ticket.scheduled_ns;
+
+        let mut in_flight = FuturesUnordered::new();
+        let mut ready: Vec<usize> = (0..turns)
+            .filter(|&k| links[k].parents.is_empty())
+            .collect();
+        loop {
+            for node in ready.drain(..) {
+                let entry = first + node;
+                let after_parents = links[node]
+                    .parents
+                    .iter()
+                    .map(|&p| self.done_ns[p as usize])
+                    .max()
+                    .unwrap_or(start_ns);
+                let mut due = after_parents + links[node].delay_ms * NS_PER_MS;
+                if let Some(offset) = table.schedule_offsets_ns[entry] {
+                    due = due.max(start_ns + offset);
+                }
+                let history = match links[node].history {
+                    Some(h) => {
+                        let (from, to) = self.conversation[h as usize];
+                        &self.text[from..to]
+                    }
+                    None => &[][..],
+                };
+                let body = table.bodies.assemble(&mut self.body, history, entry);
+                let request_index = shared.next_request.fetch_add(1, Ordering::Relaxed);
+                let target = match table.routing {
+                    SessionRouting::Sticky => sticky_target,
+                    SessionRouting::RoundRobin => {
+                        (request_index % shared.targets.len() as u64) as usize
+                    }
+                };
+                let turn = Turn {
+                    node,
+                    entry,
+                    target,
+                    request_index,
+                    due_ns: due,
+                    body,
+                    connection: self.idle[target].pop(),
+                    parser: self.parsers.pop().unwrap_or_default(),
+                };
+                in_flight.push(send_turn(shared, phase, turn));
+            }
+            let Some(done) = in_flight.next().await else {
+                break;
+            };
+            if let Some(connection) = done.connection {
+                self.idle[done.target].push(connection);
+            }
+            self.parsers.push(done.parser);
+            let node = done.node;
+            self.done_ns[node] = now_ns();
+            if let Some(reply) = done.reply {
+                self.succeeded[node] = true;
+                self.record_conversation(table, links, first, node, &reply);
+            }
+            for (child, link) in links.iter().enumerate() {
+                if !link.parents.iter().any(|&p| p as usize == node) {
+                    continue;
+                }
+                self.waiting_parents[child] -= 1;
+                if self.waiting_parents[child] == 0
+                    && link.parents.iter().all(|&p| self.succeeded[p as usize])
+                {
+                    ready.push(child);
+                }
+            }
+        }
+    }
+
+    /// Stores turn `node`'s conversation: its history, its prompt, then the reply.
+    fn record_conversation(
+        &mut self,
+        table: &SessionTable,
+        links: &[TurnLinks],
+        first: usize,
+        node: usize,
+        reply: &[u8],
+    ) {
+        let start = self.text.len();
+        if let Some(h) = links[node].history {
+            let (from, to) = self.conversation[h as usize];
+            self.text.extend_from_within(from..to);
+            self.text.push(b',');
+        }
+        self.text.extend_from_slice(table.bodies.user(first + node));
+        self.text.push(b',');
+        self.text.extend_from_slice(reply);
+        self.conversation[node] = (start, self.text.len());
+    }
+}
+
+/// One turn, ready to go at its due time.
+struct Turn {
+    node: usize,
+    entry: usize,
+    target: usize,
+    request_index: u64,
+    due_ns: u64,
+    body: Bytes,
+    connection: Option<Connection>,
+    parser: SseParser,
+}
+
+async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone {
+    let Turn {
+        node,
+        entry,
+        target,
+        request_index,
+        due_ns,
+        body,
+        mut connection,
+        mut parser,
+    } = turn;
+    super::sleep_until_ns(due_ns).await;
+    let mut done = TurnDone {
+        node,
+        target,
+        connection: None,
+        parser: SseParser::new(),
+        reply: None,
+    };
+    if !phase.allows(0, now_ns()) {
+        // The phase ended during the think time: the turn is planned but never sent.
+        done.connection = connection;
+        done.parser = parser;
+        return done;
+    }
+    phase.released.fetch_add(1, Ordering::Relaxed);
+    let mut guard = InFlight::new(&shared.sink);
+    {
+        let record = guard.record();
+        record.request_index = request_index;
+        record.entry_index = entry as u32;
+        record.phase_index = phase.phase_index;
+        record.url_index = target as u16;
+        record.scheduled_ns = due_ns;
+    }
+    let unreachable = perform(
+        shared,
+        target,
+        body,
+        &mut connection,
+        &mut parser,
+        &mut guard,
+    )
+    .await;
+    let record = guard.record();
+    if record.outcome == Outcome::Success {
+        let mut reply = Vec::with_capacity(record.body.len() / 2 + 64);
+        append_assistant_message(record, &mut reply);
+        done.reply = Some(reply);
+    }
+    guard.finish();
+    if unreachable {
+        tokio::time::sleep(UNREACHABLE_PAUSE).await;
+    }
+    done.connection = connection;
+    done.parser = parser;
+    done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::WorkloadEntry;
+
+    fn workload(turns: &[u32]) -> Workload {
+        let mut entries = Vec::new();
+        let mut sessions = Vec::new();
+        for (s, &n) in turns.iter().enumerate() {
+            sessions.push(SessionSpan {
+                first: entries.len() as u32,
+                turns: n,
+            });
+            for k in 0..n {
+                let mut e = WorkloadEntry::single(format!("s{s}"), format!("t{k}"), 1, None);
+                e.timestamp_ms = Some(1_000 + u64::from(k) * 10);
+                entries.push(e);
+            }
+        }
+        Workload { entries, sessions }
+    }
+
+    #[test]
+    fn turns_in_counts_requests_of_cycling_sessions() {
+        let w = workload(&[1, 2, 3]);
+        let t = SessionTable::new(SessionBodies::default(), &w, SessionRouting::Sticky, None);
+        assert_eq!(t.turns_in(0, 3), 6);
+        assert_eq!(t.turns_in(1, 1), 2);
+        assert_eq!(t.turns_in(2, 2), 4);
+        assert_eq!(t.turns_in(0, 7), 13);
+        assert_eq!(t.turns_in(5, 0), 0);
+    }
+
+    #[test]
+    fn fixed_schedule_offsets_are_relative_to_the_session_start() {
+        let w = workload(&[3]);
+        let t = SessionTable::new(
+            SessionBodies::default(),
+            &w,
+            SessionRouting::Sticky,
+            Some(2.0),
+        );
+        assert_eq!(
+            t.schedule_offsets_ns,
+            vec![Some(0), Some(5_000_000), Some(10_000_000)]
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! Pre-rendered pieces of multi-turn chat bodies.
+//!
+//! A turn's body is `{"messages":[` + the conversation so far + its own user message +
+//! `],` + the rest of the body. Only the conversation is known late (it holds the server's
+//! real replies), so everything else is rendered before the clock into two arenas, and the
+//! engine assembles a body with a few copies and no JSON formatting.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use serde_json::Value;
+
+use super::{render_body, PayloadArena, RenderOptions};
+use crate::config::EndpointType;
+use crate::dataset::Workload;
+
+const HEAD: &[u8] = b"{\"messages\":[";
+
+/// Why session bodies cannot be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionRenderError {
+    /// Conversations only exist in the chat API.
+    #[error("multi-turn sessions need --endpoint-type chat (got {0:?})")]
+    NotChat(EndpointType),
+    /// An extra input replaced `messages`, so turns have nowhere to go.
+    #[error("--extra-inputs sets `messages`, which multi-turn sessions build themselves")]
+    MessagesOverridden,
+}
+
+/// The user message and body tail of every workload entry.
+#[derive(Debug, Clone, Default)]
+pub struct SessionBodies {
+    users: PayloadArena,
+    tails: PayloadArena,
+}
+
+impl SessionBodies {
+    /// Renders the pieces of every entry of `workload` with the run's options.
+    pub fn build(opts: &RenderOptions, workload: &Workload) -> Result<Self, SessionRenderError> {
+        if opts.endpoint != EndpointType::Chat {
+            return Err(SessionRenderError::NotChat(opts.endpoint));
+        }
+        let mut users = Vec::with_capacity(workload.entries.len());
+        let mut tails = Vec::with_capacity(workload.entries.len());
+        for entry in &workload.entries {
+            let (user, tail) = split(&render_body(opts, &entry.prompt, entry.max_tokens))?;
+            users.push(user);
+            tails.push(tail);
+        }
+        let user_bytes = users.iter().map(Vec::len).sum();
+        let tail_bytes = tails.iter().map(Vec::len).sum();
+        Ok(Self {
+            users: PayloadArena::build(users, user_bytes),
+            tails: PayloadArena::build(tails, tail_bytes),
+        })
+    }
+
+    /// Entry `index`'s user message, a JSON object.
+    pub fn user(&self, index: usize) -> &[u8] {
+        self.users.body_bytes(index)
+    }
+
+    /// Writes entry `index`'s body after `history` (comma-separated message objects, possibly
+    /// empty) into `buf` and returns it. `buf` gives its memory back once the returned bytes
+    /// are dropped, so a worker that keeps one buffer stops allocating after its first turns.
+    pub fn assemble(&self, buf: &mut BytesMut, history: &[u8], index: usize) -> Bytes {
+        let user = self.users.body_bytes(index);
+        let tail = self.tails.body_bytes(index);
+        buf.reserve(HEAD.len() + history.len() + 1 + user.len() + tail.len());
+        buf.put_slice(HEAD);
+        if !history.is_empty() {
+            buf.put_slice(history);
+            buf.put_u8(b',');
+        }
+        buf.put_slice(user);
+        buf.put_slice(tail);
+        buf.split().freeze()
+    }
+}
+
+/// Splits a rendered single-message chat body into its user message and the `],...}` tail.
+fn split(body: &[u8]) -> Result<(Vec<u8>, Vec<u8>), SessionRenderError> {
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+        // render_body always emits an object; anything else is a bug upstream.
+        return Err(SessionRenderError::MessagesOverridden);
+    };
+    let message = match map.remove("messages") {
+        Some(Value::Array(mut messages)) if messages.len() == 1 => messages.remove(0),
+        _ => return Err(SessionRenderError::MessagesOverridden),
+    };
+    let user = serde_json::to_vec(&message).unwrap_or_default();
+    let rest = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
+    let mut tail = Vec::with_capacity(rest.len() + 2);
+    tail.push(b']');
+    if rest.len() > 2 {
+        tail.push(b',');
+        tail.extend_from_slice(&rest[1..]);
+    } else {
+        tail.push(b'}');
+    }
+    Ok((user, tail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::WorkloadEntry;
+
+    fn opts(endpoint: EndpointType) -> RenderOptions {
+        RenderOptions {
+            model: "m".into(),
+            endpoint,
+            streaming: true,
+            extra_inputs: vec![("temperature".into(), Value::from(0.5))],
+        }
+    }
+
+    fn workload() -> Workload {
+        Workload::single_turn(vec![
+            WorkloadEntry::single("s0".into(), "first \"q\"".into(), 3, Some(7)),
+            WorkloadEntry::single("s0".into(), "second".into(), 1, None),
+        ])
+    }
+
+    #[test]
+    fn assembled_bodies_are_the_rendered_body_plus_history() {
+        let bodies = SessionBodies::build(&opts(EndpointType::Chat), &workload()).unwrap();
+        let mut buf = BytesMut::new();
+        let first = bodies.assemble(&mut buf, b"", 0);
+        let expected: Value = serde_json::from_slice(&render_body(
+            &opts(EndpointType::Chat),
+            "first \"q\"",
+            Some(7),
+        ))
+        .unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&first).unwrap(), expected);
+
+        let history =
+            br#"{"role":"user","content":"first \"q\""},{"role":"assistant","content":"a\nb"}"#;
+        let second: Value = serde_json::from_slice(&bodies.assemble(&mut buf, history, 1)).unwrap();
+        let messages = second["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 3);
+        assert_eq!(messages[1]["content"], "a\nb");
+        assert_eq!(messages[2]["content"], "second");
+        assert_eq!(second["temperature"], 0.5);
+        assert_eq!(second["stream"], true);
+        assert!(second.get("max_tokens").is_none());
+    }
+
+    #[test]
+    fn the_buffer_is_reused_once_bodies_are_dropped() {
+        let bodies = SessionBodies::build(&opts(EndpointType::Chat), &workload()).unwrap();
+        let mut buf = BytesMut::with_capacity(4096);
+        let base = bodies.assemble(&mut buf, b"", 0).as_ptr() as usize;
+        // Far more bytes than the buffer holds: every body still lands inside it.
+        for _ in 0..500 {
+            let body = bodies.assemble(&mut buf, b"", 0);
+            let at = body.as_ptr() as usize;
+            assert!(at >= base && at + body.len() <= base + 4096, "a new allocation");
+        }
+    }
+
+    #[test]
+    fn other_endpoints_are_refused() {
+        let err = SessionBodies::build(&opts(EndpointType::Completions), &workload()).unwrap_err();
+        assert!(err.to_string().contains("--endpoint-type chat"));
+    }
+}
