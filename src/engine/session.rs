@@ -130,6 +130,7 @@ struct SessionState {
     waiting_parents: Vec<usize>,
     done_ns: Vec<u64>,
     succeeded: Vec<bool>,
+    request_index: Vec<u64>,
 }
 
 /// What a finished turn hands back to its session.
@@ -153,6 +154,7 @@ impl SessionState {
             waiting_parents: Vec::new(),
             done_ns: Vec::new(),
             succeeded: Vec::new(),
+            request_index: Vec::new(),
         }
     }
 
@@ -178,6 +180,8 @@ impl SessionState {
         self.done_ns.resize(turns, 0);
         self.succeeded.clear();
         self.succeeded.resize(turns, false);
+        self.request_index.clear();
+        self.request_index.resize(turns, 0);
         let sticky_target = session % shared.targets.len();
         let start_ns = ticket.scheduled_ns;
 
@@ -207,6 +211,7 @@ impl SessionState {
                 };
                 let body = table.bodies.assemble(&mut self.body, history, entry);
                 let request_index = shared.next_request.fetch_add(1, Ordering::Relaxed);
+                self.request_index[node] = request_index;
                 let target = match table.routing {
                     SessionRouting::Sticky => sticky_target,
                     SessionRouting::RoundRobin => {
@@ -216,6 +221,7 @@ impl SessionState {
                 let turn = Turn {
                     node,
                     entry,
+                    history_request: links[node].history.map(|h| self.request_index[h as usize]),
                     target,
                     request_index,
                     due_ns: due,
@@ -278,6 +284,7 @@ impl SessionState {
 struct Turn {
     node: usize,
     entry: usize,
+    history_request: Option<u64>,
     target: usize,
     request_index: u64,
     due_ns: u64,
@@ -290,6 +297,7 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
     let Turn {
         node,
         entry,
+        history_request,
         target,
         request_index,
         due_ns,
@@ -317,6 +325,7 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         let record = guard.record();
         record.request_index = request_index;
         record.entry_index = entry as u32;
+        record.history_request = history_request;
         record.phase_index = phase.phase_index;
         record.url_index = target as u16;
         record.scheduled_ns = due_ns;

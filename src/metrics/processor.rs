@@ -76,6 +76,12 @@ impl RecordProcessor {
         }
     }
 
+    /// Output tokens of the request processed last (server-reported or counted).
+    pub fn last_output_tokens(&self) -> Option<f64> {
+        self.metrics
+            .get(crate::metrics::catalog::RecordMetric::OutputSequenceLength)
+    }
+
     /// Processes one finished request; `input_tokens` is its exact prompt length and
     /// `session_id` its conversation id. Fails only when writing the JSONL fails.
     pub fn process(

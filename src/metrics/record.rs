@@ -47,6 +47,9 @@ pub struct RequestRecord {
     pub request_index: u64,
     /// Index of the workload entry (dataset row) the payload came from.
     pub entry_index: u32,
+    /// For a session turn sent with history: the request whose conversation it carries, so
+    /// the input length can count the whole conversation.
+    pub history_request: Option<u64>,
     /// Index of the phase in `Plan::phases`.
     pub phase_index: u8,
     /// Which `--url` served the request.

@@ -154,7 +154,10 @@ mod tests {
         for _ in 0..500 {
             let body = bodies.assemble(&mut buf, b"", 0);
             let at = body.as_ptr() as usize;
-            assert!(at >= base && at + body.len() <= base + 4096, "a new allocation");
+            assert!(
+                at >= base && at + body.len() <= base + 4096,
+                "a new allocation"
+            );
         }
     }
 

@@ -15,6 +15,7 @@ use crate::engine::sink::{self, RecordSource};
 use crate::engine::worker::Shared;
 use crate::engine::{run_phase, PhaseCounts};
 use crate::metrics::processor::{ProcessorContext, RecordProcessor, RunTotals};
+use crate::metrics::record::Outcome;
 use crate::metrics::Summary;
 use crate::payload::{render_body, PayloadArena, RenderOptions, SessionBodies};
 use crate::report::{self, RunInfo};
@@ -191,13 +192,23 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         Box::new(move |text: &str| counter.count(text).unwrap_or(0)),
     );
     let (sink, source) = sink::channel(RECORD_QUEUE);
-    let progress = progress_bar(plan);
+    let progress = progress_bar(plan, sessions.as_ref());
     let input_tokens: Vec<u32> = workload.entries.iter().map(|e| e.input_tokens).collect();
+    let multi_turn = workload.is_multi_turn();
     let session_ids: Vec<String> = workload.entries.into_iter().map(|e| e.session_id).collect();
     let bar = progress.clone();
     let processor_thread = std::thread::Builder::new()
         .name("gauntlet-records".into())
-        .spawn(move || process_records(processor, source, &input_tokens, &session_ids, &bar))
+        .spawn(move || {
+            process_records(
+                processor,
+                source,
+                &input_tokens,
+                &session_ids,
+                multi_turn,
+                &bar,
+            )
+        })
         .map_err(RunError::Runtime)?;
 
     let shared = Arc::new(Shared {
@@ -340,15 +351,28 @@ fn process_records(
     source: RecordSource,
     input_tokens: &[u32],
     session_ids: &[String],
+    multi_turn: bool,
     progress: &indicatif::ProgressBar,
 ) -> std::io::Result<(RecordProcessor, Option<u64>)> {
     let mut first_sent_ns: Option<u64> = None;
+    // Tokens of each finished session turn's whole conversation (history, prompt, reply), so
+    // a later turn's input length counts everything it sent.
+    let mut conversation_tokens: std::collections::HashMap<u64, u32> = Default::default();
     while let Ok(record) = source.done.recv() {
         if record.sent_ns > 0 {
             first_sent_ns = Some(first_sent_ns.map_or(record.sent_ns, |f| f.min(record.sent_ns)));
         }
         let entry = record.entry_index as usize;
-        processor.process(&record, input_tokens[entry], &session_ids[entry])?;
+        let history = record
+            .history_request
+            .and_then(|h| conversation_tokens.get(&h).copied())
+            .unwrap_or(0);
+        let isl = input_tokens[entry].saturating_add(history);
+        processor.process(&record, isl, &session_ids[entry])?;
+        if multi_turn && record.outcome == Outcome::Success {
+            let reply = processor.last_output_tokens().unwrap_or(0.0) as u32;
+            conversation_tokens.insert(record.request_index, isl.saturating_add(reply));
+        }
         progress.inc(1);
         source.recycle(record);
     }
@@ -360,13 +384,19 @@ fn benchmark_id(anchor: &WallAnchor) -> String {
     format!("{:012x}", mixed & 0xffff_ffff_ffff)
 }
 
-fn progress_bar(plan: &Plan) -> indicatif::ProgressBar {
+fn progress_bar(plan: &Plan, sessions: Option<&SessionTable>) -> indicatif::ProgressBar {
+    let mut tickets = 0u64;
     let total: Option<u64> = plan
         .phases
         .iter()
-        .map(|p| match p.stop {
-            StopRule::Count { requests } => Some(requests),
-            StopRule::Duration { .. } => None,
+        .map(|p| match (p.stop, sessions) {
+            (StopRule::Count { requests }, None) => Some(requests),
+            (StopRule::Count { requests: count }, Some(table)) => {
+                let turns = table.turns_in(tickets, count);
+                tickets += count;
+                Some(turns)
+            }
+            (StopRule::Duration { .. }, _) => None,
         })
         .sum();
     if !std::io::stderr().is_terminal() {
