@@ -127,6 +127,12 @@ impl ProfileArgs {
         if concurrency == Some(0) {
             return Err(flag_err("--concurrency", "must be at least 1"));
         }
+        if self.schedule.fixed_schedule && request_rate.is_some() {
+            return Err(flag_err(
+                "--request-rate",
+                "cannot be combined with --fixed-schedule, which sends at the trace's timestamps",
+            ));
+        }
         if let Some(rate) = request_rate {
             if !(rate.is_finite() && rate > 0.0) {
                 return Err(flag_err(
@@ -157,6 +163,8 @@ impl ProfileArgs {
         let Some(mut phases) = file else {
             let arrival = Arrival {
                 concurrency: match (concurrency, request_rate) {
+                    // A replayed trace opens as many connections as its timing needs.
+                    (None, None) if self.schedule.fixed_schedule => None,
                     (None, None) => Some(1),
                     (c, _) => c,
                 },
