@@ -5,6 +5,7 @@
 pub mod mock_server;
 pub mod profile;
 mod resolve;
+pub mod session_args;
 pub mod trace;
 pub mod validate;
 mod values;
