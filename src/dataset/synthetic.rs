@@ -226,6 +226,48 @@ mod tests {
     }
 
     #[test]
+    fn branching_sessions_are_identical_on_any_thread_count() {
+        use crate::dataset::sessions::{SessionGraphSpec, WaitSpec};
+        let uniform =
+            |min, max| DistSpec::new(Shape::Uniform { min, max }, None, None, "t").unwrap();
+        let plan = SyntheticPlan {
+            sessions: Some(SessionPlan {
+                graph: SessionGraphSpec::Branching {
+                    layers: uniform(2.0, 4.0),
+                    width: uniform(1.0, 3.0),
+                    fan_out: uniform(1.0, 2.0),
+                    fan_in: uniform(1.0, 2.0),
+                    connection_dist: uniform(1.0, 2.0),
+                    wait: WaitSpec::Gamma {
+                        mean_ms: 80.0,
+                        cv: 0.5,
+                    },
+                    inherit_history: true,
+                    single_root: true,
+                },
+                delay_ratio: 1.0,
+            }),
+            ..plan(12)
+        };
+        let generator = PromptGenerator::new(builtin(), builtin_corpus());
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| build(&plan, &RngRoot::new(4), &generator).unwrap())
+        };
+        let one = on(1);
+        assert_eq!(one, on(2));
+        for s in 0..one.sessions.len() {
+            for (k, t) in one.session(s).iter().enumerate() {
+                assert!(t.turn.parents.iter().all(|&p| (p as usize) < k));
+                assert_eq!(builtin().count(&t.prompt).unwrap(), t.input_tokens);
+            }
+        }
+    }
+
+    #[test]
     fn session_turns_draw_the_same_lengths_as_single_turn_entries() {
         // Turn `i` of the flattened workload uses the same streams as single-turn entry `i`.
         let generator = PromptGenerator::new(builtin(), builtin_corpus());
