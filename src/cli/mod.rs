@@ -6,6 +6,7 @@ pub mod mock_server;
 pub mod profile;
 mod resolve;
 pub mod schedule_args;
+pub mod session_args;
 pub mod trace;
 pub mod validate;
 mod values;

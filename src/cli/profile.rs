@@ -165,6 +165,10 @@ pub struct ProfileArgs {
     /// Client runtime threads [default: the number of cores].
     #[arg(long, help_heading = "Engine")]
     pub client_threads: Option<usize>,
+
+    /// Multi-turn sessions (docs/sessions.md).
+    #[command(flatten)]
+    pub sessions: super::session_args::SessionArgs,
 }
 
 /// `--endpoint-type` values.

@@ -8,7 +8,7 @@ use super::profile::{flag_err, EndpointArg, FlagError, PatternArg, ProfileArgs};
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
     Arrival, ArrivalPattern, EndpointType, FileSettings, LengthPlan, Phase, PhaseKind, Plan,
-    StopRule, SyntheticPlan, TokenizerSpec, DEFAULT_GRACE_SECS,
+    StopRule, TokenizerSpec, DEFAULT_GRACE_SECS,
 };
 use crate::dist::{DistSpec, SeqDist, Shape};
 
@@ -100,7 +100,7 @@ impl ProfileArgs {
             endpoint,
             streaming: self.streaming || file.streaming.unwrap_or(false),
             phases,
-            synthetic: SyntheticPlan { lengths, entries },
+            synthetic: self.sessions.synthetic(lengths, entries, &file)?,
             tokenizer,
             corpus: self.corpus,
             random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),

@@ -1,8 +1,10 @@
-//! `benchmark.dataset`: synthetic prompt lengths, entries and seed, plus the keys of features
-//! still to come (multi-turn, media, rankings), which are checked now and refused by
-//! `profile` with a line naming the key rather than being ignored.
+//! `benchmark.dataset`: synthetic prompt lengths, entries and seed, multi-turn sessions
+//! (AIPerf's `turns`/`turn_delay`, Veeksha's `session_graph`), plus the keys of features
+//! still to come (media, rankings), which are checked now and refused by `profile` with a
+//! line naming the key rather than being ignored.
 
 use super::walk::{Section, Val, Walker};
+use crate::dataset::sessions::{SessionGraphSpec, SpecKeys, WaitSpec};
 use crate::dist::{DistSpec, SeqDist};
 use crate::rng::RngRoot;
 
@@ -17,6 +19,7 @@ pub const DATASET_KEYS: &[&str] = &[
     "random_seed",
     "turns",
     "turn_delay",
+    "session_graph",
     "images",
     "audio",
     "rankings",
@@ -49,6 +52,12 @@ pub struct DatasetSettings {
     pub seq_dist: Option<SeqDist>,
     /// `dataset.random_seed`.
     pub random_seed: Option<u64>,
+    /// Turns per session (AIPerf); with `turn_delay`, a linear chat session.
+    pub turns: Option<DistSpec>,
+    /// Think time in ms before each turn after the first (AIPerf).
+    pub turn_delay: Option<DistSpec>,
+    /// Veeksha's `session_graph` (`None` also for its `single_request` type).
+    pub session_graph: Option<SessionGraphSpec>,
 }
 
 /// Reads `benchmark.dataset`.
@@ -116,8 +125,230 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
             "sequence_distribution pairs ISL with OSL and replaces isl/osl; write one or the other",
         );
     }
+    read_sessions(w, &sec, &mut out);
     future_features(w, &sec);
     out
+}
+
+/// Keys of `session_graph`, all types together; [`graph_keys`] says which type takes which.
+const GRAPH_KEYS: &[&str] = &[
+    "type",
+    "num_request_generator",
+    "request_wait_generator",
+    "inherit_history",
+    "num_layers_generator",
+    "layer_width_generator",
+    "fan_out_generator",
+    "fan_in_generator",
+    "connection_dist_generator",
+    "single_root",
+];
+const WAIT_KEYS: &[&str] = &["type", "arrival_rate", "cv", "interval"];
+
+/// `turns`/`turn_delay` (AIPerf) or `session_graph` (Veeksha), checked as a session plan.
+fn read_sessions<'a>(w: &mut Walker<'a>, sec: &Section<'a>, out: &mut DatasetSettings) {
+    if let Some(v) = sec.get("turns") {
+        out.turns = w.dist(v, &sec.path_of("turns"));
+    }
+    if let Some(v) = sec.get("turn_delay") {
+        out.turn_delay = w.dist(v, &sec.path_of("turn_delay"));
+    }
+    if let Some(turns) = &out.turns {
+        let (turns_key, delay_key) = (sec.path_of("turns"), sec.path_of("turn_delay"));
+        let spec = SessionGraphSpec::chat(turns.clone(), out.turn_delay.clone());
+        let keys = SpecKeys {
+            count: &turns_key,
+            width: &turns_key,
+            fan_in: &turns_key,
+            wait: &delay_key,
+        };
+        check(w, &spec, keys, sec.line);
+    }
+    let Some(v) = sec.get("session_graph") else {
+        return;
+    };
+    let p = sec.path_of("session_graph");
+    if let Some(turns) = sec.get("turns") {
+        w.err(
+            v.line.max(turns.line),
+            &p,
+            format!(
+                "also set as {}; write one or the other",
+                sec.path_of("turns")
+            ),
+        );
+        return;
+    }
+    out.session_graph = session_graph(w, v, &p);
+}
+
+fn check(w: &mut Walker<'_>, spec: &SessionGraphSpec, keys: SpecKeys<'_>, line: usize) {
+    if let Err(e) = spec.check(keys) {
+        let at = w.line_of(&e.key).unwrap_or(line);
+        w.err(at, &e.key, e.message);
+    }
+}
+
+/// Which `session_graph` keys a type takes besides `type`.
+fn graph_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "linear" => &GRAPH_KEYS[1..4],
+        "branching" => &GRAPH_KEYS[2..],
+        _ => &[],
+    }
+}
+
+/// Veeksha's `session_graph: {type: linear | branching | single_request, …}`, its defaults
+/// included; `None` for `single_request` or when something is wrong (and reported).
+fn session_graph<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<SessionGraphSpec> {
+    let sec = w.section(v, path, GRAPH_KEYS)?;
+    let type_path = sec.path_of("type");
+    let Some(kind) = sec.get("type").and_then(|t| w.string(t, &type_path)) else {
+        w.err(
+            v.line,
+            &type_path,
+            "missing; expected linear, branching or single_request",
+        );
+        return None;
+    };
+    if !["linear", "branching", "single_request"].contains(&kind.as_str()) {
+        let line = sec.get("type").map_or(v.line, |t| t.line);
+        w.err(
+            line,
+            &type_path,
+            format!(
+                "unknown session graph type '{kind}'; expected linear, branching or single_request"
+            ),
+        );
+        return None;
+    }
+    let allowed = graph_keys(&kind);
+    let mut ok = true;
+    for key in &GRAPH_KEYS[1..] {
+        if let (Some(val), false) = (sec.get(key), allowed.contains(key)) {
+            w.err(
+                val.line,
+                &sec.path_of(key),
+                format!(
+                    "not a key of a {kind} session graph; it takes {}",
+                    allowed.join(", ")
+                ),
+            );
+            ok = false;
+        }
+    }
+    let dist = |w: &mut Walker<'a>, key: &str, default: DistSpec| match sec.get(key) {
+        Some(val) => w.dist(val, &sec.path_of(key)),
+        None => Some(default),
+    };
+    let uniform = |min: f64, max: f64| {
+        DistSpec::new(crate::dist::Shape::Uniform { min, max }, None, None, path).ok()
+    };
+    let fixed = |value: f64| DistSpec::fixed(value, path).ok();
+    let flag = |w: &mut Walker<'a>, key: &str| match sec.get(key) {
+        Some(val) => w.boolean(val, &sec.path_of(key)),
+        None => Some(true),
+    };
+    let wait = match sec.get("request_wait_generator") {
+        Some(val) => wait(w, val, &sec.path_of("request_wait_generator")),
+        None => Some(WaitSpec::Poisson { mean_ms: 1000.0 }),
+    };
+    let inherit_history = flag(w, "inherit_history");
+    let spec = match kind.as_str() {
+        "linear" => SessionGraphSpec::Linear {
+            turns: dist(w, "num_request_generator", uniform(6.0, 12.0)?)?,
+            wait: wait?,
+            inherit_history: inherit_history?,
+        },
+        "branching" => SessionGraphSpec::Branching {
+            layers: dist(w, "num_layers_generator", uniform(2.0, 5.0)?)?,
+            width: dist(w, "layer_width_generator", uniform(1.0, 3.0)?)?,
+            fan_out: dist(w, "fan_out_generator", uniform(1.0, 2.0)?)?,
+            fan_in: dist(w, "fan_in_generator", uniform(1.0, 2.0)?)?,
+            connection_dist: dist(w, "connection_dist_generator", fixed(1.0)?)?,
+            wait: wait?,
+            inherit_history: inherit_history?,
+            single_root: flag(w, "single_root")?,
+        },
+        _ => return None,
+    };
+    let key = |k: &str| sec.path_of(k);
+    let count = key(if kind == "linear" {
+        "num_request_generator"
+    } else {
+        "num_layers_generator"
+    });
+    let (width, fan_in, wait_key) = (
+        key("layer_width_generator"),
+        key("fan_in_generator"),
+        key("request_wait_generator"),
+    );
+    let keys = SpecKeys {
+        count: &count,
+        width: &width,
+        fan_in: &fan_in,
+        wait: &wait_key,
+    };
+    let before = w.errors.len();
+    check(w, &spec, keys, v.line);
+    (ok && w.errors.len() == before).then_some(spec)
+}
+
+/// Veeksha's wait generators, in its units (seconds, arrivals per second), kept in ms:
+/// `{type: poisson, arrival_rate}`, `{type: gamma, arrival_rate, cv}`, `{type: fixed,
+/// interval}`; without `type`, the keys written choose.
+fn wait<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<WaitSpec> {
+    let sec = w.section(v, path, WAIT_KEYS)?;
+    let kind = match sec.get("type") {
+        Some(t) => w.string(t, &sec.path_of("type"))?,
+        None if sec.get("interval").is_some() => "fixed".into(),
+        None if sec.get("cv").is_some() => "gamma".into(),
+        None => "poisson".into(),
+    };
+    let allowed: &[&str] = match kind.as_str() {
+        "poisson" => &["arrival_rate"],
+        "gamma" => &["arrival_rate", "cv"],
+        "fixed" => &["interval"],
+        other => {
+            let line = sec.get("type").map_or(v.line, |t| t.line);
+            w.err(
+                line,
+                &sec.path_of("type"),
+                format!("unknown wait type '{other}'; expected poisson, gamma or fixed"),
+            );
+            return None;
+        }
+    };
+    for key in &WAIT_KEYS[1..] {
+        if let (Some(val), false) = (sec.get(key), allowed.contains(key)) {
+            w.err(
+                val.line,
+                &sec.path_of(key),
+                format!(
+                    "not a key of a {kind} wait; it takes {}",
+                    allowed.join(", ")
+                ),
+            );
+            return None;
+        }
+    }
+    let read = |w: &mut Walker<'a>, key: &str, default: f64, zero_ok: bool| match sec.get(key) {
+        Some(val) if zero_ok => w.non_negative(val, &sec.path_of(key)),
+        Some(val) => w.positive(val, &sec.path_of(key)),
+        None => Some(default),
+    };
+    Some(match kind.as_str() {
+        "fixed" => WaitSpec::Fixed {
+            ms: read(w, "interval", 1.0, true)? * 1000.0,
+        },
+        "gamma" => WaitSpec::Gamma {
+            mean_ms: 1000.0 / read(w, "arrival_rate", 1.0, false)?,
+            cv: read(w, "cv", 0.5, false)?,
+        },
+        _ => WaitSpec::Poisson {
+            mean_ms: 1000.0 / read(w, "arrival_rate", 1.0, false)?,
+        },
+    })
 }
 
 fn too_big<T>(w: &mut Walker<'_>, v: Val<'_>, path: &str) -> Option<T> {
@@ -136,35 +367,9 @@ fn seq_dist<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<SeqDist> {
     }
 }
 
-/// Multi-turn, media and rankings keys: parsed and checked like the rest, and listed as
-/// unsupported when they ask for something other than the single-turn text default.
+/// Media and rankings keys: parsed and checked like the rest, and listed as unsupported when
+/// they ask for something other than the text default.
 fn future_features<'a>(w: &mut Walker<'a>, sec: &Section<'a>) {
-    let turns_trivial = match sec.get("turns") {
-        Some(v) => {
-            let p = sec.path_of("turns");
-            let trivial = w.dist(v, &p).map_or(true, |d| is_constant(&d, 1.0));
-            if !trivial {
-                w.unsupported(
-                    v.line,
-                    &p,
-                    "multi-turn sessions are not supported yet (issue #5); remove the key or set it to 1",
-                );
-            }
-            trivial
-        }
-        None => true,
-    };
-    if let Some(v) = sec.get("turn_delay") {
-        let p = sec.path_of("turn_delay");
-        let delay = w.dist(v, &p);
-        if turns_trivial && delay.is_some_and(|d| !is_constant(&d, 0.0)) {
-            w.unsupported(
-                v.line,
-                &p,
-                "delays between turns are not supported yet (multi-turn is issue #5); remove the key",
-            );
-        }
-    }
     let media = [
         ("images", IMAGE_KEYS, "image inputs (issue #6)"),
         ("audio", AUDIO_KEYS, "audio inputs (issue #6)"),

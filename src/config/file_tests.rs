@@ -36,12 +36,125 @@ fn future_features_are_unsupported_only_when_they_ask_for_something() {
             .unsupported
     };
     assert!(with("    turns: 1\n    images: {width: 0}\n").is_empty());
-    let u = with("    turns: {mean: 3}\n");
-    assert_eq!(u.len(), 1);
-    assert_eq!(u[0].path, "benchmark.dataset.turns");
-    assert_eq!(u[0].line, 7);
+    // Multi-turn is supported now (issue #5).
+    assert!(with("    turns: {mean: 3}\n    turn_delay: 500\n").is_empty());
     let u = with("    audio: {length: 5}\n    rankings: {passages: 4}\n");
     assert_eq!(u.len(), 2, "{u:?}");
+}
+
+fn dataset(extra: &str) -> Result<super::DatasetSettings, String> {
+    let text = format!("{BASE}  dataset:\n{extra}");
+    ConfigFile::parse(&text, "w.yaml")
+        .unwrap()
+        .resolve()
+        .map(|s| s.dataset)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn turns_and_turn_delay_are_distributions() {
+    let d =
+        dataset("    turns: {mean: 3, stddev: 1, min: 1}\n    turnDelay: {mean: 200}\n").unwrap();
+    assert_eq!(
+        d.turns.unwrap().to_string(),
+        "normal(mean=3, stddev=1) clamped [1, ∞)"
+    );
+    assert!(d.turn_delay.is_some() && d.session_graph.is_none());
+    assert_eq!(
+        dataset("    turns: 0\n").unwrap_err(),
+        "w.yaml:7: benchmark.dataset.turns: every draw would be 0; expected counts of at least 1"
+    );
+    let err = dataset("    turns: 3\n    turn_delay: {value: -5}\n").unwrap_err();
+    assert!(
+        err.starts_with("w.yaml:8: benchmark.dataset.turn_delay: every delay would be negative"),
+        "{err}"
+    );
+    let err = dataset("    turns: 70000\n").unwrap_err();
+    assert!(
+        err.contains("benchmark.dataset.turns: more than 65535 turns"),
+        "{err}"
+    );
+}
+
+#[test]
+fn session_graphs_read_veeksha_keys_and_defaults() {
+    use crate::dataset::sessions::{SessionGraphSpec, WaitSpec};
+    let linear = "    session_graph:\n      type: linear\n      num_request_generator: {type: uniform, min: 2, max: 4}\n      request_wait_generator: {type: gamma, arrival_rate: 2, cv: 0.5}\n      inherit_history: false\n";
+    match dataset(linear).unwrap().session_graph.unwrap() {
+        SessionGraphSpec::Linear {
+            turns,
+            wait,
+            inherit_history,
+        } => {
+            assert_eq!(turns.to_string(), "uniform(min=2, max=4)");
+            assert_eq!(
+                wait,
+                WaitSpec::Gamma {
+                    mean_ms: 500.0,
+                    cv: 0.5
+                }
+            );
+            assert!(!inherit_history);
+        }
+        other => panic!("{other:?}"),
+    }
+    let branching = "    session_graph:\n      type: branching\n      fan_in_generator: 2\n      request_wait_generator: {type: fixed, interval: 0.25}\n";
+    match dataset(branching).unwrap().session_graph.unwrap() {
+        SessionGraphSpec::Branching {
+            layers,
+            fan_in,
+            wait,
+            inherit_history,
+            single_root,
+            ..
+        } => {
+            assert_eq!(layers.to_string(), "uniform(min=2, max=5)");
+            assert_eq!(fan_in.to_string(), "fixed(2)");
+            assert_eq!(wait, WaitSpec::Fixed { ms: 250.0 });
+            assert!(inherit_history && single_root);
+        }
+        other => panic!("{other:?}"),
+    }
+    let single = "    session_graph: {type: single_request}\n";
+    assert!(dataset(single).unwrap().session_graph.is_none());
+}
+
+#[test]
+fn session_graph_errors_name_the_key() {
+    let err = |extra: &str| dataset(extra).unwrap_err();
+    assert_eq!(
+        err("    session_graph: {type: tree}\n"),
+        "w.yaml:7: benchmark.dataset.session_graph.type: unknown session graph type 'tree'; expected linear, branching or single_request"
+    );
+    let e = err("    session_graph: {type: linear, fan_in_generator: 2}\n");
+    assert!(
+        e.contains(
+            "benchmark.dataset.session_graph.fan_in_generator: not a key of a linear session graph"
+        ),
+        "{e}"
+    );
+    let e = err("    session_graph:\n      type: branching\n      layer_width_generator: 2\n      fan_in_generator: 3\n");
+    assert!(
+        e.starts_with("w.yaml:10: benchmark.dataset.session_graph.fan_in_generator: a fan-in of 3 can never be met"),
+        "{e}"
+    );
+    let e = err("    session_graph: {type: linear, request_wait_generator: {type: poisson, arrival_rate: 0}}\n");
+    assert!(
+        e.contains(
+            "benchmark.dataset.session_graph.request_wait_generator.arrival_rate: 0 is not > 0"
+        ),
+        "{e}"
+    );
+    let e = err("    turns: 3\n    session_graph: {type: linear}\n");
+    assert!(
+        e.contains("benchmark.dataset.session_graph: also set as benchmark.dataset.turns"),
+        "{e}"
+    );
+    let e = err("    session_graph: {type: branching, num_layers_generator: 0}\n");
+    assert!(
+        e.contains("benchmark.dataset.session_graph.num_layers_generator: every draw would be 0"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -147,8 +147,11 @@ pub enum LengthPlan {
 pub struct SyntheticPlan {
     /// Prompt and output lengths.
     pub lengths: LengthPlan,
-    /// Distinct prompts to generate; request `i` uses entry `i % entries`.
+    /// Distinct prompts to generate; request `i` uses entry `i % entries`. With sessions:
+    /// the number of sessions.
     pub entries: u32,
+    /// Multi-turn sessions; `None` = independent single-turn requests.
+    pub sessions: Option<crate::dataset::sessions::SessionPlan>,
 }
 
 /// Which tokenizer to load.

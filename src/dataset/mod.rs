@@ -1,6 +1,8 @@
 //! Building the Workload: the prompts and output budgets a run sends, made before the clock
 //! starts so nothing on the hot path tokenizes.
 
+pub mod graph;
+pub mod sessions;
 pub mod synthesis;
 pub mod synthetic;
 

@@ -1,46 +1,109 @@
 //! Synthetic workloads: input and output lengths drawn from `dist` distributions (or paired
-//! from a `--seq-dist` mixture), prompts cut from the corpus to the exact input length.
+//! from a `--seq-dist` mixture), prompts cut from the corpus to the exact input length;
+//! with a session plan, entries are the turns of multi-turn sessions.
 //!
 //! Entry `i` draws only from the `("isl", i)`, `("osl", i)`, `("seq", i)` and `("prompt", i)`
-//! streams of the root seed, so entries are built in parallel and the result is byte-identical
-//! on any number of threads.
+//! streams of the root seed (for sessions, `i` is the turn's position in the flattened
+//! workload; a session's shape comes from its own streams, see [`super::graph`]), so entries
+//! are built in parallel and the result is byte-identical on any number of threads.
 
 use rayon::prelude::*;
 
-use super::{DatasetError, Workload, WorkloadEntry};
+use super::graph::session_links;
+use super::sessions::SessionPlan;
+use super::{DatasetError, SessionSpan, TurnLinks, Workload, WorkloadEntry};
 use crate::config::{LengthPlan, SyntheticPlan};
 use crate::rng::RngRoot;
 use crate::tokenizer::PromptGenerator;
 
-/// Builds `plan.entries` entries with prompts from `generator`.
+/// Builds `plan.entries` entries with prompts from `generator`, or `plan.entries` sessions
+/// when the plan has sessions.
 pub fn build(
     plan: &SyntheticPlan,
     root: &RngRoot,
     generator: &PromptGenerator,
 ) -> Result<Workload, DatasetError> {
+    if let Some(sessions) = &plan.sessions {
+        return build_sessions(plan, sessions, root, generator);
+    }
     let built: Vec<Result<WorkloadEntry, DatasetError>> = (0..plan.entries)
         .into_par_iter()
-        .map(|index| {
-            let (input_tokens, max_tokens) = lengths(&plan.lengths, root, u64::from(index));
-            let prompt = generator
-                .prompt(input_tokens, &mut root.stream("prompt", u64::from(index)))
-                .map_err(|source| DatasetError::Prompt {
-                    index,
-                    tokens: input_tokens,
-                    source,
-                })?;
-            Ok(WorkloadEntry::single(
-                session_id(index),
-                prompt,
-                input_tokens,
-                max_tokens,
-            ))
-        })
+        .map(|index| entry(&plan.lengths, root, generator, index, session_id(index)))
         .collect();
     // Collected first, then scanned in order, so the error reported is always the lowest
     // failing index whatever the thread count.
     let entries = built.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(Workload::single_turn(entries))
+}
+
+/// `plan.entries` sessions, their turns stored contiguously in dependency order.
+fn build_sessions(
+    plan: &SyntheticPlan,
+    sessions: &SessionPlan,
+    root: &RngRoot,
+    generator: &PromptGenerator,
+) -> Result<Workload, DatasetError> {
+    let shapes: Vec<Vec<TurnLinks>> = (0..plan.entries)
+        .into_par_iter()
+        .map(|s| session_links(sessions, root, u64::from(s)))
+        .collect();
+    let mut spans = Vec::with_capacity(shapes.len());
+    let mut turns = Vec::new();
+    let mut first = 0u32;
+    for (s, links) in (0u32..).zip(shapes) {
+        // Entry indices are u32; sessions past that many turns in all are left out (it would
+        // take far more memory than any machine has for the prompts anyway).
+        let Some(next) = u32::try_from(links.len())
+            .ok()
+            .and_then(|n| first.checked_add(n))
+        else {
+            break;
+        };
+        spans.push(SessionSpan {
+            first,
+            turns: next - first,
+        });
+        turns.extend(links.into_iter().map(|l| (s, l)));
+        first = next;
+    }
+    let built: Vec<Result<WorkloadEntry, DatasetError>> = turns
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, (s, links))| {
+            let mut e = entry(&plan.lengths, root, generator, index as u32, session_id(s))?;
+            e.turn = links;
+            Ok(e)
+        })
+        .collect();
+    let entries = built.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(Workload {
+        entries,
+        sessions: spans,
+    })
+}
+
+/// Entry `index`: lengths and prompt from its own streams, labelled `session_id`.
+fn entry(
+    lengths_plan: &LengthPlan,
+    root: &RngRoot,
+    generator: &PromptGenerator,
+    index: u32,
+    session_id: String,
+) -> Result<WorkloadEntry, DatasetError> {
+    let (input_tokens, max_tokens) = lengths(lengths_plan, root, u64::from(index));
+    let prompt = generator
+        .prompt(input_tokens, &mut root.stream("prompt", u64::from(index)))
+        .map_err(|source| DatasetError::Prompt {
+            index,
+            tokens: input_tokens,
+            source,
+        })?;
+    Ok(WorkloadEntry::single(
+        session_id,
+        prompt,
+        input_tokens,
+        max_tokens,
+    ))
 }
 
 /// Entry `index`'s prompt length and `max_tokens`, each at least 1.
@@ -80,6 +143,7 @@ mod tests {
                 osl: Some(normal(30.0, 10.0)),
             },
             entries,
+            sessions: None,
         }
     }
 
@@ -108,6 +172,117 @@ mod tests {
         assert!(lengths.len() > 10, "lengths should vary: {lengths:?}");
     }
 
+    fn session_plan(entries: u32) -> SyntheticPlan {
+        use crate::dataset::sessions::{SessionGraphSpec, WaitSpec};
+        let turns = DistSpec::new(Shape::Uniform { min: 1.0, max: 5.0 }, None, None, "t").unwrap();
+        SyntheticPlan {
+            sessions: Some(SessionPlan {
+                graph: SessionGraphSpec::Linear {
+                    turns,
+                    wait: WaitSpec::Poisson { mean_ms: 100.0 },
+                    inherit_history: true,
+                },
+                delay_ratio: 1.0,
+            }),
+            ..plan(entries)
+        }
+    }
+
+    #[test]
+    fn sessions_are_contiguous_chains_identical_on_any_thread_count() {
+        let generator = PromptGenerator::new(builtin(), builtin_corpus());
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| build(&session_plan(24), &RngRoot::new(8), &generator).unwrap())
+        };
+        let one = on(1);
+        assert_eq!(one, on(2));
+        assert!(one.is_multi_turn());
+        assert_eq!(one.sessions.len(), 24);
+        let mut next = 0;
+        for (s, span) in one.sessions.iter().enumerate() {
+            assert_eq!(span.first, next, "sessions are contiguous");
+            next += span.turns;
+            let turns = one.session(s);
+            let prompts: std::collections::BTreeSet<&str> =
+                turns.iter().map(|t| t.prompt.as_str()).collect();
+            assert_eq!(prompts.len(), turns.len(), "a new prompt every turn");
+            for (k, t) in turns.iter().enumerate() {
+                assert_eq!(t.session_id, format!("session_{s:06}"));
+                assert_eq!(builtin().count(&t.prompt).unwrap(), t.input_tokens);
+                let expected: Vec<u16> = k.checked_sub(1).map(|p| p as u16).into_iter().collect();
+                assert_eq!(t.turn.parents, expected);
+                assert_eq!(t.turn.history, expected.first().copied());
+            }
+        }
+        assert_eq!(next as usize, one.entries.len());
+        assert!(
+            one.entries.len() > 24,
+            "uniform 1..=5 turns should give more than one"
+        );
+    }
+
+    #[test]
+    fn branching_sessions_are_identical_on_any_thread_count() {
+        use crate::dataset::sessions::{SessionGraphSpec, WaitSpec};
+        let uniform =
+            |min, max| DistSpec::new(Shape::Uniform { min, max }, None, None, "t").unwrap();
+        let plan = SyntheticPlan {
+            sessions: Some(SessionPlan {
+                graph: SessionGraphSpec::Branching {
+                    layers: uniform(2.0, 4.0),
+                    width: uniform(1.0, 3.0),
+                    fan_out: uniform(1.0, 2.0),
+                    fan_in: uniform(1.0, 2.0),
+                    connection_dist: uniform(1.0, 2.0),
+                    wait: WaitSpec::Gamma {
+                        mean_ms: 80.0,
+                        cv: 0.5,
+                    },
+                    inherit_history: true,
+                    single_root: true,
+                },
+                delay_ratio: 1.0,
+            }),
+            ..plan(12)
+        };
+        let generator = PromptGenerator::new(builtin(), builtin_corpus());
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| build(&plan, &RngRoot::new(4), &generator).unwrap())
+        };
+        let one = on(1);
+        assert_eq!(one, on(2));
+        for s in 0..one.sessions.len() {
+            for (k, t) in one.session(s).iter().enumerate() {
+                assert!(t.turn.parents.iter().all(|&p| (p as usize) < k));
+                assert_eq!(builtin().count(&t.prompt).unwrap(), t.input_tokens);
+            }
+        }
+    }
+
+    #[test]
+    fn session_turns_draw_the_same_lengths_as_single_turn_entries() {
+        // Turn `i` of the flattened workload uses the same streams as single-turn entry `i`.
+        let generator = PromptGenerator::new(builtin(), builtin_corpus());
+        let multi = build(&session_plan(10), &RngRoot::new(2), &generator).unwrap();
+        let n = multi.entries.len() as u32;
+        let single = build(&plan(n), &RngRoot::new(2), &generator).unwrap();
+        assert!(!single.is_multi_turn());
+        for (m, s) in multi.entries.iter().zip(&single.entries) {
+            assert_eq!(
+                (m.input_tokens, m.max_tokens, &m.prompt),
+                (s.input_tokens, s.max_tokens, &s.prompt)
+            );
+        }
+    }
+
     #[test]
     fn fixed_lengths_and_no_osl() {
         let generator = PromptGenerator::new(builtin(), builtin_corpus());
@@ -117,6 +292,7 @@ mod tests {
                 osl: None,
             },
             entries: 5,
+            sessions: None,
         };
         let workload = build(&fixed, &RngRoot::new(1), &generator).unwrap();
         assert!(workload
@@ -144,6 +320,7 @@ mod tests {
                 seq_dist: SeqDist::parse("20,4:50;40,8:50", "--seq-dist").unwrap(),
             },
             entries: 40,
+            sessions: None,
         };
         let workload = build(&paired, &RngRoot::new(3), &generator).unwrap();
         let mut seen = std::collections::BTreeSet::new();

@@ -144,6 +144,7 @@ fn plan() -> Plan {
                 osl: Some(DistSpec::fixed(16.0, "osl").unwrap()),
             },
             entries: 10,
+            sessions: None,
         },
         tokenizer: TokenizerSpec::Builtin,
         corpus: None,
