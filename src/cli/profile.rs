@@ -161,6 +161,10 @@ pub struct ProfileArgs {
     /// Client runtime threads [default: the number of cores].
     #[arg(long, help_heading = "Engine")]
     pub client_threads: Option<usize>,
+
+    /// Input-file flags (`--input-file`, `--custom-dataset-type`, `--synthesis-*`).
+    #[command(flatten)]
+    pub files: super::dataset_args::DatasetFileArgs,
 }
 
 /// `--endpoint-type` values.

@@ -84,7 +84,17 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(&tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
-    let workload = dataset::synthetic::build(&plan.synthetic, &root, &generator)?;
+    let workload = match &plan.input {
+        Some(input) => {
+            let source = dataset::files::PromptSource {
+                tokenizer: &tokenizer,
+                generator: &generator,
+                root: &root,
+            };
+            dataset::files::build(input, source).map_err(dataset::DatasetError::from)?
+        }
+        None => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
+    };
     let opts = RenderOptions {
         model: plan.model.clone(),
         endpoint: plan.endpoint,
