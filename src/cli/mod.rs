@@ -2,6 +2,7 @@
 //!
 //! clap parses raw flags here; everything below this module sees only the resolved `Plan`.
 
+pub mod dataset_args;
 pub mod mock_server;
 pub mod profile;
 mod resolve;

@@ -169,6 +169,10 @@ pub struct ProfileArgs {
     /// Multi-turn sessions (docs/sessions.md).
     #[command(flatten)]
     pub sessions: super::session_args::SessionArgs,
+
+    /// Input-file flags (`--input-file`, `--custom-dataset-type`, `--synthesis-*`).
+    #[command(flatten)]
+    pub files: super::dataset_args::DatasetFileArgs,
 }
 
 /// `--endpoint-type` values.

@@ -116,6 +116,7 @@ impl ProfileArgs {
             client_threads: self
                 .client_threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            input: self.files.resolve(entries)?,
         })
     }
 

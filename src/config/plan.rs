@@ -235,6 +235,8 @@ pub struct Plan {
     pub cli_command: String,
     /// Threads of the client runtime.
     pub client_threads: usize,
+    /// A user dataset file to build the workload from instead of synthetic prompts.
+    pub input: Option<crate::dataset::files::InputFilePlan>,
 }
 
 fn redact_headers<S: serde::Serializer>(

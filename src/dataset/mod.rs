@@ -1,6 +1,7 @@
 //! Building the Workload: the prompts and output budgets a run sends, made before the clock
 //! starts so nothing on the hot path tokenizes.
 
+pub mod files;
 pub mod graph;
 pub mod sessions;
 pub mod synthesis;
@@ -109,4 +110,7 @@ pub enum DatasetError {
         /// The tokenizer layer's error.
         source: TokenizerError,
     },
+    /// A user input file could not be read or turned into prompts.
+    #[error(transparent)]
+    Files(#[from] files::FilesError),
 }

@@ -159,6 +159,7 @@ fn plan() -> Plan {
         tolerated_error_rate_pct: 0.0,
         cli_command: "gauntlet profile --model mock-model".into(),
         client_threads: 2,
+        input: None,
     }
 }
 

@@ -93,7 +93,17 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(&tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
-    let workload = dataset::synthetic::build(&plan.synthetic, &root, &generator)?;
+    let workload = match &plan.input {
+        Some(input) => {
+            let source = dataset::files::PromptSource {
+                tokenizer: &tokenizer,
+                generator: &generator,
+                root: &root,
+            };
+            dataset::files::build(input, source).map_err(dataset::DatasetError::from)?
+        }
+        None => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
+    };
     let opts = render_options(plan);
     let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
     let arena = PayloadArena::build(

@@ -1,0 +1,164 @@
+//! Workloads from user files: AIPerf's `single_turn`, `multi_turn`, `random_pool` and
+//! `mooncake_trace` JSONL formats, and CSV traces. See `docs/input-files.md`.
+//!
+//! Every reader turns its file into [`assemble::SessionSpec`]s (what to send, in which
+//! session, when); [`assemble`] then makes the prompts in parallel, each from the seed and its
+//! position only, so the workload is byte-identical on any thread count. Trace rows with
+//! `hash_ids` get their text from [`hash_text`], where equal ids give equal text.
+
+mod assemble;
+mod csv;
+mod detect;
+mod fields;
+pub mod hash_text;
+mod mooncake;
+mod multi_turn;
+mod plan;
+mod random_pool;
+mod single_turn;
+
+use std::path::{Path, PathBuf};
+
+pub use detect::detect_format;
+pub use plan::{InputFilePlan, InputFormat, SynthesisPlan};
+
+use super::synthesis::SynthesisError;
+use super::Workload;
+use crate::rng::RngRoot;
+use crate::tokenizer::{PromptGenerator, Tokenizer, TokenizerError};
+
+/// Why an input file could not become a workload. Messages start with `file:line:` and name
+/// the key, so the user can go straight to the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum FilesError {
+    /// The file or folder could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A line (or CSV row) has a missing, malformed or unsupported field.
+    #[error("{path}:{line}: {key}: {message}")]
+    Field {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// The key (dotted for nested keys, e.g. `turns[1].text`).
+        key: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// The file has no entries.
+    #[error("{path}: no entries; expected {expected}")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+        /// What a line should look like.
+        expected: &'static str,
+    },
+    /// A prompt could not be made or counted.
+    #[error("{path}:{line}: {source}")]
+    Tokenizer {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// The tokenizer layer's error.
+        source: TokenizerError,
+    },
+    /// A `hash_ids` block could not be made (not tied to one line: blocks are shared).
+    #[error("hash_ids block {id} ({block_size} tokens): {source}")]
+    Block {
+        /// The hash id.
+        id: u64,
+        /// Tokens per block.
+        block_size: u32,
+        /// The tokenizer layer's error.
+        source: TokenizerError,
+    },
+    /// Trace synthesis failed.
+    #[error(transparent)]
+    Synthesis(#[from] SynthesisError),
+}
+
+impl FilesError {
+    /// A field error at `path:line`.
+    pub(crate) fn field(
+        path: &Path,
+        line: usize,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FilesError::Field {
+            path: path.to_path_buf(),
+            line,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What prompt making needs: the run's tokenizer, corpus and seed.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptSource<'a> {
+    /// Counts user text and cuts synthetic text.
+    pub tokenizer: &'a Tokenizer,
+    /// Synthetic text for rows that give only a length.
+    pub generator: &'a PromptGenerator<'a>,
+    /// The run's seed.
+    pub root: &'a RngRoot,
+}
+
+/// Reads `plan.path` in `plan.format` and builds the workload.
+pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload, FilesError> {
+    let path = plan.path.as_path();
+    let sessions = match plan.format {
+        InputFormat::SingleTurn => single_turn::read(path)?,
+        InputFormat::MultiTurn => multi_turn::read(path)?,
+        InputFormat::RandomPool => random_pool::read(path, plan.pool_entries, source.root)?,
+        InputFormat::MooncakeTrace => {
+            let rows = mooncake::read(path, plan.block_size)?;
+            mooncake::into_sessions(path, rows, plan, source.root)?
+        }
+        InputFormat::CsvTrace => {
+            let rows = csv::read(path)?;
+            mooncake::into_sessions(path, rows, plan, source.root)?
+        }
+    };
+    assemble::assemble(path, sessions, plan.block_size, source)
+}
+
+/// Reads a whole file, naming it in the error.
+pub(crate) fn read_text(path: &Path) -> Result<String, FilesError> {
+    std::fs::read_to_string(path).map_err(|source| FilesError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The non-blank lines of `text` with their 1-based numbers.
+pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Small input files for the readers' tests.
+    use std::io::Write;
+
+    /// A temporary file holding `text`.
+    pub fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+}
+
+#[cfg(test)]
+mod workload_tests;

@@ -1,0 +1,152 @@
+//! End-to-end: `--input-file` datasets through the real CLI against the in-process mock server.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/inputs")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Each request payload in inputs.json, in order.
+fn payloads(dir: &Path) -> Vec<serde_json::Value> {
+    json(dir, "inputs.json")["data"]
+        .as_array()
+        .expect("inputs.json data")
+        .iter()
+        .map(|entry| entry["payloads"][0].clone())
+        .collect()
+}
+
+fn input_lengths(dir: &Path) -> Vec<u64> {
+    jsonl(dir)
+        .iter()
+        .map(|r| {
+            r["metrics"]["input_sequence_length"]["value"]
+                .as_u64()
+                .expect("ISL")
+        })
+        .collect()
+}
+
+#[test]
+fn single_turn_file_is_sent_as_written() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("input-single-turn");
+    let file = fixture("single_turn.jsonl");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--input-file",
+            &file,
+            "--custom-dataset-type",
+            "single_turn",
+            "--request-count",
+            "5",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let sent = payloads(&dir);
+    assert_eq!(sent.len(), 5);
+    assert_eq!(
+        sent[0]["messages"][0]["content"],
+        "What is the capital of France?"
+    );
+    assert_eq!(sent[0]["max_tokens"], 8);
+    assert_eq!(
+        sent[2]["messages"][0]["content"],
+        "Summarise this:\nThe quick brown fox jumps over the lazy dog."
+    );
+    let records = jsonl(&dir);
+    assert_eq!(records.len(), 5);
+    let mut osl: Vec<u64> = records
+        .iter()
+        .map(|r| {
+            r["metrics"]["output_sequence_length"]["value"]
+                .as_u64()
+                .expect("OSL")
+        })
+        .collect();
+    osl.sort_unstable();
+    assert_eq!(osl, vec![3, 4, 5, 6, 8]);
+}
+
+#[test]
+fn mooncake_excerpt_gets_exact_lengths_and_shared_prefixes() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("input-mooncake");
+    let file = fixture("mooncake_excerpt.jsonl");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--input-file",
+            &file,
+            "--request-count",
+            "8",
+            "--concurrency",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let sent = payloads(&dir);
+    assert_eq!(sent.len(), 8);
+    // Every row starts with hash id 0: every prompt starts with the same 512-token block.
+    let prompts: Vec<&str> = sent
+        .iter()
+        .map(|p| p["messages"][0]["content"].as_str().expect("text prompt"))
+        .collect();
+    let common = prompts
+        .iter()
+        .map(|p| {
+            p.bytes()
+                .zip(prompts[0].bytes())
+                .take_while(|(x, y)| x == y)
+                .count()
+        })
+        .min()
+        .unwrap();
+    // 512 tokens of Shakespeare are well over 1,000 bytes; the second blocks all differ.
+    assert!(common > 1_000, "common prefix of {common} bytes");
+    assert!(common < 4_000, "common prefix of {common} bytes");
+    assert!(sent.iter().all(|p| p["max_tokens"] == 12));
+    let mut lengths = input_lengths(&dir);
+    lengths.sort_unstable();
+    assert_eq!(lengths, vec![915, 1053, 1110, 1477, 2012, 2038, 2290, 2293]);
+}
+
+#[test]
+fn a_bad_line_fails_before_any_request_naming_file_line_and_key() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("input-bad-line");
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("bad.jsonl");
+    std::fs::write(
+        &file,
+        "{\"input_length\": 10}\n{\"input_length\": 2000, \"hash_ids\": [1]}\n",
+    )
+    .unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let out = profile(
+        &server.url(),
+        &dir,
+        &["--input-file", &file, "--request-count", "2"],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{file}:2: hash_ids: ")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(server.stats().snapshot().chat_requests, 0);
+}
