@@ -106,7 +106,7 @@ fn a_sweep_runs_each_variation_into_its_folder_and_summarises() {
             Variation { label, plan }
         })
         .collect();
-    let outcome = run_sweep(&variations, &dir).unwrap();
+    let outcome = run_sweep(&variations, &dir, None).unwrap();
     assert_eq!(outcome.exit_code, 0);
     assert_eq!(outcome.runs.len(), 2);
     assert_eq!(server.stats().snapshot().chat_requests, 12);

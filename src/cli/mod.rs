@@ -3,6 +3,7 @@
 //! clap parses raw flags here; everything below this module sees only the resolved `Plan`.
 
 pub mod dataset_args;
+mod file_sweep;
 pub mod mock_server;
 pub mod profile;
 mod resolve;
@@ -77,7 +78,19 @@ pub fn main() -> ExitCode {
 
 fn run_profile(args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
     let command_line = redacted_command_line(std::env::args());
-    let repeat = repeat_settings(&args)?;
+    let file = match file_sweep::load(&args, &command_line)? {
+        file_sweep::ConfigLoad::Sweep(sweep) => {
+            if !sweep.unsupported.is_empty() {
+                return Err(crate::config::ConfigErrors(sweep.unsupported).into());
+            }
+            let repeat = repeat_settings(&args, Some(&sweep.settings))?;
+            let outcome = crate::run::run_sweep(&sweep.variations, &sweep.summary_dir, repeat)?;
+            return Ok(ExitCode::from(outcome.exit_code));
+        }
+        file_sweep::ConfigLoad::Single(settings) => Some(settings),
+        file_sweep::ConfigLoad::None => None,
+    };
+    let repeat = repeat_settings(&args, file.as_deref())?;
     if args.concurrency.len() > 1 || args.request_rate.len() > 1 {
         return run_comma_sweep(args, command_line, repeat);
     }
@@ -93,16 +106,30 @@ fn run_plan(plan: &crate::config::Plan, repeat: Option<crate::run::Repeat>) -> a
     })
 }
 
-fn repeat_settings(args: &profile::ProfileArgs) -> anyhow::Result<Option<crate::run::Repeat>> {
-    let runs = args.num_profile_runs.unwrap_or(1);
+/// `--num-profile-runs` and friends, each flag over the file's `benchmark.` key of the same
+/// name (already validated there).
+fn repeat_settings(
+    args: &profile::ProfileArgs,
+    file: Option<&crate::config::FileSettings>,
+) -> anyhow::Result<Option<crate::run::Repeat>> {
+    let runs = args
+        .num_profile_runs
+        .or(file.and_then(|f| f.num_profile_runs))
+        .unwrap_or(1);
     if runs == 0 {
         anyhow::bail!("--num-profile-runs: must be at least 1");
     }
-    let confidence = args.confidence_level.unwrap_or(0.95);
+    let confidence = args
+        .confidence_level
+        .or(file.and_then(|f| f.confidence_level))
+        .unwrap_or(0.95);
     if !(confidence > 0.0 && confidence < 1.0) {
         anyhow::bail!("--confidence-level: must be between 0 and 1 (e.g. 0.95), got {confidence}");
     }
-    let cooldown = args.profile_run_cooldown_seconds.unwrap_or(0.0);
+    let cooldown = args
+        .profile_run_cooldown_seconds
+        .or(file.and_then(|f| f.profile_run_cooldown_seconds))
+        .unwrap_or(0.0);
     if !(cooldown.is_finite() && cooldown >= 0.0) {
         anyhow::bail!(
             "--profile-run-cooldown-seconds: must be zero or more seconds, got {cooldown}"
@@ -146,7 +173,7 @@ fn run_comma_sweep(
             if let Some(r) = r.filter(|_| rates.len() > 1) {
                 label.push(format!("request_rate={r}"));
             }
-            let label = label.join(",");
+            let label = label.join(", ");
             let mut plan = one.into_plan(command_line.clone())?;
             let dir = base_dir
                 .get_or_insert_with(|| match &args.output_artifact_dir {
@@ -162,16 +189,7 @@ fn run_comma_sweep(
         }
     }
     let summary_dir = base_dir.unwrap_or_default();
-    let outcome = match repeat {
-        None => crate::run::run_sweep(&variations, &summary_dir)?,
-        Some(_) => {
-            let mut worst = 0;
-            for v in &variations {
-                worst = worst.max(run_plan(&v.plan, repeat)?);
-            }
-            return Ok(ExitCode::from(worst));
-        }
-    };
+    let outcome = crate::run::run_sweep(&variations, &summary_dir, repeat)?;
     Ok(ExitCode::from(outcome.exit_code))
 }
 

@@ -27,6 +27,13 @@ impl ProfileArgs {
         cli_command: String,
     ) -> Result<Plan, FlagError> {
         let file = file.unwrap_or_default();
+        if file.sweep.is_some() {
+            // Resolving the base of a sweep would run a plan no variation is.
+            return Err(flag_err(
+                "--config",
+                "the file has sweep:, one plan per variation; `gauntlet profile` and `gauntlet config validate` expand it",
+            ));
+        }
         let model = self.model.clone().or(file.model.clone()).ok_or_else(|| {
             flag_err(
                 "--model",

@@ -21,7 +21,8 @@ pub struct ConfigArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Check a YAML v2 config file (plus any profile flags) and print the resolved plan as
-    /// JSON; exit 2 with every error (file:line: key: message) when it is invalid.
+    /// JSON (for a sweep: the first variation's, and every variation on stderr, one line
+    /// each); exit 2 with every error (file:line: key: message) when it is invalid.
     Validate(ValidateArgs),
 }
 
@@ -45,6 +46,47 @@ pub fn run(args: ConfigArgs, cli_command: String) -> anyhow::Result<ExitCode> {
     }
     let name = args.file.display().to_string();
     profile.config = Some(args.file);
+    let loaded = match super::file_sweep::load(&profile, &cli_command) {
+        Ok(super::file_sweep::ConfigLoad::Sweep(sweep)) => Ok(*sweep),
+        Ok(_) => return validate_single(*profile, cli_command, &name),
+        Err(e) => Err(e),
+    };
+    match loaded {
+        Ok(sweep) => {
+            let Some(first) = sweep.variations.first() else {
+                anyhow::bail!("{name}: the sweep has no variations");
+            };
+            print_stdout(&serde_json::to_string_pretty(&first.plan)?)?;
+            let kind = match sweep.kind {
+                crate::config::SweepKind::Grid => "grid",
+                crate::config::SweepKind::Zip => "zip",
+            };
+            let n = sweep.variations.len();
+            eprintln!("sweep ({kind}) of {n} variations (the plan above is variation 1):");
+            for (i, v) in sweep.variations.iter().enumerate() {
+                eprintln!(
+                    "  {}: {} -> {}",
+                    i + 1,
+                    v.label,
+                    v.plan.artifact_dir.display()
+                );
+            }
+            for note in &sweep.unsupported {
+                eprintln!("note: {note} (valid, but `profile` refuses it)");
+            }
+            eprintln!("{name}: valid");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => report_errors(e, &name),
+    }
+}
+
+/// A file without a sweep: its one plan.
+fn validate_single(
+    profile: ProfileArgs,
+    cli_command: String,
+    name: &str,
+) -> anyhow::Result<ExitCode> {
     match profile.load(cli_command) {
         Ok((plan, unsupported)) => {
             let json = serde_json::to_string_pretty(&plan)?;
@@ -55,7 +97,14 @@ pub fn run(args: ConfigArgs, cli_command: String) -> anyhow::Result<ExitCode> {
             eprintln!("{name}: valid");
             Ok(ExitCode::SUCCESS)
         }
-        Err(ProfileError::Config(errors)) => {
+        Err(e) => report_errors(e, name),
+    }
+}
+
+/// Every config error on its own line, exit 2; a flag error is the caller's.
+fn report_errors(error: ProfileError, name: &str) -> anyhow::Result<ExitCode> {
+    match error {
+        ProfileError::Config(errors) => {
             for e in &errors.0 {
                 eprintln!("error: {e}");
             }
@@ -63,7 +112,7 @@ pub fn run(args: ConfigArgs, cli_command: String) -> anyhow::Result<ExitCode> {
             eprintln!("{name}: {n} error{}", if n == 1 { "" } else { "s" });
             Ok(ExitCode::from(2))
         }
-        Err(ProfileError::Flag(e)) => Err(e.into()),
+        ProfileError::Flag(e) => Err(e.into()),
     }
 }
 

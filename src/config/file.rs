@@ -8,14 +8,31 @@ use std::time::Duration;
 use super::dataset::{self, DatasetSettings};
 use super::error::{ConfigError, ConfigErrors};
 use super::phases;
-use super::walk::{normalize, path_segments, Segment, Val, Walker};
+use super::sweep::{self, Sweep};
+use super::walk::{normalize, path_segments, Section, Segment, Val, Walker};
 use super::yaml::{self, Entry, Node, NodeKind};
 use super::{EndpointType, Phase, ServerUrl};
 
 /// Top-level keys.
 pub const TOP_KEYS: &[&str] = &["schema_version", "benchmark", "sweep"];
 /// Keys of `benchmark`.
-pub const BENCHMARK_KEYS: &[&str] = &["model", "endpoint", "dataset", "phases", "random_seed"];
+pub const BENCHMARK_KEYS: &[&str] = &[
+    "model",
+    "endpoint",
+    "dataset",
+    "phases",
+    "random_seed",
+    "num_profile_runs",
+    "confidence_level",
+    "profile_run_cooldown_seconds",
+];
+/// Keys of `benchmark` that say how often to run the whole plan (`--num-profile-runs` and
+/// friends), not what one run does.
+pub const REPEAT_KEYS: &[&str] = &[
+    "num_profile_runs",
+    "confidence_level",
+    "profile_run_cooldown_seconds",
+];
 /// Keys of `benchmark.endpoint`.
 pub const ENDPOINT_KEYS: &[&str] = &[
     "url",
@@ -60,6 +77,15 @@ pub struct FileSettings {
     pub random_seed: Option<u64>,
     /// `benchmark.phases`.
     pub phases: Option<Vec<Phase>>,
+    /// `benchmark.num_profile_runs` (≥ 1).
+    pub num_profile_runs: Option<u32>,
+    /// `benchmark.confidence_level`, in (0, 1).
+    pub confidence_level: Option<f64>,
+    /// `benchmark.profile_run_cooldown_seconds` (≥ 0).
+    pub profile_run_cooldown_seconds: Option<f64>,
+    /// `sweep:`, validated. A file with a sweep is run through [`ConfigFile::variations`];
+    /// these settings are then the base file's, which no variation runs as is.
+    pub sweep: Option<Sweep>,
     /// Keys that ask for features not implemented yet: valid (`config validate` accepts them
     /// with a note), but `profile` refuses to run rather than ignore them.
     pub unsupported: Vec<ConfigError>,
@@ -80,6 +106,13 @@ impl std::fmt::Debug for FileSettings {
             .field("dataset", &self.dataset)
             .field("random_seed", &self.random_seed)
             .field("phases", &self.phases)
+            .field("num_profile_runs", &self.num_profile_runs)
+            .field("confidence_level", &self.confidence_level)
+            .field(
+                "profile_run_cooldown_seconds",
+                &self.profile_run_cooldown_seconds,
+            )
+            .field("sweep", &self.sweep)
             .field("unsupported", &self.unsupported)
             .finish()
     }
@@ -126,18 +159,43 @@ impl ConfigFile {
         &self.name
     }
 
-    /// Sets the dotted `path` (`benchmark.phases[1].concurrency`, either key spelling) to
-    /// `value`, parsed as YAML (`16`, `{mean: 512}`), creating missing mappings on the way.
-    /// This is how a sweep makes each variation before [`ConfigFile::resolve`]; errors about
-    /// a value set here carry no line.
+    /// The parsed tree.
+    pub(crate) fn root(&self) -> &Node {
+        &self.root
+    }
+
+    /// Drops a top-level key (any spelling), e.g. `sweep` from a variation's copy.
+    pub(crate) fn remove_top_key(&mut self, key: &str) {
+        if let NodeKind::Map(entries) = &mut self.root.kind {
+            entries.retain(|e| normalize(&e.key) != key);
+        }
+    }
+
+    /// Sets the dotted `path` (`benchmark.phases[1].concurrency` or
+    /// `benchmark.phases.1.concurrency`, either key spelling) to `value`, parsed as YAML
+    /// (`16`, `{mean: 512}`), creating missing mappings on the way. Errors about a value set
+    /// here carry no line.
     pub fn set(&mut self, path: &str, value: &str) -> Result<(), ConfigError> {
-        let fail = |message: String| ConfigError::at(&self.name, 0, path, message);
         let mut node = match yaml::parse(value) {
             Ok(Some(node)) => node,
             Ok(None) => Node::detached(NodeKind::Null),
-            Err(e) => return Err(fail(format!("value {value:?} is not YAML: {}", e.message))),
+            Err(e) => {
+                return Err(ConfigError::at(
+                    &self.name,
+                    0,
+                    path,
+                    format!("value {value:?} is not YAML: {}", e.message),
+                ))
+            }
         };
         detach(&mut node);
+        self.set_node(path, node)
+    }
+
+    /// [`ConfigFile::set`] with a parsed value; a sweep passes the values from its own lists,
+    /// which keep their lines so errors inside them point at the sweep.
+    pub(crate) fn set_node(&mut self, path: &str, node: Node) -> Result<(), ConfigError> {
+        let fail = |message: String| ConfigError::at(&self.name, 0, path, message);
         let segments = path_segments(path);
         if segments.is_empty() {
             return Err(fail("empty path".to_string()));
@@ -148,7 +206,13 @@ impl ConfigFile {
             if matches!(at.kind, NodeKind::Null) {
                 at.kind = NodeKind::Map(Vec::new());
             }
-            at = match (&mut at.kind, *segment) {
+            let segment = match *segment {
+                Segment::Key(k) if matches!(at.kind, NodeKind::Seq(_)) => {
+                    k.parse().map_or(Segment::Key(k), Segment::Index)
+                }
+                other => other,
+            };
+            at = match (&mut at.kind, segment) {
                 (NodeKind::Map(entries), Segment::Key(key)) => {
                     let found = entries
                         .iter()
@@ -253,11 +317,7 @@ fn read_top<'a>(w: &mut Walker<'a>, root: Val<'a>, out: &mut FileSettings) {
         }
     }
     if let Some(v) = top.get("sweep") {
-        w.unsupported(
-            v.line,
-            "sweep",
-            "sweeps in the config file are not supported yet; remove the key",
-        );
+        out.sweep = sweep::read(w, v);
     }
     match top.get("benchmark") {
         Some(v) => read_benchmark(w, v, out),
@@ -296,6 +356,35 @@ fn read_benchmark<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) 
         }
     }
     out.random_seed = out.random_seed.or(out.dataset.random_seed);
+    read_repeat(w, &sec, out);
+}
+
+fn read_repeat<'a>(w: &mut Walker<'a>, sec: &Section<'a>, out: &mut FileSettings) {
+    if let Some(v) = sec.get("num_profile_runs") {
+        let p = sec.path_of("num_profile_runs");
+        if let Some(n) = w.whole(v, &p, 1) {
+            match u32::try_from(n) {
+                Ok(n) => out.num_profile_runs = Some(n),
+                Err(_) => w.err(v.line, &p, format!("{n} runs is too many")),
+            }
+        }
+    }
+    if let Some(v) = sec.get("confidence_level") {
+        let p = sec.path_of("confidence_level");
+        match w.number(v, &p) {
+            Some(c) if c > 0.0 && c < 1.0 => out.confidence_level = Some(c),
+            Some(c) => w.err(
+                v.line,
+                &p,
+                format!("{c} is not between 0 and 1; write e.g. 0.95"),
+            ),
+            None => {}
+        }
+    }
+    if let Some(v) = sec.get("profile_run_cooldown_seconds") {
+        out.profile_run_cooldown_seconds =
+            w.non_negative(v, &sec.path_of("profile_run_cooldown_seconds"));
+    }
 }
 
 fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {

@@ -8,12 +8,18 @@ mod file;
 mod file_tests;
 mod phases;
 mod plan;
+mod sweep;
+#[cfg(test)]
+mod sweep_tests;
 mod url;
+mod variations;
 mod walk;
 pub mod yaml;
 
 pub use dataset::DatasetSettings;
 pub use error::{ConfigError, ConfigErrors};
-pub use file::{ConfigFile, FileSettings};
+pub use file::{ConfigFile, FileSettings, REPEAT_KEYS};
 pub use phases::DEFAULT_GRACE_SECS;
 pub use plan::*;
+pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
+pub use variations::FileVariation;

@@ -1,6 +1,11 @@
 //! The summary across the variations of a sweep: one row per variation with the figures
 //! people compare (throughput, TTFT, ITL, latency, errors), on the console and as
 //! `sweep_summary.csv`.
+//!
+//! Labels are `name=value` pairs joined by commas (`concurrency=8, isl={mean: 512}`); values
+//! are YAML flow, so a comma inside brackets, braces or quotes belongs to the value. When every
+//! label has the same names, the CSV gets one column per swept parameter; the console's
+//! Variation column already shows them.
 
 use std::fmt::Write;
 
@@ -48,18 +53,41 @@ pub fn render_console(variations: &[(String, Summary)]) -> String {
     )
 }
 
-/// `sweep_summary.csv`: the same columns, unformatted numbers, empty when absent.
+/// `sweep_summary.csv`: the label, one column per swept parameter (when the labels agree
+/// on them), then the same figures as the console, unformatted, empty when absent.
 pub fn render_csv(variations: &[(String, Summary)]) -> String {
-    let mut out = String::from(
-        "Variation,Request Throughput (requests/sec),Output Token Throughput (tokens/sec),\
+    let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    let parsed: Vec<Option<Vec<(&str, &str)>>> =
+        variations.iter().map(|(l, _)| label_columns(l)).collect();
+    let names: Vec<&str> = match parsed.first() {
+        Some(Some(first)) => first.iter().map(|(n, _)| *n).collect(),
+        _ => Vec::new(),
+    };
+    let same_names = parsed.iter().all(|p| {
+        p.as_ref()
+            .is_some_and(|cols| cols.iter().map(|(n, _)| *n).eq(names.iter().copied()))
+    });
+    let mut out = String::from("Variation,");
+    if same_names {
+        for name in &names {
+            let _ = write!(out, "{},", quote(name));
+        }
+    }
+    out.push_str(
+        "Request Throughput (requests/sec),Output Token Throughput (tokens/sec),\
          TTFT avg (ms),TTFT p99 (ms),ITL avg (ms),Request Latency p99 (ms),Request Error Rate (%)\r\n",
     );
-    for (label, s) in variations {
+    for ((label, s), cols) in variations.iter().zip(&parsed) {
         let num = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+        let _ = write!(out, "{},", quote(label));
+        if let (true, Some(cols)) = (same_names, cols) {
+            for (_, value) in cols {
+                let _ = write!(out, "{},", quote(value));
+            }
+        }
         let _ = write!(
             out,
-            "\"{}\",{},{},{},{},{},{},{}\r\n",
-            label.replace('"', "\"\""),
+            "{},{},{},{},{},{},{}\r\n",
             num(s.aggregate(AggregateMetric::RequestThroughput)),
             num(s.aggregate(AggregateMetric::OutputTokenThroughput)),
             num(s.metric(RecordMetric::TimeToFirstToken).map(|st| st.avg)),
@@ -74,6 +102,33 @@ pub fn render_csv(variations: &[(String, Summary)]) -> String {
         );
     }
     out
+}
+
+/// `concurrency=8, isl={mean: 5, stddev: 1}` → `[("concurrency", "8"), ("isl", "{mean: 5,
+/// stddev: 1}")]`; `None` when a part has no `name=`.
+fn label_columns(label: &str) -> Option<Vec<(&str, &str)>> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    for (i, c) in label.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '{' if !quoted => depth += 1,
+            ']' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                parts.push(&label[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&label[start..]);
+    parts
+        .into_iter()
+        .map(|part| {
+            let (name, value) = part.trim().split_once('=')?;
+            (!name.is_empty()).then_some((name, value))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -120,6 +175,44 @@ mod tests {
         let csv = render_csv(&v);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[1], "\"concurrency=8\",100.0000,,12.5000,12.5000,,,");
+        assert_eq!(
+            lines[0].split(',').take(2).collect::<Vec<_>>(),
+            ["Variation", "\"concurrency\""]
+        );
+        assert_eq!(
+            lines[1],
+            "\"concurrency=8\",\"8\",100.0000,,12.5000,12.5000,,,"
+        );
+    }
+
+    #[test]
+    fn swept_parameters_become_csv_columns_when_every_label_names_them() {
+        let v = vec![
+            (
+                "concurrency=1, isl={mean: 5, stddev: 1}".to_owned(),
+                summary(1.0, 1.0),
+            ),
+            ("concurrency=2, isl=\"a,b\"".to_owned(), summary(2.0, 2.0)),
+        ];
+        let csv = render_csv(&v);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(
+            lines[0].starts_with("Variation,\"concurrency\",\"isl\",Request"),
+            "{csv}"
+        );
+        assert!(
+            lines[1].starts_with("\"concurrency=1, isl={mean: 5, stddev: 1}\",\"1\",\"{mean: 5, stddev: 1}\",1.0000,"),
+            "{csv}"
+        );
+        assert!(lines[2].contains(",\"2\",\"\"\"a,b\"\"\",2.0000,"), "{csv}");
+        // Labels that disagree on their names get no parameter columns.
+        let v = vec![
+            ("concurrency=1".to_owned(), summary(1.0, 1.0)),
+            ("rate=2".to_owned(), summary(2.0, 2.0)),
+            ("plain".to_owned(), summary(3.0, 3.0)),
+        ];
+        let csv = render_csv(&v);
+        assert!(csv.starts_with("Variation,Request"), "{csv}");
+        assert_eq!(label_columns("plain"), None);
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::{run, RunError, RunOutcome};
 use crate::config::Plan;
 use crate::metrics::confidence::{across_runs, AcrossRuns};
+use crate::metrics::{Stats, Summary};
 use crate::report;
 
 /// How to repeat a run.
@@ -111,4 +112,79 @@ pub fn run_repeated(plan: &Plan, repeat: Repeat) -> Result<RepeatOutcome, Repeat
         aggregate_dir,
         exit_code,
     })
+}
+
+/// The element-wise mean of several runs' summaries: each statistic of each metric averaged
+/// over the runs that have it, so a repeated variation fills one row of a sweep's table.
+/// Errors and accounting come from the runs added up.
+pub(crate) fn mean_summary(runs: &[Summary]) -> Summary {
+    let Some(first) = runs.first() else {
+        return Summary::default();
+    };
+    let mut out = first.clone();
+    for m in &mut out.metrics {
+        let all: Vec<&Stats> = runs.iter().filter_map(|r| r.metric(m.metric)).collect();
+        let n = all.len() as f64;
+        let mean = |pick: &dyn Fn(&Stats) -> f64| all.iter().map(|s| pick(s)).sum::<f64>() / n;
+        m.stats.avg = mean(&|s| s.avg);
+        m.stats.min = mean(&|s| s.min);
+        m.stats.max = mean(&|s| s.max);
+        m.stats.std = mean(&|s| s.std);
+        m.stats.sum = all.iter().map(|s| s.sum).sum();
+        m.stats.count = all.iter().map(|s| s.count).sum();
+        for (i, p) in m.stats.percentiles.iter_mut().enumerate() {
+            *p = mean(&|s| s.percentiles[i]);
+        }
+    }
+    for a in &mut out.aggregates {
+        let all: Vec<f64> = runs.iter().filter_map(|r| r.aggregate(a.metric)).collect();
+        a.value = all.iter().sum::<f64>() / all.len() as f64;
+    }
+    for r in &runs[1..] {
+        out.accounting.scheduled += r.accounting.scheduled;
+        out.accounting.completed += r.accounting.completed;
+        out.accounting.failed += r.accounting.failed;
+        out.accounting.cancelled += r.accounting.cancelled;
+        out.accounting.not_sent += r.accounting.not_sent;
+        out.was_cancelled |= r.was_cancelled;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::catalog::{AggregateMetric, RecordMetric};
+    use crate::metrics::summary::{AggregateValue, MetricSummary};
+
+    fn summary(ttft: f64, rps: f64) -> Summary {
+        Summary {
+            metrics: vec![MetricSummary {
+                metric: RecordMetric::TimeToFirstToken,
+                stats: Stats {
+                    count: 2,
+                    sum: 2.0 * ttft,
+                    avg: ttft,
+                    min: ttft,
+                    max: ttft,
+                    std: 0.0,
+                    percentiles: [ttft; 9],
+                },
+            }],
+            aggregates: vec![AggregateValue {
+                metric: AggregateMetric::RequestThroughput,
+                value: rps,
+            }],
+            ..Summary::default()
+        }
+    }
+
+    #[test]
+    fn mean_summary_averages_every_statistic_over_the_runs() {
+        let m = mean_summary(&[summary(10.0, 100.0), summary(20.0, 300.0)]);
+        let ttft = m.metric(RecordMetric::TimeToFirstToken).unwrap();
+        assert_eq!((ttft.avg, ttft.percentiles[8], ttft.count), (15.0, 15.0, 4));
+        assert_eq!(m.aggregate(AggregateMetric::RequestThroughput), Some(200.0));
+        assert_eq!(mean_summary(&[]), Summary::default());
+    }
 }

@@ -4,8 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::repeat::{mean_summary, run_repeated, Repeat, RepeatError};
 use super::{run, RunError, RunOutcome};
 use crate::config::Plan;
+use crate::metrics::Summary;
 use crate::report;
 
 /// One variation: a label such as `concurrency=16` and its resolved plan.
@@ -20,8 +22,11 @@ pub struct Variation {
 /// What a sweep left behind.
 #[derive(Debug)]
 pub struct SweepOutcome {
-    /// One outcome per variation that ran, in order.
+    /// Every run, in order, with its variation's label (a label appears once per repeat).
     pub runs: Vec<(String, RunOutcome)>,
+    /// The summary table's rows: one per variation that ran (the mean over its runs when
+    /// repeated).
+    pub rows: Vec<(String, Summary)>,
     /// Where `sweep_summary.csv` is.
     pub summary_dir: PathBuf,
     /// The worst exit code of the variations (130 when one was interrupted).
@@ -39,6 +44,14 @@ pub enum SweepError {
         /// Why.
         source: RunError,
     },
+    /// Repeating one variation failed.
+    #[error("variation {label}: {source}")]
+    Repeat {
+        /// The variation.
+        label: String,
+        /// Why.
+        source: Box<RepeatError>,
+    },
     /// The summary could not be written.
     #[error("cannot write {path}: {error}")]
     Artifacts {
@@ -49,28 +62,47 @@ pub enum SweepError {
     },
 }
 
-/// A folder name for a variation label: `concurrency=16,rate=2.5` → `concurrency_16-rate_2.5`.
+/// Folder names longer than this are cut (file systems stop at 255 bytes).
+const MAX_FOLDER_LEN: usize = 120;
+
+/// A folder name for a variation label, one path component whatever the values hold:
+/// `concurrency=16, rate=2.5` → `concurrency_16-rate_2.5`,
+/// `isl={mean: 512, stddev: 64}` → `isl_mean512-stddev64`.
 pub fn folder_name(label: &str) -> String {
-    let name: String = label
-        .chars()
-        .map(|c| match c {
+    let mut name = String::with_capacity(label.len());
+    for c in label.chars() {
+        let mapped = match c {
             '=' => '_',
-            ',' | ' ' | '/' | '\\' => '-',
+            ',' | '/' | '\\' => '-',
+            ' ' | ':' | '{' | '}' | '[' | ']' | '"' | '\'' => continue,
             c if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') => c,
             _ => '_',
-        })
-        .collect();
+        };
+        if !(mapped == '-' && name.ends_with('-')) {
+            name.push(mapped);
+        }
+    }
+    name.truncate(MAX_FOLDER_LEN);
+    // No hidden folders, and never `.` or `..`.
+    let name = name.trim_matches(|c| c == '.' || c == '-');
     if name.is_empty() {
         "variation".into()
     } else {
-        name
+        name.to_string()
     }
 }
 
 /// Runs every variation in order; an interrupted variation ends the sweep. The summary table
-/// goes to stdout and `sweep_summary.csv` into `summary_dir`.
-pub fn run_sweep(variations: &[Variation], summary_dir: &Path) -> Result<SweepOutcome, SweepError> {
+/// goes to stdout and `sweep_summary.csv` into `summary_dir`. With `repeat`, each variation
+/// runs `repeat.runs` times (its runs and their comparison in its folder, as
+/// `--num-profile-runs` lays them out) and its summary row holds the mean over its runs.
+pub fn run_sweep(
+    variations: &[Variation],
+    summary_dir: &Path,
+    repeat: Option<Repeat>,
+) -> Result<SweepOutcome, SweepError> {
     let mut runs = Vec::with_capacity(variations.len());
+    let mut rows = Vec::with_capacity(variations.len());
     for (i, v) in variations.iter().enumerate() {
         let _ = writeln!(
             std::io::stdout(),
@@ -79,30 +111,44 @@ pub fn run_sweep(variations: &[Variation], summary_dir: &Path) -> Result<SweepOu
             variations.len(),
             v.label
         );
-        let outcome = run(&v.plan).map_err(|source| SweepError::Run {
-            label: v.label.clone(),
-            source,
-        })?;
-        let interrupted = outcome.exit_code == 130;
-        runs.push((v.label.clone(), outcome));
+        let interrupted = match repeat {
+            None => {
+                let outcome = run(&v.plan).map_err(|source| SweepError::Run {
+                    label: v.label.clone(),
+                    source,
+                })?;
+                let interrupted = outcome.exit_code == 130;
+                rows.push((v.label.clone(), outcome.summary.clone()));
+                runs.push((v.label.clone(), outcome));
+                interrupted
+            }
+            Some(r) => {
+                let outcome = run_repeated(&v.plan, r).map_err(|source| SweepError::Repeat {
+                    label: v.label.clone(),
+                    source: Box::new(source),
+                })?;
+                let summaries: Vec<Summary> =
+                    outcome.runs.iter().map(|o| o.summary.clone()).collect();
+                rows.push((v.label.clone(), mean_summary(&summaries)));
+                let interrupted = outcome.runs.iter().any(|o| o.exit_code == 130);
+                runs.extend(outcome.runs.into_iter().map(|o| (v.label.clone(), o)));
+                interrupted
+            }
+        };
         if interrupted {
             break;
         }
     }
-    let table_rows: Vec<_> = runs
-        .iter()
-        .map(|(label, o)| (label.clone(), o.summary.clone()))
-        .collect();
-    let table = report::write_sweep_summary(summary_dir, &table_rows).map_err(|error| {
-        SweepError::Artifacts {
+    let table =
+        report::write_sweep_summary(summary_dir, &rows).map_err(|error| SweepError::Artifacts {
             path: summary_dir.to_path_buf(),
             error,
-        }
-    })?;
+        })?;
     let _ = writeln!(std::io::stdout(), "\n{table}");
     let exit_code = runs.iter().map(|(_, o)| o.exit_code).max().unwrap_or(0);
     Ok(SweepOutcome {
         runs,
+        rows,
         summary_dir: summary_dir.to_path_buf(),
         exit_code,
     })
@@ -117,9 +163,16 @@ mod tests {
         assert_eq!(folder_name("concurrency=16"), "concurrency_16");
         assert_eq!(
             folder_name("concurrency=16, rate=2.5"),
-            "concurrency_16--rate_2.5"
+            "concurrency_16-rate_2.5"
         );
-        assert_eq!(folder_name("isl={mean: 5}"), "isl__mean_-5_");
+        assert_eq!(
+            folder_name("concurrency=8, isl={mean: 512, stddev: 64}"),
+            "concurrency_8-isl_mean512-stddev64"
+        );
+        assert_eq!(folder_name("model=\"a/b c\""), "model_a-bc");
         assert_eq!(folder_name(""), "variation");
+        assert_eq!(folder_name(".."), "variation");
+        assert_eq!(folder_name("x=é"), "x__");
+        assert!(folder_name(&"a=1, ".repeat(100)).len() <= MAX_FOLDER_LEN);
     }
 }

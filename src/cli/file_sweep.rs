@@ -1,0 +1,97 @@
+//! A `--config` file with `sweep:`: every variation resolved, flags over each, into a plan
+//! with its own artifact folder, all before any request is sent.
+
+use std::path::PathBuf;
+
+use super::profile::{flag_err, ProfileArgs, ProfileError};
+use crate::config::{ConfigError, ConfigFile, FileSettings, SweepKind};
+use crate::run::{folder_name, Variation};
+
+/// What `--config` holds, read once.
+pub(super) enum ConfigLoad {
+    /// No `--config`.
+    None,
+    /// A file without `sweep:`, resolved.
+    Single(Box<FileSettings>),
+    /// A file with `sweep:`, expanded.
+    Sweep(Box<FileSweep>),
+}
+
+/// A file's sweep, ready to run.
+pub(super) struct FileSweep {
+    /// Grid or zip, for messages.
+    pub kind: SweepKind,
+    /// One per variation, in run order, artifact folders set.
+    pub variations: Vec<Variation>,
+    /// Where the variations' folders and `sweep_summary.csv` go.
+    pub summary_dir: PathBuf,
+    /// The repeat keys etc. as the file sets them (the same in every variation: the repeat
+    /// keys cannot be swept).
+    pub settings: FileSettings,
+    /// Keys asking for features gauntlet lacks, once each.
+    pub unsupported: Vec<ConfigError>,
+}
+
+/// Reads `--config` (if any) and, for a sweep, resolves every variation with the flags.
+pub(super) fn load(args: &ProfileArgs, cli_command: &str) -> Result<ConfigLoad, ProfileError> {
+    let Some(path) = &args.config else {
+        return Ok(ConfigLoad::None);
+    };
+    let file = ConfigFile::read(path)?;
+    let Some(found) = file.variations()? else {
+        return Ok(ConfigLoad::Single(Box::new(file.resolve()?)));
+    };
+    let kind = file.sweep()?.map_or(SweepKind::Grid, |s| s.kind);
+    if args.concurrency.len() > 1 || args.request_rate.len() > 1 {
+        let flag = if args.concurrency.len() > 1 {
+            "--concurrency"
+        } else {
+            "--request-rate"
+        };
+        return Err(flag_err(
+            flag,
+            format!(
+                "a comma list is a sweep, and {} has sweep: too; put the values in its sweep.parameters (e.g. benchmark.phases[0].concurrency: [8, 16])",
+                file.name()
+            ),
+        )
+        .into());
+    }
+    let mut variations: Vec<Variation> = Vec::with_capacity(found.len());
+    let mut summary_dir = args.output_artifact_dir.clone();
+    let mut unsupported: Vec<ConfigError> = Vec::new();
+    let mut folders: Vec<String> = Vec::with_capacity(found.len());
+    let mut first_settings = None;
+    for v in found {
+        for u in &v.settings.unsupported {
+            if !unsupported.contains(u) {
+                unsupported.push(u.clone());
+            }
+        }
+        let label = v.label();
+        let mut plan = args
+            .clone()
+            .resolve(Some(v.settings.clone()), cli_command.to_string())?;
+        let dir = summary_dir
+            .get_or_insert_with(|| {
+                let model = plan.model.replace(['/', '\\', ' '], "_");
+                PathBuf::from("artifacts").join(format!("{model}-openai-sweep"))
+            })
+            .clone();
+        let mut folder = folder_name(&label);
+        if folders.contains(&folder) {
+            folder = format!("{folder}-{}", v.index);
+        }
+        plan.artifact_dir = dir.join(&folder);
+        folders.push(folder);
+        first_settings.get_or_insert(v.settings);
+        variations.push(Variation { label, plan });
+    }
+    Ok(ConfigLoad::Sweep(Box::new(FileSweep {
+        kind,
+        variations,
+        summary_dir: summary_dir.unwrap_or_default(),
+        settings: first_settings.unwrap_or_default(),
+        unsupported,
+    })))
+}
