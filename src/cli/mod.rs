@@ -3,6 +3,7 @@
 //! clap parses raw flags here; everything below this module sees only the resolved `Plan`.
 
 pub mod mock_server;
+pub mod prefix_args;
 pub mod profile;
 mod resolve;
 pub mod trace;

@@ -161,6 +161,10 @@ pub struct ProfileArgs {
     /// Client runtime threads [default: the number of cores].
     #[arg(long, help_heading = "Engine")]
     pub client_threads: Option<usize>,
+
+    /// Shared prefixes and output-length control (src/cli/prefix_args.rs).
+    #[command(flatten)]
+    pub prefix: super::prefix_args::PrefixArgs,
 }
 
 /// `--endpoint-type` values.

@@ -100,7 +100,11 @@ impl ProfileArgs {
             endpoint,
             streaming: self.streaming || file.streaming.unwrap_or(false),
             phases,
-            synthetic: SyntheticPlan { lengths, entries },
+            synthetic: SyntheticPlan {
+                lengths,
+                entries,
+                prompt: self.prefix.prompt_plan()?,
+            },
             tokenizer,
             corpus: self.corpus,
             random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),
@@ -114,6 +118,7 @@ impl ProfileArgs {
             client_threads: self
                 .client_threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            output_length: self.prefix.output_length()?,
         })
     }
 

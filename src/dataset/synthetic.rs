@@ -1,38 +1,44 @@
 //! Synthetic workloads: input and output lengths drawn from `dist` distributions (or paired
 //! from a `--seq-dist` mixture), prompts cut from the corpus to the exact input length.
 //!
-//! Entry `i` draws only from the `("isl", i)`, `("osl", i)`, `("seq", i)` and `("prompt", i)`
-//! streams of the root seed, so entries are built in parallel and the result is byte-identical
-//! on any number of threads.
+//! Entry `i` draws only from the `("isl", i)`, `("osl", i)`, `("seq", i)`, `("prompt", i)` and
+//! (with prefixes) `("prefix-pick", i)` / `("shared-prefix-use", i)` streams of the root seed,
+//! so entries are built in parallel and the result is byte-identical on any number of threads.
+//! The prefix pool and the shared prefix text come from their own streams (see
+//! [`super::prefix`]).
 
 use rayon::prelude::*;
 
+use super::prefix::PromptShaper;
 use super::{DatasetError, Workload, WorkloadEntry};
 use crate::config::{LengthPlan, SyntheticPlan};
 use crate::rng::RngRoot;
 use crate::tokenizer::PromptGenerator;
 
-/// Builds `plan.entries` entries with prompts from `generator`.
+/// Builds `plan.entries` entries with prompts from `generator`, shaped by `plan.prompt`
+/// (prefixes, output-length hint; see [`super::prefix`]).
 pub fn build(
     plan: &SyntheticPlan,
     root: &RngRoot,
     generator: &PromptGenerator,
 ) -> Result<Workload, DatasetError> {
-    let built: Vec<Result<WorkloadEntry, DatasetError>> = (0..plan.entries)
+    let sampled: Vec<(u32, Option<u32>)> = (0..plan.entries)
         .into_par_iter()
-        .map(|index| {
-            let (input_tokens, max_tokens) = lengths(&plan.lengths, root, u64::from(index));
-            let prompt = generator
-                .prompt(input_tokens, &mut root.stream("prompt", u64::from(index)))
-                .map_err(|source| DatasetError::Prompt {
-                    index,
-                    tokens: input_tokens,
-                    source,
-                })?;
+        .map(|index| lengths(&plan.lengths, root, u64::from(index)))
+        .collect();
+    // The shared prefix text must be as long as the longest prompt's share of it.
+    let max_isl = sampled.iter().map(|(isl, _)| *isl).max().unwrap_or(0);
+    let shaper = PromptShaper::new(&plan.prompt, root, *generator, max_isl)?;
+    let built: Vec<Result<WorkloadEntry, DatasetError>> = sampled
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, (isl, max_tokens))| {
+            let index = index as u32;
+            let prompt = shaper.root_prompt(index, isl, max_tokens)?;
             Ok(WorkloadEntry::single(
                 session_id(index),
-                prompt,
-                input_tokens,
+                prompt.text,
+                prompt.tokens,
                 max_tokens,
             ))
         })
@@ -66,6 +72,7 @@ fn session_id(index: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::PromptPlan;
     use crate::dist::{DistSpec, SeqDist, Shape};
     use crate::tokenizer::test_support::{builtin, builtin_corpus};
 
@@ -80,6 +87,7 @@ mod tests {
                 osl: Some(normal(30.0, 10.0)),
             },
             entries,
+            prompt: PromptPlan::default(),
         }
     }
 
@@ -117,6 +125,7 @@ mod tests {
                 osl: None,
             },
             entries: 5,
+            prompt: PromptPlan::default(),
         };
         let workload = build(&fixed, &RngRoot::new(1), &generator).unwrap();
         assert!(workload
@@ -144,6 +153,7 @@ mod tests {
                 seq_dist: SeqDist::parse("20,4:50;40,8:50", "--seq-dist").unwrap(),
             },
             entries: 40,
+            prompt: PromptPlan::default(),
         };
         let workload = build(&paired, &RngRoot::new(3), &generator).unwrap();
         let mut seen = std::collections::BTreeSet::new();

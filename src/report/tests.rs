@@ -144,6 +144,7 @@ fn plan() -> Plan {
                 osl: Some(DistSpec::fixed(16.0, "osl").unwrap()),
             },
             entries: 10,
+            prompt: Default::default(),
         },
         tokenizer: TokenizerSpec::Builtin,
         corpus: None,
@@ -156,6 +157,7 @@ fn plan() -> Plan {
         tolerated_error_rate_pct: 0.0,
         cli_command: "gauntlet profile --model mock-model".into(),
         client_threads: 2,
+        output_length: Default::default(),
     }
 }
 

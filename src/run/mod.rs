@@ -90,6 +90,7 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
         endpoint: plan.endpoint,
         streaming: plan.streaming,
         extra_inputs: plan.extra_inputs.clone(),
+        output_length: plan.output_length.clone(),
     };
     let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
     let arena = PayloadArena::build(
