@@ -155,7 +155,7 @@ fn derive(c: &mut Criterion) {
     c.bench_function("metrics/process_record_with_jsonl", |b| {
         b.iter(|| {
             processor
-                .process(black_box(&record), 100, "session_000000")
+                .process(black_box(&record), 100, "session_000000", 0)
                 .unwrap()
         })
     });

@@ -275,15 +275,86 @@ fn config_validate_prints_the_plan_or_every_error() {
 }
 
 #[test]
-fn multi_turn_example_is_refused_by_profile_naming_turns() {
-    let out = gauntlet(&["profile", "--config", &example("bimodal-multiturn.yaml")]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+fn the_multi_turn_worked_example_runs_against_the_mock() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("config-multi-turn");
+    let out = gauntlet(&[
+        "profile",
+        "-f",
+        &example("bimodal-multiturn.yaml"),
+        "--url",
+        &server.url(),
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let lines = jsonl(&dir);
+    // 8 warmup sessions then 40 profiling sessions; every turn of each is one request.
+    let sessions = |phase: &str| {
+        lines
+            .iter()
+            .filter(|l| l["metadata"]["phase_name"] == phase)
+            .map(|l| {
+                l["metadata"]["conversation_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(sessions("warmup").len(), 8);
+    assert_eq!(sessions("profiling").len(), 40);
+    assert_eq!(server.stats().snapshot().chat_requests, lines.len() as u64);
     assert!(
-        stderr.contains("bimodal-multiturn.yaml:23: benchmark.dataset.turns: multi-turn sessions are not supported yet"),
-        "{stderr}"
+        lines.len() > 48 * 2,
+        "about three turns per session: {}",
+        lines.len()
     );
+    let accounting = String::from_utf8_lossy(&out.stdout);
+    let n = lines.len();
+    assert!(
+        accounting.contains(&format!("Requests: {n} scheduled = {n} completed")),
+        "{accounting}"
+    );
+    // Within a session, turn k+1 resends turn k's conversation: its input length is larger
+    // than the previous turn's input plus output, and it left after that turn finished plus
+    // its think time (the file asks for ~500 ms).
+    let mut by_session: std::collections::BTreeMap<String, Vec<&serde_json::Value>> =
+        Default::default();
+    for l in &lines {
+        let id = l["metadata"]["conversation_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        by_session.entry(id).or_default().push(l);
+    }
+    let mut checked = 0;
+    for turns in by_session.values_mut() {
+        turns.sort_by_key(|l| l["metadata"]["turn_index"].as_u64().unwrap());
+        for pair in turns.windows(2) {
+            let (prev, next) = (pair[0], pair[1]);
+            let isl = |l: &serde_json::Value| {
+                l["metrics"]["input_sequence_length"]["value"]
+                    .as_f64()
+                    .unwrap()
+            };
+            let osl = |l: &serde_json::Value| {
+                l["metrics"]["output_sequence_length"]["value"]
+                    .as_f64()
+                    .unwrap()
+            };
+            assert!(isl(next) > isl(prev) + osl(prev), "{prev} then {next}");
+            let ended = prev["metadata"]["request_end_ns"].as_u64().unwrap();
+            let started = next["metadata"]["request_start_ns"].as_u64().unwrap();
+            assert!(started > ended, "a turn left before its parent finished");
+            assert_eq!(
+                next["metadata"]["turn_index"].as_u64(),
+                prev["metadata"]["turn_index"].as_u64().map(|t| t + 1)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} turn pairs");
 }
 
 #[test]

@@ -78,6 +78,7 @@ fn run(workload: &Workload, concurrency: u32) -> (Vec<Sent>, gauntlet::engine::P
         endpoint: EndpointType::Chat,
         streaming: true,
         extra_inputs: vec![],
+        output_length: Default::default(),
     };
     let arena = PayloadArena::build(
         workload
@@ -287,6 +288,7 @@ fn a_fixed_schedule_releases_requests_at_their_trace_times() {
         endpoint: EndpointType::Chat,
         streaming: true,
         extra_inputs: vec![],
+        output_length: Default::default(),
     };
     let arena = PayloadArena::build(
         (0..4).map(|i| render_body(&opts, &format!("p{i}"), Some(2))),

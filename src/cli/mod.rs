@@ -5,6 +5,7 @@
 pub mod dataset_args;
 mod file_sweep;
 pub mod mock_server;
+pub mod prefix_args;
 pub mod profile;
 mod resolve;
 pub mod schedule_args;

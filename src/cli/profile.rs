@@ -173,6 +173,10 @@ pub struct ProfileArgs {
     /// Input-file flags (`--input-file`, `--custom-dataset-type`, `--synthesis-*`).
     #[command(flatten)]
     pub files: super::dataset_args::DatasetFileArgs,
+
+    /// Shared prefixes and output-length control (src/cli/prefix_args.rs).
+    #[command(flatten)]
+    pub prefix: super::prefix_args::PrefixArgs,
 }
 
 /// `--endpoint-type` values.

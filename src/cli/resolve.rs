@@ -107,7 +107,12 @@ impl ProfileArgs {
             endpoint,
             streaming: self.streaming || file.streaming.unwrap_or(false),
             phases,
-            synthetic: self.sessions.synthetic(lengths, entries, &file)?,
+            synthetic: self.sessions.synthetic(
+                lengths,
+                entries,
+                &file,
+                self.prefix.prompt_plan()?,
+            )?,
             tokenizer,
             corpus: self.corpus,
             random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),
@@ -124,6 +129,7 @@ impl ProfileArgs {
                 .client_threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             input: self.files.resolve(entries)?,
+            output_length: self.prefix.output_length()?,
         })
     }
 

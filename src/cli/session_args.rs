@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::profile::{flag_err, FlagError};
-use crate::config::{FileSettings, LengthPlan, SyntheticPlan};
+use crate::config::{FileSettings, LengthPlan, PromptPlan, SyntheticPlan};
 use crate::dataset::sessions::{SessionGraphSpec, SessionPlan, SpecKeys};
 use crate::dist::{DistSpec, Shape};
 
@@ -52,6 +52,7 @@ impl SessionArgs {
         lengths: LengthPlan,
         entries: u32,
         file: &FileSettings,
+        prompt: PromptPlan,
     ) -> Result<SyntheticPlan, FlagError> {
         let entries = match self.conversation_num {
             Some(0) => return Err(flag_err("--conversation-num", "must be at least 1")),
@@ -118,6 +119,7 @@ impl SessionArgs {
             lengths,
             entries,
             sessions,
+            prompt,
         })
     }
 }
@@ -189,10 +191,12 @@ mod tests {
     fn resolve(flags: &[&str], file: &FileSettings) -> Result<SyntheticPlan, FlagError> {
         let mut argv = vec!["x"];
         argv.extend_from_slice(flags);
-        Wrapper::try_parse_from(argv)
-            .unwrap()
-            .args
-            .synthetic(lengths(), 7, file)
+        Wrapper::try_parse_from(argv).unwrap().args.synthetic(
+            lengths(),
+            7,
+            file,
+            Default::default(),
+        )
     }
 
     fn turns(plan: &SyntheticPlan) -> String {

@@ -152,6 +152,65 @@ pub struct SyntheticPlan {
     pub entries: u32,
     /// Multi-turn sessions; `None` = independent single-turn requests.
     pub sessions: Option<crate::dataset::sessions::SessionPlan>,
+    /// Shared prefixes and the output-length hint (see docs/datasets.md).
+    pub prompt: PromptPlan,
+}
+
+/// Which shared prefix root prompts start with, so a server's prefix (KV) cache can be
+/// exercised on purpose. The two modes are exclusive: each defines the whole prompt's layout.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum PrefixPlan {
+    /// Every prompt is its own text.
+    #[default]
+    None,
+    /// AIPerf's prefix pool: `pool_size` distinct prefixes of exactly `length` tokens; each
+    /// root prompt is one of them followed by its own text of the sampled ISL.
+    Pool {
+        /// Tokens in each prefix.
+        length: u32,
+        /// Distinct prefixes.
+        pool_size: u32,
+    },
+    /// Veeksha's shared prefix: with probability `probability` a root prompt's first
+    /// round(`ratio` × ISL) tokens are the start of one text shared by the whole run.
+    Shared {
+        /// Fraction of each prompt's tokens taken from the shared text, in 0..=1.
+        ratio: f64,
+        /// Probability that a root prompt uses the shared text at all, in 0..=1.
+        probability: f64,
+    },
+}
+
+/// How synthetic prompts are shaped beyond their lengths.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PromptPlan {
+    /// Shared prefixes for root prompts.
+    pub prefix: PrefixPlan,
+    /// Append "Generate exactly N tokens." to prompts that have a `max_tokens`, for servers that
+    /// honour neither `min_tokens` nor `ignore_eos`; the hint is counted in `input_tokens`.
+    pub osl_prompt_hint: bool,
+}
+
+/// How each request asks the server for its output length.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutputLengthPlan {
+    /// Body field that carries the output budget (`max_tokens`, `max_completion_tokens`, …).
+    pub max_tokens_param: String,
+    /// Also send `min_tokens` equal to the budget (vLLM and SGLang honour it).
+    pub min_tokens: bool,
+    /// Send `"ignore_eos": true`, so the model does not stop before the budget.
+    pub ignore_eos: bool,
+}
+
+impl Default for OutputLengthPlan {
+    fn default() -> Self {
+        Self {
+            max_tokens_param: "max_tokens".into(),
+            min_tokens: false,
+            ignore_eos: false,
+        }
+    }
 }
 
 /// Which tokenizer to load.
@@ -237,6 +296,8 @@ pub struct Plan {
     pub client_threads: usize,
     /// A user dataset file to build the workload from instead of synthetic prompts.
     pub input: Option<crate::dataset::files::InputFilePlan>,
+    /// How requests ask for their output length.
+    pub output_length: OutputLengthPlan,
 }
 
 fn redact_headers<S: serde::Serializer>(

@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod graph;
+pub mod prefix;
 pub mod sessions;
 pub mod synthesis;
 pub mod synthetic;

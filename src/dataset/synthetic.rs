@@ -2,50 +2,86 @@
 //! from a `--seq-dist` mixture), prompts cut from the corpus to the exact input length;
 //! with a session plan, entries are the turns of multi-turn sessions.
 //!
-//! Entry `i` draws only from the `("isl", i)`, `("osl", i)`, `("seq", i)` and `("prompt", i)`
-//! streams of the root seed (for sessions, `i` is the turn's position in the flattened
-//! workload; a session's shape comes from its own streams, see [`super::graph`]), so entries
-//! are built in parallel and the result is byte-identical on any number of threads.
+//! Entry `i` draws only from the `("isl", i)`, `("osl", i)`, `("seq", i)`, `("prompt", i)` and
+//! (with prefixes) `("prefix-pick", i)` / `("shared-prefix-use", i)` streams of the root seed
+//! (for sessions, `i` is the turn's position in the flattened workload; a session's shape
+//! comes from its own streams, see [`super::graph`]), so entries are built in parallel and the
+//! result is byte-identical on any number of threads. The prefix pool and the shared prefix
+//! text come from their own streams (see [`super::prefix`]); only root turns get a prefix.
 
 use rayon::prelude::*;
 
 use super::graph::session_links;
+use super::prefix::PromptShaper;
 use super::sessions::SessionPlan;
 use super::{DatasetError, SessionSpan, TurnLinks, Workload, WorkloadEntry};
 use crate::config::{LengthPlan, SyntheticPlan};
 use crate::rng::RngRoot;
 use crate::tokenizer::PromptGenerator;
 
-/// Builds `plan.entries` entries with prompts from `generator`, or `plan.entries` sessions
-/// when the plan has sessions.
+/// Builds `plan.entries` entries (or `plan.entries` sessions when the plan has sessions)
+/// with prompts from `generator`, shaped by `plan.prompt` (prefixes, output-length hint; see
+/// [`super::prefix`]).
 pub fn build(
     plan: &SyntheticPlan,
     root: &RngRoot,
     generator: &PromptGenerator,
 ) -> Result<Workload, DatasetError> {
-    if let Some(sessions) = &plan.sessions {
-        return build_sessions(plan, sessions, root, generator);
-    }
-    let built: Vec<Result<WorkloadEntry, DatasetError>> = (0..plan.entries)
+    let (links, spans) = match &plan.sessions {
+        Some(sessions) => session_shapes(plan.entries, sessions, root),
+        None => (Vec::new(), Vec::new()),
+    };
+    let count = if spans.is_empty() {
+        plan.entries as usize
+    } else {
+        links.len()
+    };
+    let sampled: Vec<(u32, Option<u32>)> = (0..count as u64)
         .into_par_iter()
-        .map(|index| entry(&plan.lengths, root, generator, index, session_id(index)))
+        .map(|index| lengths(&plan.lengths, root, index))
+        .collect();
+    // The shared prefix text must be as long as the longest prompt's share of it.
+    let max_isl = sampled.iter().map(|(isl, _)| *isl).max().unwrap_or(0);
+    let shaper = PromptShaper::new(&plan.prompt, root, *generator, max_isl)?;
+    let built: Vec<Result<WorkloadEntry, DatasetError>> = sampled
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, (isl, max_tokens))| {
+            let (session, turn) = match links.get(index) {
+                Some((s, l)) => (*s, l.clone()),
+                None => (index as u32, TurnLinks::default()),
+            };
+            let index = index as u32;
+            let prompt = if turn.parents.is_empty() {
+                shaper.root_prompt(index, isl, max_tokens)?
+            } else {
+                shaper.turn_prompt(index, isl, max_tokens)?
+            };
+            let mut entry =
+                WorkloadEntry::single(session_id(session), prompt.text, prompt.tokens, max_tokens);
+            entry.turn = turn;
+            Ok(entry)
+        })
         .collect();
     // Collected first, then scanned in order, so the error reported is always the lowest
     // failing index whatever the thread count.
     let entries = built.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(Workload::single_turn(entries))
+    Ok(Workload {
+        entries,
+        sessions: spans,
+    })
 }
 
-/// `plan.entries` sessions, their turns stored contiguously in dependency order.
-fn build_sessions(
-    plan: &SyntheticPlan,
-    sessions: &SessionPlan,
+/// The links of `sessions` sessions' turns, flattened in order and labelled with their
+/// session, and the sessions' spans over them.
+fn session_shapes(
+    sessions: u32,
+    plan: &SessionPlan,
     root: &RngRoot,
-    generator: &PromptGenerator,
-) -> Result<Workload, DatasetError> {
-    let shapes: Vec<Vec<TurnLinks>> = (0..plan.entries)
+) -> (Vec<(u32, TurnLinks)>, Vec<SessionSpan>) {
+    let shapes: Vec<Vec<TurnLinks>> = (0..sessions)
         .into_par_iter()
-        .map(|s| session_links(sessions, root, u64::from(s)))
+        .map(|s| session_links(plan, root, u64::from(s)))
         .collect();
     let mut spans = Vec::with_capacity(shapes.len());
     let mut turns = Vec::new();
@@ -66,44 +102,7 @@ fn build_sessions(
         turns.extend(links.into_iter().map(|l| (s, l)));
         first = next;
     }
-    let built: Vec<Result<WorkloadEntry, DatasetError>> = turns
-        .into_par_iter()
-        .enumerate()
-        .map(|(index, (s, links))| {
-            let mut e = entry(&plan.lengths, root, generator, index as u32, session_id(s))?;
-            e.turn = links;
-            Ok(e)
-        })
-        .collect();
-    let entries = built.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(Workload {
-        entries,
-        sessions: spans,
-    })
-}
-
-/// Entry `index`: lengths and prompt from its own streams, labelled `session_id`.
-fn entry(
-    lengths_plan: &LengthPlan,
-    root: &RngRoot,
-    generator: &PromptGenerator,
-    index: u32,
-    session_id: String,
-) -> Result<WorkloadEntry, DatasetError> {
-    let (input_tokens, max_tokens) = lengths(lengths_plan, root, u64::from(index));
-    let prompt = generator
-        .prompt(input_tokens, &mut root.stream("prompt", u64::from(index)))
-        .map_err(|source| DatasetError::Prompt {
-            index,
-            tokens: input_tokens,
-            source,
-        })?;
-    Ok(WorkloadEntry::single(
-        session_id,
-        prompt,
-        input_tokens,
-        max_tokens,
-    ))
+    (turns, spans)
 }
 
 /// Entry `index`'s prompt length and `max_tokens`, each at least 1.
@@ -129,6 +128,7 @@ fn session_id(index: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::PromptPlan;
     use crate::dist::{DistSpec, SeqDist, Shape};
     use crate::tokenizer::test_support::{builtin, builtin_corpus};
 
@@ -144,6 +144,7 @@ mod tests {
             },
             entries,
             sessions: None,
+            prompt: PromptPlan::default(),
         }
     }
 
@@ -293,6 +294,7 @@ mod tests {
             },
             entries: 5,
             sessions: None,
+            prompt: PromptPlan::default(),
         };
         let workload = build(&fixed, &RngRoot::new(1), &generator).unwrap();
         assert!(workload
@@ -321,6 +323,7 @@ mod tests {
             },
             entries: 40,
             sessions: None,
+            prompt: PromptPlan::default(),
         };
         let workload = build(&paired, &RngRoot::new(3), &generator).unwrap();
         let mut seen = std::collections::BTreeSet::new();

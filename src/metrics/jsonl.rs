@@ -14,6 +14,8 @@ use crate::clock::WallAnchor;
 pub struct LineMeta<'a> {
     /// `conversation_id`.
     pub session_id: &'a str,
+    /// `turn_index`: the request's position in its session (0 for single-turn requests).
+    pub turn_index: u32,
     /// `phase_name`.
     pub phase_name: &'a str,
     /// Whether the phase is excluded from results (`benchmark_phase` = "warmup").
@@ -52,7 +54,7 @@ pub fn write_line(
     key(buf, &mut first, "conversation_id");
     json(buf, meta.session_id);
     key(buf, &mut first, "turn_index");
-    buf.push(b'0');
+    json(buf, &meta.turn_index);
     key(buf, &mut first, "credit_issued_ns");
     json(buf, &anchor.to_epoch_ns(record.scheduled_ns));
     key(buf, &mut first, "request_start_ns");

@@ -83,12 +83,13 @@ impl RecordProcessor {
     }
 
     /// Processes one finished request; `input_tokens` is its exact prompt length and
-    /// `session_id` its conversation id. Fails only when writing the JSONL fails.
+    /// `session_id` its conversation id and `turn_index` its place in it. Fails only when writing the JSONL fails.
     pub fn process(
         &mut self,
         record: &RequestRecord,
         input_tokens: u32,
         session_id: &str,
+        turn_index: u32,
     ) -> std::io::Result<()> {
         let derive_ctx = DeriveContext {
             endpoint: self.ctx.endpoint,
@@ -114,6 +115,7 @@ impl RecordProcessor {
         if let Some(out) = &mut self.jsonl {
             let meta = LineMeta {
                 session_id,
+                turn_index,
                 phase_name: self
                     .ctx
                     .phase_names

@@ -60,17 +60,17 @@ fn run() -> (Summary, String) {
     let sink = Shared::default();
     let count = |s: &str| s.split_whitespace().count() as u32;
     let mut p = RecordProcessor::new(context(), Some(Box::new(sink.clone())), Box::new(count));
-    p.process(&streamed(0, 0), 20, "session_000000").unwrap();
-    p.process(&streamed(1, 1), 20, "session_000001").unwrap();
-    p.process(&streamed(2, 1), 20, "session_000002").unwrap();
+    p.process(&streamed(0, 0), 20, "session_000000", 0).unwrap();
+    p.process(&streamed(1, 1), 20, "session_000001", 0).unwrap();
+    p.process(&streamed(2, 1), 20, "session_000002", 0).unwrap();
     let mut failed = streamed(3, 1);
     failed.outcome = Outcome::HttpError;
     failed.status = 500;
     failed.error = Some("engine \"crashed\"".into());
-    p.process(&failed, 20, "session_000003").unwrap();
+    p.process(&failed, 20, "session_000003", 0).unwrap();
     let mut cancelled = streamed(4, 1);
     cancelled.outcome = Outcome::Cancelled;
-    p.process(&cancelled, 20, "session_000004").unwrap();
+    p.process(&cancelled, 20, "session_000004", 0).unwrap();
     let totals = RunTotals {
         scheduled: 7,
         not_sent: 2,
@@ -163,7 +163,7 @@ fn processor_throughput() {
     let n = 200_000;
     let start = std::time::Instant::now();
     for _ in 0..n {
-        p.process(&record, 100, "session_000001").unwrap();
+        p.process(&record, 100, "session_000001", 0).unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
     eprintln!("{:.0} records/s", n as f64 / secs);

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::config::EndpointType;
+use crate::config::{EndpointType, OutputLengthPlan};
 
 /// What every body of a run shares.
 #[derive(Debug, Clone)]
@@ -15,12 +15,16 @@ pub struct RenderOptions {
     pub streaming: bool,
     /// Extra top-level fields; they override the rendered ones of the same name.
     pub extra_inputs: Vec<(String, Value)>,
+    /// How the output budget is asked for: field name, `min_tokens`, `ignore_eos`.
+    pub output_length: OutputLengthPlan,
 }
 
 /// Renders one request body as compact JSON.
 ///
 /// Streaming requests ask for `stream_options.include_usage`, because vLLM, SGLang and
 /// llama.cpp only report token usage when asked, and server-side counts beat re-tokenizing.
+/// The budget goes in `opts.output_length.max_tokens_param` (OpenAI's newer API wants
+/// `max_completion_tokens`); `min_tokens` repeats it so vLLM and SGLang cannot stop early.
 pub fn render_body(opts: &RenderOptions, prompt: &str, max_tokens: Option<u32>) -> Vec<u8> {
     let mut body = Map::new();
     body.insert("model".into(), Value::from(opts.model.as_str()));
@@ -37,8 +41,15 @@ pub fn render_body(opts: &RenderOptions, prompt: &str, max_tokens: Option<u32>) 
         }
     }
     if opts.endpoint.produces_tokens() {
+        let output = &opts.output_length;
         if let Some(n) = max_tokens {
-            body.insert("max_tokens".into(), Value::from(n));
+            body.insert(output.max_tokens_param.clone(), Value::from(n));
+            if output.min_tokens {
+                body.insert("min_tokens".into(), Value::from(n));
+            }
+        }
+        if output.ignore_eos {
+            body.insert("ignore_eos".into(), Value::Bool(true));
         }
         if opts.streaming {
             body.insert("stream".into(), Value::Bool(true));
@@ -65,6 +76,7 @@ mod tests {
             endpoint,
             streaming,
             extra_inputs: vec![("temperature".into(), Value::from(0.0))],
+            output_length: OutputLengthPlan::default(),
         }
     }
 
@@ -111,5 +123,48 @@ mod tests {
         o.extra_inputs.push(("max_tokens".into(), Value::from(99)));
         let body = parse(&render_body(&o, "p", Some(16)));
         assert_eq!(body["max_tokens"], 99);
+    }
+
+    #[test]
+    fn max_tokens_param_renames_the_budget_field() {
+        let mut o = opts(EndpointType::Chat, false);
+        o.output_length.max_tokens_param = "max_completion_tokens".into();
+        let body = parse(&render_body(&o, "p", Some(16)));
+        assert_eq!(body["max_completion_tokens"], 16);
+        assert!(body.get("max_tokens").is_none(), "{body}");
+        assert!(body.get("min_tokens").is_none() && body.get("ignore_eos").is_none());
+    }
+
+    #[test]
+    fn min_tokens_repeats_the_budget_and_ignore_eos_is_sent() {
+        let mut o = opts(EndpointType::Completions, true);
+        o.output_length.min_tokens = true;
+        o.output_length.ignore_eos = true;
+        let body = parse(&render_body(&o, "p", Some(24)));
+        assert_eq!(body["max_tokens"], 24);
+        assert_eq!(body["min_tokens"], 24);
+        assert_eq!(body["ignore_eos"], true);
+        // Without a budget there is nothing for min_tokens to repeat; ignore_eos still goes.
+        let body = parse(&render_body(&o, "p", None));
+        assert!(body.get("min_tokens").is_none() && body.get("max_tokens").is_none());
+        assert_eq!(body["ignore_eos"], true);
+    }
+
+    #[test]
+    fn embeddings_get_no_output_fields_and_extra_inputs_still_win() {
+        let mut o = opts(EndpointType::Embeddings, false);
+        o.output_length.min_tokens = true;
+        o.output_length.ignore_eos = true;
+        let body = parse(&render_body(&o, "p", Some(8)));
+        assert!(body.get("min_tokens").is_none() && body.get("ignore_eos").is_none());
+        let mut o = opts(EndpointType::Chat, false);
+        o.output_length.min_tokens = true;
+        o.output_length.ignore_eos = true;
+        o.extra_inputs
+            .push(("ignore_eos".into(), Value::Bool(false)));
+        o.extra_inputs.push(("min_tokens".into(), Value::from(1)));
+        let body = parse(&render_body(&o, "p", Some(8)));
+        assert_eq!(body["ignore_eos"], false);
+        assert_eq!(body["min_tokens"], 1);
     }
 }

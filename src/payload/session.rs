@@ -110,6 +110,7 @@ mod tests {
             endpoint,
             streaming: true,
             extra_inputs: vec![("temperature".into(), Value::from(0.5))],
+            output_length: Default::default(),
         }
     }
 

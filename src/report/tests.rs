@@ -145,6 +145,7 @@ fn plan() -> Plan {
             },
             entries: 10,
             sessions: None,
+            prompt: Default::default(),
         },
         tokenizer: TokenizerSpec::Builtin,
         corpus: None,
@@ -160,6 +161,7 @@ fn plan() -> Plan {
         cli_command: "gauntlet profile --model mock-model".into(),
         client_threads: 2,
         input: None,
+        output_length: Default::default(),
     }
 }
 

@@ -123,6 +123,7 @@ fn render_options(plan: &Plan) -> RenderOptions {
         endpoint: plan.endpoint,
         streaming: plan.streaming,
         extra_inputs: plan.extra_inputs.clone(),
+        output_length: plan.output_length.clone(),
     }
 }
 
@@ -205,6 +206,12 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let progress = progress_bar(plan, sessions.as_ref());
     let input_tokens: Vec<u32> = workload.entries.iter().map(|e| e.input_tokens).collect();
     let multi_turn = workload.is_multi_turn();
+    let mut turn_index = vec![0u32; workload.entries.len()];
+    for span in &workload.sessions {
+        for k in 0..span.turns {
+            turn_index[(span.first + k) as usize] = k;
+        }
+    }
     let session_ids: Vec<String> = workload.entries.into_iter().map(|e| e.session_id).collect();
     let bar = progress.clone();
     let processor_thread = std::thread::Builder::new()
@@ -215,6 +222,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
                 source,
                 &input_tokens,
                 &session_ids,
+                &turn_index,
                 multi_turn,
                 &bar,
             )
@@ -361,6 +369,7 @@ fn process_records(
     source: RecordSource,
     input_tokens: &[u32],
     session_ids: &[String],
+    turn_index: &[u32],
     multi_turn: bool,
     progress: &indicatif::ProgressBar,
 ) -> std::io::Result<(RecordProcessor, Option<u64>)> {
@@ -378,7 +387,7 @@ fn process_records(
             .and_then(|h| conversation_tokens.get(&h).copied())
             .unwrap_or(0);
         let isl = input_tokens[entry].saturating_add(history);
-        processor.process(&record, isl, &session_ids[entry])?;
+        processor.process(&record, isl, &session_ids[entry], turn_index[entry])?;
         if multi_turn && record.outcome == Outcome::Success {
             let reply = processor.last_output_tokens().unwrap_or(0.0) as u32;
             conversation_tokens.insert(record.request_index, isl.saturating_add(reply));

@@ -31,6 +31,12 @@ impl<'a> PromptGenerator<'a> {
         PromptGenerator { tokenizer, corpus }
     }
 
+    /// The tokenizer prompts are counted with, for callers that join or extend prompts and
+    /// must re-count the result.
+    pub fn tokenizer(&self) -> &'a Tokenizer {
+        self.tokenizer
+    }
+
     /// Text that re-encodes (no special tokens) to exactly `tokens` tokens, from a random
     /// place in the corpus; lengths beyond the corpus wrap around to its start.
     pub fn prompt(&self, tokens: u32, rng: &mut impl Rng) -> Result<String, TokenizerError> {
