@@ -165,3 +165,37 @@ fn prompt(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::load;
+    use super::super::{FlavorOptions, TraceFlavor};
+
+    #[test]
+    fn workload_is_byte_identical_on_any_thread_count() {
+        let opts = FlavorOptions {
+            target_sessions: Some(9),
+            rag_document_tokens: 40,
+            ..FlavorOptions::default()
+        };
+        let cases = [
+            (TraceFlavor::TimedSyntheticSession, "timed_session.jsonl"),
+            (TraceFlavor::Rag, "rag.jsonl"),
+        ];
+        for (flavor, file) in cases {
+            let on = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| load(flavor, file, &opts).unwrap())
+            };
+            let one = on(1);
+            assert_eq!(one, on(4), "{file}");
+            assert_eq!(
+                one.sessions.len(),
+                if flavor == TraceFlavor::Rag { 0 } else { 9 }
+            );
+        }
+    }
+}

@@ -331,3 +331,42 @@ pub(crate) fn group_by(rows: Vec<Row>, key: &str) -> Result<Vec<(String, Vec<Row
     }
     Ok(groups)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::temp_trace;
+    use super::*;
+
+    #[test]
+    fn csv_quotes_escapes_and_bad_lines() {
+        let (_d, path) = temp_trace("a.csv", "id,text\n1,\"a, \"\"b\"\"\"\n\n2,\n");
+        let rows = read_rows(&path).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].opt_text("text").unwrap().as_deref(),
+            Some("a, \"b\"")
+        );
+        assert_eq!(
+            rows[1].opt_text("text").unwrap(),
+            None,
+            "empty cells are absent"
+        );
+        assert_eq!(rows[1].at.line, 4);
+
+        let (_d, path) = temp_trace("a.csv", "id,text\n1,2,3\n");
+        let msg = read_rows(&path).unwrap_err().to_string();
+        assert!(
+            msg.contains("a.csv:2: 3 cells but the header has 2 columns"),
+            "{msg}"
+        );
+        let (_d, path) = temp_trace("a.csv", "id,text\n1,\"open\n");
+        let msg = read_rows(&path).unwrap_err().to_string();
+        assert!(msg.contains("a.csv:2: unterminated quoted field"), "{msg}");
+        let (_d, path) = temp_trace("a.json", "[{\"a\": 1}, 7]");
+        let msg = read_rows(&path).unwrap_err().to_string();
+        assert!(
+            msg.contains("a.json element 2: expected a JSON object"),
+            "{msg}"
+        );
+    }
+}
