@@ -150,3 +150,129 @@ fn a_bad_line_fails_before_any_request_naming_file_line_and_key() {
     );
     assert_eq!(server.stats().snapshot().chat_requests, 0);
 }
+
+fn flavor_fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/flavors")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn a_fixed_schedule_replays_the_trace_timestamps() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("inputs-fixed-schedule");
+    let trace = fixture("mooncake_excerpt.jsonl");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--input-file",
+            &trace,
+            "--fixed-schedule",
+            "--fixed-schedule-speedup",
+            "20",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every trace line was sent once, with no --request-count.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines = jsonl(&dir);
+    assert_eq!(lines.len(), rows.len());
+    // Input lengths are unique in the excerpt: they identify the row each request came from.
+    let first_credit = lines
+        .iter()
+        .map(|l| l["metadata"]["credit_issued_ns"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    for line in &lines {
+        let isl = line["metrics"]["input_sequence_length"]["value"]
+            .as_u64()
+            .unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r["input_length"].as_u64() == Some(isl))
+            .expect("a row with this input length");
+        let due_ns = row["timestamp"].as_u64().unwrap() * 1_000_000 / 20;
+        let credit = line["metadata"]["credit_issued_ns"].as_u64().unwrap() - first_credit;
+        // Scheduled exactly at the trace time (the epoch conversion rounds to 1 µs at most).
+        assert!(
+            credit.abs_diff(due_ns) <= 1_000,
+            "row at {due_ns} ns scheduled at {credit}"
+        );
+        let start = line["metadata"]["request_start_ns"].as_u64().unwrap();
+        assert!(
+            start + 1_000 >= first_credit + credit,
+            "sent before its time"
+        );
+        assert!(line["metrics"]["credit_to_start_latency"]["value"]
+            .as_f64()
+            .is_some());
+    }
+}
+
+#[test]
+fn a_sharegpt_trace_sends_its_user_turns_with_the_real_replies() {
+    let server = MockServer::start(MockConfig {
+        capture_requests: true,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = artifact_dir("inputs-sharegpt");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--input-file",
+            &flavor_fixture("sharegpt.jsonl"),
+            "--trace-flavor",
+            "untimed_content_multi_turn",
+            "--request-count",
+            "3",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bodies: Vec<serde_json::Value> = server
+        .stats()
+        .captured_requests()
+        .iter()
+        .map(|b| serde_json::from_slice(b).unwrap())
+        .collect();
+    let italy = bodies
+        .iter()
+        .find(|b| b["messages"].as_array().unwrap().last().unwrap()["content"] == "And of Italy?")
+        .expect("the second human turn was sent");
+    let messages = italy["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3);
+    assert_eq!(messages[0]["content"], "What is the capital of France?");
+    assert_eq!(messages[1]["role"], "assistant");
+    // The reply in the history is the one the server gave, not the one in the file.
+    assert_ne!(messages[1]["content"], "The capital of France is Paris.");
+    assert!(!messages[1]["content"].as_str().unwrap().is_empty());
+    // Three conversations, each turn a request.
+    let sessions: std::collections::BTreeSet<String> = jsonl(&dir)
+        .iter()
+        .map(|l| {
+            l["metadata"]["conversation_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(sessions.len(), 3);
+}

@@ -24,6 +24,21 @@ pub struct DatasetFileArgs {
     #[arg(long, value_enum, requires = "input_file")]
     pub custom_dataset_type: Option<DatasetTypeArg>,
 
+    /// Read --input-file as one of Veeksha's trace flavors (docs/trace-flavors.md) instead
+    /// of an AIPerf format.
+    #[arg(
+        long,
+        value_enum,
+        requires = "input_file",
+        conflicts_with = "custom_dataset_type"
+    )]
+    pub trace_flavor: Option<crate::dataset::flavors::TraceFlavor>,
+
+    /// With --trace-flavor: Veeksha's wrap_mode, looping the trace (sessions reshuffled on
+    /// each pass, timestamps shifted on) or cutting it to exactly N sessions.
+    #[arg(long, value_name = "N", requires = "trace_flavor")]
+    pub trace_sessions: Option<u32>,
+
     /// Tokens per hash_ids block of a mooncake trace [default: 512].
     #[arg(
         long = "prompt-input-tokens-block-size",
@@ -86,13 +101,20 @@ impl DatasetFileArgs {
         let is_csv = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        let format = match self.custom_dataset_type {
-            Some(DatasetTypeArg::SingleTurn) => InputFormat::SingleTurn,
-            Some(DatasetTypeArg::MultiTurn) => InputFormat::MultiTurn,
-            Some(DatasetTypeArg::RandomPool) => InputFormat::RandomPool,
-            Some(DatasetTypeArg::MooncakeTrace) if is_csv => InputFormat::CsvTrace,
-            Some(DatasetTypeArg::MooncakeTrace) => InputFormat::MooncakeTrace,
-            None => detect_format(path).map_err(|m| flag_err("--input-file", m))?,
+        if self.trace_sessions == Some(0) {
+            return Err(flag_err("--trace-sessions", "must be at least 1"));
+        }
+        let format = match (self.trace_flavor, self.custom_dataset_type) {
+            (Some(flavor), _) => InputFormat::Flavor {
+                flavor,
+                target_sessions: self.trace_sessions,
+            },
+            (None, Some(DatasetTypeArg::SingleTurn)) => InputFormat::SingleTurn,
+            (None, Some(DatasetTypeArg::MultiTurn)) => InputFormat::MultiTurn,
+            (None, Some(DatasetTypeArg::RandomPool)) => InputFormat::RandomPool,
+            (None, Some(DatasetTypeArg::MooncakeTrace)) if is_csv => InputFormat::CsvTrace,
+            (None, Some(DatasetTypeArg::MooncakeTrace)) => InputFormat::MooncakeTrace,
+            (None, None) => detect_format(path).map_err(|m| flag_err("--input-file", m))?,
         };
         if !path.exists() {
             return Err(flag_err(

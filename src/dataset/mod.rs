@@ -1,8 +1,8 @@
 //! Building the Workload: the prompts and output budgets a run sends, made before the clock
 //! starts so nothing on the hot path tokenizes.
 
-pub mod flavors;
 pub mod files;
+pub mod flavors;
 pub mod graph;
 pub mod prefix;
 pub mod sessions;

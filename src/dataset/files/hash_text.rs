@@ -24,6 +24,27 @@ const BLOCK_ATTEMPTS: u32 = 16;
 /// Corrections of the last piece when the seam is not safe.
 const SEAM_CORRECTIONS: usize = 6;
 
+/// Veeksha's shared_prefix flavor reads its own rows, so its blocks are made per prompt.
+/// Block `id` depends only on the seed and `id`, so a shared id still yields the same text in
+/// every prompt; only the work is repeated.
+pub struct OnDemandBlocks<'a> {
+    /// Tokens per block.
+    pub block_size: u32,
+    /// Tokenizer, corpus and seed.
+    pub source: PromptSource<'a>,
+}
+
+impl crate::dataset::flavors::BlockText for OnDemandBlocks<'_> {
+    fn prompt_from_hash_ids(&self, hash_ids: &[u64], input_length: u32) -> Result<String, String> {
+        let needed = input_length.div_ceil(self.block_size.max(1)) as usize;
+        let ids = &hash_ids[..needed.min(hash_ids.len())];
+        let text = HashText::build(ids.iter().copied(), self.block_size, self.source)
+            .map_err(|e| e.to_string())?;
+        text.prompt(ids, input_length, self.source.tokenizer)
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// The text of every hash id a workload uses, made once (in parallel) and shared by prompts.
 #[derive(Debug, Default)]
 pub struct HashText {

@@ -31,6 +31,9 @@ use crate::tokenizer::{PromptGenerator, Tokenizer, TokenizerError};
 /// the key, so the user can go straight to the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
+    /// A Veeksha trace flavor could not be read.
+    #[error(transparent)]
+    Flavor(#[from] crate::dataset::flavors::FlavorError),
     /// The file or folder could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -126,6 +129,30 @@ pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload,
         InputFormat::CsvTrace => {
             let rows = csv::read(path)?;
             mooncake::into_sessions(path, rows, plan, source.root)?
+        }
+        InputFormat::Flavor {
+            flavor,
+            target_sessions,
+        } => {
+            let opts = crate::dataset::flavors::FlavorOptions {
+                wrap: target_sessions.is_some(),
+                target_sessions,
+                block_size: plan.block_size,
+                ..Default::default()
+            };
+            let blocks = hash_text::OnDemandBlocks {
+                block_size: plan.block_size,
+                source,
+            };
+            return Ok(crate::dataset::flavors::build(
+                flavor,
+                path,
+                &opts,
+                source.root,
+                source.generator,
+                source.tokenizer,
+                &blocks,
+            )?);
         }
     };
     assemble::assemble(path, sessions, plan.block_size, source)

@@ -19,6 +19,14 @@ pub enum InputFormat {
     MooncakeTrace,
     /// A CSV trace with a header row, read like mooncake rows without `hash_ids`.
     CsvTrace,
+    /// One of Veeksha's trace flavors (see docs/trace-flavors.md).
+    Flavor {
+        /// Which flavor.
+        flavor: crate::dataset::flavors::TraceFlavor,
+        /// Veeksha's `wrap_mode`: loop (reshuffling each pass) or cut the trace to exactly
+        /// this many sessions; `None` replays it once.
+        target_sessions: Option<u32>,
+    },
 }
 
 impl InputFormat {
@@ -29,6 +37,7 @@ impl InputFormat {
             InputFormat::MultiTurn => "multi_turn",
             InputFormat::RandomPool => "random_pool",
             InputFormat::MooncakeTrace | InputFormat::CsvTrace => "mooncake_trace",
+            InputFormat::Flavor { flavor, .. } => flavor.name(),
         }
     }
 }
