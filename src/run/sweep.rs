@@ -42,7 +42,7 @@ pub enum SweepError {
         /// The variation.
         label: String,
         /// Why.
-        source: RunError,
+        source: Box<RunError>,
     },
     /// Repeating one variation failed.
     #[error("variation {label}: {source}")]
@@ -115,7 +115,7 @@ pub fn run_sweep(
             None => {
                 let outcome = run(&v.plan).map_err(|source| SweepError::Run {
                     label: v.label.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
                 let interrupted = outcome.exit_code == 130;
                 rows.push((v.label.clone(), outcome.summary.clone()));
