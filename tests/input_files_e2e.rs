@@ -49,11 +49,11 @@ fn single_turn_file_is_sent_as_written() {
             &file,
             "--custom-dataset-type",
             "single_turn",
-            "--request-count",
-            "5",
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
+    // No --request-count: the file is sent once, as AIPerf does (not the default 10).
+    assert_eq!(server.stats().snapshot().chat_requests, 5);
     let sent = payloads(&dir);
     assert_eq!(sent.len(), 5);
     assert_eq!(
@@ -238,8 +238,6 @@ fn a_sharegpt_trace_sends_its_user_turns_with_the_real_replies() {
             &flavor_fixture("sharegpt.jsonl"),
             "--trace-flavor",
             "untimed_content_multi_turn",
-            "--request-count",
-            "3",
         ],
     );
     assert!(

@@ -151,6 +151,7 @@ impl DatasetFileArgs {
             block_size,
             pool_entries: entries,
             synthesis,
+            window_ms: None,
         }))
     }
 

@@ -57,6 +57,11 @@ impl ProfileArgs {
             Some(EndpointArg::Embeddings) => EndpointType::Embeddings,
             None => file.endpoint.unwrap_or(EndpointType::Chat),
         };
+        // With sessions or an input file and no stop rule given, the dataset is sent once
+        // (AIPerf's --conversation-num and file datasets), not the default request count.
+        let dataset_sized = self.request_count.is_none()
+            && self.benchmark_duration.is_none()
+            && file.phases.is_none();
         let phases = self.phases(file.phases.clone())?;
         let lengths = self.lengths(&file)?;
         let entries = self
@@ -117,6 +122,7 @@ impl ProfileArgs {
             corpus: self.corpus,
             random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),
             extra_inputs,
+            send_dataset_once: dataset_sized,
             fixed_schedule: self.schedule.fixed_schedule()?,
             session_routing: self.schedule.session_routing(),
             headers,
@@ -128,7 +134,10 @@ impl ProfileArgs {
             client_threads: self
                 .client_threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
-            input: self.files.resolve(entries)?,
+            input: self.files.resolve(entries)?.map(|mut input| {
+                input.window_ms = self.schedule.fixed_schedule_window();
+                input
+            }),
             output_length: self.prefix.output_length()?,
         })
     }

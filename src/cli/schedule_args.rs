@@ -79,6 +79,18 @@ impl ScheduleArgs {
         }))
     }
 
+    /// The trace window `--fixed-schedule` replays, in ms, when offsets narrow it.
+    pub fn fixed_schedule_window(&self) -> Option<(u64, u64)> {
+        let narrowed =
+            self.fixed_schedule_start_offset.is_some() || self.fixed_schedule_end_offset.is_some();
+        (self.fixed_schedule && narrowed).then(|| {
+            (
+                self.fixed_schedule_start_offset.unwrap_or(0),
+                self.fixed_schedule_end_offset.unwrap_or(u64::MAX),
+            )
+        })
+    }
+
     /// How session turns are routed.
     pub fn session_routing(&self) -> SessionRouting {
         match self.session_routing {

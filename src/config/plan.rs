@@ -273,6 +273,10 @@ pub struct Plan {
     pub random_seed: u64,
     /// Extra top-level fields merged into every request body.
     pub extra_inputs: Vec<(String, serde_json::Value)>,
+    /// No request count or duration was given: a multi-turn or file workload is sent once
+    /// (every session or entry), as AIPerf does; synthetic single-turn runs keep the default
+    /// count.
+    pub send_dataset_once: bool,
     /// Trace replay at the workload's timestamps, replacing the profiling phases' arrivals.
     pub fixed_schedule: Option<FixedSchedule>,
     /// Where the turns of a multi-turn session go when there are several servers.

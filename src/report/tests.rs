@@ -150,6 +150,7 @@ fn plan() -> Plan {
         tokenizer: TokenizerSpec::Builtin,
         corpus: None,
         random_seed: 1,
+        send_dataset_once: false,
         fixed_schedule: None,
         session_routing: Default::default(),
         extra_inputs: vec![],

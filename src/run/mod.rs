@@ -149,16 +149,29 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     } else {
         None
     };
-    let replayed;
-    let plan = match &fixed_schedule {
-        Some(times) => {
-            replayed = Plan {
+    let dataset_size = if workload.is_multi_turn() {
+        workload.sessions.len()
+    } else {
+        workload.entries.len()
+    } as u64;
+    let once = plan.send_dataset_once && (workload.is_multi_turn() || plan.input.is_some());
+    let resized;
+    let plan = match (&fixed_schedule, once) {
+        (Some(times), _) => {
+            resized = Plan {
                 phases: replay::replay_phases(&plan.phases, times.len() as u64),
                 ..plan.clone()
             };
-            &replayed
+            &resized
         }
-        None => plan,
+        (None, true) => {
+            resized = Plan {
+                phases: replay::replay_phases(&plan.phases, dataset_size),
+                ..plan.clone()
+            };
+            &resized
+        }
+        (None, false) => plan,
     };
     let dir = plan.artifact_dir.clone();
     std::fs::create_dir_all(&dir).map_err(artifacts_err(&dir))?;

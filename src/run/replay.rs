@@ -87,7 +87,8 @@ pub fn release_times(
         .collect())
 }
 
-/// The phases with every profiling phase sending the replayed requests once.
+/// The phases with every profiling phase sending `requests` requests (sessions for a
+/// multi-turn workload): the replayed trace, or the dataset once.
 pub fn replay_phases(phases: &[Phase], requests: u64) -> Vec<Phase> {
     phases
         .iter()

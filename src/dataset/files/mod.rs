@@ -155,6 +155,15 @@ pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload,
             )?);
         }
     };
+    let mut sessions = sessions;
+    if let Some((lo, hi)) = plan.window_ms {
+        sessions.retain(|s| {
+            s.turns
+                .first()
+                .and_then(|t| t.timestamp_ms)
+                .map_or(true, |ts| ts >= lo && ts <= hi)
+        });
+    }
     assemble::assemble(path, sessions, plan.block_size, source)
 }
 

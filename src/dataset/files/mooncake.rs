@@ -270,6 +270,7 @@ mod tests {
             block_size: 512,
             pool_entries: 1,
             synthesis: None,
+            window_ms: None,
         };
         let sessions = into_sessions(f.path(), rows, &plan, &RngRoot::new(0)).unwrap();
         let ids: Vec<_> = sessions

@@ -85,4 +85,8 @@ pub struct InputFilePlan {
     pub pool_entries: u32,
     /// Trace synthesis to apply first; `None` replays the trace as written.
     pub synthesis: Option<SynthesisPlan>,
+    /// Keep only sessions whose first timestamp (ms) lies in this inclusive window, before
+    /// any prompt is made: `--fixed-schedule-start/end-offset`, so replaying a minute of a
+    /// long trace does not build the whole trace's prompts.
+    pub window_ms: Option<(u64, u64)>,
 }

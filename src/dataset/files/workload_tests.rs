@@ -21,6 +21,7 @@ fn plan(path: &Path, format: InputFormat) -> InputFilePlan {
         block_size: 512,
         pool_entries: 10,
         synthesis: None,
+        window_ms: None,
     }
 }
 
@@ -283,4 +284,24 @@ fn same_seed_and_file_give_the_same_workload_on_any_thread_count() {
     let drawn = on_threads(1, &pool_plan, 9);
     assert_eq!(drawn.entries.len(), 10);
     assert_eq!(drawn, on_threads(2, &pool_plan, 9));
+}
+
+#[test]
+fn a_replay_window_keeps_only_its_sessions_before_prompts_are_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    let rows: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                "{{\"timestamp\": {}, \"input_length\": 5, \"output_length\": 2}}",
+                i * 100
+            )
+        })
+        .collect();
+    std::fs::write(&path, rows.join("\n")).unwrap();
+    let mut windowed = plan(&path, InputFormat::MooncakeTrace);
+    windowed.window_ms = Some((250, 600));
+    let workload = build_with(&windowed, 0).unwrap();
+    let stamps: Vec<Option<u64>> = workload.entries.iter().map(|e| e.timestamp_ms).collect();
+    assert_eq!(stamps, vec![Some(300), Some(400), Some(500), Some(600)]);
 }
