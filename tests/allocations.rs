@@ -34,8 +34,12 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn run(url: &str, requests: u64, dir: &std::path::Path) -> u64 {
+    run_with(url, requests, dir, &[])
+}
+
+fn run_with(url: &str, requests: u64, dir: &std::path::Path, extra: &[&str]) -> u64 {
     let n = requests.to_string();
-    let plan = common::plan_from_args(&[
+    let mut args = vec![
         "--model",
         "mock-model",
         "--url",
@@ -55,7 +59,9 @@ fn run(url: &str, requests: u64, dir: &std::path::Path) -> u64 {
         "2",
         "--output-artifact-dir",
         dir.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let plan = common::plan_from_args(&args);
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let outcome = gauntlet::run::run(&plan).unwrap();
     assert_eq!(outcome.exit_code, 0);
@@ -97,7 +103,16 @@ fn client_allocations_per_request_stay_small() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("alloc");
     let small = run(&url, 200, &dir.join("small"));
     let large = run(&url, 2200, &dir.join("large"));
+    // Multi-turn: sessions of exactly four turns; the count is in sessions.
+    let turns = ["--conversation-turn-mean", "4"];
+    let small_mt = run_with(&url, 50, &dir.join("small-mt"), &turns);
+    let large_mt = run_with(&url, 550, &dir.join("large-mt"), &turns);
     drop(server);
+    let per_turn = (large_mt.saturating_sub(small_mt)) as f64 / 2000.0;
+    println!("client heap allocations per multi-turn request: {per_turn:.1}");
+    // On top of a single-turn request: the reply kept for the next turn, the turn's future
+    // in the session's set, and the processor's conversation-length entry.
+    assert!(per_turn < 30.0, "{per_turn} allocations per multi-turn request");
     let per_request = (large.saturating_sub(small)) as f64 / 2000.0;
     println!("client heap allocations per request: {per_request:.1}");
     // hyper needs a handful per request (request head, header map clone, response parts);
