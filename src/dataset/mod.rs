@@ -26,6 +26,30 @@ pub struct WorkloadEntry {
     pub turn: TurnLinks,
     /// Trace time of this request in ms from the trace's start, for `--fixed-schedule`.
     pub timestamp_ms: Option<u64>,
+    /// Images, audio clips and videos sent with the prompt, in order.
+    pub media: Vec<MediaPart>,
+}
+
+/// One encoded media item, ready to be placed in a chat message's content parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaPart {
+    /// An OpenAI `image_url` part; the URL is a `data:image/...;base64,` URI.
+    Image {
+        /// The data URI.
+        url: String,
+    },
+    /// An OpenAI `input_audio` part.
+    Audio {
+        /// Container format as OpenAI names it: `wav` or `mp3`.
+        format: String,
+        /// Base64 of the encoded clip.
+        data: String,
+    },
+    /// A `video_url` part (vLLM's convention); the URL is a `data:video/...;base64,` URI.
+    Video {
+        /// The data URI.
+        url: String,
+    },
 }
 
 impl WorkloadEntry {
@@ -43,6 +67,7 @@ impl WorkloadEntry {
             max_tokens,
             turn: TurnLinks::default(),
             timestamp_ms: None,
+            media: Vec::new(),
         }
     }
 }

@@ -144,6 +144,7 @@ pub(crate) fn assemble(
                 max_tokens: turn.max_tokens,
                 turn: links,
                 timestamp_ms: turn.timestamp_ms,
+                media: Vec::new(),
             })
         })
         .collect();

@@ -76,6 +76,7 @@ pub(crate) fn render(
                         timestamp_ms: turn
                             .timestamp_ms
                             .map(|t| (t + placement.shift_ms).max(0.0).round() as u64),
+                        media: Vec::new(),
                     })
                 })
                 .collect()
