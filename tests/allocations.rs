@@ -112,7 +112,10 @@ fn client_allocations_per_request_stay_small() {
     println!("client heap allocations per multi-turn request: {per_turn:.1}");
     // On top of a single-turn request: the reply kept for the next turn, the turn's future
     // in the session's set, and the processor's conversation-length entry.
-    assert!(per_turn < 30.0, "{per_turn} allocations per multi-turn request");
+    assert!(
+        per_turn < 30.0,
+        "{per_turn} allocations per multi-turn request"
+    );
     let per_request = (large.saturating_sub(small)) as f64 / 2000.0;
     println!("client heap allocations per request: {per_request:.1}");
     // hyper needs a handful per request (request head, header map clone, response parts);

@@ -2,6 +2,7 @@
 //!
 //! clap parses raw flags here; everything below this module sees only the resolved `Plan`.
 
+pub mod calibrate;
 pub mod dataset_args;
 mod file_sweep;
 pub mod mock_server;
@@ -41,6 +42,9 @@ pub enum Command {
     AnalyzeTrace(trace::AnalyzeTraceArgs),
     /// Synthesize a new mooncake trace with the prefix structure of an existing one.
     Synthesize(trace::SynthesizeArgs),
+    /// Measure the harness's own overhead here: clock cost, client-added TTFT, the highest
+    /// open-loop rate held with p99 send lag under 100 µs.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -66,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::MockServer(args) => mock_server::run(args),
         Command::AnalyzeTrace(args) => trace::run_analyze(args),
         Command::Synthesize(args) => trace::run_synthesize(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {

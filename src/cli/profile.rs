@@ -59,6 +59,10 @@ pub struct ProfileArgs {
     #[command(flatten)]
     pub schedule: super::schedule_args::ScheduleArgs,
 
+    /// `--calibrate`.
+    #[command(flatten)]
+    pub calibrate: super::calibrate::CalibrateFlag,
+
     /// Per-request time limit in seconds [default: 600].
     #[arg(long)]
     pub request_timeout_seconds: Option<f64>,

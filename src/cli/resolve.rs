@@ -123,6 +123,7 @@ impl ProfileArgs {
             random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),
             extra_inputs,
             send_dataset_once: dataset_sized,
+            calibrate: self.calibrate.calibrate,
             fixed_schedule: self.schedule.fixed_schedule()?,
             session_routing: self.schedule.session_routing(),
             headers,

@@ -277,6 +277,8 @@ pub struct Plan {
     /// (every session or entry), as AIPerf does; synthetic single-turn runs keep the default
     /// count.
     pub send_dataset_once: bool,
+    /// Measure the harness's overhead before the run and write `calibration.json`.
+    pub calibrate: bool,
     /// Trace replay at the workload's timestamps, replacing the profiling phases' arrivals.
     pub fixed_schedule: Option<FixedSchedule>,
     /// Where the turns of a multi-turn session go when there are several servers.

@@ -151,6 +151,7 @@ fn plan() -> Plan {
         corpus: None,
         random_seed: 1,
         send_dataset_once: false,
+        calibrate: false,
         fixed_schedule: None,
         session_routing: Default::default(),
         extra_inputs: vec![],

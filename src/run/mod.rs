@@ -22,6 +22,7 @@ use crate::report::{self, RunInfo};
 use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
 
+pub mod calibrate;
 mod overhead;
 mod repeat;
 mod replay;
@@ -77,6 +78,9 @@ pub enum RunError {
     /// The workload cannot be replayed on its timestamps.
     #[error(transparent)]
     Replay(#[from] replay::ReplayError),
+    /// `--calibrate` could not measure.
+    #[error(transparent)]
+    Calibrate(#[from] calibrate::CalibrateError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -175,6 +179,16 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     };
     let dir = plan.artifact_dir.clone();
     std::fs::create_dir_all(&dir).map_err(artifacts_err(&dir))?;
+    if plan.calibrate {
+        let figures = calibrate::calibrate(&calibrate::CalibrateOptions {
+            client_threads: plan.client_threads,
+            ..Default::default()
+        })?;
+        eprintln!("{figures}");
+        let path = dir.join("calibration.json");
+        let json = serde_json::to_vec_pretty(&figures).unwrap_or_default();
+        std::fs::write(&path, json).map_err(artifacts_err(&path))?;
+    }
     let mut inputs = workload
         .entries
         .iter()
