@@ -346,6 +346,12 @@ fn rate_capped_by_concurrency_never_exceeds_the_cap_and_shows_the_lag() {
     let export = json(&dir, "profile_export_aiperf.json");
     // The 10th release was due at 9 ms but could only go at ≥ 4 × 30 ms.
     assert!(stat(&export, "credit_to_start_latency", "max") >= 100.0);
+    // And the run says so, loudly, next to the numbers.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("WARNING: the schedule was not held"),
+        "{stdout}"
+    );
 }
 
 #[test]

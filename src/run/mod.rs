@@ -312,6 +312,9 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         cpu_before_phases_s,
     );
     let _ = writeln!(stdout, "{overhead}");
+    if let Some(warning) = send_lag_warning(&summary) {
+        let _ = writeln!(stdout, "{warning}");
+    }
     let _ = writeln!(stdout, "Artifacts: {}", dir.display());
     let exit_code = if was_cancelled {
         130
@@ -324,6 +327,26 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         artifact_dir: dir,
         summary,
         exit_code,
+    })
+}
+
+/// p99 send lag (credit-to-start) above which a run says its schedule was not held.
+const SEND_LAG_WARN_MS: f64 = 1.0;
+
+/// A loud line when requests left later than their schedule said: latencies are measured from
+/// the actual send, so without it a harness that fell behind would report flattering numbers.
+fn send_lag_warning(summary: &Summary) -> Option<String> {
+    let lag = summary.metric(crate::metrics::catalog::RecordMetric::CreditToStartLatency)?;
+    let p99 = lag.percentile(99.0)?;
+    (p99 > SEND_LAG_WARN_MS).then(|| {
+        format!(
+            "WARNING: the schedule was not held: requests left late, send lag (credit-to-start) \
+             p50 {:.2} ms, p99 {p99:.2} ms, max {:.2} ms. Latencies are timed from the actual send, \
+             so the load the server saw was lighter than asked: raise --concurrency, lower the \
+             rate, or see `gauntlet calibrate` for what this machine can schedule.",
+            lag.percentile(50.0).unwrap_or(0.0),
+            lag.max
+        )
     })
 }
 
