@@ -7,9 +7,11 @@ mod file_sweep;
 pub mod mock_server;
 pub mod prefix_args;
 pub mod profile;
+pub mod public_args;
 mod resolve;
 pub mod schedule_args;
 pub mod session_args;
+pub mod speed_bench;
 pub mod trace;
 pub mod validate;
 mod values;
@@ -41,6 +43,8 @@ pub enum Command {
     AnalyzeTrace(trace::AnalyzeTraceArgs),
     /// Synthesize a new mooncake trace with the prefix structure of an existing one.
     Synthesize(trace::SynthesizeArgs),
+    /// SPEED-Bench's per-category matrix (acceptance length/rate, throughput) from finished runs.
+    SpeedBenchReport(speed_bench::SpeedBenchReportArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -66,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::MockServer(args) => mock_server::run(args),
         Command::AnalyzeTrace(args) => trace::run_analyze(args),
         Command::Synthesize(args) => trace::run_synthesize(args),
+        Command::SpeedBenchReport(args) => speed_bench::run(args),
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {
