@@ -8,9 +8,11 @@ mod file_sweep;
 pub mod mock_server;
 pub mod prefix_args;
 pub mod profile;
+pub mod public_args;
 mod resolve;
 pub mod schedule_args;
 pub mod session_args;
+pub mod speed_bench;
 pub mod trace;
 pub mod validate;
 mod values;
@@ -45,6 +47,8 @@ pub enum Command {
     /// Measure the harness's own overhead here: clock cost, client-added TTFT, the highest
     /// open-loop rate held with p99 send lag under 100 µs.
     Calibrate(calibrate::CalibrateArgs),
+    /// SPEED-Bench's per-category matrix (acceptance length/rate, throughput) from finished runs.
+    SpeedBenchReport(speed_bench::SpeedBenchReportArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -71,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::AnalyzeTrace(args) => trace::run_analyze(args),
         Command::Synthesize(args) => trace::run_synthesize(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::SpeedBenchReport(args) => speed_bench::run(args),
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {

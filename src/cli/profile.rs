@@ -181,6 +181,10 @@ pub struct ProfileArgs {
     /// Shared prefixes and output-length control (src/cli/prefix_args.rs).
     #[command(flatten)]
     pub prefix: super::prefix_args::PrefixArgs,
+
+    /// Public datasets (`--public-dataset`, docs/speed-bench.md).
+    #[command(flatten)]
+    pub public: super::public_args::PublicDatasetArgs,
 }
 
 /// `--endpoint-type` values.

@@ -140,6 +140,7 @@ impl ProfileArgs {
                 input
             }),
             output_length: self.prefix.output_length()?,
+            public_dataset: self.public.resolve()?,
         })
     }
 

@@ -304,6 +304,8 @@ pub struct Plan {
     pub input: Option<crate::dataset::files::InputFilePlan>,
     /// How requests ask for their output length.
     pub output_length: OutputLengthPlan,
+    /// A public dataset (`--public-dataset`, e.g. SPEED-Bench) to build the workload from.
+    pub public_dataset: Option<crate::dataset::public::PublicDatasetPlan>,
 }
 
 fn redact_headers<S: serde::Serializer>(

@@ -5,6 +5,7 @@ pub mod files;
 pub mod flavors;
 pub mod graph;
 pub mod prefix;
+pub mod public;
 pub mod sessions;
 pub mod synthesis;
 pub mod synthetic;

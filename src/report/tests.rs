@@ -164,6 +164,7 @@ fn plan() -> Plan {
         client_threads: 2,
         input: None,
         output_length: Default::default(),
+        public_dataset: None,
     }
 }
 

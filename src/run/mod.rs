@@ -81,6 +81,9 @@ pub enum RunError {
     /// `--calibrate` could not measure.
     #[error(transparent)]
     Calibrate(#[from] calibrate::CalibrateError),
+    /// A public dataset could not be read.
+    #[error(transparent)]
+    PublicDataset(#[from] crate::dataset::public::PublicDatasetError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -97,8 +100,16 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(&tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
-    let workload = match &plan.input {
-        Some(input) => {
+    let workload = match (&plan.input, &plan.public_dataset) {
+        (_, Some(public)) => {
+            let env = dataset::public::HubEnv::from_env();
+            let (workload, report) = dataset::public::build(public, &tokenizer, &env)?;
+            if let Some(line) = report.placeholder_line(&public.variant.name()) {
+                eprintln!("{line}");
+            }
+            workload
+        }
+        (Some(input), None) => {
             let source = dataset::files::PromptSource {
                 tokenizer: &tokenizer,
                 generator: &generator,
@@ -106,7 +117,7 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
             };
             dataset::files::build(input, source).map_err(dataset::DatasetError::from)?
         }
-        None => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
+        (None, None) => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
     };
     let opts = render_options(plan);
     let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
@@ -158,7 +169,8 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     } else {
         workload.entries.len()
     } as u64;
-    let once = plan.send_dataset_once && (workload.is_multi_turn() || plan.input.is_some());
+    let once = plan.send_dataset_once
+        && (workload.is_multi_turn() || plan.input.is_some() || plan.public_dataset.is_some());
     let resized;
     let plan = match (&fixed_schedule, once) {
         (Some(times), _) => {

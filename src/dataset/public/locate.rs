@@ -1,0 +1,304 @@
+//! Finding a dataset config's parquet files: `--dataset-path`, then the local Hugging Face
+//! cache (so machines that ran `huggingface-cli download` need no network), then a download
+//! into that cache unless the user asked to stay offline.
+
+use std::path::{Path, PathBuf};
+
+/// The Hugging Face dataset repository of SPEED-Bench.
+pub const SPEED_BENCH_REPO: &str = "nvidia/SPEED-Bench";
+
+/// Where and how hub lookups happen; read from the environment once, built by hand in tests
+/// so they never touch process-global variables.
+#[derive(Debug, Clone, Default)]
+pub struct HubEnv {
+    /// The hub cache root (the folder holding `datasets--ORG--NAME`).
+    pub cache_dir: Option<PathBuf>,
+    /// `HF_HUB_OFFLINE`: never touch the network.
+    pub offline: bool,
+    /// `HF_ENDPOINT`: a mirror instead of huggingface.co.
+    pub endpoint: Option<String>,
+    /// `HF_TOKEN` (never logged).
+    pub token: Option<String>,
+}
+
+impl HubEnv {
+    /// The settings the Hugging Face tools themselves would use on this machine.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let cache_dir = var("HF_HUB_CACHE")
+            .map(PathBuf::from)
+            .or_else(|| var("HF_HOME").map(|home| PathBuf::from(home).join("hub")))
+            .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache/huggingface/hub")));
+        let offline = var("HF_HUB_OFFLINE")
+            .and_then(|v| v.into_string().ok())
+            .is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+            });
+        HubEnv {
+            cache_dir,
+            offline,
+            endpoint: var("HF_ENDPOINT").and_then(|v| v.into_string().ok()),
+            token: var("HF_TOKEN").and_then(|v| v.into_string().ok()),
+        }
+    }
+}
+
+/// How to get the data when it is nowhere to be found; one line, so it reads in any log.
+pub fn fetch_hint() -> String {
+    format!(
+        "fetch it with `huggingface-cli download {SPEED_BENCH_REPO} --repo-type dataset` \
+         (into HF_HOME) or pass --dataset-path FILE_OR_DIR.parquet"
+    )
+}
+
+/// The parquet files of `config`, sorted by path. `Err` is one line saying why and how to fix.
+pub fn locate(
+    config: &str,
+    dataset_path: Option<&Path>,
+    env: &HubEnv,
+) -> Result<Vec<PathBuf>, String> {
+    if let Some(path) = dataset_path {
+        if path.is_file() {
+            return Ok(vec![path.to_path_buf()]);
+        }
+        if path.is_dir() {
+            let found = files_for_config(path, config);
+            if found.is_empty() {
+                return Err(format!(
+                    "--dataset-path {}: no .parquet files for config '{config}' in it",
+                    path.display()
+                ));
+            }
+            return Ok(found);
+        }
+        return Err(format!(
+            "--dataset-path {}: no such file or folder",
+            path.display()
+        ));
+    }
+    let Some(cache_dir) = env.cache_dir.as_deref() else {
+        return Err(format!(
+            "no Hugging Face cache folder (set HF_HOME); {}",
+            fetch_hint()
+        ));
+    };
+    if let Some(snapshot) = cached_snapshot(cache_dir) {
+        let found = files_for_config(&snapshot, config);
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
+    if env.offline {
+        return Err(format!(
+            "{SPEED_BENCH_REPO} (config '{config}') is not in the local Hugging Face cache '{}' \
+             and HF_HUB_OFFLINE is set; {}",
+            cache_dir.display(),
+            fetch_hint()
+        ));
+    }
+    download(config, cache_dir, env).map_err(|reason| {
+        format!(
+            "cannot download {SPEED_BENCH_REPO} (config '{config}'): {reason} (offline?); {}",
+            fetch_hint()
+        )
+    })
+}
+
+/// The cached snapshot `refs/main` points at, else the newest one.
+fn cached_snapshot(cache_dir: &Path) -> Option<PathBuf> {
+    let repo_dir = cache_dir.join(format!("datasets--{}", SPEED_BENCH_REPO.replace('/', "--")));
+    let snapshots = repo_dir.join("snapshots");
+    if let Ok(rev) = std::fs::read_to_string(repo_dir.join("refs").join("main")) {
+        let candidate = snapshots.join(rev.trim());
+        if candidate.is_dir() {
+            return Some(candidate);
+        }
+    }
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&snapshots)
+        .ok()?
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+            path.is_dir().then_some((modified, path))
+        })
+        .collect();
+    // Newest first; the path breaks ties so the choice never depends on directory order.
+    found.sort_by(|a, b| b.cmp(a));
+    found.into_iter().next().map(|(_, path)| path)
+}
+
+/// The `.parquet` files under `root` that belong to `config`: inside a folder named after it
+/// (the hub layout, `qualitative/test-00000-of-00001.parquet`) or named after it
+/// (`throughput_1k.parquet`). A folder holding only loose parquet files is taken whole, so
+/// `--dataset-path` can point straight at a config's folder.
+fn files_for_config(root: &Path, config: &str) -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    collect_parquet(root, 0, &mut all);
+    let belongs = |path: &Path| {
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        let in_folder = relative
+            .parent()
+            .is_some_and(|dir| dir.components().any(|c| c.as_os_str() == config));
+        let stem = relative
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let named = stem == config
+            || stem
+                .strip_prefix(config)
+                .is_some_and(|rest| rest.starts_with(['-', '.']));
+        in_folder || named
+    };
+    let mut found: Vec<PathBuf> = all.iter().filter(|p| belongs(p)).cloned().collect();
+    if found.is_empty() {
+        found = all
+            .into_iter()
+            .filter(|p| p.parent() == Some(root))
+            .collect();
+    }
+    found.sort();
+    found
+}
+
+fn collect_parquet(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    const MAX_DEPTH: usize = 4;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && depth < MAX_DEPTH {
+            collect_parquet(&path, depth + 1, out);
+        } else if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
+            out.push(path);
+        }
+    }
+}
+
+fn download(config: &str, cache_dir: &Path, env: &HubEnv) -> Result<Vec<PathBuf>, String> {
+    let mut builder =
+        hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(cache_dir.to_path_buf()))
+            .with_progress(false);
+    if let Some(endpoint) = &env.endpoint {
+        builder = builder.with_endpoint(endpoint.clone());
+    }
+    if env.token.is_some() {
+        builder = builder.with_token(env.token.clone());
+    }
+    let one_line = |e: hf_hub::api::sync::ApiError| e.to_string().replace(['\n', '\r'], "; ");
+    let api = builder.build().map_err(one_line)?;
+    let repo = api.dataset(SPEED_BENCH_REPO.to_string());
+    let info = repo.info().map_err(one_line)?;
+    let prefix = format!("{config}/");
+    let mut names: Vec<String> = info
+        .siblings
+        .into_iter()
+        .map(|s| s.rfilename)
+        .filter(|name| name.starts_with(&prefix) && name.ends_with(".parquet"))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(format!("the repository has no '{prefix}*.parquet' files"));
+    }
+    names
+        .iter()
+        .map(|name| repo.get(name).map_err(one_line))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"x").unwrap();
+    }
+
+    #[test]
+    fn hub_layout_picks_the_config_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = tmp
+            .path()
+            .join("datasets--nvidia--SPEED-Bench/snapshots/abc");
+        touch(&snap.join("qualitative/test-00000-of-00001.parquet"));
+        touch(&snap.join("throughput_1k/test-00000-of-00001.parquet"));
+        touch(&snap.join("throughput_16k/test-00000-of-00001.parquet"));
+        let env = HubEnv {
+            cache_dir: Some(tmp.path().to_path_buf()),
+            offline: true,
+            ..HubEnv::default()
+        };
+        let found = locate("throughput_1k", None, &env).unwrap();
+        assert_eq!(
+            found,
+            vec![snap.join("throughput_1k/test-00000-of-00001.parquet")]
+        );
+    }
+
+    #[test]
+    fn a_folder_of_loose_files_is_taken_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        touch(&tmp.path().join("b.parquet"));
+        touch(&tmp.path().join("a.parquet"));
+        let found = locate("qualitative", Some(tmp.path()), &HubEnv::default()).unwrap();
+        assert_eq!(
+            found,
+            vec![tmp.path().join("a.parquet"), tmp.path().join("b.parquet")]
+        );
+    }
+
+    #[test]
+    fn offline_without_cache_is_one_line_with_the_fetch_command() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = HubEnv {
+            cache_dir: Some(tmp.path().to_path_buf()),
+            offline: true,
+            ..HubEnv::default()
+        };
+        let err = locate("qualitative", None, &env).unwrap_err();
+        assert!(!err.contains('\n'), "{err}");
+        assert!(err.contains("HF_HUB_OFFLINE"), "{err}");
+        assert!(
+            err.contains("huggingface-cli download nvidia/SPEED-Bench --repo-type dataset"),
+            "{err}"
+        );
+        assert!(err.contains("--dataset-path"), "{err}");
+    }
+
+    #[test]
+    fn unreachable_hub_names_the_repo_and_the_fix() {
+        let proxied = ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some() || std::env::var_os(v.to_lowercase()).is_some());
+        if proxied {
+            eprintln!("skipped: a proxy variable is set");
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        // Port 1 on loopback: nothing listens, so the connection is refused at once.
+        let env = HubEnv {
+            cache_dir: Some(tmp.path().to_path_buf()),
+            endpoint: Some("http://127.0.0.1:1".into()),
+            ..HubEnv::default()
+        };
+        let err = locate("qualitative", None, &env).unwrap_err();
+        assert!(
+            err.starts_with("cannot download nvidia/SPEED-Bench"),
+            "{err}"
+        );
+        assert!(err.contains("huggingface-cli download"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn a_missing_dataset_path_is_named() {
+        let err = locate(
+            "qualitative",
+            Some(Path::new("/nonexistent/x.parquet")),
+            &HubEnv::default(),
+        )
+        .unwrap_err();
+        assert!(err.contains("/nonexistent/x.parquet"), "{err}");
+    }
+}
