@@ -10,6 +10,7 @@ pub mod profile;
 mod resolve;
 pub mod schedule_args;
 pub mod session_args;
+pub mod telemetry_args;
 pub mod trace;
 pub mod validate;
 mod values;

@@ -177,6 +177,10 @@ pub struct ProfileArgs {
     /// Shared prefixes and output-length control (src/cli/prefix_args.rs).
     #[command(flatten)]
     pub prefix: super::prefix_args::PrefixArgs,
+
+    /// Server metrics and GPU telemetry (docs/telemetry.md).
+    #[command(flatten)]
+    pub telemetry: super::telemetry_args::TelemetryArgs,
 }
 
 /// `--endpoint-type` values.

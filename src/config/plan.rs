@@ -302,6 +302,8 @@ pub struct Plan {
     pub input: Option<crate::dataset::files::InputFilePlan>,
     /// How requests ask for their output length.
     pub output_length: OutputLengthPlan,
+    /// Server metrics and GPU telemetry to collect during the run.
+    pub telemetry: crate::telemetry::TelemetryPlan,
 }
 
 fn redact_headers<S: serde::Serializer>(
