@@ -115,7 +115,7 @@ fn normalize(flag: &'static str, raw: &str) -> Result<String, FlagError> {
 fn interval(flag: &'static str, secs: Option<f64>) -> Result<Duration, FlagError> {
     match secs {
         None => Ok(DEFAULT_INTERVAL),
-        Some(s) if s.is_finite() && s >= 0.01 && s <= 3600.0 => Ok(Duration::from_secs_f64(s)),
+        Some(s) if (0.01..=3600.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
         Some(s) => Err(flag_err(
             flag,
             format!("{s} is not a number of seconds from 0.01 to 3600 (e.g. 0.333)"),

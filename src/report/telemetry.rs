@@ -265,7 +265,14 @@ pub fn render_telemetry(report: &TelemetryReport) -> String {
         let mut lines = Vec::new();
         for (name, metric) in &server.metrics {
             for series in &metric.series {
-                if let Some(line) = console_line(name, &series.stats) {
+                // Label values tell apart the series of one family; one series needs none.
+                let shown = if metric.series.len() > 1 {
+                    let labels: Vec<&str> = series.labels.values().map(String::as_str).collect();
+                    format!("{name}{{{}}}", labels.join(","))
+                } else {
+                    name.clone()
+                };
+                if let Some(line) = console_line(&shown, &series.stats) {
                     lines.push(line);
                 }
             }

@@ -118,6 +118,9 @@ pub enum SeriesStats {
     Empty {},
 }
 
+/// A family and its labels (without `le`/`quantile`): one exported series.
+type GroupKey = (String, Vec<(String, String)>);
+
 /// Summarizes every endpoint's log over `window`.
 pub fn summarize_server(logs: &[EndpointLog], window: Window) -> ServerMetricsExport {
     let mut metrics: BTreeMap<String, MetricExport> = BTreeMap::new();
@@ -139,8 +142,7 @@ pub fn summarize_server(logs: &[EndpointLog], window: Window) -> ServerMetricsEx
             continue;
         };
         // Group series ids by family + labels.
-        let mut groups: BTreeMap<(String, Vec<(String, String)>), Vec<(Part, usize)>> =
-            BTreeMap::new();
+        let mut groups: BTreeMap<GroupKey, Vec<(Part, usize)>> = BTreeMap::new();
         for (id, key) in log.series.iter().enumerate() {
             groups
                 .entry((key.family.clone(), key.labels.clone()))

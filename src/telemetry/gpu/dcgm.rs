@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use super::{GpuReadings, GpuSample};
 use crate::telemetry::store::{EndpointLog, Part};
 
+/// Picks the reading a field fills.
+type Slot = fn(&mut GpuReadings) -> &mut Option<f64>;
+
 /// Which reading a DCGM field fills, and the factor to AIPerf's unit.
-fn field(family: &str) -> Option<(fn(&mut GpuReadings) -> &mut Option<f64>, f64)> {
+fn field(family: &str) -> Option<(Slot, f64)> {
     Some(match family {
         "DCGM_FI_DEV_GPU_UTIL" => (|r| &mut r.gpu_utilization, 1.0),
         // MiB → GB
