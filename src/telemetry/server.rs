@@ -72,8 +72,11 @@ pub struct SeriesExport {
     /// Statistics by type.
     pub stats: SeriesStats,
     /// Histogram bucket bound → observations in the window (not cumulative).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub buckets: Option<BTreeMap<String, f64>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "bound_order"
+    )]
+    pub buckets: Option<Vec<(String, f64)>>,
 }
 
 /// Statistics, by metric type (serialized flat, as AIPerf does).
@@ -213,6 +216,20 @@ pub fn summarize_server(logs: &[EndpointLog], window: Window) -> ServerMetricsEx
     }
 }
 
+/// Buckets as a JSON object in bound order (a sorted map would put "10" before "2.5").
+fn bound_order<S: serde::Serializer>(
+    buckets: &Option<Vec<(String, f64)>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let list = buckets.as_deref().unwrap_or_default();
+    let mut map = s.serialize_map(Some(list.len()))?;
+    for (bound, count) in list {
+        map.serialize_entry(bound, count)?;
+    }
+    map.end()
+}
+
 fn counter_stats(points: &[(u64, f64)], window: Window) -> SeriesStats {
     let total = counter_delta(points.iter().map(|p| p.1));
     let rates: Vec<f64> = points
@@ -234,7 +251,7 @@ fn histogram_stats(
     parts: &[(Part, usize)],
     series: &SeriesFn<'_>,
     window: Window,
-) -> (SeriesStats, Option<BTreeMap<String, f64>>) {
+) -> (SeriesStats, Option<Vec<(String, f64)>>) {
     let delta = |id: usize| counter_delta(series(id).into_iter().map(|p| p.1));
     let find = |want: Part| {
         parts

@@ -106,9 +106,14 @@ fn histograms_report_interval_percentiles_from_bucket_deltas() {
         ref other => panic!("{other:?}"),
     }
     let buckets = s.buckets.as_ref().unwrap();
-    assert_eq!(buckets["0.1"], 8.0);
-    assert_eq!(buckets["1"], 2.0);
-    assert_eq!(buckets["+Inf"], 0.0);
+    let expected = [("0.1", 8.0), ("1", 2.0), ("+Inf", 0.0)];
+    let got: Vec<(&str, f64)> = buckets.iter().map(|(b, c)| (b.as_str(), *c)).collect();
+    assert_eq!(got, expected);
+    let json = serde_json::to_string(s).unwrap();
+    assert!(
+        json.contains(r#""buckets":{"0.1":8.0,"1":2.0,"+Inf":0.0}"#),
+        "{json}"
+    );
 }
 
 #[test]
