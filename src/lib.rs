@@ -19,6 +19,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod schedule;
+pub mod telemetry;
 pub mod tokenizer;
 
 /// The crate version, as reported by `gauntlet --version` and the C ABI.

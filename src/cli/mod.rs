@@ -13,6 +13,7 @@ mod resolve;
 pub mod schedule_args;
 pub mod session_args;
 pub mod speed_bench;
+pub mod telemetry_args;
 pub mod trace;
 pub mod validate;
 mod values;

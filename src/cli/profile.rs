@@ -185,6 +185,10 @@ pub struct ProfileArgs {
     /// Public datasets (`--public-dataset`, docs/speed-bench.md).
     #[command(flatten)]
     pub public: super::public_args::PublicDatasetArgs,
+
+    /// Server metrics and GPU telemetry (docs/telemetry.md).
+    #[command(flatten)]
+    pub telemetry: super::telemetry_args::TelemetryArgs,
 }
 
 /// `--endpoint-type` values.

@@ -108,6 +108,7 @@ impl ProfileArgs {
             .unwrap_or_else(|| default_artifact_dir(&model, endpoint, &phases));
         Ok(Plan {
             model,
+            telemetry: self.telemetry.resolve(&urls)?,
             urls,
             endpoint,
             streaming: self.streaming || file.streaming.unwrap_or(false),

@@ -306,6 +306,8 @@ pub struct Plan {
     pub output_length: OutputLengthPlan,
     /// A public dataset (`--public-dataset`, e.g. SPEED-Bench) to build the workload from.
     pub public_dataset: Option<crate::dataset::public::PublicDatasetPlan>,
+    /// Server metrics and GPU telemetry to collect during the run.
+    pub telemetry: crate::telemetry::TelemetryPlan,
 }
 
 fn redact_headers<S: serde::Serializer>(

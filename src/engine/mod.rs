@@ -42,6 +42,11 @@ pub struct PhaseCounts {
     pub not_sent: u64,
     /// Whether the phase was cut short by a stop signal.
     pub cancelled: bool,
+    /// Monotonic ns when the phase started and ended (0 when it never ran): the telemetry
+    /// window.
+    pub start_ns: u64,
+    /// See `start_ns`.
+    pub end_ns: u64,
 }
 
 /// Runs one phase to its stop rule (or until `stop` turns true) and waits for its requests.
@@ -140,6 +145,8 @@ pub async fn run_phase(
         tickets,
         not_sent: scheduled - issued.min(scheduled),
         cancelled,
+        start_ns: start,
+        end_ns: now_ns(),
     })
 }
 

@@ -11,6 +11,7 @@ mod body;
 mod config;
 mod embeddings;
 mod handler;
+mod histogram;
 mod render;
 mod request;
 mod scan;

@@ -61,6 +61,8 @@ pub struct MockStats {
     max_tokens_sum: AtomicU64,
     max_tokens_count: AtomicU64,
     running: AtomicU64,
+    /// Generation response lifetimes (vLLM's `e2e_request_latency_seconds`).
+    e2e_latency: super::histogram::LatencyHistogram,
     inference_seq: AtomicU64,
     streaming_seq: AtomicU64,
     /// Request bodies, kept only when `MockConfig::capture_requests` is on.
@@ -278,6 +280,18 @@ impl MockStats {
             "HTTP requests received, by endpoint.",
             &by_endpoint,
         );
+        self.e2e_latency.render(
+            &mut out,
+            "vllm:e2e_request_latency_seconds",
+            "Histogram of end to end request latency in seconds.",
+            &m,
+        );
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "{name}{{{labels}}} {value}");
+            }
+        };
         metric(
             "gauntlet_mock_faults_total",
             "counter",
@@ -297,18 +311,23 @@ impl MockStats {
 #[derive(Debug)]
 pub(crate) struct RunningGuard {
     stats: Arc<MockStats>,
+    started: std::time::Instant,
 }
 
 impl RunningGuard {
     pub(crate) fn new(stats: Arc<MockStats>) -> Self {
         stats.running.fetch_add(1, Relaxed);
-        Self { stats }
+        Self {
+            stats,
+            started: std::time::Instant::now(),
+        }
     }
 }
 
 impl Drop for RunningGuard {
     fn drop(&mut self) {
         self.stats.running.fetch_sub(1, Relaxed);
+        self.stats.e2e_latency.observe(self.started.elapsed());
     }
 }
 

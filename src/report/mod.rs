@@ -13,6 +13,7 @@ mod format;
 mod inputs;
 mod json;
 mod sweep;
+mod telemetry;
 
 use std::io;
 use std::path::Path;
@@ -23,6 +24,9 @@ use crate::metrics::Summary;
 pub use csv::STATS_HEADER as CSV_STATS_HEADER;
 pub use format::thousands;
 pub use json::SCHEMA_VERSION;
+pub use telemetry::{
+    files as telemetry_files, finish_telemetry, render_telemetry, write_telemetry,
+};
 
 /// File names, as AIPerf names them.
 pub mod files {

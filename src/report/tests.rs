@@ -165,6 +165,7 @@ fn plan() -> Plan {
         input: None,
         output_length: Default::default(),
         public_dataset: None,
+        telemetry: Default::default(),
     }
 }
 

@@ -286,7 +286,10 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         .map_err(RunError::Runtime)?;
     let root = RngRoot::new(plan.random_seed);
     let cpu_before_phases_s = process_cpu_seconds();
-    let phase_counts = runtime.block_on(run_phases(plan, shared, &root))?;
+    // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
+    let telemetry = crate::telemetry::Telemetry::start(&plan.telemetry);
+    let phase_counts = runtime.block_on(run_phases(plan, shared, &root, &telemetry))?;
+    let collected = telemetry.stop();
     runtime.shutdown_background();
 
     let (processor, first_sent_ns) = processor_thread
@@ -315,9 +318,15 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     };
     report::write_artifacts(&dir, &summary, plan, &info).map_err(artifacts_err(&dir))?;
     let console = report::render_console(&summary);
+    let windows: Vec<(bool, u64, u64)> = (plan.phases.iter().zip(&phase_counts))
+        .map(|(p, c)| (p.excluded_from_results(), c.start_ns, c.end_ns))
+        .collect();
+    let telemetry_console = report::finish_telemetry(&dir, collected, &windows, &summary, &anchor)
+        .map_err(artifacts_err(&dir))?;
     let mut stdout = std::io::stdout().lock();
     // A closed stdout (piped into `head`) is not an error worth failing the run over.
     let _ = writeln!(stdout, "{console}");
+    let _ = write!(stdout, "{telemetry_console}");
     let overhead = HarnessOverhead::measure(
         first_sent_ns,
         summary.accounting.scheduled,
@@ -377,6 +386,7 @@ async fn run_phases(
     plan: &Plan,
     shared: Arc<Shared>,
     root: &RngRoot,
+    telemetry: &crate::telemetry::Telemetry,
 ) -> Result<Vec<PhaseCounts>, RunError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let signal = tokio::spawn(async move {
@@ -406,9 +416,11 @@ async fn run_phases(
                 tickets: 0,
                 not_sent: planned,
                 cancelled: true,
+                ..Default::default()
             });
             continue;
         }
+        tokio::task::block_in_place(|| telemetry.boundary());
         let c = run_phase(
             shared.clone(),
             phase,
@@ -421,6 +433,7 @@ async fn run_phases(
         first_index += c.tickets;
         counts.push(c);
     }
+    tokio::task::block_in_place(|| telemetry.boundary());
     signal.abort();
     drop(shared);
     Ok(counts)

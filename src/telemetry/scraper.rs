@@ -1,0 +1,150 @@
+//! One thread per Prometheus endpoint: GET every interval, parse, stamp with the run's
+//! monotonic clock, keep in an [`EndpointLog`]. Phase boundaries ask for an extra scrape so
+//! the window's deltas start and end exactly at the phases.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::expo;
+use super::http_get::{self, HttpTarget};
+use super::store::EndpointLog;
+use crate::clock::now_ns;
+
+enum Command {
+    /// Scrape now (pinned) and say when done.
+    Boundary(Sender<()>),
+    /// Scrape once more and end.
+    Stop,
+}
+
+/// A running scraper; [`Scraper::stop`] returns what it collected.
+#[derive(Debug)]
+pub struct Scraper {
+    url: String,
+    commands: Sender<Command>,
+    thread: Option<JoinHandle<EndpointLog>>,
+}
+
+impl Scraper {
+    /// Starts scraping `url` every `interval` (each GET may take at most `interval`), keeping
+    /// at most `cap` scrapes. Fails only for a URL it cannot speak to or a thread it cannot
+    /// start.
+    pub fn start(url: &str, interval: Duration, cap: usize) -> Result<Self, String> {
+        let target = HttpTarget::parse(url)?;
+        let (commands, rx) = mpsc::channel();
+        let mut log = EndpointLog::new(url, cap);
+        let thread = std::thread::Builder::new()
+            .name("gauntlet-scrape".into())
+            .spawn(move || {
+                scrape_loop(&target, interval, &rx, &mut log);
+                log
+            })
+            .map_err(|e| format!("cannot start the scraper thread: {e}"))?;
+        Ok(Self {
+            url: url.to_owned(),
+            commands,
+            thread: Some(thread),
+        })
+    }
+
+    /// The URL scraped.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Asks for a pinned scrape now; the receiver hears when it is done.
+    pub fn boundary(&self) -> Receiver<()> {
+        let (tx, rx) = mpsc::channel();
+        let _ = self.commands.send(Command::Boundary(tx));
+        rx
+    }
+
+    /// Takes a last scrape, ends the thread and returns the log.
+    pub fn stop(mut self) -> EndpointLog {
+        let _ = self.commands.send(Command::Stop);
+        let url = self.url.clone();
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_else(|| EndpointLog::new(&url, 16))
+    }
+}
+
+fn scrape_loop(
+    target: &HttpTarget,
+    interval: Duration,
+    commands: &Receiver<Command>,
+    log: &mut EndpointLog,
+) {
+    let interval_ns = interval.as_nanos() as u64;
+    let mut next = now_ns();
+    loop {
+        let now = now_ns();
+        if now >= next {
+            scrape_once(target, interval, log, false);
+            // Skip missed ticks instead of bursting to catch up.
+            next = next.max(now) + interval_ns;
+            continue;
+        }
+        match commands.recv_timeout(Duration::from_nanos(next - now)) {
+            Ok(Command::Boundary(done)) => {
+                scrape_once(target, interval, log, true);
+                let _ = done.send(());
+            }
+            Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => {
+                scrape_once(target, interval, log, true);
+                return;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
+fn scrape_once(target: &HttpTarget, timeout: Duration, log: &mut EndpointLog, pinned: bool) {
+    let ts_ns = now_ns();
+    log.fetches += 1;
+    let result = http_get::get(target, timeout)
+        .and_then(|body| expo::parse(&body).map_err(|e| format!("not Prometheus text: {e}")));
+    match result {
+        Ok(expo) => {
+            log.fetch_ns_total += now_ns().saturating_sub(ts_ns);
+            log.ingest(ts_ns, &expo, pinned);
+        }
+        Err(e) => {
+            log.failures += 1;
+            log.last_error = Some(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_port_counts_failures_with_the_reason() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let s = Scraper::start(
+            &format!("http://{closed}/metrics"),
+            Duration::from_millis(20),
+            100,
+        )
+        .unwrap();
+        s.boundary().recv_timeout(Duration::from_secs(5)).unwrap();
+        let log = s.stop();
+        assert!(log.failures >= 3, "{}", log.failures);
+        assert_eq!(log.failures, log.fetches);
+        assert!(log.scrapes.is_empty());
+        assert!(log.last_error.unwrap().to_lowercase().contains("refused"));
+    }
+
+    #[test]
+    fn https_is_refused_up_front() {
+        let err = Scraper::start("https://x/metrics", Duration::from_millis(20), 10).unwrap_err();
+        assert!(err.contains("http://"), "{err}");
+    }
+}
