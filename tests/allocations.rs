@@ -57,6 +57,9 @@ fn run_with(url: &str, requests: u64, dir: &std::path::Path, extra: &[&str]) -> 
         "10",
         "--client-threads",
         "2",
+        // The scrapers allocate per scrape, not per request; they would blur the count.
+        "--no-server-metrics",
+        "--no-gpu-telemetry",
         "--output-artifact-dir",
         dir.to_str().unwrap(),
     ];
