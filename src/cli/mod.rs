@@ -4,6 +4,7 @@
 
 pub mod dataset_args;
 mod file_sweep;
+pub mod media_args;
 pub mod mock_server;
 pub mod prefix_args;
 pub mod profile;

@@ -177,6 +177,10 @@ pub struct ProfileArgs {
     /// Shared prefixes and output-length control (src/cli/prefix_args.rs).
     #[command(flatten)]
     pub prefix: super::prefix_args::PrefixArgs,
+
+    /// Synthetic images and audio (src/cli/media_args.rs).
+    #[command(flatten)]
+    pub media: super::media_args::MediaArgs,
 }
 
 /// `--endpoint-type` values.

@@ -106,6 +106,7 @@ impl ProfileArgs {
             .output_artifact_dir
             .clone()
             .unwrap_or_else(|| default_artifact_dir(&model, endpoint, &phases));
+        let media = self.media.resolve(&file, endpoint)?;
         Ok(Plan {
             model,
             urls,
@@ -139,6 +140,7 @@ impl ProfileArgs {
                 input
             }),
             output_length: self.prefix.output_length()?,
+            media,
         })
     }
 

@@ -302,6 +302,8 @@ pub struct Plan {
     pub input: Option<crate::dataset::files::InputFilePlan>,
     /// How requests ask for their output length.
     pub output_length: OutputLengthPlan,
+    /// Synthetic images and audio sent with each prompt (docs/media.md).
+    pub media: crate::media::MediaPlan,
 }
 
 fn redact_headers<S: serde::Serializer>(

@@ -17,7 +17,7 @@ use crate::engine::{run_phase, PhaseCounts};
 use crate::metrics::processor::{ProcessorContext, RecordProcessor, RunTotals};
 use crate::metrics::record::Outcome;
 use crate::metrics::Summary;
-use crate::payload::{render_body, PayloadArena, RenderOptions, SessionBodies};
+use crate::payload::{render_body_with_media, PayloadArena, RenderOptions, SessionBodies};
 use crate::report::{self, RunInfo};
 use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
@@ -77,6 +77,9 @@ pub enum RunError {
     /// The workload cannot be replayed on its timestamps.
     #[error(transparent)]
     Replay(#[from] replay::ReplayError),
+    /// Synthetic media could not be made.
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -93,7 +96,7 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(&tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
-    let workload = match &plan.input {
+    let mut workload = match &plan.input {
         Some(input) => {
             let source = dataset::files::PromptSource {
                 tokenizer: &tokenizer,
@@ -104,16 +107,29 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
         }
         None => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
     };
+    crate::media::attach(&plan.media, &mut workload, &root)?;
     let opts = render_options(plan);
-    let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
+    let hint: usize = workload
+        .entries
+        .iter()
+        .map(|e| e.prompt.len() + 256 + e.media.iter().map(media_len).sum::<usize>())
+        .sum();
     let arena = PayloadArena::build(
         workload
             .entries
             .iter()
-            .map(|e| render_body(&opts, &e.prompt, e.max_tokens)),
+            .map(|e| render_body_with_media(&opts, &e.prompt, e.max_tokens, &e.media)),
         hint,
     );
     Ok((Arc::new(tokenizer), workload, arena))
+}
+
+/// Bytes a media part adds to a body, for sizing the arena.
+fn media_len(part: &dataset::MediaPart) -> usize {
+    match part {
+        dataset::MediaPart::Image { url } | dataset::MediaPart::Video { url } => url.len() + 64,
+        dataset::MediaPart::Audio { data, .. } => data.len() + 64,
+    }
 }
 
 /// What every request body of the run shares.
