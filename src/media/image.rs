@@ -4,10 +4,8 @@
 use std::io::Cursor;
 use std::sync::OnceLock;
 
-use image::codecs::jpeg::JpegEncoder;
-use image::codecs::png::PngEncoder;
-use image::imageops::{self, FilterType};
-use image::{ExtendedColorType, ImageEncoder, RgbImage};
+use image::imageops::FilterType;
+use image::DynamicImage;
 use rand::Rng;
 
 use super::plan::{ImageFormatChoice, ImagePlan};
@@ -15,9 +13,6 @@ use super::MediaError;
 
 /// Largest width or height made; bigger draws are refused rather than exhausting memory.
 pub const MAX_SIDE: u32 = 16_384;
-
-/// JPEG quality: the encoder default most tools use, so sizes resemble real uploads.
-const JPEG_QUALITY: u8 = 75;
 
 /// The four source photos (AIPerf's assets, Apache-2.0; see assets/README.md). Embedded, since
 /// together they are under 600 kB and the binary then needs no asset folder for images.
@@ -97,15 +92,15 @@ pub fn draw<R: Rng + ?Sized>(
 
 /// The decoded source photos, decoded once per process (decoding is deterministic, so the
 /// cache cannot change what is made).
-fn sources() -> Result<&'static [RgbImage], MediaError> {
-    static DECODED: OnceLock<Result<Vec<RgbImage>, String>> = OnceLock::new();
+fn sources() -> Result<&'static [DynamicImage], MediaError> {
+    static DECODED: OnceLock<Result<Vec<DynamicImage>, String>> = OnceLock::new();
     let decoded = DECODED.get_or_init(|| {
         SOURCES
             .iter()
             .enumerate()
             .map(|(i, bytes)| {
                 image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg)
-                    .map(|img| img.to_rgb8())
+                    .map(|img| DynamicImage::ImageRgb8(img.to_rgb8()))
                     .map_err(|e| format!("source image {i}: {e}"))
             })
             .collect()
@@ -116,25 +111,23 @@ fn sources() -> Result<&'static [RgbImage], MediaError> {
     }
 }
 
-/// Resizes and encodes one drawn image.
+/// Resizes and encodes one drawn image (JPEG at the `image` crate's quality 75).
+///
+/// `DynamicImage`'s methods are compiled inside the `image` crate, so they run optimised even
+/// in a debug build of gauntlet; the generic `imageops` functions would not.
 pub fn encode(draw: &ImageDraw) -> Result<Vec<u8>, MediaError> {
     let sources = sources()?;
     let source = &sources[draw.source % sources.len()];
-    let resized = imageops::resize(source, draw.width, draw.height, FilterType::Triangle);
-    let mut out = Cursor::new(Vec::new());
-    let (w, h) = (draw.width, draw.height);
-    let result = match draw.format {
-        ImageFormat::Png => {
-            PngEncoder::new(&mut out).write_image(&resized, w, h, ExtendedColorType::Rgb8)
-        }
-        ImageFormat::Jpeg => JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).write_image(
-            &resized,
-            w,
-            h,
-            ExtendedColorType::Rgb8,
-        ),
+    let resized = source.resize_exact(draw.width, draw.height, FilterType::Triangle);
+    let format = match draw.format {
+        ImageFormat::Png => image::ImageFormat::Png,
+        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
     };
-    result.map_err(|e| MediaError::Image(format!("encoding a {w}x{h} {:?}: {e}", draw.format)))?;
+    let mut out = Cursor::new(Vec::new());
+    resized.write_to(&mut out, format).map_err(|e| {
+        let (w, h) = (draw.width, draw.height);
+        MediaError::Image(format!("encoding a {w}x{h} {:?}: {e}", draw.format))
+    })?;
     Ok(out.into_inner())
 }
 
