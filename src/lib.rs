@@ -12,6 +12,7 @@ pub mod dataset;
 pub mod dist;
 pub mod engine;
 pub mod json_scan;
+pub mod media;
 pub mod metrics;
 pub mod mock;
 pub mod payload;

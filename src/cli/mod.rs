@@ -5,6 +5,7 @@
 pub mod calibrate;
 pub mod dataset_args;
 mod file_sweep;
+pub mod media_args;
 pub mod mock_server;
 pub mod prefix_args;
 pub mod profile;

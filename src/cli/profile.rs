@@ -189,6 +189,10 @@ pub struct ProfileArgs {
     /// Server metrics and GPU telemetry (docs/telemetry.md).
     #[command(flatten)]
     pub telemetry: super::telemetry_args::TelemetryArgs,
+
+    /// Synthetic images and audio (src/cli/media_args.rs).
+    #[command(flatten)]
+    pub media: super::media_args::MediaArgs,
 }
 
 /// `--endpoint-type` values.

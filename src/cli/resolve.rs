@@ -106,6 +106,7 @@ impl ProfileArgs {
             .output_artifact_dir
             .clone()
             .unwrap_or_else(|| default_artifact_dir(&model, endpoint, &phases));
+        let media = self.media.resolve(&file, endpoint)?;
         Ok(Plan {
             model,
             telemetry: self.telemetry.resolve(&urls)?,
@@ -142,6 +143,7 @@ impl ProfileArgs {
             }),
             output_length: self.prefix.output_length()?,
             public_dataset: self.public.resolve()?,
+            media,
         })
     }
 

@@ -1,7 +1,7 @@
 //! `benchmark.dataset`: synthetic prompt lengths, entries and seed, multi-turn sessions
-//! (AIPerf's `turns`/`turn_delay`, Veeksha's `session_graph`), plus the keys of features
-//! still to come (media, rankings), which are checked now and refused by `profile` with a
-//! line naming the key rather than being ignored.
+//! (AIPerf's `turns`/`turn_delay`, Veeksha's `session_graph`), image sizes and audio lengths
+//! (docs/media.md), plus the keys of features still to come (rankings), which are checked now
+//! and refused by `profile` with a line naming the key rather than being ignored.
 
 use super::walk::{Section, Val, Walker};
 use crate::dataset::sessions::{SessionGraphSpec, SpecKeys, WaitSpec};
@@ -58,6 +58,12 @@ pub struct DatasetSettings {
     pub turn_delay: Option<DistSpec>,
     /// Veeksha's `session_graph` (`None` also for its `single_request` type).
     pub session_graph: Option<SessionGraphSpec>,
+    /// `images.width`: synthetic image width in pixels.
+    pub image_width: Option<DistSpec>,
+    /// `images.height`: synthetic image height in pixels.
+    pub image_height: Option<DistSpec>,
+    /// `audio.length`: synthetic audio clip length in seconds.
+    pub audio_length: Option<DistSpec>,
 }
 
 /// Reads `benchmark.dataset`.
@@ -126,8 +132,30 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
         );
     }
     read_sessions(w, &sec, &mut out);
+    read_media(w, &sec, &mut out);
     future_features(w, &sec);
     out
+}
+
+/// `images: {width, height}` and `audio: {length}`, each a distribution.
+fn read_media<'a>(w: &mut Walker<'a>, sec: &Section<'a>, out: &mut DatasetSettings) {
+    if let Some(v) = sec.get("images") {
+        if let Some(inner) = w.section(v, &sec.path_of("images"), IMAGE_KEYS) {
+            if let Some(d) = inner.get("width") {
+                out.image_width = w.dist(d, &inner.path_of("width"));
+            }
+            if let Some(d) = inner.get("height") {
+                out.image_height = w.dist(d, &inner.path_of("height"));
+            }
+        }
+    }
+    if let Some(v) = sec.get("audio") {
+        if let Some(inner) = w.section(v, &sec.path_of("audio"), AUDIO_KEYS) {
+            if let Some(d) = inner.get("length") {
+                out.audio_length = w.dist(d, &inner.path_of("length"));
+            }
+        }
+    }
 }
 
 /// Keys of `session_graph`, all types together; [`graph_keys`] says which type takes which.
@@ -367,15 +395,11 @@ fn seq_dist<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<SeqDist> {
     }
 }
 
-/// Media and rankings keys: parsed and checked like the rest, and listed as unsupported when
-/// they ask for something other than the text default.
+/// Rankings keys: parsed and checked like the rest, and listed as unsupported when they ask
+/// for something other than the text default.
 fn future_features<'a>(w: &mut Walker<'a>, sec: &Section<'a>) {
-    let media = [
-        ("images", IMAGE_KEYS, "image inputs (issue #6)"),
-        ("audio", AUDIO_KEYS, "audio inputs (issue #6)"),
-        ("rankings", RANKING_KEYS, "rankings requests"),
-    ];
-    for (key, keys, what) in media {
+    let later = [("rankings", RANKING_KEYS, "rankings requests")];
+    for (key, keys, what) in later {
         let Some(v) = sec.get(key) else { continue };
         let p = sec.path_of(key);
         let Some(inner) = w.section(v, &p, keys) else {

@@ -38,8 +38,17 @@ fn future_features_are_unsupported_only_when_they_ask_for_something() {
     assert!(with("    turns: 1\n    images: {width: 0}\n").is_empty());
     // Multi-turn is supported now (issue #5).
     assert!(with("    turns: {mean: 3}\n    turn_delay: 500\n").is_empty());
+    // Images and audio are supported now (issue #6); rankings are not.
     let u = with("    audio: {length: 5}\n    rankings: {passages: 4}\n");
-    assert_eq!(u.len(), 2, "{u:?}");
+    assert_eq!(u.len(), 1, "{u:?}");
+    let d =
+        dataset("    images: {width: {mean: 64, stddev: 4}, height: 32}\n    audio: {length: 2}\n")
+            .unwrap();
+    assert_eq!(
+        d.image_width.unwrap().to_string(),
+        "normal(mean=64, stddev=4)"
+    );
+    assert!(d.image_height.is_some() && d.audio_length.is_some());
 }
 
 fn dataset(extra: &str) -> Result<super::DatasetSettings, String> {

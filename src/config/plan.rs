@@ -308,6 +308,8 @@ pub struct Plan {
     pub public_dataset: Option<crate::dataset::public::PublicDatasetPlan>,
     /// Server metrics and GPU telemetry to collect during the run.
     pub telemetry: crate::telemetry::TelemetryPlan,
+    /// Synthetic images and audio sent with each prompt (docs/media.md).
+    pub media: crate::media::MediaPlan,
 }
 
 fn redact_headers<S: serde::Serializer>(

@@ -4,9 +4,10 @@
 //! engine then only slices it (a reference-count bump), so the send path never formats JSON.
 
 mod arena;
+pub mod parts;
 mod render;
 mod session;
 
 pub use arena::PayloadArena;
-pub use render::{render_body, RenderOptions};
+pub use render::{render_body, render_body_with_media, RenderOptions};
 pub use session::{SessionBodies, SessionRenderError};

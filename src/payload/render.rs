@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::config::{EndpointType, OutputLengthPlan};
+use crate::dataset::MediaPart;
 
 /// What every body of a run shares.
 #[derive(Debug, Clone)]
@@ -26,11 +27,25 @@ pub struct RenderOptions {
 /// The budget goes in `opts.output_length.max_tokens_param` (OpenAI's newer API wants
 /// `max_completion_tokens`); `min_tokens` repeats it so vLLM and SGLang cannot stop early.
 pub fn render_body(opts: &RenderOptions, prompt: &str, max_tokens: Option<u32>) -> Vec<u8> {
+    render_body_with_media(opts, prompt, max_tokens, &[])
+}
+
+/// [`render_body`] with media: for chat, the user message's `content` becomes content parts
+/// (the prompt's `text` part, then each item in order; see [`super::parts`]). Without media the
+/// bytes are exactly [`render_body`]'s. Other endpoints have no place for media and send the
+/// prompt alone (the plan refuses media with them).
+pub fn render_body_with_media(
+    opts: &RenderOptions,
+    prompt: &str,
+    max_tokens: Option<u32>,
+    media: &[MediaPart],
+) -> Vec<u8> {
     let mut body = Map::new();
     body.insert("model".into(), Value::from(opts.model.as_str()));
     match opts.endpoint {
         EndpointType::Chat => {
-            let message = serde_json::json!({ "role": "user", "content": prompt });
+            let content = super::parts::user_content(prompt, media);
+            let message = serde_json::json!({ "role": "user", "content": content });
             body.insert("messages".into(), Value::Array(vec![message]));
         }
         EndpointType::Completions => {
@@ -97,6 +112,26 @@ mod tests {
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"]["include_usage"], true);
         assert_eq!(body["temperature"], 0.0);
+    }
+
+    #[test]
+    fn chat_media_goes_in_content_parts_after_the_text() {
+        let media = [MediaPart::Image {
+            url: "data:image/png;base64,AA==".into(),
+        }];
+        let o = opts(EndpointType::Chat, false);
+        let body = parse(&render_body_with_media(&o, "look", Some(4), &media));
+        let content = &body["messages"][0]["content"];
+        assert_eq!(
+            content[0],
+            serde_json::json!({"type": "text", "text": "look"})
+        );
+        assert_eq!(content[1]["image_url"]["url"], "data:image/png;base64,AA==");
+        assert_eq!(body["max_tokens"], 4);
+        assert_eq!(
+            render_body_with_media(&o, "look", Some(4), &[]),
+            render_body(&o, "look", Some(4))
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::Value;
 
-use super::{render_body, PayloadArena, RenderOptions};
+use super::{render_body_with_media, PayloadArena, RenderOptions};
 use crate::config::EndpointType;
 use crate::dataset::Workload;
 
@@ -41,7 +41,8 @@ impl SessionBodies {
         let mut users = Vec::with_capacity(workload.entries.len());
         let mut tails = Vec::with_capacity(workload.entries.len());
         for entry in &workload.entries {
-            let (user, tail) = split(&render_body(opts, &entry.prompt, entry.max_tokens))?;
+            let body = render_body_with_media(opts, &entry.prompt, entry.max_tokens, &entry.media);
+            let (user, tail) = split(&body)?;
             users.push(user);
             tails.push(tail);
         }
@@ -103,6 +104,7 @@ fn split(body: &[u8]) -> Result<(Vec<u8>, Vec<u8>), SessionRenderError> {
 mod tests {
     use super::*;
     use crate::dataset::WorkloadEntry;
+    use crate::payload::render_body;
 
     fn opts(endpoint: EndpointType) -> RenderOptions {
         RenderOptions {
@@ -144,6 +146,22 @@ mod tests {
         assert_eq!(second["temperature"], 0.5);
         assert_eq!(second["stream"], true);
         assert!(second.get("max_tokens").is_none());
+    }
+
+    #[test]
+    fn a_user_message_with_media_keeps_its_content_parts() {
+        let mut w = workload();
+        w.entries[0].media.push(crate::dataset::MediaPart::Audio {
+            format: "wav".into(),
+            data: "UklG".into(),
+        });
+        let bodies = SessionBodies::build(&opts(EndpointType::Chat), &w).unwrap();
+        let user: Value = serde_json::from_slice(bodies.user(0)).unwrap();
+        assert_eq!(user["role"], "user");
+        assert_eq!(user["content"][0]["text"], "first \"q\"");
+        assert_eq!(user["content"][1]["input_audio"]["data"], "UklG");
+        let second: Value = serde_json::from_slice(bodies.user(1)).unwrap();
+        assert_eq!(second["content"], "second");
     }
 
     #[test]

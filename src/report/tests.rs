@@ -166,6 +166,7 @@ fn plan() -> Plan {
         output_length: Default::default(),
         public_dataset: None,
         telemetry: Default::default(),
+        media: Default::default(),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::engine::{run_phase, PhaseCounts};
 use crate::metrics::processor::{ProcessorContext, RecordProcessor, RunTotals};
 use crate::metrics::record::Outcome;
 use crate::metrics::Summary;
-use crate::payload::{render_body, PayloadArena, RenderOptions, SessionBodies};
+use crate::payload::{render_body_with_media, PayloadArena, RenderOptions, SessionBodies};
 use crate::report::{self, RunInfo};
 use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
@@ -84,6 +84,9 @@ pub enum RunError {
     /// A public dataset could not be read.
     #[error(transparent)]
     PublicDataset(#[from] crate::dataset::public::PublicDatasetError),
+    /// Synthetic media could not be made.
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -100,7 +103,7 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(&tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
-    let workload = match (&plan.input, &plan.public_dataset) {
+    let mut workload = match (&plan.input, &plan.public_dataset) {
         (_, Some(public)) => {
             let env = dataset::public::HubEnv::from_env();
             let (workload, report) = dataset::public::build(public, &tokenizer, &env)?;
@@ -119,16 +122,29 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
         }
         (None, None) => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
     };
+    crate::media::attach(&plan.media, &mut workload, &root)?;
     let opts = render_options(plan);
-    let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
+    let hint: usize = workload
+        .entries
+        .iter()
+        .map(|e| e.prompt.len() + 256 + e.media.iter().map(media_len).sum::<usize>())
+        .sum();
     let arena = PayloadArena::build(
         workload
             .entries
             .iter()
-            .map(|e| render_body(&opts, &e.prompt, e.max_tokens)),
+            .map(|e| render_body_with_media(&opts, &e.prompt, e.max_tokens, &e.media)),
         hint,
     );
     Ok((Arc::new(tokenizer), workload, arena))
+}
+
+/// Bytes a media part adds to a body, for sizing the arena.
+fn media_len(part: &dataset::MediaPart) -> usize {
+    match part {
+        dataset::MediaPart::Image { url } | dataset::MediaPart::Video { url } => url.len() + 64,
+        dataset::MediaPart::Audio { data, .. } => data.len() + 64,
+    }
 }
 
 /// What every request body of the run shares.

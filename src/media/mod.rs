@@ -1,0 +1,130 @@
+//! Synthetic media sent with prompts: images (crate `image`) and audio clips (hound for WAV,
+//! FFmpeg's libmp3lame for MP3). Everything is made before the clock starts, in parallel, and
+//! item `i`'s media depends only on `(seed, i)`, so any thread count makes the same bytes.
+
+pub mod audio;
+pub mod image;
+pub mod mp3;
+pub mod plan;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use rayon::prelude::*;
+
+use crate::dataset::{MediaPart, Workload, WorkloadEntry};
+use crate::rng::RngRoot;
+
+pub use plan::{AudioFormat, AudioPlan, ImageFormatChoice, ImagePlan, MediaPlan};
+
+/// Why media could not be made. Each message names the flag to change.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// A drawn image side is beyond [`image::MAX_SIDE`].
+    #[error("{flag}: drew an image side of {value} px, above the {max} px limit; lower the mean or stddev")]
+    TooLarge {
+        /// The flag whose distribution drew it.
+        flag: &'static str,
+        /// The side drawn.
+        value: u32,
+        /// The limit.
+        max: u32,
+    },
+    /// Decoding a source image or encoding a synthetic one failed.
+    #[error("image: {0}")]
+    Image(String),
+    /// The length distribution keeps drawing clips shorter than 0.01 s.
+    #[error(
+        "--audio-length-mean: no clip of at least 0.01 s in 1000 draws; raise the mean or stddev"
+    )]
+    AudioTooShort,
+    /// A drawn clip is beyond [`audio::MAX_SECONDS`].
+    #[error("--audio-length-mean: drew a {seconds:.1} s clip, above the 3600 s limit; lower the mean or stddev")]
+    AudioTooLong {
+        /// The length drawn.
+        seconds: f64,
+    },
+    /// Writing or encoding a clip failed.
+    #[error("audio: {0}")]
+    Audio(String),
+    /// MP3 cannot carry this sample rate.
+    #[error("--audio-sample-rates: {} kHz cannot be sent as MP3, which takes 8, 11.025, 12, 16, 22.05, 24, 32, 44.1 or 48 kHz; change the rates or use --audio-format wav", f64::from(*rate_hz) / 1000.0)]
+    Mp3Rate {
+        /// The rate asked for.
+        rate_hz: u32,
+    },
+    /// The local FFmpeg was built without libmp3lame.
+    #[error("--audio-format mp3: this machine's FFmpeg has no libmp3lame encoder; install an FFmpeg built with libmp3lame or use --audio-format wav")]
+    Mp3Missing,
+    /// A `<format>,<base64>` audio string is malformed.
+    #[error("audio string '{0}…': expected '<wav|mp3>,<base64>'")]
+    AudioString(String),
+}
+
+/// Adds the plan's images and audio to every session root (entries with no parents; later
+/// turns reply to what the root sent) of `workload`. Entry `i` draws from the streams
+/// `("image", i)` and `("audio", i)`. Does nothing when the plan asks for no media.
+pub fn attach(plan: &MediaPlan, workload: &mut Workload, root: &RngRoot) -> Result<(), MediaError> {
+    if !plan.is_enabled() {
+        return Ok(());
+    }
+    if plan
+        .audio
+        .as_ref()
+        .is_some_and(|a| a.format == AudioFormat::Mp3)
+    {
+        mp3::check_available()?;
+    }
+    workload
+        .entries
+        .par_iter_mut()
+        .enumerate()
+        .filter(|(_, entry)| entry.turn.parents.is_empty())
+        .try_for_each(|(i, entry)| attach_one(plan, entry, i as u64, root))
+}
+
+/// Makes one entry's media, appended after whatever it already carries.
+fn attach_one(
+    plan: &MediaPlan,
+    entry: &mut WorkloadEntry,
+    index: u64,
+    root: &RngRoot,
+) -> Result<(), MediaError> {
+    if let Some(images) = &plan.images {
+        let mut rng = root.stream("image", index);
+        for _ in 0..images.batch_size {
+            let draw = image::draw(images, &mut rng, index)?;
+            let bytes = image::encode(&draw)?;
+            entry.media.push(MediaPart::Image {
+                url: data_uri(draw.format.mime(), &bytes),
+            });
+        }
+    }
+    if let Some(clips) = &plan.audio {
+        let mut rng = root.stream("audio", index);
+        for _ in 0..clips.batch_size {
+            let draw = audio::draw(clips, &mut rng, index)?;
+            let clip = audio::synthesize(draw, &mut rng);
+            let bytes = match clips.format {
+                AudioFormat::Wav => audio::to_wav(&clip)?,
+                AudioFormat::Mp3 => mp3::encode(&clip)?,
+            };
+            entry.media.push(MediaPart::Audio {
+                format: clips.format.name().to_string(),
+                data: BASE64.encode(&bytes),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `data:<mime>;base64,<payload>`, the form OpenAI-compatible servers take inline.
+pub fn data_uri(mime: &str, bytes: &[u8]) -> String {
+    let prefix = format!("data:{mime};base64,");
+    let mut out = String::with_capacity(prefix.len() + bytes.len().div_ceil(3) * 4);
+    out.push_str(&prefix);
+    BASE64.encode_string(bytes, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests;
