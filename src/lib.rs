@@ -20,6 +20,7 @@ pub mod rng;
 pub mod run;
 pub mod schedule;
 pub mod tokenizer;
+pub mod video;
 
 /// The crate version, as reported by `gauntlet --version` and the C ABI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -13,6 +13,7 @@ pub mod session_args;
 pub mod trace;
 pub mod validate;
 mod values;
+pub mod video_args;
 
 use std::process::ExitCode;
 

@@ -177,6 +177,10 @@ pub struct ProfileArgs {
     /// Shared prefixes and output-length control (src/cli/prefix_args.rs).
     #[command(flatten)]
     pub prefix: super::prefix_args::PrefixArgs,
+
+    /// Synthetic video (src/cli/video_args.rs).
+    #[command(flatten)]
+    pub video: super::video_args::VideoArgs,
 }
 
 /// `--endpoint-type` values.

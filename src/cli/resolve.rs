@@ -139,6 +139,7 @@ impl ProfileArgs {
                 input
             }),
             output_length: self.prefix.output_length()?,
+            video: self.video.video_plan()?,
         })
     }
 

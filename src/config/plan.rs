@@ -302,6 +302,8 @@ pub struct Plan {
     pub input: Option<crate::dataset::files::InputFilePlan>,
     /// How requests ask for their output length.
     pub output_length: OutputLengthPlan,
+    /// Synthetic videos attached to root requests; `None` = no video.
+    pub video: Option<crate::video::VideoPlan>,
 }
 
 fn redact_headers<S: serde::Serializer>(

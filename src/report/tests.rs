@@ -163,6 +163,7 @@ fn plan() -> Plan {
         client_threads: 2,
         input: None,
         output_length: Default::default(),
+        video: None,
     }
 }
 

@@ -77,6 +77,9 @@ pub enum RunError {
     /// The workload cannot be replayed on its timestamps.
     #[error(transparent)]
     Replay(#[from] replay::ReplayError),
+    /// Synthetic videos could not be made.
+    #[error(transparent)]
+    Video(#[from] crate::video::VideoError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -93,7 +96,7 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
     let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(&tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
-    let workload = match &plan.input {
+    let mut workload = match &plan.input {
         Some(input) => {
             let source = dataset::files::PromptSource {
                 tokenizer: &tokenizer,
@@ -104,6 +107,9 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
         }
         None => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
     };
+    if let Some(video) = &plan.video {
+        crate::video::attach(video, &mut workload, &root)?;
+    }
     let opts = render_options(plan);
     let hint: usize = workload.entries.iter().map(|e| e.prompt.len() + 256).sum();
     let arena = PayloadArena::build(
