@@ -180,3 +180,54 @@ fn frame_source_errors_stop_the_encode() {
     .unwrap_err();
     assert!(matches!(err, VideoError::GpuUnavailable { .. }));
 }
+
+/// Encoder throughput for docs/video.md:
+/// `cargo test --release --lib video::encode::tests::measure -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement, run by hand in a release build"]
+fn measure_frames_per_second() {
+    use std::time::Instant;
+    let (w, h, fps) = (640, 360, 30);
+    for kind in [
+        SynthType::MovingShapes,
+        SynthType::GridClock,
+        SynthType::Noise,
+    ] {
+        let start = Instant::now();
+        let frames: Vec<_> = (0..60).map(|f| render_frame(kind, 5, f, w, h)).collect();
+        let rate = frames.len() as f64 / start.elapsed().as_secs_f64();
+        eprintln!("synthesis {kind:?} {w}x{h}: {rate:.0} frames/s (one core)");
+    }
+    for kind in [SynthType::MovingShapes, SynthType::Noise] {
+        let frames: Vec<_> = (0..60).map(|f| render_frame(kind, 5, f, w, h)).collect();
+        for (codec, container) in [
+            (VideoCodec::X264, VideoContainer::Mp4),
+            (VideoCodec::Vp9, VideoContainer::Webm),
+            (VideoCodec::X265, VideoContainer::Mp4),
+        ] {
+            if !present(codec) {
+                continue;
+            }
+            let p = VideoPlan {
+                width: w,
+                height: h,
+                fps,
+                duration_s: 2.0,
+                synth: kind,
+                codec,
+                container,
+                batch_size: 1,
+                gpu_synthesis: false,
+            };
+            let start = Instant::now();
+            let bytes = encode_video(&p, 0, |f| Ok(frames[f as usize].clone())).unwrap();
+            let secs = start.elapsed().as_secs_f64();
+            eprintln!(
+                "encode {kind:?} {} {w}x{h}@{fps}: {:.0} frames/s (one thread), {} KiB",
+                codec.ffmpeg_name(),
+                f64::from(p.frame_count()) / secs,
+                bytes.len() / 1024
+            );
+        }
+    }
+}
