@@ -22,6 +22,7 @@ pub mod run;
 pub mod schedule;
 pub mod telemetry;
 pub mod tokenizer;
+pub mod video;
 
 /// The crate version, as reported by `gauntlet --version` and the C ABI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

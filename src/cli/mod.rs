@@ -18,6 +18,7 @@ pub mod telemetry_args;
 pub mod trace;
 pub mod validate;
 mod values;
+pub mod video_args;
 
 use std::process::ExitCode;
 

@@ -193,6 +193,10 @@ pub struct ProfileArgs {
     /// Synthetic images and audio (src/cli/media_args.rs).
     #[command(flatten)]
     pub media: super::media_args::MediaArgs,
+
+    /// Synthetic video (src/cli/video_args.rs).
+    #[command(flatten)]
+    pub video: super::video_args::VideoArgs,
 }
 
 /// `--endpoint-type` values.

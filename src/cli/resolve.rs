@@ -144,6 +144,7 @@ impl ProfileArgs {
             output_length: self.prefix.output_length()?,
             public_dataset: self.public.resolve()?,
             media,
+            video: self.video.video_plan()?,
         })
     }
 

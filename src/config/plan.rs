@@ -310,6 +310,8 @@ pub struct Plan {
     pub telemetry: crate::telemetry::TelemetryPlan,
     /// Synthetic images and audio sent with each prompt (docs/media.md).
     pub media: crate::media::MediaPlan,
+    /// Synthetic videos attached to root requests; `None` = no video.
+    pub video: Option<crate::video::VideoPlan>,
 }
 
 fn redact_headers<S: serde::Serializer>(

@@ -167,6 +167,7 @@ fn plan() -> Plan {
         public_dataset: None,
         telemetry: Default::default(),
         media: Default::default(),
+        video: None,
     }
 }
 

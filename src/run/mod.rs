@@ -87,6 +87,9 @@ pub enum RunError {
     /// Synthetic media could not be made.
     #[error(transparent)]
     Media(#[from] crate::media::MediaError),
+    /// Synthetic videos could not be made.
+    #[error(transparent)]
+    Video(#[from] crate::video::VideoError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -123,6 +126,9 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
         (None, None) => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
     };
     crate::media::attach(&plan.media, &mut workload, &root)?;
+    if let Some(video) = &plan.video {
+        crate::video::attach(video, &mut workload, &root)?;
+    }
     let opts = render_options(plan);
     let hint: usize = workload
         .entries

@@ -1,0 +1,68 @@
+//! The workload hook: a run's videos made in parallel before the clock starts and attached to
+//! each root request (a session's first turns, or every single-turn entry).
+
+use rand::RngCore;
+use rayon::prelude::*;
+
+use super::encode::encode_video;
+use super::gpu::GpuSynth;
+use super::synth::render_frame;
+use super::{nvenc, VideoError, VideoPlan};
+use crate::dataset::{MediaPart, Workload};
+use crate::rng::RngRoot;
+
+/// Adds `plan.batch_size` videos to every entry with no parent turn, as `video_url` data URIs.
+/// Video `i` (counting across entries) depends only on (seed, i), so the result is the same on
+/// any core count.
+pub fn attach(plan: &VideoPlan, workload: &mut Workload, root: &RngRoot) -> Result<(), VideoError> {
+    // FFmpeg's own log lines would interleave across threads; errors come back as values.
+    ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Fatal);
+    nvenc::probe(plan.codec)?;
+    let gpu = if plan.gpu_synthesis {
+        Some(GpuSynth::new()?)
+    } else {
+        None
+    };
+    let roots: Vec<usize> = workload
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.turn.parents.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    let count = roots.len() as u64 * u64::from(plan.batch_size);
+    let urls = (0..count)
+        .into_par_iter()
+        .map(|index| {
+            let seed = root.stream("video", index).next_u64();
+            let bytes = encode_video(plan, index, |frame| match &gpu {
+                Some(gpu) => gpu.render(plan.synth, seed, frame, plan.width, plan.height),
+                None => Ok(render_frame(
+                    plan.synth,
+                    seed,
+                    frame,
+                    plan.width,
+                    plan.height,
+                )),
+            })?;
+            Ok(data_uri(plan.container.mime(), &bytes))
+        })
+        .collect::<Result<Vec<String>, VideoError>>()?;
+    let mut urls = urls.into_iter();
+    for &entry in &roots {
+        let media = &mut workload.entries[entry].media;
+        media.extend(
+            urls.by_ref()
+                .take(plan.batch_size as usize)
+                .map(|url| MediaPart::Video { url }),
+        );
+    }
+    Ok(())
+}
+
+/// The shared `data:<mime>;base64,` encoder of the media module.
+pub(crate) use crate::media::data_uri;
+
+#[cfg(test)]
+#[path = "attach_tests.rs"]
+mod tests;
