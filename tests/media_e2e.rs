@@ -86,3 +86,80 @@ fn images_and_wav_audio_reach_the_server_as_content_parts() {
     let inputs = common::json(&dir, "inputs.json");
     assert!(inputs.to_string().contains("input_audio"));
 }
+
+#[test]
+fn a_synthetic_video_reaches_the_server_as_a_video_url_part() {
+    let server = MockServer::start(MockConfig {
+        capture_requests: true,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = artifact_dir("media-video");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--request-count",
+            "2",
+            "--num-dataset-entries",
+            "2",
+            "--isl",
+            "8",
+            "--video-width",
+            "32",
+            "--video-height",
+            "32",
+            "--video-fps",
+            "2",
+            "--video-duration",
+            "1",
+            "--video-synth-type",
+            "grid_clock",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let bodies = server.stats().captured_requests();
+    assert_eq!(bodies.len(), 2);
+    for raw in &bodies {
+        let body: Value = serde_json::from_slice(raw).unwrap();
+        let parts = body["messages"][0]["content"].as_array().expect("parts");
+        assert_eq!(parts[0]["type"], "text");
+        assert_eq!(parts[1]["type"], "video_url");
+        let url = parts[1]["video_url"]["url"].as_str().unwrap();
+        let data = url
+            .strip_prefix("data:video/webm;base64,")
+            .expect("a WebM data URI by default");
+        let bytes = b64.decode(data).unwrap();
+        // EBML magic: a real WebM file, not a placeholder.
+        assert_eq!(&bytes[..4], &[0x1a, 0x45, 0xdf, 0xa3]);
+    }
+
+    // An NVENC encoder on a machine without one: one clear line, no request sent.
+    let dir = artifact_dir("media-video-nvenc");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--video-width",
+            "32",
+            "--video-height",
+            "32",
+            "--video-codec",
+            "h264_nvenc",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        assert!(
+            stderr.contains("h264_nvenc") && stderr.contains("libx264"),
+            "{stderr}"
+        );
+        assert_eq!(server.stats().captured_requests().len(), 2);
+    }
+}
