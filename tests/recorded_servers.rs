@@ -75,10 +75,14 @@ impl Drop for ReplayServer {
 fn serve_one(conn: TcpStream, events: &[String], delay: Duration, served: &AtomicU64) {
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut content_length = 0usize;
+    let mut request_line = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
+        }
+        if request_line.is_empty() {
+            request_line = line.clone();
         }
         if line == "\r\n" {
             break;
@@ -92,6 +96,13 @@ fn serve_one(conn: TcpStream, events: &[String], delay: Duration, served: &Atomi
         return;
     }
     let mut conn = conn;
+    if !request_line.starts_with("POST") {
+        // Like llama.cpp started without --metrics: the harness's /metrics scrape gets a 501.
+        let _ = conn.write_all(
+            b"HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        return;
+    }
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nKeep-Alive: timeout=5, max=100\r\n\r\n";
     if conn.write_all(head.as_bytes()).is_err() {
         return;
