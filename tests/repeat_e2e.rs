@@ -181,7 +181,7 @@ fn cli_comma_lists_sweep_and_num_profile_runs_repeat() {
 #[test]
 fn analyze_trace_cli_reads_the_shared_mooncake_trace() {
     let trace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/traces/mooncake_synthetic_trace.jsonl");
+        .join("tests/fixtures/shared/traces/mooncake_synthetic_trace.jsonl");
     if !trace.exists() {
         eprintln!("skipped: {} not present", trace.display());
         return;

@@ -162,7 +162,7 @@ mod tests {
 
     const TRACE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/traces/mooncake_synthetic_trace.jsonl"
+        "/tests/fixtures/shared/traces/mooncake_synthetic_trace.jsonl"
     );
 
     #[test]

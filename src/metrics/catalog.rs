@@ -332,7 +332,7 @@ mod tests {
     fn names_and_units_match_aiperfs_registry() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/aiperf-reference/metrics_registry.tsv"
+            "/tests/fixtures/shared/aiperf-reference/metrics_registry.tsv"
         );
         let registry = std::fs::read_to_string(path).unwrap();
         let mut checked = 0;

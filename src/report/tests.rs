@@ -12,7 +12,7 @@ use std::time::Duration;
 
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/aiperf-reference"
+    "/tests/fixtures/shared/aiperf-reference"
 );
 
 fn stats(count: u64, avg: f64, min: f64, max: f64, std: f64, pcts: [f64; 9]) -> Stats {

@@ -11,7 +11,7 @@ use crate::tokenizer::test_support::{builtin, builtin_corpus};
 
 const TRACE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/traces/mooncake_synthetic_trace.jsonl"
+    "/tests/fixtures/shared/traces/mooncake_synthetic_trace.jsonl"
 );
 
 fn plan(path: &Path, format: InputFormat) -> InputFilePlan {

@@ -8,7 +8,7 @@ use super::*;
 
 fn trace_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/traces")
+        .join("tests/fixtures/shared/traces")
         .join(name)
 }
 
