@@ -163,3 +163,58 @@ fn a_synthetic_video_reaches_the_server_as_a_video_url_part() {
         assert_eq!(server.stats().captured_requests().len(), 2);
     }
 }
+
+#[test]
+fn the_mock_checks_and_counts_images_audio_and_video_in_every_request() {
+    let server = MockServer::start(MockConfig::default()).unwrap();
+    let dir = artifact_dir("media-all-kinds");
+    let (requests, images, clips, videos) = (3u64, 2u64, 2u64, 1u64);
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--request-count",
+            &requests.to_string(),
+            "--num-dataset-entries",
+            &requests.to_string(),
+            "--isl",
+            "8",
+            "--image-width-mean",
+            "16",
+            "--image-height-mean",
+            "16",
+            "--image-batch-size",
+            &images.to_string(),
+            "--audio-length-mean",
+            "0.02",
+            "--audio-batch-size",
+            &clips.to_string(),
+            "--video-width",
+            "16",
+            "--video-height",
+            "16",
+            "--video-fps",
+            "2",
+            "--video-duration",
+            "1",
+            "--video-batch-size",
+            &videos.to_string(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = server.stats().snapshot();
+    assert_eq!((s.chat_requests, s.bad_requests), (requests, 0));
+    assert_eq!(
+        (
+            s.media_image_parts,
+            s.media_audio_parts,
+            s.media_video_parts
+        ),
+        (requests * images, requests * clips, requests * videos)
+    );
+}

@@ -6,6 +6,7 @@ pub mod calibrate;
 pub mod dataset_args;
 mod file_sweep;
 pub mod media_args;
+pub mod media_codecs;
 pub mod mock_server;
 pub mod prefix_args;
 pub mod profile;
@@ -52,6 +53,8 @@ pub enum Command {
     Calibrate(calibrate::CalibrateArgs),
     /// SPEED-Bench's per-category matrix (acceptance length/rate, throughput) from finished runs.
     SpeedBenchReport(speed_bench::SpeedBenchReportArgs),
+    /// Synthetic media tools (`media codecs`: which encoders this machine has).
+    Media(media_codecs::MediaArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Synthesize(args) => trace::run_synthesize(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::SpeedBenchReport(args) => speed_bench::run(args),
+        Command::Media(args) => media_codecs::run(args),
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {

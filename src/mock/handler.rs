@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use super::body::{MockBody, SseStream, Timing};
 use super::config::{latency_rng, MockConfig, SseMode};
 use super::embeddings::embeddings_response;
+use super::media_scan::scan_media;
 use super::render::{render_head, ResponsePlan, StreamFault, Wait};
 use super::request::{parse_gen_request, FinishReason, GenKind};
 use super::stats::{Endpoint, MockStats, RunningGuard};
@@ -189,6 +190,12 @@ async fn generate(
         Ok(parsed) => parsed,
         Err(err) => return bad_request(stats, &err.to_string()),
     };
+    if kind == GenKind::Chat {
+        match scan_media(&body) {
+            Ok(counts) => stats.record_media(counts),
+            Err(err) => return bad_request(stats, &err.to_string()),
+        }
+    }
     if let Some(max) = parsed.requested_max {
         stats.record_max_tokens(max);
     }

@@ -12,6 +12,7 @@ mod config;
 mod embeddings;
 mod handler;
 mod histogram;
+mod media_scan;
 mod render;
 mod request;
 mod scan;

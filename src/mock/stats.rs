@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
+use super::media_scan::{MediaCounts, MediaKind};
+
 /// Endpoints the mock counts requests for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Endpoint {
@@ -65,6 +67,8 @@ pub struct MockStats {
     e2e_latency: super::histogram::LatencyHistogram,
     inference_seq: AtomicU64,
     streaming_seq: AtomicU64,
+    /// Media parts received, by `MediaKind as usize`.
+    media_parts: [AtomicU64; 3],
     /// Request bodies, kept only when `MockConfig::capture_requests` is on.
     captured: std::sync::Mutex<Vec<bytes::Bytes>>,
 }
@@ -110,6 +114,12 @@ pub struct MockStatsSnapshot {
     pub max_tokens_count: u64,
     /// Generation requests whose response has not finished yet.
     pub running: u64,
+    /// `image_url` parts received in well-formed chat requests.
+    pub media_image_parts: u64,
+    /// `input_audio` parts received in well-formed chat requests.
+    pub media_audio_parts: u64,
+    /// `video_url` parts received in well-formed chat requests.
+    pub media_video_parts: u64,
 }
 
 impl MockStatsSnapshot {
@@ -161,6 +171,9 @@ impl MockStats {
             max_tokens_sum: self.max_tokens_sum.load(Relaxed),
             max_tokens_count: self.max_tokens_count.load(Relaxed),
             running: self.running.load(Relaxed),
+            media_image_parts: self.media_parts[MediaKind::Image as usize].load(Relaxed),
+            media_audio_parts: self.media_parts[MediaKind::Audio as usize].load(Relaxed),
+            media_video_parts: self.media_parts[MediaKind::Video as usize].load(Relaxed),
         }
     }
 
@@ -201,6 +214,16 @@ impl MockStats {
             &self.success_stop
         };
         counter.fetch_add(1, Relaxed);
+    }
+
+    /// Adds one body's media parts (skipping the atomics for the usual text-only body).
+    pub(crate) fn record_media(&self, counts: MediaCounts) {
+        for kind in MediaKind::ALL {
+            let n = counts.get(kind);
+            if n > 0 {
+                self.media_parts[kind as usize].fetch_add(n, Relaxed);
+            }
+        }
     }
 
     pub(crate) fn record_failed(&self) {
@@ -302,6 +325,19 @@ impl MockStats {
                 ("kind=\"error_event\"".to_owned(), s.faults_error_events),
             ],
         );
+        let media: Vec<(String, u64)> = MediaKind::ALL
+            .iter()
+            .map(|&k| {
+                let n = self.media_parts[k as usize].load(Relaxed);
+                (format!("kind=\"{}\"", k.label()), n)
+            })
+            .collect();
+        metric(
+            "gauntlet_mock_media_parts_total",
+            "counter",
+            "Media content parts received in well-formed chat requests, by kind.",
+            &media,
+        );
         out
     }
 }
@@ -364,6 +400,22 @@ mod tests {
         );
         drop(guard);
         assert_eq!(stats.snapshot().running, 0);
+        assert!(text.contains("gauntlet_mock_media_parts_total{kind=\"video\"} 0\n"));
+        stats.record_media(MediaCounts([2, 1, 0]));
+        stats.record_media(MediaCounts([2, 0, 3]));
+        let s = stats.snapshot();
+        assert_eq!(
+            (
+                s.media_image_parts,
+                s.media_audio_parts,
+                s.media_video_parts
+            ),
+            (4, 1, 3)
+        );
+        let text = stats.render_prometheus("m");
+        assert!(text.contains("# TYPE gauntlet_mock_media_parts_total counter\n"));
+        assert!(text.contains("gauntlet_mock_media_parts_total{kind=\"image\"} 4\n"));
+        assert!(text.contains("gauntlet_mock_media_parts_total{kind=\"audio\"} 1\n"));
     }
 
     #[test]
