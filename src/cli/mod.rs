@@ -14,6 +14,7 @@ mod resolve;
 pub mod schedule_args;
 pub mod session_args;
 pub mod speed_bench;
+pub mod speed_bench_run;
 pub mod telemetry_args;
 pub mod trace;
 pub mod validate;
@@ -52,6 +53,9 @@ pub enum Command {
     Calibrate(calibrate::CalibrateArgs),
     /// SPEED-Bench's per-category matrix (acceptance length/rate, throughput) from finished runs.
     SpeedBenchReport(speed_bench::SpeedBenchReportArgs),
+    /// Run every SPEED-Bench category (or --categories) into one folder each, then print the
+    /// per-category acceptance matrix.
+    SpeedBench(speed_bench_run::SpeedBenchArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -79,6 +83,9 @@ pub fn main() -> ExitCode {
         Command::Synthesize(args) => trace::run_synthesize(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::SpeedBenchReport(args) => speed_bench::run(args),
+        Command::SpeedBench(args) => {
+            speed_bench_run::run(args, redacted_command_line(std::env::args()))
+        }
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {
