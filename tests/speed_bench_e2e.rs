@@ -89,7 +89,7 @@ fn write_rows(path: &Path, rows: &[Row]) {
             }
             2 => {
                 let (mut values, mut def, mut rep) = (Vec::new(), Vec::new(), Vec::new());
-                for (_, _, turns) in &rows {
+                for (_, _, turns) in rows {
                     for (i, t) in turns.iter().enumerate() {
                         values.push(ByteArray::from(t.as_str()));
                         def.push(3);
@@ -340,8 +340,10 @@ fn matrix_row(dirs: &[std::path::PathBuf], metric: Metric) -> Vec<(String, f64)>
 
 #[test]
 fn one_command_runs_every_category_and_the_matrix_matches_the_mock() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("qualitative.parquet");
+    // Kept under the target dir, so the docs' example can be re-run with this file.
+    let fixture = artifact_dir("speed-bench-fixture");
+    std::fs::create_dir_all(&fixture).unwrap();
+    let data = fixture.join("qualitative.parquet");
     write_all_categories(&data);
     let server = spec_mock();
     let base = artifact_dir("speed-bench-all");

@@ -192,8 +192,10 @@ mod tests {
     fn temperature_zero_unless_given() {
         let args = with_seed_defaults(ProfileArgs::default());
         assert_eq!(args.extra_inputs, ["temperature:0"]);
-        let mut given = ProfileArgs::default();
-        given.extra_inputs = vec!["temperature:0.7".into(), "top_p:1".into()];
+        let given = ProfileArgs {
+            extra_inputs: vec!["temperature:0.7".into(), "top_p:1".into()],
+            ..ProfileArgs::default()
+        };
         assert_eq!(with_seed_defaults(given).extra_inputs.len(), 2);
     }
 
