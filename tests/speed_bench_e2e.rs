@@ -12,6 +12,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
 use common::*;
+use gauntlet::dataset::public::report::{build_matrix, Metric};
 
 const SCHEMA: &str = "message schema {
   OPTIONAL BYTE_ARRAY question_id (UTF8);
@@ -44,6 +45,24 @@ fn write_fixture(path: &Path) {
         ("m1", "math", &["What is the sum of the first ten primes?"]),
         ("m2", "math", &["Is 91 a prime number?"]),
     ];
+    let rows: Vec<Row> = rows
+        .iter()
+        .map(|(id, category, turns)| {
+            (
+                id.to_string(),
+                category.to_string(),
+                turns.iter().map(|t| t.to_string()).collect(),
+            )
+        })
+        .collect();
+    write_rows(path, &rows);
+}
+
+/// One row: question id, category, user turns.
+type Row = (String, String, Vec<String>);
+
+/// Writes `rows` as a parquet file in SPEED-Bench's schema.
+fn write_rows(path: &Path, rows: &[Row]) {
     let schema = Arc::new(parse_message_type(SCHEMA).unwrap());
     let file = std::fs::File::create(path).unwrap();
     let props = Arc::new(WriterProperties::builder().build());
@@ -56,7 +75,13 @@ fn write_fixture(path: &Path) {
             0 | 1 => {
                 let values: Vec<ByteArray> = rows
                     .iter()
-                    .map(|r| ByteArray::from(if column == 0 { r.0 } else { r.1 }))
+                    .map(|r| {
+                        ByteArray::from(if column == 0 {
+                            r.0.as_str()
+                        } else {
+                            r.1.as_str()
+                        })
+                    })
                     .collect();
                 col.typed::<ByteArrayType>()
                     .write_batch(&values, Some(&ones), None)
@@ -64,9 +89,9 @@ fn write_fixture(path: &Path) {
             }
             2 => {
                 let (mut values, mut def, mut rep) = (Vec::new(), Vec::new(), Vec::new());
-                for (_, _, turns) in &rows {
+                for (_, _, turns) in rows {
                     for (i, t) in turns.iter().enumerate() {
-                        values.push(ByteArray::from(*t));
+                        values.push(ByteArray::from(t.as_str()));
                         def.push(3);
                         rep.push(i16::from(i > 0));
                     }
@@ -245,4 +270,203 @@ fn offline_without_the_data_is_one_clear_line() {
     );
     assert!(line.contains("--dataset-path"), "{line}");
     assert_eq!(server.stats().snapshot().chat_requests, 0);
+}
+
+/// The 11 categories with the acceptance rate the mock is configured to give each: whole
+/// multiples of 1/4 (k = 4 draft tokens), so every step accepts a whole number of tokens.
+const CATEGORY_RATES: [(&str, f64); 11] = [
+    ("coding", 0.75),
+    ("humanities", 0.25),
+    ("math", 1.0),
+    ("multilingual", 0.0),
+    ("qa", 0.5),
+    ("rag", 0.75),
+    ("reasoning", 0.5),
+    ("roleplay", 0.25),
+    ("stem", 1.0),
+    ("summarization", 0.5),
+    ("writing", 0.25),
+];
+
+/// Two rows per category, each prompt carrying the category's marker word for the mock.
+fn write_all_categories(path: &Path) {
+    let rows: Vec<Row> = CATEGORY_RATES
+        .iter()
+        .flat_map(|(category, _)| {
+            (1..=2).map(move |i| {
+                (
+                    format!("{category}{i}"),
+                    category.to_string(),
+                    vec![format!("Question {i} of the {category}-marker set.")],
+                )
+            })
+        })
+        .collect();
+    write_rows(path, &rows);
+}
+
+/// A mock whose acceptance depends on the category marker in the prompt.
+fn spec_mock() -> MockServer {
+    MockServer::start(MockConfig {
+        capture_requests: true,
+        spec_decode: Some(gauntlet::mock::SpecDecodeConfig {
+            draft_tokens: 4,
+            default_acceptance: 0.5,
+            by_keyword: CATEGORY_RATES
+                .iter()
+                .map(|(c, rate)| (format!("{c}-marker"), *rate))
+                .collect(),
+        }),
+        ..MockConfig::default()
+    })
+    .expect("mock server starts")
+}
+
+/// The matrix's one row as (column, value) pairs, read with the report's own code.
+fn matrix_row(dirs: &[std::path::PathBuf], metric: Metric) -> Vec<(String, f64)> {
+    let m = build_matrix(dirs, metric).expect("matrix");
+    assert_eq!(m.rows.len(), 1);
+    let (model, cells, overall) = &m.rows[0];
+    assert_eq!(model, "mock-model");
+    let mut out: Vec<(String, f64)> = m
+        .columns
+        .iter()
+        .zip(cells)
+        .map(|(c, v)| (c.clone(), v.expect("every category has a cell")))
+        .collect();
+    out.push(("Overall".into(), *overall));
+    out
+}
+
+#[test]
+fn one_command_runs_every_category_and_the_matrix_matches_the_mock() {
+    // Kept under the target dir, so the docs' example can be re-run with this file.
+    let fixture = artifact_dir("speed-bench-fixture");
+    std::fs::create_dir_all(&fixture).unwrap();
+    let data = fixture.join("qualitative.parquet");
+    write_all_categories(&data);
+    let server = spec_mock();
+    let base = artifact_dir("speed-bench-all");
+    let out = gauntlet(&[
+        "speed-bench",
+        "-m",
+        "mock-model",
+        "-u",
+        &server.url(),
+        "--streaming",
+        "--concurrency",
+        "2",
+        "--dataset-path",
+        data.to_str().unwrap(),
+        // 60 tokens: a whole number of steps at every configured acceptance (1 to 5 per step).
+        "--public-dataset-max-tokens",
+        "60",
+        "--server-metrics-interval",
+        "0.05",
+        "--no-gpu-telemetry",
+        "--output-artifact-dir",
+        base.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Every request had SPEED-Bench's defaults: temperature 0, our cap, no ignore_eos.
+    let bodies = sent_bodies(&server);
+    assert_eq!(bodies.len(), 22);
+    for b in &bodies {
+        assert_eq!(b["temperature"], 0, "{b}");
+        assert_eq!(b["max_tokens"], 60, "{b}");
+        assert!(b.get("ignore_eos").is_none(), "{b}");
+    }
+
+    let dirs: Vec<_> = CATEGORY_RATES.iter().map(|(c, _)| base.join(c)).collect();
+    let overall_rate = CATEGORY_RATES.iter().map(|(_, r)| r).sum::<f64>() / 11.0;
+    let mut expected_rate: Vec<(String, f64)> = CATEGORY_RATES
+        .iter()
+        .map(|(c, r)| (c.to_string(), *r))
+        .collect();
+    expected_rate.push(("Overall".into(), overall_rate));
+    let expected_length: Vec<(String, f64)> = expected_rate
+        .iter()
+        .map(|(c, r)| (c.clone(), 1.0 + 4.0 * r))
+        .collect();
+    let close = |got: &[(String, f64)], want: &[(String, f64)]| {
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for ((gc, gv), (wc, wv)) in got.iter().zip(want) {
+            assert_eq!(gc, wc);
+            assert!((gv - wv).abs() < 1e-12, "{gc}: {gv} != {wv}");
+        }
+    };
+    close(&matrix_row(&dirs, Metric::AcceptLength), &expected_length);
+    close(&matrix_row(&dirs, Metric::AcceptRate), &expected_rate);
+
+    // The command printed and wrote the accept_length matrix.
+    let csv = std::fs::read_to_string(base.join("speed_bench_report.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "model,coding,humanities,math,multilingual,qa,rag,reasoning,roleplay,stem,\
+             summarization,writing,Overall"
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some(
+            "mock-model,4.0000,2.0000,5.0000,1.0000,3.0000,4.0000,3.0000,2.0000,5.0000,\
+             3.0000,2.0000,3.0909"
+        ),
+        "{csv}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("SPEED-Bench accept_length by category"),
+        "{stdout}"
+    );
+    // Each folder is a complete run of its category only.
+    let export = json(&base.join("math"), "profile_export_aiperf.json");
+    assert_eq!(
+        export["input_config"]["public_dataset"]["variant"],
+        "speed_bench_math"
+    );
+    assert_eq!(stat(&export, "request_count", "avg"), 2.0);
+}
+
+#[test]
+fn a_chosen_list_runs_only_those_categories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("qualitative.parquet");
+    write_all_categories(&data);
+    let server = spec_mock();
+    let base = artifact_dir("speed-bench-list");
+    let out = gauntlet(&[
+        "speed-bench",
+        "-m",
+        "mock-model",
+        "-u",
+        &server.url(),
+        "--categories",
+        "math,coding",
+        "--metric",
+        "accept-rate",
+        "--dataset-path",
+        data.to_str().unwrap(),
+        "--public-dataset-max-tokens",
+        "60",
+        "--extra-inputs",
+        "temperature:0.5",
+        "--no-gpu-telemetry",
+        "--output-artifact-dir",
+        base.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(base.join("math").is_dir() && base.join("coding").is_dir());
+    assert!(!base.join("qa").exists());
+    let bodies = sent_bodies(&server);
+    assert_eq!(bodies.len(), 4);
+    assert!(bodies.iter().all(|b| b["temperature"] == 0.5));
+    let csv = std::fs::read_to_string(base.join("speed_bench_report.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "model,coding,math,Overall\nmock-model,0.7500,1.0000,0.8750\n"
+    );
 }

@@ -160,3 +160,74 @@ fn no_server_metrics_scrapes_nothing_and_nvml_off_is_said_once() {
     assert!(said <= 1, "{stderr}");
     assert_eq!(dir.join("gpu_telemetry_export.jsonl").exists(), said == 0);
 }
+
+#[test]
+fn the_mock_dcgm_series_flow_into_gpu_telemetry() {
+    let server = MockServer::start(MockConfig {
+        gpu_metrics: true,
+        ..MockConfig::default()
+    })
+    .expect("mock server starts");
+    let dir = artifact_dir("telemetry-mock-dcgm");
+    let dcgm_url = format!("{}/metrics", server.url());
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--streaming",
+            "--isl",
+            "16",
+            "--osl",
+            "8",
+            "--request-count",
+            "12",
+            "--concurrency",
+            "2",
+            "--no-gpu-telemetry",
+            "--gpu-telemetry",
+            &dcgm_url,
+            "--gpu-telemetry-interval",
+            "0.05",
+            "--no-server-metrics",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines = std::fs::read_to_string(dir.join("gpu_telemetry_export.jsonl")).unwrap();
+    let samples: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(samples.len() >= 2, "{lines}");
+    let gib = |mib: f64| mib * 1_048_576.0 / 1e9;
+    for s in &samples {
+        assert_eq!(s["source"], dcgm_url.as_str());
+        assert_eq!(s["gpu_index"], 0);
+        assert_eq!(s["gpu_uuid"], "GPU-00000000-mock-0000-0000-000000000000");
+        assert_eq!(s["gpu_model_name"], "gauntlet mock GPU");
+        let d = &s["telemetry_data"];
+        // FB_USED (MiB) → GB; the total is the exported FB_TOTAL.
+        let total = d["total_gpu_memory"].as_f64().unwrap();
+        assert!((total - gib(81_559.0)).abs() < 1e-9, "{d}");
+        let used = d["gpu_memory_used"].as_f64().unwrap();
+        assert!(used >= gib(1_023.0) && used <= gib(1_024.0 + 33.0), "{d}");
+        let util = d["gpu_utilization"].as_f64().unwrap();
+        assert!((0.0..=20.0).contains(&util), "{d}");
+        assert!(d["gpu_power_usage"].as_f64().unwrap() >= 100.0, "{d}");
+        assert_eq!(d["sm_clock_frequency"], 1980.0);
+        assert_eq!(d["memory_clock_frequency"], 2619.0);
+        assert!(d["gpu_temperature"].as_f64().unwrap() >= 30.0, "{d}");
+        assert!(d["energy_consumption"].as_f64().is_some(), "{d}");
+    }
+    // The energy counter rises 1 J per generated token, so the window's energy per output
+    // token is exactly 1 J.
+    let summary = json(&dir, "gpu_telemetry_export.json");
+    let energy = &summary["summary"]["energy"];
+    assert_eq!(energy["output_tokens"], 96.0, "{summary}");
+    let per_token = energy["energy_per_output_token_j"].as_f64().unwrap();
+    assert!((per_token - 1.0).abs() < 1e-9, "{summary}");
+    assert!(
+        text(&out).contains("GPU telemetry: 1 GPUs"),
+        "{}",
+        text(&out)
+    );
+}

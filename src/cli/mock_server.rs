@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::ValueEnum;
 
-use crate::mock::{serve, LatencyModel, MockConfig, MockStats, SseMode};
+use crate::mock::{serve, LatencyModel, MockConfig, MockStats, SpecDecodeConfig, SseMode};
 
 /// Flags of `gauntlet mock-server`.
 ///
@@ -16,7 +16,8 @@ use crate::mock::{serve, LatencyModel, MockConfig, MockStats, SseMode};
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = "\
 Serves /v1/chat/completions and /v1/completions (streaming and not, in vLLM's JSON shapes), \
-/v1/embeddings, /v1/models, /health and /metrics (vLLM metric names). Every response has \
+/v1/embeddings, /v1/models, /health and /metrics (vLLM metric names; --spec-k adds \
+speculative-decoding metrics, --gpu-metrics DCGM-style GPU series). Every response has \
 exactly max_tokens (or max_completion_tokens, or --default-output-tokens) tokens, one short \
 word each. Prints 'mock server listening on http://HOST:PORT' once ready; runs until Ctrl-C \
 or SIGTERM.
@@ -80,6 +81,43 @@ pub struct MockServerArgs {
     /// Send an SSE error event after the first content event of every Nth streaming response.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub error_event_every: Option<u64>,
+
+    /// Pretend speculative decoding with N draft tokens per step (1 to 16): /metrics gains
+    /// vLLM's spec_decode counters and SGLang's spec_accept gauges. Each step accepts
+    /// round(rate × N) draft tokens plus one bonus token.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::mock::MAX_DRAFT_TOKENS)))]
+    pub spec_k: Option<u32>,
+
+    /// Acceptance rate (0 to 1) of requests that match no --spec-acceptance-by keyword.
+    #[arg(long, value_name = "RATE", default_value_t = 0.5, requires = "spec_k", value_parser = parse_rate)]
+    pub spec_acceptance: f64,
+
+    /// KEYWORD=RATE: requests whose body contains KEYWORD get that acceptance rate (the first
+    /// matching keyword, in the order given, wins); repeatable or comma-separated.
+    #[arg(long, value_name = "KEYWORD=RATE", value_delimiter = ',', requires = "spec_k", value_parser = parse_keyword_rate)]
+    pub spec_acceptance_by: Vec<(String, f64)>,
+
+    /// Add DCGM-exporter-style GPU series (DCGM_FI_DEV_*{gpu="0"}) to /metrics, derived from
+    /// the mock's activity (1 J per generated token), for testing --gpu-telemetry URL.
+    #[arg(long)]
+    pub gpu_metrics: bool,
+}
+
+/// A rate between 0 and 1.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("expected a rate between 0 and 1, got '{text}'")),
+    }
+}
+
+/// `KEYWORD=RATE`.
+fn parse_keyword_rate(text: &str) -> Result<(String, f64), String> {
+    let (keyword, rate) = text
+        .rsplit_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected KEYWORD=RATE (e.g. coding=0.75), got '{text}'"))?;
+    Ok((keyword.to_owned(), parse_rate(rate)?))
 }
 
 /// `--sse-mode` values.
@@ -108,6 +146,12 @@ impl MockServerArgs {
             drop_every: self.drop_every,
             error_event_every: self.error_event_every,
             capture_requests: false,
+            spec_decode: self.spec_k.map(|k| SpecDecodeConfig {
+                draft_tokens: k,
+                default_acceptance: self.spec_acceptance,
+                by_keyword: self.spec_acceptance_by.clone(),
+            }),
+            gpu_metrics: self.gpu_metrics,
         }
     }
 }
@@ -203,6 +247,44 @@ mod tests {
         assert_eq!(c.fail_every, Some(3));
         assert_eq!(c.drop_every, None);
         assert_eq!(c.model, "mock-model");
+        assert_eq!(c.spec_decode, None);
+        assert!(!c.gpu_metrics);
+    }
+
+    #[test]
+    fn spec_flags_map_to_the_acceptance_rule() {
+        let w = Wrapper::parse_from([
+            "x",
+            "--spec-k",
+            "4",
+            "--spec-acceptance-by",
+            "coding=0.75,math=0.25",
+            "--spec-acceptance-by",
+            "a=b=1",
+            "--gpu-metrics",
+        ]);
+        let c = w.args.to_config();
+        let spec = c.spec_decode.expect("spec decode on");
+        assert_eq!(spec.draft_tokens, 4);
+        assert_eq!(spec.default_acceptance, 0.5);
+        assert_eq!(
+            spec.by_keyword,
+            [
+                ("coding".to_owned(), 0.75),
+                ("math".to_owned(), 0.25),
+                ("a=b".to_owned(), 1.0)
+            ]
+        );
+        assert!(c.gpu_metrics);
+        assert!(Wrapper::try_parse_from(["x", "--spec-acceptance", "0.4"]).is_err());
+        assert!(
+            Wrapper::try_parse_from(["x", "--spec-k", "4", "--spec-acceptance", "1.5"]).is_err()
+        );
+        assert!(
+            Wrapper::try_parse_from(["x", "--spec-k", "4", "--spec-acceptance-by", "=0.5"])
+                .is_err()
+        );
+        assert!(Wrapper::try_parse_from(["x", "--spec-k", "17"]).is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod resolve;
 pub mod schedule_args;
 pub mod session_args;
 pub mod speed_bench;
+pub mod speed_bench_run;
 pub mod telemetry_args;
 pub mod trace;
 pub mod validate;
@@ -55,6 +56,9 @@ pub enum Command {
     SpeedBenchReport(speed_bench::SpeedBenchReportArgs),
     /// Synthetic media tools (`media codecs`: which encoders this machine has).
     Media(media_codecs::MediaArgs),
+    /// Run every SPEED-Bench category (or --categories) into one folder each, then print the
+    /// per-category acceptance matrix.
+    SpeedBench(speed_bench_run::SpeedBenchArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -83,6 +87,9 @@ pub fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::SpeedBenchReport(args) => speed_bench::run(args),
         Command::Media(args) => media_codecs::run(args),
+        Command::SpeedBench(args) => {
+            speed_bench_run::run(args, redacted_command_line(std::env::args()))
+        }
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
     };
     match result {

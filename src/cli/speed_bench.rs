@@ -44,8 +44,10 @@ pub enum ReportFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MetricArg {
     /// 1 + Δaccepted / Δdrafts (SGLang: the spec_accept_length gauge's window average).
+    #[value(name = "accept_length", alias = "accept-length")]
     AcceptLength,
     /// Δaccepted / Δdraft_tokens (SGLang: the spec_accept_rate gauge's window average).
+    #[value(name = "accept_rate", alias = "accept-rate")]
     AcceptRate,
     /// Output tokens per second of each run.
     Throughput,
@@ -63,7 +65,16 @@ impl From<MetricArg> for Metric {
 
 /// Builds the matrix and writes or prints it.
 pub fn run(args: SpeedBenchReportArgs) -> anyhow::Result<ExitCode> {
-    let matrix = build_matrix(&args.dirs, args.metric.into())?;
+    // `speed-bench` writes its CSVs beside the category folders, so `DIR/*` names files too.
+    let (files, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.dirs.into_iter().partition(|d| d.is_file());
+    for file in &files {
+        eprintln!(
+            "skipping {}: a file, not an artifact folder",
+            file.display()
+        );
+    }
+    let matrix = build_matrix(&dirs, args.metric.into())?;
     if args.format != ReportFormat::Csv {
         print!("{}", matrix.to_console());
     }

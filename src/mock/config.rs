@@ -6,6 +6,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
+pub use super::spec::SpecDecodeConfig;
+
 /// Everything that shapes the mock server's answers.
 ///
 /// Tests build one with struct-update syntax over [`MockConfig::default`], which is the fastest
@@ -37,6 +39,13 @@ pub struct MockConfig {
     /// Keep a copy of every generation request body (for tests that check what a client
     /// sent, such as the history of a multi-turn session); see `MockServer::captured_requests`.
     pub capture_requests: bool,
+    /// Pretend speculative decoding: `/metrics` gains vLLM's spec-decode counters and SGLang's
+    /// acceptance gauges, with an acceptance that depends on the request (see
+    /// [`SpecDecodeConfig`]). `None` (the default) keeps the plain server.
+    pub spec_decode: Option<SpecDecodeConfig>,
+    /// Add DCGM-exporter-style GPU series (`DCGM_FI_DEV_*{gpu="0"}`) to `/metrics`, derived
+    /// from the mock's own activity, so `--gpu-telemetry URL` can be tested without a GPU.
+    pub gpu_metrics: bool,
 }
 
 impl Default for MockConfig {
@@ -52,6 +61,8 @@ impl Default for MockConfig {
             drop_every: None,
             error_event_every: None,
             capture_requests: false,
+            spec_decode: None,
+            gpu_metrics: false,
         }
     }
 }

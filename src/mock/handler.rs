@@ -90,7 +90,7 @@ pub(crate) async fn handle(
         }
         "/metrics" if get => {
             stats.count_endpoint(Endpoint::Metrics);
-            let text = stats.render_prometheus(&shared.config.model);
+            let text = stats.render_prometheus(&shared.config);
             respond(StatusCode::OK, PROMETHEUS, MockBody::full(text, None))
         }
         "/v1/chat/completions"
@@ -233,6 +233,10 @@ async fn generate(
         fault,
     };
     stats.record_tokens(parsed.prompt_tokens, plan.delivered_tokens());
+    if let Some(spec) = &config.spec_decode {
+        let accepted = spec.accepted_per_step(&body);
+        stats.record_spec(plan.delivered_tokens(), spec.k(), accepted);
+    }
     if fault == StreamFault::None {
         stats.record_success(parsed.finish == FinishReason::Length);
     }

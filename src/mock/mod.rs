@@ -1,7 +1,8 @@
 //! A built-in OpenAI-compatible server with a timing model and fault injection.
 //!
 //! It answers `/v1/chat/completions`, `/v1/completions` (streaming and not, in vLLM's exact
-//! JSON shapes), `/v1/embeddings`, `/v1/models`, `/health` and `/metrics` (vLLM metric names).
+//! JSON shapes), `/v1/embeddings`, `/v1/models`, `/health` and `/metrics` (vLLM metric names; optionally speculative-decoding counters whose
+//! acceptance depends on the request, and DCGM-style GPU series).
 //! Its answers are cheap enough (pre-rendered fragments, no serde on the hot path) that one core
 //! serves 100k+ streaming responses per second, so benchmarks of the harness measure the
 //! harness. Tests start it in-process with [`MockServer::start`] and read [`MockStats`];
@@ -10,6 +11,7 @@
 mod body;
 mod config;
 mod embeddings;
+mod gpu;
 mod handler;
 mod histogram;
 mod media_scan;
@@ -17,12 +19,14 @@ mod render;
 mod request;
 mod scan;
 mod server;
+mod spec;
 mod stats;
 #[cfg(test)]
 mod test_client_tests;
 
 pub use config::{LatencyModel, MockConfig, SseMode};
 pub use server::{serve, MockServer};
+pub use spec::{SpecDecodeConfig, MAX_DRAFT_TOKENS};
 pub use stats::{MockStats, MockStatsSnapshot};
 
 pub(crate) use server::build_runtime;

@@ -69,6 +69,8 @@ pub struct MockStats {
     streaming_seq: AtomicU64,
     /// Media parts received, by `MediaKind as usize`.
     media_parts: [AtomicU64; 3],
+    /// Speculative-decoding counters, touched only when `MockConfig::spec_decode` is set.
+    spec: super::spec::SpecStats,
     /// Request bodies, kept only when `MockConfig::capture_requests` is on.
     captured: std::sync::Mutex<Vec<bytes::Bytes>>,
 }
@@ -238,10 +240,21 @@ impl MockStats {
         self.faults_error_events.fetch_add(1, Relaxed);
     }
 
+    /// Adds one response's speculative-decoding steps (`tokens` at `accepted_per_step` of `k`).
+    pub(crate) fn record_spec(&self, tokens: u64, k: u32, accepted_per_step: u32) {
+        self.spec.record(tokens, k, accepted_per_step);
+    }
+
+    /// `(drafts, draft_tokens, accepted_tokens)` counted so far (0s without spec decode).
+    pub fn spec_decode_totals(&self) -> (u64, u64, u64) {
+        self.spec.totals()
+    }
+
     /// Renders the Prometheus text exposition, with vLLM's metric names where the concept
-    /// matches, so the telemetry scraper can be tested against the mock.
-    pub(crate) fn render_prometheus(&self, model: &str) -> String {
-        let model = model.replace('\\', "\\\\").replace('"', "\\\"");
+    /// matches, so the telemetry scraper can be tested against the mock; spec-decode and DCGM
+    /// series only when `config` turns them on.
+    pub(crate) fn render_prometheus(&self, config: &super::config::MockConfig) -> String {
+        let model = config.model.replace('\\', "\\\\").replace('"', "\\\"");
         let s = self.snapshot();
         let mut out = String::with_capacity(2048);
         let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, u64)]| {
@@ -338,6 +351,12 @@ impl MockStats {
             "Media content parts received in well-formed chat requests, by kind.",
             &media,
         );
+        if let Some(spec) = &config.spec_decode {
+            self.spec.render(&mut out, &m, spec.k());
+        }
+        if config.gpu_metrics {
+            super::gpu::render_dcgm(&mut out, &s);
+        }
         out
     }
 }
@@ -387,7 +406,12 @@ mod tests {
             (8, 24, 2)
         );
         assert_eq!(s.running, 1);
-        let text = stats.render_prometheus("m\"1");
+        let config = crate::mock::MockConfig {
+            model: "m\"1".into(),
+            ..Default::default()
+        };
+        let text = stats.render_prometheus(&config);
+        assert!(!text.contains("spec_decode") && !text.contains("DCGM"));
         assert!(text.contains("vllm:prompt_tokens_total{model_name=\"m\\\"1\"} 10\n"));
         assert!(text.contains("vllm:generation_tokens_total{model_name=\"m\\\"1\"} 16\n"));
         assert!(text.contains("vllm:num_requests_running{model_name=\"m\\\"1\"} 1\n"));
@@ -412,7 +436,7 @@ mod tests {
             ),
             (4, 1, 3)
         );
-        let text = stats.render_prometheus("m");
+        let text = stats.render_prometheus(&super::super::config::MockConfig::default());
         assert!(text.contains("# TYPE gauntlet_mock_media_parts_total counter\n"));
         assert!(text.contains("gauntlet_mock_media_parts_total{kind=\"image\"} 4\n"));
         assert!(text.contains("gauntlet_mock_media_parts_total{kind=\"audio\"} 1\n"));
