@@ -1,6 +1,7 @@
 //! Building the Workload: the prompts and output budgets a run sends, made before the clock
 //! starts so nothing on the hot path tokenizes.
 
+mod csv_line;
 pub mod files;
 pub mod flavors;
 pub mod graph;

@@ -34,6 +34,9 @@ pub struct SessionTable {
     bodies: SessionBodies,
     spans: Vec<SessionSpan>,
     links: Vec<TurnLinks>,
+    /// Per entry: its children's positions in the session, so finishing a turn touches only
+    /// the turns waiting on it.
+    children: Vec<Vec<u16>>,
     /// Per entry: when a fixed schedule says the turn is due, in ns after its session starts.
     schedule_offsets_ns: Vec<Option<u64>>,
     /// Turns in sessions `0..i`, cycling through the spans.
@@ -74,8 +77,18 @@ impl SessionTable {
                 }
             }
         }
+        let mut children = vec![Vec::new(); workload.entries.len()];
+        for span in &workload.sessions {
+            let first = span.first as usize;
+            for k in 0..span.turns as usize {
+                for &p in &workload.entries[first + k].turn.parents {
+                    children[first + p as usize].push(k as u16);
+                }
+            }
+        }
         Self {
             bodies,
+            children,
             spans: workload.sessions.clone(),
             links: workload.entries.iter().map(|e| e.turn.clone()).collect(),
             schedule_offsets_ns,
@@ -244,10 +257,9 @@ impl SessionState {
                 self.succeeded[node] = true;
                 self.record_conversation(table, links, first, node, &reply);
             }
-            for (child, link) in links.iter().enumerate() {
-                if !link.parents.iter().any(|&p| p as usize == node) {
-                    continue;
-                }
+            for &child in &table.children[first + node] {
+                let child = child as usize;
+                let link = &links[child];
                 self.waiting_parents[child] -= 1;
                 if self.waiting_parents[child] == 0
                     && link.parents.iter().all(|&p| self.succeeded[p as usize])

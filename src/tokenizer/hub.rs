@@ -8,11 +8,12 @@ use super::TokenizerError;
 
 const TOKENIZER_FILE: &str = "tokenizer.json";
 
-/// Where and how hub lookups happen. Read from the environment once by the public loader;
-/// tests build it by hand so they never touch process-global variables.
+/// Where and how hub lookups happen (models and datasets alike). Read from the environment
+/// once by the loaders; tests build it by hand so they never touch process-global variables.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct HubOptions {
-    /// The hub cache root (the folder holding `models--ORG--NAME`); `None` when no home folder.
+pub struct HubOptions {
+    /// The hub cache root (the folder holding `models--ORG--NAME` and `datasets--ORG--NAME`);
+    /// `None` when no home folder.
     pub cache_dir: Option<PathBuf>,
     /// `HF_HUB_OFFLINE`: never touch the network.
     pub offline: bool,

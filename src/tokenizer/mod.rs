@@ -15,6 +15,7 @@ mod text;
 pub use assets::{asset_path, ASSETS_ENV, BUILTIN_CORPUS, BUILTIN_TOKENIZER};
 pub use corpus::Corpus;
 pub use error::TokenizerError;
+pub use hub::HubOptions;
 pub use prompt::PromptGenerator;
 pub use text::Tokenizer;
 

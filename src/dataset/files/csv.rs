@@ -186,37 +186,16 @@ fn row(
     Ok(row)
 }
 
-/// One CSV line's cells; double quotes may wrap a cell (`""` is a quote inside one).
+/// One CSV line's cells, naming the line when a quote is never closed.
 fn split(path: &Path, line: usize, text: &str) -> Result<Vec<String>, FilesError> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cell.trim().is_empty() => {
-                cell.clear();
-                quoted = true;
-            }
-            (',', false) => cells.push(std::mem::take(&mut cell)),
-            (c, _) => cell.push(c),
-        }
-    }
-    if quoted {
-        return Err(FilesError::field(
+    crate::dataset::csv_line::split(text).ok_or_else(|| {
+        FilesError::field(
             path,
             line,
             "<row>",
             "unterminated quote (cells spanning lines are not supported)",
-        ));
-    }
-    cells.push(cell);
-    Ok(cells)
+        )
+    })
 }
 
 #[cfg(test)]

@@ -159,33 +159,12 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Row>, FlavorError> {
     Ok(rows)
 }
 
-/// Splits one CSV line on commas outside double quotes; `""` inside quotes is one quote.
+/// One CSV line's cells, naming the line when a quote is never closed.
 fn split_csv(line: &str, at: &Loc) -> Result<Vec<String>, FlavorError> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.trim_end_matches('\r').chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cell.is_empty() => quoted = true,
-            (',', false) => cells.push(std::mem::take(&mut cell)),
-            _ => cell.push(c),
-        }
-    }
-    if quoted {
-        return Err(FlavorError::Syntax {
-            at: at.clone(),
-            reason: "unterminated quoted field (newlines inside quotes are not supported)"
-                .to_string(),
-        });
-    }
-    cells.push(cell);
-    Ok(cells)
+    crate::dataset::csv_line::split(line).ok_or_else(|| FlavorError::Syntax {
+        at: at.clone(),
+        reason: "unterminated quoted field (newlines inside quotes are not supported)".to_string(),
+    })
 }
 
 fn short(s: &str) -> String {

@@ -7,41 +7,8 @@ use std::path::{Path, PathBuf};
 /// The Hugging Face dataset repository of SPEED-Bench.
 pub const SPEED_BENCH_REPO: &str = "nvidia/SPEED-Bench";
 
-/// Where and how hub lookups happen; read from the environment once, built by hand in tests
-/// so they never touch process-global variables.
-#[derive(Debug, Clone, Default)]
-pub struct HubEnv {
-    /// The hub cache root (the folder holding `datasets--ORG--NAME`).
-    pub cache_dir: Option<PathBuf>,
-    /// `HF_HUB_OFFLINE`: never touch the network.
-    pub offline: bool,
-    /// `HF_ENDPOINT`: a mirror instead of huggingface.co.
-    pub endpoint: Option<String>,
-    /// `HF_TOKEN` (never logged).
-    pub token: Option<String>,
-}
-
-impl HubEnv {
-    /// The settings the Hugging Face tools themselves would use on this machine.
-    pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        let cache_dir = var("HF_HUB_CACHE")
-            .map(PathBuf::from)
-            .or_else(|| var("HF_HOME").map(|home| PathBuf::from(home).join("hub")))
-            .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache/huggingface/hub")));
-        let offline = var("HF_HUB_OFFLINE")
-            .and_then(|v| v.into_string().ok())
-            .is_some_and(|v| {
-                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
-            });
-        HubEnv {
-            cache_dir,
-            offline,
-            endpoint: var("HF_ENDPOINT").and_then(|v| v.into_string().ok()),
-            token: var("HF_TOKEN").and_then(|v| v.into_string().ok()),
-        }
-    }
-}
+/// Hub settings, shared with the tokenizer's hub lookups.
+pub use crate::tokenizer::HubOptions as HubEnv;
 
 /// How to get the data when it is nowhere to be found; one line, so it reads in any log.
 pub fn fetch_hint() -> String {
