@@ -225,6 +225,34 @@ fn the_mock_dcgm_series_flow_into_gpu_telemetry() {
     assert_eq!(energy["output_tokens"], 96.0, "{summary}");
     let per_token = energy["energy_per_output_token_j"].as_f64().unwrap();
     assert!((per_token - 1.0).abs() < 1e-9, "{summary}");
+    // The same summary in AIPerf's shape inside profile_export_aiperf.json.
+    let export = json(&dir, "profile_export_aiperf.json");
+    let t = &export["telemetry_data"];
+    assert_eq!(
+        t["summary"]["endpoints_configured"][0],
+        dcgm_url.as_str(),
+        "{t}"
+    );
+    assert_eq!(
+        t["summary"]["endpoints_successful"][0],
+        dcgm_url.as_str(),
+        "{t}"
+    );
+    assert!(
+        t["summary"]["start_time"].as_str().unwrap() <= t["summary"]["end_time"].as_str().unwrap()
+    );
+    let host = dcgm_url
+        .trim_start_matches("http://")
+        .trim_end_matches("/metrics");
+    let gpu0 = &t["endpoints"][host]["gpus"]["gpu_0"];
+    assert_eq!(
+        gpu0["gpu_uuid"], "GPU-00000000-mock-0000-0000-000000000000",
+        "{t}"
+    );
+    assert_eq!(gpu0["metrics"]["sm_clock_frequency"]["avg"], 1980.0, "{t}");
+    assert_eq!(gpu0["metrics"]["sm_clock_frequency"]["unit"], "MHz", "{t}");
+    assert_eq!(gpu0["metrics"]["gpu_power_usage"]["unit"], "W", "{t}");
+    assert!((t["energy"]["energy_per_output_token_j"].as_f64().unwrap() - 1.0).abs() < 1e-9);
     assert!(
         text(&out).contains("GPU telemetry: 1 GPUs"),
         "{}",

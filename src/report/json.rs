@@ -54,6 +54,9 @@ impl Serialize for Export<'_> {
         map.serialize_entry("was_cancelled", &self.info.was_cancelled)?;
         map.serialize_entry("is_complete", &self.info.is_complete)?;
         map.serialize_entry("error_summary", &Errors(&self.summary.errors))?;
+        if let Some(telemetry) = &self.info.telemetry_data {
+            map.serialize_entry("telemetry_data", telemetry)?;
+        }
         map.serialize_entry("start_time", &self.info.start_time)?;
         map.serialize_entry("end_time", &self.info.end_time)?;
         map.serialize_entry("request_accounting", &Accounting(self.summary))?;

@@ -25,7 +25,7 @@ pub use csv::STATS_HEADER as CSV_STATS_HEADER;
 pub use format::thousands;
 pub use json::SCHEMA_VERSION;
 pub use telemetry::{
-    files as telemetry_files, finish_telemetry, render_telemetry, write_telemetry,
+    files as telemetry_files, finish_telemetry, render_telemetry, write_telemetry, TelemetryOutcome,
 };
 
 /// File names, as AIPerf names them.
@@ -65,6 +65,8 @@ pub struct RunInfo {
     pub random_seed: u64,
     /// The command line, secrets redacted.
     pub cli_command: String,
+    /// AIPerf's `telemetry_data` (the GPU summary), when a GPU source ran.
+    pub telemetry_data: Option<serde_json::Value>,
 }
 
 /// Writes the JSON, CSV and console-text exports into `dir` (created when missing).

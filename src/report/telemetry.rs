@@ -28,27 +28,134 @@ pub mod files {
     pub const GPU_JSON: &str = "gpu_telemetry_export.json";
 }
 
+/// What [`finish_telemetry`] hands back to the run.
+#[derive(Debug, Default)]
+pub struct TelemetryOutcome {
+    /// The console section ("" when nothing was collected).
+    pub console: String,
+    /// AIPerf's `telemetry_data` for `profile_export_aiperf.json`, when a GPU source ran.
+    pub telemetry_data: Option<serde_json::Value>,
+}
+
 /// Reduces what the collectors gathered over the profiling phases of `phases`
-/// (`(excluded_from_results, start_ns, end_ns)`), writes the exports into `dir`, and returns
-/// the console section ("" when nothing was collected).
+/// (`(excluded_from_results, start_ns, end_ns)`) and writes the telemetry exports into `dir`.
 pub fn finish_telemetry(
     dir: &Path,
     collected: Collected,
     phases: &[(bool, u64, u64)],
     summary: &Summary,
     anchor: &WallAnchor,
-) -> io::Result<String> {
+) -> io::Result<TelemetryOutcome> {
     let ran =
         !collected.servers.is_empty() || !collected.dcgm.is_empty() || collected.gpu.is_some();
     let Some(window) = profiling_window(phases).filter(|_| ran) else {
-        return Ok(String::new());
+        return Ok(TelemetryOutcome::default());
     };
     let tokens = summary
         .aggregate(AggregateMetric::TotalOutputTokens)
         .unwrap_or(0.0);
     let report = collected.summarize(window, tokens);
     write_telemetry(dir, &report, anchor)?;
-    Ok(render_telemetry(&report))
+    Ok(TelemetryOutcome {
+        console: render_telemetry(&report),
+        telemetry_data: telemetry_data(&report, anchor),
+    })
+}
+
+/// The GPU summary in the shape of AIPerf's `telemetry_data`: `summary` (endpoints, start
+/// and end time) and `endpoints.{host:port}.gpus.gpu_{i}.metrics.{name}` with the unit beside
+/// the statistics. `energy` (per output token) is ours; AIPerf has no such key.
+pub fn telemetry_data(report: &TelemetryReport, anchor: &WallAnchor) -> Option<serde_json::Value> {
+    use serde_json::{json, Map, Value};
+    let gpu = report.gpu.as_ref()?;
+    let mut configured: Vec<String> = report
+        .collected
+        .dcgm
+        .iter()
+        .map(|l| l.url.clone())
+        .collect();
+    if report.collected.gpu.is_some() {
+        configured.insert(0, NVML_SOURCE_URL.into());
+    }
+    let mut successful: Vec<String> = Vec::new();
+    let mut endpoints: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for g in &gpu.gpus {
+        let url = if g.source == "nvml" {
+            NVML_SOURCE_URL
+        } else {
+            g.source.as_str()
+        };
+        if !successful.iter().any(|u| u == url) {
+            successful.push(url.to_string());
+        }
+        let metrics: Map<String, Value> = g
+            .metrics
+            .iter()
+            .map(|(name, (dist, unit))| {
+                let mut m = match serde_json::to_value(dist) {
+                    Ok(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                m.insert("unit".into(), json!(unit));
+                (name.to_string(), Value::Object(m))
+            })
+            .collect();
+        let hostname = (g.source == "nvml").then(local_hostname).flatten();
+        endpoints.entry(endpoint_display(url)).or_default().insert(
+            format!("gpu_{}", g.gpu_index),
+            json!({
+                "gpu_index": g.gpu_index,
+                "gpu_name": g.gpu_name,
+                "gpu_uuid": g.gpu_uuid,
+                "platform": "nvidia",
+                "hostname": hostname,
+                "metrics": metrics,
+                "energy_j": g.energy_j,
+            }),
+        );
+    }
+    let endpoints: Map<String, Value> = endpoints
+        .into_iter()
+        .map(|(k, gpus)| (k, json!({ "gpus": gpus })))
+        .collect();
+    let error_summary = match &report.gpu_failures {
+        (0, _) => Value::Null,
+        (n, last) => json!([{
+            "error_details": {"message": last.as_deref().unwrap_or("unknown")},
+            "count": n,
+        }]),
+    };
+    Some(json!({
+        "summary": {
+            "endpoints_configured": configured,
+            "endpoints_successful": successful,
+            "start_time": crate::clock::iso_utc(anchor.to_epoch_ns(gpu.window.start_ns)),
+            "end_time": crate::clock::iso_utc(anchor.to_epoch_ns(gpu.window.end_ns)),
+        },
+        "endpoints": endpoints,
+        "error_summary": error_summary,
+        "energy": gpu.energy,
+    }))
+}
+
+/// How the local NVML source is named among the endpoints (AIPerf says `pynvml://localhost`).
+const NVML_SOURCE_URL: &str = "nvml://localhost";
+
+/// AIPerf's endpoint key: the URL without its scheme and without a trailing `/metrics`.
+fn endpoint_display(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.strip_suffix("/metrics").unwrap_or(rest).to_string()
+}
+
+fn local_hostname() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer we own.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned())
 }
 
 /// Writes every telemetry export the report has data for.
@@ -267,7 +374,11 @@ pub fn render_telemetry(report: &TelemetryReport) -> String {
             for series in &metric.series {
                 // Label values tell apart the series of one family; one series needs none.
                 let shown = if metric.series.len() > 1 {
-                    let labels: Vec<&str> = series.labels.values().map(String::as_str).collect();
+                    let labels: Vec<String> = series
+                        .labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}=\"{v}\""))
+                        .collect();
                     format!("{name}{{{}}}", labels.join(","))
                 } else {
                     name.clone()

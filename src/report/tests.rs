@@ -180,6 +180,7 @@ fn info() -> RunInfo {
         is_complete: true,
         random_seed: 1,
         cli_command: "gauntlet profile --model mock-model".into(),
+        telemetry_data: None,
     }
 }
 

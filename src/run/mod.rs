@@ -32,7 +32,7 @@ mod wallclock;
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
 pub use sweep::{folder_name, run_sweep, SweepError, SweepOutcome, Variation};
 
-use overhead::{process_cpu_seconds, HarnessOverhead};
+use overhead::{process_cpu_seconds, HarnessOverhead, RunStart};
 use wallclock::local_iso_time;
 
 /// Records the processor may fall behind by before senders wait.
@@ -166,6 +166,7 @@ fn render_options(plan: &Plan) -> RenderOptions {
 
 /// Runs the plan and writes its artifacts.
 pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
+    let run_start = RunStart::now();
     let anchor = WallAnchor::now();
     let start_time = local_iso_time();
     let (tokenizer, workload, arena) = prepare(plan)?;
@@ -329,6 +330,11 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let summary = processor
         .finish(totals)
         .map_err(artifacts_err(&jsonl_path))?;
+    let windows: Vec<(bool, u64, u64)> = (plan.phases.iter().zip(&phase_counts))
+        .map(|(p, c)| (p.excluded_from_results(), c.start_ns, c.end_ns))
+        .collect();
+    let telemetry = report::finish_telemetry(&dir, collected, &windows, &summary, &anchor)
+        .map_err(artifacts_err(&dir))?;
     let info = RunInfo {
         benchmark_id: benchmark_id(&anchor),
         start_time,
@@ -337,19 +343,16 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         is_complete: !was_cancelled,
         random_seed: plan.random_seed,
         cli_command: plan.cli_command.clone(),
+        telemetry_data: telemetry.telemetry_data,
     };
     report::write_artifacts(&dir, &summary, plan, &info).map_err(artifacts_err(&dir))?;
     let console = report::render_console(&summary);
-    let windows: Vec<(bool, u64, u64)> = (plan.phases.iter().zip(&phase_counts))
-        .map(|(p, c)| (p.excluded_from_results(), c.start_ns, c.end_ns))
-        .collect();
-    let telemetry_console = report::finish_telemetry(&dir, collected, &windows, &summary, &anchor)
-        .map_err(artifacts_err(&dir))?;
     let mut stdout = std::io::stdout().lock();
     // A closed stdout (piped into `head`) is not an error worth failing the run over.
     let _ = writeln!(stdout, "{console}");
-    let _ = write!(stdout, "{telemetry_console}");
+    let _ = write!(stdout, "{}", telemetry.console);
     let overhead = HarnessOverhead::measure(
+        run_start,
         first_sent_ns,
         summary.accounting.scheduled,
         cpu_before_phases_s,

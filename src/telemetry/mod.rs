@@ -90,7 +90,15 @@ impl Telemetry {
     }
 
     fn note(&mut self, line: String) {
-        eprintln!("{line}");
+        // Sweeps and `speed-bench` start telemetry once per run: say each reason once per
+        // process, but keep it in every run's exports.
+        static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        if let Ok(mut said) = SAID.lock() {
+            if !said.contains(&line) {
+                eprintln!("{line}");
+                said.push(line.clone());
+            }
+        }
         self.notes.push(line);
     }
 

@@ -80,11 +80,20 @@ pub fn summarize_gpus(
     let mut gpus = Vec::new();
     for ((source, index), mut list) in by_gpu {
         list.sort_by_key(|s| s.timestamp_ns);
-        let inside: Vec<&GpuSample> = list
+        let mut inside: Vec<&GpuSample> = list
             .iter()
             .copied()
             .filter(|s| window.contains(s.timestamp_ns))
             .collect();
+        if inside.is_empty() {
+            // A window shorter than the interval holds no sample of its own: the boundary
+            // samples taken at its edges describe it.
+            let ts: Vec<u64> = list.iter().map(|s| s.timestamp_ns).collect();
+            if let Some((a, b)) = bracket(&ts, window) {
+                inside = vec![list[a], list[b]];
+                inside.dedup_by_key(|s| s.timestamp_ns);
+            }
+        }
         let mut metrics = BTreeMap::new();
         for (name, unit, get) in READINGS {
             if let Some(d) = distribution(inside.iter().filter_map(|s| get(&s.telemetry_data))) {
