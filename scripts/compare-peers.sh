@@ -19,6 +19,6 @@ for tool in aiperf guidellm; do
         "$peers/$tool/bin/pip" install --quiet "$tool"
     fi
 done
-cargo build --release --locked --bin gauntlet
+cargo build --release --locked --bins
 exec python3 scripts/compare_peers.py --peers "$peers" \
     --gauntlet "${CARGO_TARGET_DIR:-target}/release/gauntlet" "$@"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 REQUESTS=${1:-200000}
 SSE_MODE=${2:-one-body}
 TARGET=${CARGO_TARGET_DIR:-target}
-cargo build --release --locked --bin gauntlet >/dev/null 2>&1 || cargo build --release --locked --bin gauntlet
+cargo build --release --locked --bins >/dev/null 2>&1 || cargo build --release --locked --bins
 BIN="$TARGET/release/gauntlet"
 
 LOG=$(mktemp)

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-cargo build --release --locked --bin gauntlet
+cargo build --release --locked --bins
 BIN=target/release/gauntlet
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then BIN="$CARGO_TARGET_DIR/release/gauntlet"; fi
 

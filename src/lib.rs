@@ -13,6 +13,7 @@ pub mod dist;
 pub mod engine;
 pub mod json_scan;
 pub mod media;
+pub mod media_helper;
 pub mod metrics;
 pub mod mock;
 pub mod payload;

@@ -173,7 +173,9 @@ pub fn render(ffmpeg: &str, statuses: &[CodecStatus]) -> String {
 pub fn run(args: MediaArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         MediaCommand::Codecs => {
-            print!("{}", render(&ffmpeg_line(), &codec_statuses()));
+            // FFmpeg is asked through the helper, so this binary never loads it.
+            let text = crate::media_helper::codecs_report()?;
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,6 +1,7 @@
 //! Building the Workload: the prompts and output budgets a run sends, made before the clock
 //! starts so nothing on the hot path tokenizes.
 
+pub mod cache;
 mod csv_line;
 pub mod files;
 pub mod flavors;
@@ -14,7 +15,7 @@ pub mod synthetic;
 use crate::tokenizer::TokenizerError;
 
 /// One request of the workload: a single-turn prompt, or one turn (node) of a session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkloadEntry {
     /// Session label in AIPerf's style (`session_000042`), carried into records.
     pub session_id: String,
@@ -33,7 +34,7 @@ pub struct WorkloadEntry {
 }
 
 /// One encoded media item, ready to be placed in a chat message's content parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MediaPart {
     /// An OpenAI `image_url` part; the URL is a `data:image/...;base64,` URI.
     Image {
@@ -76,7 +77,7 @@ impl WorkloadEntry {
 
 /// A turn's place in its session graph. Indices are positions within the session's entries,
 /// which are stored in an order where every parent comes before its children.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TurnLinks {
     /// Turns that must finish before this one is sent (empty for a session's roots).
     pub parents: Vec<u16>,
@@ -88,7 +89,7 @@ pub struct TurnLinks {
 }
 
 /// Contiguous entries that form one session, in dependency order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionSpan {
     /// Index of the session's first entry.
     pub first: u32,
@@ -97,7 +98,7 @@ pub struct SessionSpan {
 }
 
 /// Everything a run will send, in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Workload {
     /// The entries. Single-turn: request `i` uses entry `i % entries.len()`.
     pub entries: Vec<WorkloadEntry>,

@@ -34,6 +34,16 @@ mod seq_tests;
 pub use error::DistError;
 pub use parse::parse;
 pub use sample::round_count;
+
+/// Reading a spec back (the `gauntlet-ffmpeg` helper receives plans as JSON) goes through
+/// [`parse`], so a deserialized spec has passed the same checks.
+impl TryFrom<serde_json::Value> for DistSpec {
+    type Error = DistError;
+
+    fn try_from(value: serde_json::Value) -> Result<Self, DistError> {
+        parse(&value, "distribution")
+    }
+}
 pub use seq::{SeqDist, SeqEntry};
 
 /// A validated distribution: a shape plus optional inclusive clamps on its output.
@@ -41,7 +51,8 @@ pub use seq::{SeqDist, SeqEntry};
 /// Only [`parse`] and [`DistSpec::new`] make one, so every spec in a plan has passed the same
 /// checks. It serialises to the canonical form (explicit `type`, every default written out),
 /// which [`parse`] reads back to an equal spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "serde_json::Value")]
 pub struct DistSpec {
     #[serde(flatten)]
     shape: Shape,

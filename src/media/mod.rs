@@ -72,7 +72,7 @@ pub fn attach(plan: &MediaPlan, workload: &mut Workload, root: &RngRoot) -> Resu
         .as_ref()
         .is_some_and(|a| a.format == AudioFormat::Mp3)
     {
-        mp3::check_available()?;
+        crate::media_helper::mp3_check()?;
     }
     workload
         .entries
@@ -106,7 +106,7 @@ fn attach_one(
             let clip = audio::synthesize(draw, &mut rng);
             let bytes = match clips.format {
                 AudioFormat::Wav => audio::to_wav(&clip)?,
-                AudioFormat::Mp3 => mp3::encode(&clip)?,
+                AudioFormat::Mp3 => crate::media_helper::mp3_encode(&clip)?,
             };
             entry.media.push(MediaPart::Audio {
                 format: clips.format.name().to_string(),

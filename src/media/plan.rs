@@ -3,7 +3,7 @@
 use crate::dist::DistSpec;
 
 /// Images and audio clips attached to each request; both `None` sends text only.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MediaPlan {
     /// Synthetic images, when both size means are > 0.
     pub images: Option<ImagePlan>,
@@ -19,7 +19,7 @@ impl MediaPlan {
 }
 
 /// How images are drawn and encoded.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImagePlan {
     /// Width in pixels (AIPerf's `--image-width-mean/--image-width-stddev`); draws below 1
     /// become 1.
@@ -33,7 +33,7 @@ pub struct ImagePlan {
 }
 
 /// `--image-format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImageFormatChoice {
     /// Every image is a PNG.
@@ -45,7 +45,7 @@ pub enum ImageFormatChoice {
 }
 
 /// How audio clips are drawn and encoded.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioPlan {
     /// Clip length in seconds; draws below 0.01 s are redrawn.
     pub length_s: DistSpec,
@@ -62,7 +62,7 @@ pub struct AudioPlan {
 }
 
 /// `--audio-format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AudioFormat {
     /// PCM in a RIFF/WAVE file (hound).

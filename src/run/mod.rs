@@ -20,7 +20,7 @@ use crate::metrics::Summary;
 use crate::payload::{render_body_with_media, PayloadArena, RenderOptions, SessionBodies};
 use crate::report::{self, RunInfo};
 use crate::rng::RngRoot;
-use crate::tokenizer::{Corpus, PromptGenerator, Tokenizer};
+use crate::tokenizer::{Corpus, LazyTokenizer, PromptGenerator, Tokenizer};
 
 pub mod calibrate;
 mod overhead;
@@ -101,34 +101,33 @@ fn artifacts_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Run
 }
 
 /// Builds everything that does not depend on the clock: tokenizer, workload, payload arena.
-pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), RunError> {
-    let tokenizer = Tokenizer::load(&plan.tokenizer)?;
-    let corpus = Corpus::load(&tokenizer, plan.corpus.as_deref())?;
-    let generator = PromptGenerator::new(&tokenizer, &corpus);
-    let root = RngRoot::new(plan.random_seed);
-    let mut workload = match (&plan.input, &plan.public_dataset) {
-        (_, Some(public)) => {
-            let env = dataset::public::HubEnv::from_env();
-            let (workload, report) = dataset::public::build(public, &tokenizer, &env)?;
-            if let Some(line) = report.placeholder_line(&public.variant.name()) {
-                eprintln!("{line}");
+/// A synthetic workload built before with the same inputs is read from the workload cache,
+/// and then the tokenizer is only loaded if a response needs its tokens counted.
+pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
+    let slot = workload_cache_slot(plan);
+    let cached = slot
+        .as_ref()
+        .and_then(|(path, key)| dataset::cache::read(path, key));
+    let from_cache = cached.is_some();
+    let (tokenizer, workload) = match cached {
+        Some(workload) => (LazyTokenizer::deferred(plan.tokenizer.clone()), workload),
+        None => {
+            let tokenizer = Tokenizer::load(&plan.tokenizer)?;
+            let workload = build_workload(plan, &tokenizer)?;
+            if let Some((path, key)) = &slot {
+                if let Err(e) = dataset::cache::write(path, key, &workload) {
+                    eprintln!(
+                        "warning: cannot write the workload cache '{}': {e}; building it on every start",
+                        path.display()
+                    );
+                }
             }
-            workload
+            (
+                LazyTokenizer::loaded(plan.tokenizer.clone(), tokenizer),
+                workload,
+            )
         }
-        (Some(input), None) => {
-            let source = dataset::files::PromptSource {
-                tokenizer: &tokenizer,
-                generator: &generator,
-                root: &root,
-            };
-            dataset::files::build(input, source).map_err(dataset::DatasetError::from)?
-        }
-        (None, None) => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
     };
-    crate::media::attach(&plan.media, &mut workload, &root)?;
-    if let Some(video) = &plan.video {
-        crate::video::attach(video, &mut workload, &root)?;
-    }
     let opts = render_options(plan);
     let hint: usize = workload
         .entries
@@ -142,7 +141,93 @@ pub fn prepare(plan: &Plan) -> Result<(Arc<Tokenizer>, Workload, PayloadArena), 
             .map(|e| render_body_with_media(&opts, &e.prompt, e.max_tokens, &e.media)),
         hint,
     );
-    Ok((Arc::new(tokenizer), workload, arena))
+    Ok(Prepared {
+        tokenizer: Arc::new(tokenizer),
+        workload,
+        arena,
+        from_cache,
+    })
+}
+
+/// What [`prepare`] makes before the clock starts.
+pub struct Prepared {
+    /// The run's tokenizer (not loaded yet when the workload came from the cache).
+    pub tokenizer: Arc<LazyTokenizer>,
+    /// The prompts and media.
+    pub workload: Workload,
+    /// Every request body, rendered.
+    pub arena: PayloadArena,
+    /// Whether the workload was read from the workload cache.
+    pub from_cache: bool,
+}
+
+/// Environment variable that turns the workload cache off (`GAUNTLET_NO_WORKLOAD_CACHE=1`).
+pub const NO_WORKLOAD_CACHE_ENV: &str = "GAUNTLET_NO_WORKLOAD_CACHE";
+
+/// Where `plan`'s workload is cached and under which key; `None` when it is not cacheable:
+/// input files and public datasets (their contents would have to be hashed on every start),
+/// no cache folder, the cache turned off, or an input file that cannot be stamped (the normal
+/// build then reports it).
+fn workload_cache_slot(plan: &Plan) -> Option<(std::path::PathBuf, [u8; 32])> {
+    if plan.input.is_some() || plan.public_dataset.is_some() {
+        return None;
+    }
+    if std::env::var_os(NO_WORKLOAD_CACHE_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
+        return None;
+    }
+    let dir = crate::tokenizer::default_cache_dir()?;
+    let (tokenizer_file, _) = crate::tokenizer::tokenizer_file_of(&plan.tokenizer).ok()?;
+    let corpus_file = match &plan.corpus {
+        Some(path) => path.clone(),
+        None => crate::tokenizer::asset_path(crate::tokenizer::BUILTIN_CORPUS).ok()?,
+    };
+    let config = serde_json::to_vec(&(
+        &plan.synthetic,
+        plan.random_seed,
+        &plan.tokenizer,
+        &plan.media,
+        &plan.video,
+    ))
+    .ok()?;
+    let key = dataset::cache::key(&[
+        &dataset::cache::file_stamp(&tokenizer_file).ok()?,
+        &dataset::cache::file_stamp(&corpus_file).ok()?,
+        &config,
+    ]);
+    Some((dataset::cache::cache_file(&dir, &key), key))
+}
+
+/// Builds the workload from its source (synthetic, input file or public dataset) and adds
+/// its media.
+fn build_workload(plan: &Plan, tokenizer: &Tokenizer) -> Result<Workload, RunError> {
+    let corpus = Corpus::load(tokenizer, plan.corpus.as_deref())?;
+    let generator = PromptGenerator::new(tokenizer, &corpus);
+    let root = RngRoot::new(plan.random_seed);
+    let mut workload = match (&plan.input, &plan.public_dataset) {
+        (_, Some(public)) => {
+            let env = dataset::public::HubEnv::from_env();
+            let (workload, report) = dataset::public::build(public, tokenizer, &env)?;
+            if let Some(line) = report.placeholder_line(&public.variant.name()) {
+                eprintln!("{line}");
+            }
+            workload
+        }
+        (Some(input), None) => {
+            let source = dataset::files::PromptSource {
+                tokenizer,
+                generator: &generator,
+                root: &root,
+            };
+            dataset::files::build(input, source).map_err(dataset::DatasetError::from)?
+        }
+        (None, None) => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
+    };
+    crate::media_helper::attach_media(&plan.media, plan.video.as_ref(), &mut workload, &root)
+        .map_err(|e| match e {
+            crate::media_helper::AttachError::Media(e) => RunError::Media(e),
+            crate::media_helper::AttachError::Video(e) => RunError::Video(e),
+        })?;
+    Ok(workload)
 }
 
 /// Bytes a media part adds to a body, for sizing the arena.
@@ -169,7 +254,12 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let run_start = RunStart::now();
     let anchor = WallAnchor::now();
     let start_time = local_iso_time();
-    let (tokenizer, workload, arena) = prepare(plan)?;
+    let Prepared {
+        tokenizer,
+        workload,
+        arena,
+        from_cache,
+    } = prepare(plan)?;
     let fixed_schedule = plan
         .fixed_schedule
         .as_ref()
@@ -262,7 +352,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let processor = RecordProcessor::new(
         ctx,
         Some(Box::new(BufWriter::with_capacity(1 << 20, jsonl))),
-        Box::new(move |text: &str| counter.count(text).unwrap_or(0)),
+        Box::new(move |text: &str| counter.get().map_or(0, |t| t.count(text).unwrap_or(0))),
     );
     let (sink, source) = sink::channel(RECORD_QUEUE);
     let progress = progress_bar(plan, sessions.as_ref());
@@ -353,6 +443,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let _ = write!(stdout, "{}", telemetry.console);
     let overhead = HarnessOverhead::measure(
         run_start,
+        from_cache,
         first_sent_ns,
         summary.accounting.scheduled,
         cpu_before_phases_s,

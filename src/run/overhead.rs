@@ -2,6 +2,7 @@
 
 /// What the harness itself cost, so a user can trust (or discount) a run.
 pub(super) struct HarnessOverhead {
+    from_cache: bool,
     first_request_ms: Option<f64>,
     /// CPU of the whole process (workload preparation included) per 1,000 requests.
     cpu_ms_per_1000: Option<f64>,
@@ -58,6 +59,7 @@ impl RunStart {
 impl HarnessOverhead {
     pub(super) fn measure(
         start: RunStart,
+        from_cache: bool,
         first_sent_ns: Option<u64>,
         requests: u64,
         cpu_before_phases_s: f64,
@@ -65,6 +67,7 @@ impl HarnessOverhead {
         let cpu_s = process_cpu_seconds();
         let per_1000 = |s: f64| (requests > 0).then(|| s * 1e6 / requests as f64);
         Self {
+            from_cache,
             first_request_ms: first_sent_ns.map(|t| t.saturating_sub(start.ns) as f64 / 1e6),
             cpu_ms_per_1000: per_1000(cpu_s - start.cpu_s),
             running_cpu_ms_per_1000: per_1000(cpu_s - cpu_before_phases_s),
@@ -76,6 +79,9 @@ impl HarnessOverhead {
 impl std::fmt::Display for HarnessOverhead {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Harness: ")?;
+        if self.from_cache {
+            write!(f, "workload from cache, ")?;
+        }
         match self.first_request_ms {
             Some(ms) => write!(f, "first request {ms:.1} ms after start")?,
             None => write!(f, "no request sent")?,

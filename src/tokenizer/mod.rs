@@ -9,15 +9,18 @@ mod cache;
 mod corpus;
 mod error;
 mod hub;
+mod lazy;
 mod prompt;
 mod text;
 
 pub use assets::{asset_path, ASSETS_ENV, BUILTIN_CORPUS, BUILTIN_TOKENIZER};
+pub(crate) use cache::default_cache_dir;
 pub use corpus::Corpus;
 pub use error::TokenizerError;
 pub use hub::HubOptions;
+pub use lazy::LazyTokenizer;
 pub use prompt::PromptGenerator;
-pub use text::Tokenizer;
+pub use text::{tokenizer_file_of, Tokenizer};
 
 #[cfg(test)]
 pub(crate) mod test_support {

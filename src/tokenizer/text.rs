@@ -94,19 +94,27 @@ pub(crate) fn load_with(
     spec: &TokenizerSpec,
     hub_options: &HubOptions,
 ) -> Result<Tokenizer, TokenizerError> {
+    let (file, name) = resolve_with(spec, hub_options)?;
+    from_file(&file, &name)
+}
+
+/// The `tokenizer.json` that `spec` names (a hub id resolved through the local hub cache or
+/// a download) and the name reports give it, without parsing it.
+pub fn tokenizer_file_of(spec: &TokenizerSpec) -> Result<(PathBuf, String), TokenizerError> {
+    resolve_with(spec, &HubOptions::from_env())
+}
+
+fn resolve_with(
+    spec: &TokenizerSpec,
+    hub_options: &HubOptions,
+) -> Result<(PathBuf, String), TokenizerError> {
     match spec {
-        TokenizerSpec::Builtin => {
-            let path = asset_path(BUILTIN_TOKENIZER)?;
-            from_file(&path, "builtin (Qwen2.5)")
-        }
-        TokenizerSpec::Path(path) => {
-            let file = tokenizer_file(path)?;
-            from_file(&file, &path.display().to_string())
-        }
-        TokenizerSpec::Hub(id) => {
-            let file = hub::resolve(id, hub_options)?;
-            from_file(&file, id)
-        }
+        TokenizerSpec::Builtin => Ok((
+            asset_path(BUILTIN_TOKENIZER)?,
+            "builtin (Qwen2.5)".to_string(),
+        )),
+        TokenizerSpec::Path(path) => Ok((tokenizer_file(path)?, path.display().to_string())),
+        TokenizerSpec::Hub(id) => Ok((hub::resolve(id, hub_options)?, id.clone())),
     }
 }
 

@@ -113,12 +113,12 @@ pub fn encode_video(
 ) -> Result<Vec<u8>, VideoError> {
     let name = plan.codec.ffmpeg_name();
     let fail = |step: &'static str| {
-        move |source: ff::Error| VideoError::Ffmpeg {
+        move |error: ff::Error| VideoError::Ffmpeg {
             index,
             codec: name,
             container: plan.container.muxer(),
             step,
-            source,
+            reason: error.to_string(),
         }
     };
     let codec = ff::encoder::find_by_name(name).ok_or_else(|| VideoError::EncoderMissing {

@@ -19,7 +19,7 @@ pub use encode::{available_codecs, encode_video};
 pub use synth::{render_frame, YuvFrame};
 
 /// How frames are drawn (AIPerf's `--video-synth-type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SynthType {
     /// Coloured circles and rectangles bouncing around the frame.
@@ -51,7 +51,7 @@ impl SynthType {
 }
 
 /// Video encoders gauntlet knows how to configure deterministically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VideoCodec {
     /// libvpx VP9 (CPU); the default, as in AIPerf.
     #[serde(rename = "libvpx-vp9")]
@@ -117,7 +117,7 @@ impl VideoCodec {
 }
 
 /// The container the encoded stream is muxed into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VideoContainer {
     /// WebM (Matroska subset); the default.
@@ -145,7 +145,7 @@ impl VideoContainer {
 }
 
 /// Everything needed to make a run's videos; resolved from `--video-*` flags.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoPlan {
     /// Frame width in pixels (even).
     pub width: u32,
@@ -211,7 +211,7 @@ pub enum VideoError {
         message: String,
     },
     /// An FFmpeg call failed while encoding.
-    #[error("encoding video {index} with {codec} into {container}: {step}: {source}")]
+    #[error("encoding video {index} with {codec} into {container}: {step}: {reason}")]
     Ffmpeg {
         /// Which video of the run.
         index: u64,
@@ -221,7 +221,12 @@ pub enum VideoError {
         container: &'static str,
         /// The FFmpeg step that failed.
         step: &'static str,
-        /// FFmpeg's error.
-        source: ffmpeg_next::Error,
+        /// FFmpeg's error, as text (the type would tie every binary that prints this
+        /// error to FFmpeg's libraries).
+        reason: String,
     },
+    /// The `gauntlet-ffmpeg` helper failed or said why it could not make the videos; the
+    /// message is its one line.
+    #[error("{0}")]
+    Helper(String),
 }

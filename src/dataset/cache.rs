@@ -1,0 +1,209 @@
+//! The on-disk workload cache. Loading the tokenizer alone costs ~200 ms and building prompts
+//! and media more; a run whose synthetic workload was built before (same config, seed,
+//! tokenizer and corpus files, same gauntlet) reads it back in milliseconds and starts sending
+//! without loading the tokenizer at all.
+//!
+//! Layout: `magic[8] version:u32 key[32] body_len:u64 body blake3(body)[32]`, the body being the
+//! workload as JSON. Anything that does not check out reads as a miss and the caller rebuilds;
+//! a failed write only costs the next start its speed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::Workload;
+
+const MAGIC: &[u8; 8] = b"GNTWKLD\0";
+/// Bump when the layout or the meaning of the body changes.
+const VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 32 + 8;
+const CHECKSUM_LEN: usize = 32;
+/// Workload files kept in the cache folder; older ones are removed after a write.
+const KEEP_FILES: usize = 8;
+/// Workloads larger than this (media-heavy ones) are not cached: reading them back would not
+/// be much faster than making them, and they would fill the disk.
+pub const MAX_CACHED_BYTES: usize = 512 << 20;
+
+/// A cache key from the parts that decide a workload, in order.
+pub fn key(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(MAGIC);
+    hasher.update(&VERSION.to_le_bytes());
+    hasher.update(crate::VERSION.as_bytes());
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    *hasher.finalize().as_bytes()
+}
+
+/// What identifies a file's contents without reading it: path, length and modification time.
+pub fn file_stamp(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut stamp = path.as_os_str().as_encoded_bytes().to_vec();
+    stamp.extend_from_slice(&meta.len().to_le_bytes());
+    stamp.extend_from_slice(&mtime.to_le_bytes());
+    Ok(stamp)
+}
+
+/// The file a key lives in.
+pub fn cache_file(dir: &Path, key: &[u8; 32]) -> PathBuf {
+    let hex = blake3::Hash::from(*key).to_hex();
+    dir.join(format!("workload-{}.bin", &hex[..32]))
+}
+
+/// The cached workload for `key`, or `None` for a miss or a short, stale or corrupt file.
+pub fn read(path: &Path, key: &[u8; 32]) -> Option<Workload> {
+    let bytes = std::fs::read(path).ok()?;
+    decode(&bytes, key)
+}
+
+fn decode(bytes: &[u8], key: &[u8; 32]) -> Option<Workload> {
+    let header = bytes.get(..HEADER_LEN)?;
+    if &header[..8] != MAGIC
+        || header[8..12] != VERSION.to_le_bytes()
+        || &header[12..44] != key.as_slice()
+    {
+        return None;
+    }
+    let body_len = usize::try_from(u64::from_le_bytes(header[44..52].try_into().ok()?)).ok()?;
+    if bytes.len()
+        != HEADER_LEN
+            .checked_add(body_len)?
+            .checked_add(CHECKSUM_LEN)?
+    {
+        return None;
+    }
+    let body = &bytes[HEADER_LEN..HEADER_LEN + body_len];
+    if blake3::hash(body).as_bytes() != &bytes[HEADER_LEN + body_len..] {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
+/// Writes `workload` under `key` (atomically: a reader sees the old file or the whole new one)
+/// and trims the folder to the newest few workloads.
+pub fn write(path: &Path, key: &[u8; 32], workload: &Workload) -> std::io::Result<()> {
+    let body = serde_json::to_vec(workload).map_err(std::io::Error::other)?;
+    if body.len() > MAX_CACHED_BYTES {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        file.write_all(MAGIC)?;
+        file.write_all(&VERSION.to_le_bytes())?;
+        file.write_all(key)?;
+        file.write_all(&(body.len() as u64).to_le_bytes())?;
+        file.write_all(&body)?;
+        file.write_all(blake3::hash(&body).as_bytes())?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    prune(dir);
+    Ok(())
+}
+
+/// Removes all but the newest [`KEEP_FILES`] workload files.
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("workload-") && name.ends_with(".bin")
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    for (_, path) in files.into_iter().skip(KEEP_FILES) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::{MediaPart, SessionSpan, TurnLinks, WorkloadEntry};
+
+    fn workload() -> Workload {
+        let mut turn =
+            WorkloadEntry::single("session_1".into(), "a \"quoted\"\nline".into(), 5, None);
+        turn.turn = TurnLinks {
+            parents: vec![0],
+            history: Some(0),
+            delay_ms: 250,
+        };
+        turn.media.push(MediaPart::Audio {
+            format: "wav".into(),
+            data: "UklGRg==".into(),
+        });
+        Workload {
+            entries: vec![
+                WorkloadEntry::single("session_1".into(), "first".into(), 1, Some(16)),
+                turn,
+            ],
+            sessions: vec![SessionSpan { first: 0, turns: 2 }],
+        }
+    }
+
+    #[test]
+    fn a_written_workload_reads_back_equal() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = key(&[b"config", b"seed"]);
+        let path = cache_file(dir.path(), &key);
+        write(&path, &key, &workload()).unwrap();
+        assert_eq!(read(&path, &key), Some(workload()));
+    }
+
+    #[test]
+    fn another_key_a_flipped_byte_or_a_short_file_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = key(&[b"config"]);
+        let path = cache_file(dir.path(), &key);
+        write(&path, &key, &workload()).unwrap();
+        assert_eq!(read(&path, &super::key(&[b"other"])), None);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        assert_eq!(decode(&bytes, &key), None);
+        bytes[middle] ^= 1;
+        assert!(decode(&bytes, &key).is_some());
+        assert_eq!(decode(&bytes[..bytes.len() - 1], &key), None);
+        assert_eq!(decode(&bytes[..10], &key), None);
+    }
+
+    #[test]
+    fn parts_are_length_delimited() {
+        assert_ne!(key(&[b"ab", b"c"]), key(&[b"a", b"bc"]));
+    }
+
+    #[test]
+    fn only_the_newest_files_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..(KEEP_FILES as u8 + 3) {
+            let key = key(&[&[i]]);
+            write(&cache_file(dir.path(), &key), &key, &workload()).unwrap();
+        }
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(left, KEEP_FILES);
+    }
+
+    #[test]
+    fn a_file_stamp_changes_with_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("corpus.txt");
+        std::fs::write(&path, "one").unwrap();
+        let before = file_stamp(&path).unwrap();
+        std::fs::write(&path, "three").unwrap();
+        assert_ne!(file_stamp(&path).unwrap(), before);
+    }
+}
