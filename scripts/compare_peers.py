@@ -170,18 +170,22 @@ def tool_commands(tool, args, url, out, load):
             cmd += ["--request-rate", str(load["rate"]), "--arrival-pattern", "constant"]
         return cmd, None  # located after the run: AIPerf nests its export folder
     if tool == "guidellm":
-        rate_args = (["--rate-type", "concurrent", "--rate", str(load["concurrency"])]
-                     if load.get("concurrency") and not load.get("rate")
-                     else ["--rate-type", "constant", "--rate", str(load["rate"])])
-        cmd = [str(args.peers / "guidellm/bin/guidellm"), "benchmark", "--target", url,
-               *rate_args, "--max-requests", n, "--processor", tok,
-               "--data", "prompt_tokens=100,output_tokens=16",
-               "--output-path", str(out / "guidellm.json")]
+        # GuideLLM 0.8's `run` command takes kind=...,key=value option groups.
+        profile = (f"kind=concurrent,streams={load['concurrency']}" if load.get("concurrency")
+                   and not load.get("rate") else f"kind=constant,rate={load['rate']}")
+        cmd = [str(args.peers / "guidellm/bin/guidellm"), "run",
+               "--backend", f"kind=openai_http,target={url},model=mock-model",
+               "--profile", profile, "--constraint", f"kind=max_requests,count={n}",
+               "--data", "kind=synthetic_text,prompt_tokens=100,output_tokens=16",
+               "--tokenizer", f"kind=hf_auto,model={tok}",
+               "--output", f"kind=json,path={out / 'guidellm.json'}",
+               "--disable-console-interactive"]
         return cmd, None
     if tool == "vllm-bench":
         cmd = [str(args.vllm_bench), "--base-url", url, "--model", "mock-model",
                "--num-prompts", n, "--random-input-len", "100", "--random-output-len", "16",
-               "--endpoint", "/v1/chat/completions", "--backend", "openai-chat"]
+               "--endpoint", "/v1/chat/completions", "--backend", "openai-chat",
+               "--tokenizer", tok]
         cmd += ["--max-concurrency", str(load["concurrency"])] if load.get("concurrency") else []
         cmd += ["--request-rate", str(load["rate"])] if load.get("rate") else []
         return cmd, None
@@ -203,6 +207,10 @@ def main():
     p.add_argument("--sse-modes", default="one-body,chunked")
     p.add_argument("--out", type=Path, default=ROOT / "target/compare-peers")
     args = p.parse_args()
+    # Every tool runs in its own output folder: paths must not be relative to this one.
+    args.gauntlet = args.gauntlet.resolve()
+    if args.vllm_bench:
+        args.vllm_bench = args.vllm_bench.resolve()
 
     tools = [t for t in args.tools.split(",") if t]
     if "vllm-bench" in tools and not args.vllm_bench:
@@ -227,6 +235,9 @@ def main():
                     python = tool in ("aiperf", "guidellm")
                     if load.get("rate"):
                         n = int(load["rate"] * args.rate_seconds)
+                        # The Python tools top out near 1,000/s: more requests only make
+                        # the run longer, not the measurement better.
+                        n = min(n, args.python_requests) if python else n
                     else:
                         n = args.python_requests if python else args.requests
                     load = dict(load, requests=n)

@@ -5,6 +5,7 @@
 //! cancellation aborts in-flight requests, whose records are still handed off as cancelled.
 
 pub mod client;
+mod pacer;
 mod reply;
 pub mod session;
 pub mod sink;
@@ -169,6 +170,7 @@ async fn dispatch(
 ) {
     let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<u32>();
     let mut senders: Vec<mpsc::Sender<Ticket>> = Vec::new();
+    let pacer = pacer::Pacer::start();
     let start = now_ns();
     let mut due = start as f64;
     let mut n = 0u64;
@@ -183,7 +185,10 @@ async fn dispatch(
         if !state.allows(n, due_ns) {
             break;
         }
-        sleep_until_ns(due_ns).await;
+        match &pacer {
+            Some(pacer) => pacer.until(due_ns).await,
+            None => sleep_until_ns(due_ns).await,
+        }
         let worker_id = match idle_rx.try_recv() {
             Ok(id) => id,
             Err(_) if (senders.len() as u32) < cap => {
