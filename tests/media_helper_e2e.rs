@@ -101,3 +101,19 @@ fn a_job_the_helper_cannot_read_is_one_line() {
         "{line}"
     );
 }
+
+#[test]
+fn a_missing_helper_is_one_line_naming_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gauntlet"))
+        .args(["media", "codecs"])
+        .env("GAUNTLET_FFMPEG_HELPER", "/nonexistent/gauntlet-ffmpeg")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("the gauntlet-ffmpeg helper (/nonexistent/gauntlet-ffmpeg): cannot start"),
+        "{stderr}"
+    );
+}

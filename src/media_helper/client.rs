@@ -34,7 +34,12 @@ pub(super) fn run(job: &Job) -> Result<Reply, VideoError> {
              binary (or at ${HELPER_ENV}); build it with `cargo build --release --bins`"
         ))
     })?;
-    let fail = |what: String| VideoError::Helper(format!("{}: {what}", path.display()));
+    let fail = |what: String| {
+        VideoError::Helper(format!(
+            "the {HELPER_NAME} helper ({}): {what}",
+            path.display()
+        ))
+    };
     let mut child = Command::new(&path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
