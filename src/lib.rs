@@ -5,6 +5,7 @@
 //! → `metrics` → `report`. The binary is a thin shell around [`run`].
 #![warn(missing_docs)]
 
+pub mod atomic_file;
 pub mod cli;
 pub mod clock;
 pub mod config;

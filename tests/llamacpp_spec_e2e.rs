@@ -142,20 +142,10 @@ fn start_llama_server(binary: &str, model: &str, draft: &str, log: &Path) -> Lla
     server
 }
 
-/// A plain HTTP/1.0 GET on loopback; the body, or `None` when the server is not up.
+/// The body of a 2xx answer to a GET on `url`, or `None` (the server is not up yet).
 fn get(url: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://")?;
-    let (host, path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
-    let mut stream = std::net::TcpStream::connect(host).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+    let target = gauntlet::telemetry::http_get::HttpTarget::parse(url).ok()?;
+    gauntlet::telemetry::http_get::get(&target, Duration::from_secs(10)).ok()
 }
 
 #[test]

@@ -7,7 +7,6 @@
 //! workload as JSON. Anything that does not check out reads as a miss and the caller rebuilds;
 //! a failed write only costs the next start its speed.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Workload;
@@ -92,19 +91,16 @@ pub fn write(path: &Path, key: &[u8; 32], workload: &Workload) -> std::io::Resul
         return Ok(());
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    std::fs::create_dir_all(dir)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    crate::atomic_file::write_with(path, |file| {
         file.write_all(MAGIC)?;
         file.write_all(&VERSION.to_le_bytes())?;
         file.write_all(key)?;
         file.write_all(&(body.len() as u64).to_le_bytes())?;
         file.write_all(&body)?;
-        file.write_all(blake3::hash(&body).as_bytes())?;
-        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
+        file.write_all(blake3::hash(&body).as_bytes())
+    })?;
     prune(dir);
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! [`crate::metrics::RecordProcessor`].
 
 mod across_runs;
-mod atomic;
+use crate::atomic_file as atomic;
 mod console;
 mod csv;
 mod format;

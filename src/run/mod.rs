@@ -117,8 +117,7 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
             if let Some((path, key)) = &slot {
                 if let Err(e) = dataset::cache::write(path, key, &workload) {
                     eprintln!(
-                        "warning: cannot write the workload cache '{}': {e}; building it on every start",
-                        path.display()
+                        "warning: workload cache not written ({e}); building it on every start"
                     );
                 }
             }

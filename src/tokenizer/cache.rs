@@ -7,7 +7,6 @@
 //! Anything that does not check out (short, wrong magic/version/key, bad checksum) reads as a
 //! miss, and the caller rebuilds.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"GNTCORP\0";
@@ -86,27 +85,13 @@ fn decode(bytes: &[u8], key: &[u8; 32]) -> Option<CachedTokens> {
     })
 }
 
-/// Writes the cache atomically (temp file + rename), so a reader never sees half a file and
-/// concurrent writers of the same key simply race to an identical result.
+/// Writes the cache atomically, so a reader never sees half a file and concurrent writers of
+/// the same key simply race to an identical result.
 pub(crate) fn write(path: &Path, key: &[u8; 32], tokens: &CachedTokens) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let bytes = encode(key, tokens);
-    let unique = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let tmp = path.with_extension(format!("tmp.{}.{unique}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    std::fs::create_dir_all(dir)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    crate::atomic_file::write_bytes(path, &encode(key, tokens))
 }
 
 fn encode(key: &[u8; 32], tokens: &CachedTokens) -> Vec<u8> {

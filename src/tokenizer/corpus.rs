@@ -127,10 +127,7 @@ pub(crate) fn load_in(
     let tokens = tokenize(tokenizer, &text, &name)?;
     if let Some(cache_path) = &cache_path {
         if let Err(e) = cache::write(cache_path, &key, &tokens) {
-            eprintln!(
-                "warning: cannot write corpus token cache '{}': {e}; tokenizing on every start",
-                cache_path.display()
-            );
+            eprintln!("warning: corpus token cache not written ({e}); tokenizing on every start");
         }
     }
     Corpus::from_tokens(tokens, &name, false)

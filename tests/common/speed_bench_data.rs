@@ -75,17 +75,5 @@ pub fn write_rows(path: &Path, rows: &[Row]) {
     writer.close().unwrap();
 }
 
-/// The 11 SPEED-Bench categories.
-pub const CATEGORIES: [&str; 11] = [
-    "coding",
-    "humanities",
-    "math",
-    "multilingual",
-    "qa",
-    "rag",
-    "reasoning",
-    "roleplay",
-    "stem",
-    "summarization",
-    "writing",
-];
+/// The 11 SPEED-Bench categories, as the library lists them.
+pub use gauntlet::dataset::public::variant::CATEGORIES;

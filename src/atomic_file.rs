@@ -1,5 +1,6 @@
-//! Artifacts are written to a temporary file in the same folder and renamed into place, so a
-//! crash or Ctrl-C never leaves a half-written export where a reader expects a whole one.
+//! Files written to a temporary file in the same folder and renamed into place, so a crash or
+//! Ctrl-C never leaves a half-written export or cache file where a reader expects a whole one,
+//! and writers racing on one path (threads or processes) each rename a whole file.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -34,7 +35,10 @@ fn temp_path(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    // Unique per process and per call: two threads may write the same cache file at once.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 
 #[cfg(test)]
