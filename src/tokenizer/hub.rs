@@ -181,10 +181,7 @@ mod tests {
     fn unreachable_endpoint_fails_with_the_id_and_a_hint() {
         // hf-hub's HTTP agent follows proxy variables (without NO_PROXY), which would send this
         // request off the machine; tests only talk to 127.0.0.1.
-        let proxied = ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some() || std::env::var_os(v.to_lowercase()).is_some());
-        if proxied {
+        if crate::tokenizer::test_support::proxy_is_set() {
             eprintln!("skipped: a proxy variable is set");
             return;
         }

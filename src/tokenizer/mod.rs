@@ -30,6 +30,14 @@ pub(crate) mod test_support {
     use super::{Corpus, Tokenizer};
     use crate::config::TokenizerSpec;
 
+    /// Whether a proxy variable is set: hf-hub's HTTP agent follows them (without NO_PROXY),
+    /// which would send a "loopback" request off the machine, so hub tests skip.
+    pub fn proxy_is_set() -> bool {
+        ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some() || std::env::var_os(v.to_lowercase()).is_some())
+    }
+
     pub fn builtin() -> &'static Tokenizer {
         static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
         TOKENIZER.get_or_init(|| Tokenizer::load(&TokenizerSpec::Builtin).unwrap())

@@ -235,10 +235,7 @@ mod tests {
 
     #[test]
     fn unreachable_hub_names_the_repo_and_the_fix() {
-        let proxied = ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some() || std::env::var_os(v.to_lowercase()).is_some());
-        if proxied {
+        if crate::tokenizer::test_support::proxy_is_set() {
             eprintln!("skipped: a proxy variable is set");
             return;
         }
