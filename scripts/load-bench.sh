@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 REQUESTS=${1:-200000}
 SSE_MODE=${2:-one-body}
+CONCURRENCY=${CONCURRENCY:-64}
 TARGET=${CARGO_TARGET_DIR:-target}
 cargo build --release --locked --bins >/dev/null 2>&1 || cargo build --release --locked --bins
 BIN="$TARGET/release/gauntlet"
@@ -26,7 +27,7 @@ URL=$(grep -o 'http://[0-9.:]*' "$LOG" | head -n1)
 
 /usr/bin/time -f "%e %U %S %M" -o "$OUT/time" \
   "$BIN" profile --model mock-model --url "$URL" --endpoint-type chat --streaming \
-  --isl 100 --osl 16 --concurrency 64 --request-count "$REQUESTS" \
+  --isl 100 --osl 16 --concurrency "$CONCURRENCY" --request-count "$REQUESTS" \
   --num-dataset-entries 1000 --output-artifact-dir "$OUT/run" >"$OUT/stdout"
 
 read -r WALL USER SYS RSS_KB <"$OUT/time"

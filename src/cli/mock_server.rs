@@ -162,9 +162,13 @@ pub fn run(args: MockServerArgs) -> anyhow::Result<ExitCode> {
     let workers = usize::try_from(args.workers).unwrap_or(1);
     let runtime = crate::mock::build_runtime(workers).context("starting the tokio runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        let bind_error = || format!("binding --host {} --port {}", args.host, args.port);
+        let addr = tokio::net::lookup_host((args.host.as_str(), args.port))
             .await
-            .with_context(|| format!("binding --host {} --port {}", args.host, args.port))?;
+            .with_context(bind_error)?
+            .next()
+            .with_context(|| format!("--host {}: no address found", args.host))?;
+        let listener = crate::mock::listen(addr).with_context(bind_error)?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let mut stdout = std::io::stdout().lock();
         // Scripts and tests wait for this exact line, so it must not sit in a buffer.

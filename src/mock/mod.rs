@@ -25,7 +25,7 @@ mod stats;
 mod test_client_tests;
 
 pub use config::{LatencyModel, MockConfig, SseMode};
-pub use server::{serve, MockServer};
+pub use server::{listen, serve, MockServer};
 pub use spec::{SpecDecodeConfig, MAX_DRAFT_TOKENS};
 pub use stats::{MockStats, MockStatsSnapshot};
 

@@ -16,7 +16,7 @@ use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper_util::rt::TokioIo;
 use rand_chacha::ChaCha8Rng;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
@@ -108,6 +108,24 @@ pub async fn serve(
     Ok(())
 }
 
+/// Binds a listener with a deep accept queue. Must run inside a tokio runtime.
+///
+/// std's listeners queue 128 connections; a client opening 1,000 at once would then see
+/// dropped SYNs and a one-second retransmit in its connect times.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// Connections the listener queues before accepting them.
+const LISTEN_BACKLOG: u32 = 4096;
+
 /// A mock server running on its own thread and tokio runtime, for tests and embedding.
 ///
 /// Dropping it (or calling [`MockServer::shutdown`]) stops it and joins the thread.
@@ -133,13 +151,11 @@ impl MockServer {
         worker_threads: usize,
     ) -> io::Result<MockServer> {
         let runtime = build_runtime(worker_threads)?;
-        let std_listener = std::net::TcpListener::bind(addr)?;
-        std_listener.set_nonblocking(true)?;
-        let addr = std_listener.local_addr()?;
         let listener = {
             let _entered = runtime.enter();
-            TcpListener::from_std(std_listener)?
+            listen(addr)?
         };
+        let addr = listener.local_addr()?;
         let stats = Arc::new(MockStats::new());
         let (stop, stopped) = oneshot::channel::<()>();
         let config = Arc::new(config);
