@@ -14,11 +14,20 @@ use memchr::memmem;
 /// For strings the slice includes the quotes; for objects and arrays only the first byte is
 /// guaranteed meaningful (use [`value_kind`]).
 pub fn find_value<'a>(doc: &'a [u8], key: &str) -> Option<&'a [u8]> {
-    let mut pattern = Vec::with_capacity(key.len() + 2);
-    pattern.push(b'"');
-    pattern.extend_from_slice(key.as_bytes());
-    pattern.push(b'"');
-    find_value_with(doc, &pattern)
+    // The record processor calls this per request: short keys stay off the heap.
+    let mut stack = [0u8; 64];
+    let mut heap = Vec::new();
+    let pattern: &mut [u8] = if key.len() + 2 <= stack.len() {
+        &mut stack[..key.len() + 2]
+    } else {
+        heap.resize(key.len() + 2, 0);
+        &mut heap
+    };
+    let last = pattern.len() - 1;
+    pattern[0] = b'"';
+    pattern[1..last].copy_from_slice(key.as_bytes());
+    pattern[last] = b'"';
+    find_value_with(doc, pattern)
 }
 
 /// Like [`find_value`] with a prebuilt `"key"` pattern (quotes included), so a hot loop

@@ -1,32 +1,49 @@
-//! One HTTP/1.1 keep-alive connection per worker and target, with TCP_NODELAY on.
+//! One HTTP/1.1 keep-alive connection per worker and target, owned by the worker, with
+//! TCP_NODELAY on.
 //!
-//! hyper's pooled client leaves Nagle's algorithm on, which delays small writes and skews
-//! latency; owning the connections also means a request never waits on a shared pool.
+//! The worker writes each request and reads its response on its own task: no connection task,
+//! no channel, no per-request allocation (see `http1` for why not hyper's client). Owning the
+//! connections also means a request never waits on a shared pool.
 
+use std::io::IoSlice;
+use std::ops::Range;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
-use http::{HeaderMap, Method, Request, Uri};
-use http_body_util::Full;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use http::HeaderMap;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::http1::{self, Framing, ResponseHead, Step, WireError, MAX_HEAD_BYTES};
 use crate::clock::now_ns;
 use crate::config::{EndpointType, ServerUrl};
 
 /// Where a request goes and the headers it carries, built once per run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     /// Host to connect to.
     pub host: String,
     /// Port to connect to.
     pub port: u16,
     /// Origin-form request target (base path + endpoint path).
-    pub path: Uri,
+    pub path: String,
     /// Headers shared by every request to this target (Host, Content-Type, auth, user headers).
     pub headers: HeaderMap,
+    /// The request line and `headers` rendered once, up to `Content-Length: `. It holds the
+    /// API key, so `Debug` leaves it out.
+    head_prefix: Box<[u8]>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // HeaderMap's Debug prints sensitive values as `Sensitive`.
+        f.debug_struct("Target")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("path", &self.path)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A header the user gave that HTTP cannot carry.
@@ -59,9 +76,10 @@ impl Target {
         api_key: Option<&str>,
         extra_headers: &[(String, String)],
     ) -> Result<Self, TargetError> {
-        let path: Uri = format!("{}{}", url.base_path, endpoint.path())
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| TargetError::BadPath {
+        let path = format!("{}{}", url.base_path, endpoint.path());
+        // The request line carries the path as is: it must be a valid origin-form target.
+        path.parse::<http::uri::PathAndQuery>()
+            .map_err(|e| TargetError::BadPath {
                 url: url.original.clone(),
                 reason: e.to_string(),
             })?;
@@ -94,22 +112,18 @@ impl Target {
             header_value.set_sensitive(true);
             headers.insert(header_name, header_value);
         }
+        let head_prefix = http1::request_head_prefix(
+            &path,
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        )
+        .into_boxed_slice();
         Ok(Self {
             host: url.host.clone(),
             port: url.port,
             path,
             headers,
+            head_prefix,
         })
-    }
-
-    /// A POST request carrying `body`.
-    #[inline]
-    pub fn request(&self, body: Bytes) -> Request<Full<Bytes>> {
-        let mut req = Request::new(Full::new(body));
-        *req.method_mut() = Method::POST;
-        *req.uri_mut() = self.path.clone();
-        *req.headers_mut() = self.headers.clone();
-        req
     }
 }
 
@@ -120,14 +134,213 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, TargetError> {
     })
 }
 
-/// A live connection and how long it took to open.
+/// Read buffer of a new connection; it doubles (up to [`READ_BUFFER_MAX`]) when one read fills
+/// it, so only connections that get large responses hold large buffers.
+const READ_BUFFER_START: usize = 4 * 1024;
+const READ_BUFFER_MAX: usize = 64 * 1024;
+
+/// A live connection, its read buffer and how long it took to open.
 pub struct Connection {
-    /// hyper's request handle for the connection.
-    pub sender: SendRequest<Full<Bytes>>,
-    /// Nanoseconds spent in TCP connect + handshake.
+    stream: TcpStream,
+    /// Bytes read; `start..end` are not consumed yet.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// When the last read returned.
+    read_ns: u64,
+    /// Nanoseconds spent in TCP connect.
     pub connect_ns: u64,
     /// Requests sent on this connection so far.
     pub uses: u64,
+}
+
+/// Why a response could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The connection ended (closed, reset, or the write failed) before any byte of a response
+    /// arrived: the server never answered, so the request may be sent again.
+    NothingReceived(String),
+    /// Anything else.
+    Failed(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NothingReceived(m) | ReadError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<WireError> for ReadError {
+    fn from(e: WireError) -> Self {
+        ReadError::Failed(e.to_string())
+    }
+}
+
+impl Connection {
+    /// Whether the server has closed (or written unasked to) this idle connection. Costs no
+    /// system call unless the socket has become readable.
+    pub fn peer_closed(&self) -> bool {
+        let mut probe = [0u8; 1];
+        match self.stream.try_read(&mut probe) {
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+            // End of stream, or bytes nobody asked for: either way not reusable.
+            Ok(_) => true,
+        }
+    }
+
+    /// Sends one request: the target's head, the body's length, the body, in one `writev`
+    /// when the socket takes it all.
+    pub async fn send(&mut self, target: &Target, body: &[u8]) -> Result<(), ReadError> {
+        self.start = 0;
+        self.end = 0;
+        let mut length = [0u8; 24];
+        let length_len = http1::content_length_line(body.len(), &mut length);
+        let parts: [&[u8]; 3] = [&target.head_prefix, &length[..length_len], body];
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let mut written = 0;
+        while written < total {
+            // After a short write, send what is left of the three parts.
+            let mut slices = [IoSlice::new(&[]); 3];
+            let mut count = 0;
+            let mut skip = written;
+            for part in parts {
+                if skip >= part.len() {
+                    skip -= part.len();
+                    continue;
+                }
+                slices[count] = IoSlice::new(&part[skip..]);
+                skip = 0;
+                count += 1;
+            }
+            match self.stream.write_vectored(&slices[..count]).await {
+                Ok(0) => {
+                    return Err(ReadError::NothingReceived(
+                        "the connection closed while the request was being sent".into(),
+                    ))
+                }
+                Ok(n) => written += n,
+                Err(e) => {
+                    return Err(ReadError::NothingReceived(format!(
+                        "sending the request: {e}"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the response head (skipping 1xx heads). Returns it with the time its last byte
+    /// arrived.
+    pub async fn read_head(&mut self) -> Result<(ResponseHead, u64), ReadError> {
+        let mut received_any = false;
+        loop {
+            if let Some((head, used)) = http1::parse_head(&self.buf[self.start..self.end])? {
+                self.start += used;
+                if (100..200).contains(&head.status) && head.status != 101 {
+                    continue;
+                }
+                return Ok((head, self.read_ns));
+            }
+            if self.end - self.start > MAX_HEAD_BYTES {
+                return Err(ReadError::Failed(format!(
+                    "the response head is longer than {} KiB",
+                    MAX_HEAD_BYTES / 1024
+                )));
+            }
+            let read = self.fill().await;
+            match read {
+                Ok(0) | Err(_) if !received_any => {
+                    return Err(ReadError::NothingReceived(match read {
+                        Err(e) => format!("the connection failed before a response: {e}"),
+                        Ok(_) => "the server closed the connection without a response".into(),
+                    }))
+                }
+                Ok(0) => {
+                    return Err(ReadError::Failed(
+                        "the server closed the connection in the middle of a response head".into(),
+                    ))
+                }
+                Ok(_) => received_any = true,
+                Err(e) => return Err(ReadError::Failed(format!("reading the response: {e}"))),
+            }
+        }
+    }
+
+    /// The next piece of the body, as a range of [`Connection::bytes`], with the time its
+    /// read returned; `None` when the body is complete.
+    pub async fn next_body(
+        &mut self,
+        framing: &mut Framing,
+    ) -> Result<Option<(Range<usize>, u64)>, ReadError> {
+        loop {
+            match framing.step(&self.buf[self.start..self.end])? {
+                Step::Data(range) => {
+                    let piece = self.start + range.start..self.start + range.end;
+                    self.start = piece.end;
+                    return Ok(Some((piece, self.read_ns)));
+                }
+                Step::Done(used) => {
+                    self.start += used;
+                    return Ok(None);
+                }
+                Step::More(used) => {
+                    self.start += used;
+                    match self.fill().await {
+                        Ok(0) if *framing == Framing::UntilClose => return Ok(None),
+                        Ok(0) => {
+                            return Err(ReadError::Failed(
+                                "the server closed the response early: the connection closed \
+                                 before the body was complete"
+                                    .into(),
+                            ))
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            return Err(ReadError::Failed(format!(
+                                "the server closed the response early: {e}"
+                            )))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes of the read buffer, for a range [`Connection::next_body`] returned.
+    #[inline]
+    pub fn bytes(&self, range: Range<usize>) -> &[u8] {
+        &self.buf[range]
+    }
+
+    /// Whether another request may follow the response just read with `head`.
+    pub fn reusable_after(&self, head: &ResponseHead) -> bool {
+        head.keep_alive && head.framing != Framing::UntilClose && self.start == self.end
+    }
+
+    /// One read into the free end of the buffer, compacting or growing it first when full.
+    async fn fill(&mut self) -> std::io::Result<usize> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.end == self.buf.len() && self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let n = self.stream.read(&mut self.buf[self.end..]).await?;
+        self.read_ns = now_ns();
+        self.end += n;
+        if self.end == self.buf.len() && self.buf.len() < READ_BUFFER_MAX {
+            // A read that filled the buffer: the responses here are larger than it.
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        Ok(n)
+    }
 }
 
 /// Opens a connection to `target`, giving up after `timeout`.
@@ -143,15 +356,12 @@ pub async fn connect(target: &Target, timeout: Duration) -> Result<Connection, S
     stream
         .set_nodelay(true)
         .map_err(|e| format!("set TCP_NODELAY: {e}"))?;
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("HTTP handshake with {}:{}: {e}", target.host, target.port))?;
-    tokio::spawn(async move {
-        // The connection's own errors surface on the request that was using it.
-        let _ = conn.await;
-    });
     Ok(Connection {
-        sender,
+        stream,
+        buf: vec![0; READ_BUFFER_START],
+        start: 0,
+        end: 0,
+        read_ns: 0,
         connect_ns: now_ns() - start,
         uses: 0,
     })
@@ -184,9 +394,18 @@ mod tests {
         assert_eq!(t.headers[HOST], "h:8000");
         assert!(t.headers[AUTHORIZATION].is_sensitive());
         assert!(!format!("{:?}", t.headers).contains("sk-secret"));
-        let req = t.request(Bytes::from_static(b"{}"));
-        assert_eq!(req.method(), Method::POST);
-        assert_eq!(req.headers()["x-team"], "a");
+        assert!(!format!("{t:?}").contains("sk-secret"));
+        let head = String::from_utf8(t.head_prefix.to_vec()).unwrap();
+        assert!(
+            head.starts_with("POST /base/v1/chat/completions HTTP/1.1\r\n"),
+            "{head}"
+        );
+        assert!(head.contains("\r\nx-team: a\r\n"), "{head}");
+        assert!(
+            head.contains("\r\nauthorization: Bearer sk-secret\r\n"),
+            "{head}"
+        );
+        assert!(head.ends_with("\r\nContent-Length: "), "{head}");
     }
 
     #[test]
@@ -200,5 +419,148 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("--header 'Bad Name'"), "{err}");
+    }
+
+    /// A one-connection server on a thread: reads each request whole (head + Content-Length
+    /// body) and answers with the next canned response, written in `piece`-byte writes.
+    fn canned_server(
+        responses: Vec<&'static [u8]>,
+        piece: usize,
+    ) -> (u16, std::thread::JoinHandle<Vec<usize>>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let thread = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            conn.set_nodelay(true).unwrap();
+            let mut bodies = Vec::new();
+            for response in responses {
+                let mut got = Vec::new();
+                let mut byte = [0u8; 1];
+                while !got.ends_with(b"\r\n\r\n") {
+                    conn.read_exact(&mut byte).unwrap();
+                    got.push(byte[0]);
+                }
+                let head = String::from_utf8(got).unwrap();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length: "))
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .unwrap();
+                let mut body = vec![0u8; length];
+                conn.read_exact(&mut body).unwrap();
+                assert!(body.iter().all(|&b| b == b'x'));
+                bodies.push(length);
+                for part in response.chunks(piece) {
+                    conn.write_all(part).unwrap();
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            }
+            bodies
+        });
+        (port, thread)
+    }
+
+    async fn body_of(conn: &mut Connection, framing: &mut Framing) -> (Vec<u8>, usize) {
+        let mut body = Vec::new();
+        let mut pieces = 0;
+        while let Some((range, _)) = conn.next_body(framing).await.unwrap() {
+            body.extend_from_slice(conn.bytes(range));
+            pieces += 1;
+        }
+        (body, pieces)
+    }
+
+    #[tokio::test]
+    async fn a_connection_sends_large_bodies_and_decodes_split_responses() {
+        let (port, server) = canned_server(
+            vec![
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+                  Transfer-Encoding: chunked\r\n\r\n6\r\ndata: \r\n3\r\nhi\n\r\n0\r\n\r\n",
+                b"HTTP/1.1 503 Busy\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy",
+            ],
+            3,
+        );
+        let target = Target::new(
+            &ServerUrl {
+                original: format!("http://127.0.0.1:{port}"),
+                host: "127.0.0.1".into(),
+                port,
+                base_path: String::new(),
+            },
+            EndpointType::Chat,
+            true,
+            None,
+            &[],
+        )
+        .unwrap();
+        let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
+        // Far more than a socket buffer takes at once, so the write is short at least once.
+        let big = vec![b'x'; 8 << 20];
+        conn.send(&target, &big).await.unwrap();
+        let (head, _) = conn.read_head().await.unwrap();
+        assert_eq!(head.status, 200, "the 100 Continue head is skipped");
+        assert!(head.is_sse);
+        let mut framing = head.framing;
+        let (body, pieces) = body_of(&mut conn, &mut framing).await;
+        assert_eq!(body, b"data: hi\n");
+        assert!(pieces >= 2, "{pieces}");
+        assert!(conn.reusable_after(&head));
+        conn.send(&target, b"xx").await.unwrap();
+        let (head, _) = conn.read_head().await.unwrap();
+        assert_eq!(head.status, 503);
+        let mut framing = head.framing;
+        assert_eq!(body_of(&mut conn, &mut framing).await.0, b"busy");
+        assert!(!conn.reusable_after(&head), "Connection: close");
+        assert_eq!(server.join().unwrap(), vec![8 << 20, 2]);
+        // The server is gone: the next exchange fails before any response byte.
+        match conn.send(&target, b"xx").await {
+            Err(ReadError::NothingReceived(_)) => {}
+            Ok(()) => match conn.read_head().await {
+                Err(ReadError::NothingReceived(_)) => {}
+                other => panic!("{other:?}"),
+            },
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_short_is_an_error_that_says_so() {
+        let (port, server) = canned_server(
+            vec![b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"],
+            64,
+        );
+        let target = Target::new(
+            &ServerUrl {
+                original: format!("http://127.0.0.1:{port}"),
+                host: "127.0.0.1".into(),
+                port,
+                base_path: String::new(),
+            },
+            EndpointType::Chat,
+            false,
+            None,
+            &[],
+        )
+        .unwrap();
+        let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
+        conn.send(&target, b"x").await.unwrap();
+        let (head, _) = conn.read_head().await.unwrap();
+        server.join().unwrap();
+        let mut framing = head.framing;
+        let mut result = Ok(None);
+        for _ in 0..3 {
+            result = conn.next_body(&mut framing).await;
+            if !matches!(result, Ok(Some(_))) {
+                break;
+            }
+        }
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.starts_with("the server closed the response early"),
+            "{err}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! cancellation aborts in-flight requests, whose records are still handed off as cancelled.
 
 pub mod client;
+pub mod http1;
 mod pacer;
 mod reply;
 pub mod session;

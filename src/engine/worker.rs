@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use tokio::sync::mpsc;
 
-use super::client::{connect, Connection, Target};
+use super::client::{connect, Connection, ReadError, Target};
+use super::http1::ResponseHead;
 use super::sink::RecordSink;
 use super::sse::SseParser;
 use crate::clock::now_ns;
@@ -263,86 +263,70 @@ async fn send_one(
     record: &mut RequestRecord,
 ) -> Result<(), Failure> {
     let target = &shared.targets[target_index];
-    if slot.as_ref().is_some_and(|c| c.sender.is_closed()) {
+    if slot.as_ref().is_some_and(Connection::peer_closed) {
         *slot = None;
     }
-    if slot.is_none() {
-        let conn = connect(target, shared.timeout).await.map_err(transport)?;
-        record.connect_ns = conn.connect_ns;
-        *slot = Some(conn);
-    }
-    let Some(conn) = slot.as_mut() else {
-        return Err(transport("no connection".into()));
+    let reused = slot.is_some();
+    let conn = match slot {
+        Some(conn) => conn,
+        None => {
+            let conn = connect(target, shared.timeout).await.map_err(transport)?;
+            record.connect_ns = conn.connect_ns;
+            slot.insert(conn)
+        }
     };
-    record.connection_reused = conn.uses > 0;
+    record.connection_reused = reused;
     conn.uses += 1;
-    if conn.sender.ready().await.is_err() {
-        // The server closed the kept-alive connection between requests: reconnect once.
-        let fresh = connect(target, shared.timeout).await.map_err(transport)?;
-        record.connect_ns = fresh.connect_ns;
-        record.connection_reused = false;
-        *conn = fresh;
-        conn.uses = 1;
-        conn.sender
-            .ready()
-            .await
-            .map_err(|e| transport(format!("connection not ready: {e}")))?;
-    }
     record.bytes_sent = body.len() as u32;
     record.sent_ns = now_ns();
     shared.sent.fetch_add(1, Ordering::Relaxed);
-    let response = match conn.sender.send_request(target.request(body.clone())).await {
-        Ok(response) => response,
-        Err(e) if record.connection_reused && closed_before_response(&e) => {
-            // Some servers (llama.cpp's) advertise keep-alive but close the connection after
-            // a streamed response; the close can land after we reused it. Nothing of ours was
-            // answered, so send once more on a fresh connection, as curl and browsers do.
-            let fresh = connect(target, shared.timeout).await.map_err(transport)?;
-            *conn = fresh;
+    let (head, head_ns) = match exchange(conn, target, &body).await {
+        Ok(answer) => answer,
+        Err(ReadError::NothingReceived(_)) if reused => {
+            // The server closed the kept-alive connection before answering: some (llama.cpp's)
+            // advertise keep-alive but close after a streamed response, and the close can land
+            // after we reused it. Nothing of ours was answered, so send once more on a fresh
+            // connection, as curl and browsers do.
+            *conn = connect(target, shared.timeout).await.map_err(transport)?;
             conn.uses = 1;
             record.connect_ns = conn.connect_ns;
             record.connection_reused = false;
             record.sent_ns = now_ns();
-            conn.sender
-                .send_request(target.request(body))
+            exchange(conn, target, &body)
                 .await
-                .map_err(|e| transport(describe_hyper_error(&e)))?
+                .map_err(|e| transport(e.to_string()))?
         }
-        Err(e) => return Err(transport(describe_hyper_error(&e))),
+        Err(e) => return Err(transport(e.to_string())),
     };
-    record.first_byte_ns = now_ns();
-    record.status = response.status().as_u16();
-    let is_sse = shared.streaming
-        && response
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-    let success = response.status().is_success();
-    let mut body = response.into_body();
-    if is_sse && success {
+    record.first_byte_ns = head_ns;
+    record.status = head.status;
+    let success = (200..300).contains(&head.status);
+    let mut framing = head.framing;
+    if head.is_sse && shared.streaming && success {
         parser.reset();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| stream_dropped(record, &e))?;
-            if let Some(data) = frame.data_ref() {
-                let ts = now_ns();
-                record.bytes_received += data.len() as u64;
-                record.chunks_received += 1;
-                parser.feed(data, ts, record);
-            }
+        while let Some((piece, ts)) = conn.next_body(&mut framing).await.map_err(|e| {
+            record.done_ns = now_ns();
+            transport(e.to_string())
+        })? {
+            let data = conn.bytes(piece);
+            record.bytes_received += data.len() as u64;
+            record.chunks_received += 1;
+            parser.feed(data, ts, record);
         }
         let ts = now_ns();
         parser.finish(ts, record);
         record.done_ns = ts;
     } else {
-        let mut last_ts = record.first_byte_ns;
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| stream_dropped(record, &e))?;
-            if let Some(data) = frame.data_ref() {
-                last_ts = now_ns();
-                record.bytes_received += data.len() as u64;
-                record.chunks_received += 1;
-                record.body.extend_from_slice(data);
-            }
+        let mut last_ts = head_ns;
+        while let Some((piece, ts)) = conn.next_body(&mut framing).await.map_err(|e| {
+            record.done_ns = now_ns();
+            transport(e.to_string())
+        })? {
+            last_ts = ts;
+            let data = conn.bytes(piece);
+            record.bytes_received += data.len() as u64;
+            record.chunks_received += 1;
+            record.body.extend_from_slice(data);
         }
         record.done_ns = last_ts.max(now_ns());
         record.events.push(EventMark {
@@ -357,31 +341,18 @@ async fn send_one(
             });
         }
     }
+    if !conn.reusable_after(&head) {
+        *slot = None;
+    }
     Ok(())
 }
 
-fn stream_dropped(record: &mut RequestRecord, err: &hyper::Error) -> Failure {
-    record.done_ns = now_ns();
-    transport(format!(
-        "the server closed the response early: {}",
-        describe_hyper_error(err)
-    ))
-}
-
-/// Whether a send failed because the kept-alive connection was already closing, before any
-/// part of a response arrived.
-fn closed_before_response(err: &hyper::Error) -> bool {
-    err.is_incomplete_message() || err.is_canceled() || err.is_closed()
-}
-
-fn describe_hyper_error(err: &hyper::Error) -> String {
-    use std::error::Error;
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
+/// Writes the request and reads the response head.
+async fn exchange(
+    conn: &mut Connection,
+    target: &Target,
+    body: &[u8],
+) -> Result<(ResponseHead, u64), ReadError> {
+    conn.send(target, body).await?;
+    conn.read_head().await
 }
