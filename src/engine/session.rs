@@ -332,7 +332,7 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         return done;
     }
     phase.released.fetch_add(1, Ordering::Relaxed);
-    let mut guard = InFlight::new(&shared.sink);
+    let mut guard = InFlight::new(&shared.sink).await;
     {
         let record = guard.record();
         record.request_index = request_index;

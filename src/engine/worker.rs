@@ -134,9 +134,9 @@ pub(super) struct InFlight<'a> {
 
 impl<'a> InFlight<'a> {
     /// Takes a record from the pool and guards it.
-    pub(super) fn new(sink: &'a RecordSink) -> Self {
-        Self {
-            record: Some(sink.take()),
+    pub(super) async fn new(sink: &'a RecordSink) -> InFlight<'a> {
+        InFlight {
+            record: Some(sink.take().await),
             sink,
         }
     }
@@ -179,7 +179,7 @@ pub async fn run_worker(shared: Arc<Shared>, phase: Arc<PhaseState>, mut arrival
     while let Some(ticket) = arrivals.next(&phase).await {
         let target_index = (ticket.index % shared.targets.len() as u64) as usize;
         let entry_index = (ticket.entry % entries) as usize;
-        let mut guard = InFlight::new(&shared.sink);
+        let mut guard = InFlight::new(&shared.sink).await;
         {
             let record = guard.record();
             record.request_index = ticket.index;

@@ -14,8 +14,13 @@ pub const PERCENTILES: [f64; 9] = [1.0, 5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0,
 pub const PERCENTILE_KEYS: [&str; 9] =
     ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"];
 
-/// Exact values kept per metric before folding into a histogram (800 KB per metric).
-pub const DEFAULT_EXACT_CAP: usize = 100_000;
+/// Exact values kept per metric before folding into a histogram (400 KB per metric; with
+/// ~20 metrics per request this is most of a 50,000-request run's memory).
+pub const DEFAULT_EXACT_CAP: usize = 50_000;
+
+/// Growth step of the exact values once past it: doubling a 256 KB vector would leave up to
+/// half of it unused (and the old copy freed but resident) for every metric.
+const EXACT_GROWTH_STEP: usize = 8 * 1024;
 
 /// Histogram resolution: values are recorded as `round(value × 1000)`, so sub-unit values
 /// (ratios, KB, tokens/s) keep three decimals before the 3-significant-digit bucketing.
@@ -128,6 +133,11 @@ impl Accumulator {
         match &mut self.histogram {
             Some(h) => record_hdr(h, value),
             None => {
+                if self.exact.len() == self.exact.capacity() {
+                    let step = self.exact.len().clamp(64, EXACT_GROWTH_STEP);
+                    self.exact
+                        .reserve_exact(step.min(self.cap.saturating_sub(self.exact.len()).max(1)));
+                }
                 self.exact.push(value);
                 if self.exact.len() >= self.cap {
                     self.fold();
