@@ -28,6 +28,21 @@ use worker::{run_worker, Arrivals, Credits, PhaseState, Shared, Ticket};
 
 pub use worker::Shared as EngineShared;
 
+/// The client's tokio runtime: `threads` workers, I/O and timers. Runs and `calibrate` both
+/// build it here, so calibrate measures what a run uses.
+pub fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .global_queue_interval(GLOBAL_QUEUE_INTERVAL)
+        .enable_all()
+        .build()
+}
+
+/// How many local tasks a runtime thread runs before it looks at the global queue, where the
+/// dispatcher lands when the clock thread wakes it (tokio's default is 61: under load the
+/// dispatcher then waited behind dozens of workers).
+const GLOBAL_QUEUE_INTERVAL: u32 = 4;
+
 /// Open-loop phases without a concurrency cap grow their worker pool on demand up to this.
 const UNCAPPED_WORKER_LIMIT: u32 = 10_000;
 
@@ -96,9 +111,9 @@ pub async fn run_phase(
             tickets = credits.issued(&state);
         }
         rate => {
-            let release = match (&shared.fixed_schedule, phase.kind, rate) {
-                (Some(times), PhaseKind::Profiling, _) => Release::Fixed(times),
-                (_, _, Some(rate)) => Release::Rate(Box::new(RateSchedule::new(
+            let release = match (fixed, rate) {
+                (true, _) => Release::Fixed,
+                (false, Some(rate)) => Release::Rate(Box::new(RateSchedule::new(
                     rate,
                     phase.arrival.pattern,
                     root,
@@ -106,24 +121,44 @@ pub async fn run_phase(
                 )?)),
                 // Unreachable: the outer match sends rate-less phases to the closed loop
                 // unless a fixed schedule applies.
-                (_, _, None) => Release::Fixed(&[]),
+                (false, None) => Release::Fixed,
             };
             let cap = phase
                 .arrival
                 .concurrency
                 .unwrap_or(UNCAPPED_WORKER_LIMIT)
                 .max(1);
-            let mut dispatched = 0u64;
-            let outcome = {
-                let dispatch =
-                    dispatch(release, &state, cap, &shared, &mut workers, &mut dispatched);
-                tokio::pin!(dispatch);
-                tokio::select! {
-                    _ = &mut dispatch => false,
-                    _ = stop_signal(&mut stop) => true,
+            // The dispatcher runs as a task on the runtime, not in `block_on` on the calling
+            // thread: a ticket it sends then wakes its worker on the same runtime thread
+            // (tokio's LIFO slot) instead of unparking another thread, which cost ~50 µs of
+            // send lag per request on a VM.
+            let cancel = Arc::new(tokio::sync::Notify::new());
+            let mut task = {
+                let (state, shared, cancel) = (state.clone(), shared.clone(), cancel.clone());
+                let mut pool = std::mem::take(&mut workers);
+                tokio::spawn(async move {
+                    let mut dispatched = 0u64;
+                    tokio::select! {
+                        () = dispatch(release, &state, cap, &shared, &mut pool, &mut dispatched) => {}
+                        () = cancel.notified() => {}
+                    }
+                    (pool, dispatched)
+                })
+            };
+            let joined = tokio::select! {
+                joined = &mut task => joined,
+                () = stop_signal(&mut stop) => {
+                    cancelled = true;
+                    cancel.notify_one();
+                    task.await
                 }
             };
-            cancelled |= outcome;
+            let (pool, dispatched) = match joined {
+                Ok(done) => done,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => (JoinSet::new(), 0),
+            };
+            workers = pool;
             if !cancelled {
                 cancelled |=
                     wait_for_workers(&mut workers, &state, deadline_ns, grace, &mut stop).await;
@@ -153,16 +188,17 @@ pub async fn run_phase(
 }
 
 /// Where an open-loop phase's release times come from.
-enum Release<'a> {
+enum Release {
     /// Gaps drawn for a request rate.
     Rate(Box<RateSchedule>),
-    /// A trace's `(entry, offset from the phase start in ns)` pairs, in time order.
-    Fixed(&'a [(u64, u64)]),
+    /// The trace's `(entry, offset from the phase start in ns)` pairs in
+    /// `Shared::fixed_schedule`, in time order.
+    Fixed,
 }
 
 /// Releases tickets at the schedule's times to idle workers, spawning workers up to `cap`.
 async fn dispatch(
-    mut release: Release<'_>,
+    mut release: Release,
     state: &Arc<PhaseState>,
     cap: u32,
     shared: &Arc<Shared>,
@@ -175,10 +211,11 @@ async fn dispatch(
     let start = now_ns();
     let mut due = start as f64;
     let mut n = 0u64;
+    let times = shared.fixed_schedule.as_deref().unwrap_or_default();
     loop {
         let (entry, due_ns) = match &release {
             Release::Rate(_) => (state.first_index + n, due as u64),
-            Release::Fixed(times) => match times.get(n as usize) {
+            Release::Fixed => match times.get(n as usize) {
                 Some(&(entry, offset)) => (entry, start + offset),
                 None => break,
             },

@@ -53,8 +53,8 @@ impl Pacer {
     }
 
     /// Returns at `due_ns` (monotonic), or at once when it has passed. A wait longer than
-    /// [`HAND_OFF_NS`] sleeps on the clock thread until [`EARLY_NS`] before the instant (the
-    /// wake-up travels through the runtime's scheduler, which takes some microseconds); the
+    /// [`HAND_OFF_NS`] sleeps on the clock thread until shortly before the instant (the
+    /// wake-up travels through the runtime's scheduler, which takes tens of microseconds); the
     /// rest, and every shorter wait (high rates), yields on the runtime so the dispatcher stays
     /// hot when the gaps are tens of microseconds.
     pub(crate) async fn until(&self, due_ns: u64) {
@@ -62,7 +62,11 @@ impl Pacer {
         if due_ns <= now {
             return;
         }
-        if due_ns - now > HAND_OFF_NS && self.due.send(due_ns - EARLY_NS).is_ok() {
+        let wait = due_ns - now;
+        // Long gaps leave the runtime's threads parked, and unparking one costs tens of µs
+        // on a VM; short gaps find them busy, where the dispatcher is picked up sooner.
+        let early = (wait / 8).clamp(EARLY_MIN_NS, EARLY_MAX_NS);
+        if wait > HAND_OFF_NS && self.due.send(due_ns - early).is_ok() {
             self.woken.notified().await;
         }
         while now_ns() < due_ns {
@@ -72,9 +76,11 @@ impl Pacer {
 }
 
 /// Waits shorter than this are yielded through on the runtime.
-const HAND_OFF_NS: u64 = 300_000;
-/// The clock thread wakes the dispatcher this long before the instant.
-const EARLY_NS: u64 = 50_000;
+const HAND_OFF_NS: u64 = 80_000;
+/// The clock thread wakes the dispatcher an eighth of the wait before the instant, within
+/// these bounds.
+const EARLY_MIN_NS: u64 = 40_000;
+const EARLY_MAX_NS: u64 = 100_000;
 
 impl Drop for Pacer {
     fn drop(&mut self) {

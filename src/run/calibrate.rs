@@ -140,11 +140,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<Calibration, CalibrateError>
     let prompt = "calibrate ".repeat(50);
     let arena = PayloadArena::build([render_body(&render, &prompt, Some(16))], 1024);
     let target = Target::new(&url, EndpointType::Chat, true, None, &[]).map_err(start_err)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(opts.client_threads.max(1))
-        .enable_all()
-        .build()
-        .map_err(start_err)?;
+    let runtime = crate::engine::client_runtime(opts.client_threads).map_err(start_err)?;
     let step = |rate: f64, requests: u64| measure(&runtime, &arena, &target, rate, requests);
 
     let (ttft_records, _) = step(opts.ttft_rate, opts.ttft_requests)?;

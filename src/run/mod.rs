@@ -391,11 +391,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         next_request: Default::default(),
         fixed_schedule,
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(plan.client_threads)
-        .enable_all()
-        .build()
-        .map_err(RunError::Runtime)?;
+    let runtime = crate::engine::client_runtime(plan.client_threads).map_err(RunError::Runtime)?;
     let root = RngRoot::new(plan.random_seed);
     let cpu_before_phases_s = process_cpu_seconds();
     // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
