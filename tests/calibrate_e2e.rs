@@ -36,6 +36,7 @@ fn calibrate_prints_and_writes_its_figures() {
     assert_eq!(json["rates"][0]["target_rps"], 200.0);
     assert_eq!(json["rates"][1]["target_rps"], 400.0);
     assert!(json["first_event_us"]["p99"].as_f64().unwrap() > 0.0);
+    assert!(json["loopback_floor_us"]["p50"].as_f64().unwrap() > 0.0);
     assert_eq!(json["lag_target_us"], 100.0);
 
     let bad = gauntlet(&["calibrate", "--rates", "0"]);

@@ -1,9 +1,11 @@
 //! `gauntlet calibrate`: the harness's own overhead on this machine, measured against the
 //! in-process mock server, so a user knows how far to trust (or discount) a run.
 //!
-//! Three figures: what reading the clock costs; the time to the first SSE event against a
+//! Four figures: what reading the clock costs; the time to the first SSE event against a
 //! mock that answers at once (everything in it is harness, loopback and mock: an upper bound
-//! on what the client adds to TTFT); and, at stepped open-loop rates, the achieved rate and
+//! on what the client adds to TTFT); the same round trip between two plain threads echoing
+//! bytes over loopback TCP at the same rate (the machine's floor: scheduler wake-ups and the
+//! network stack, no harness at all); and, at stepped open-loop rates, the achieved rate and
 //! the send lag (actual send − scheduled send), giving the highest rate this machine
 //! schedules with p99 lag under the target.
 
@@ -105,6 +107,9 @@ pub struct Calibration {
     pub first_event_us: Micros,
     /// The rate of that measurement.
     pub ttft_rate: f64,
+    /// Round trip of a request-sized write and a reply between two blocking threads over
+    /// loopback TCP at `ttft_rate`: what this machine costs before any harness.
+    pub loopback_floor_us: Micros,
     /// Each rate step.
     pub rates: Vec<RateStep>,
     /// p99 send-lag target.
@@ -128,6 +133,8 @@ fn start_err(e: impl std::fmt::Display) -> CalibrateError {
 /// Runs the calibration (a few seconds) and returns the figures.
 pub fn calibrate(opts: &CalibrateOptions) -> Result<Calibration, CalibrateError> {
     let clock_read_ns = clock_read_cost();
+    let loopback_floor_us =
+        loopback_floor(opts.ttft_rate, opts.ttft_requests.min(1_000)).map_err(start_err)?;
     let mock = MockServer::start(MockConfig::default()).map_err(start_err)?;
     let url = ServerUrl::parse(&mock.url()).map_err(start_err)?;
     let render = RenderOptions {
@@ -176,6 +183,7 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<Calibration, CalibrateError>
         clock_read_ns,
         first_event_us,
         ttft_rate: opts.ttft_rate,
+        loopback_floor_us,
         rates,
         lag_target_us: opts.lag_target.as_secs_f64() * 1e6,
         max_held_rps,
@@ -193,6 +201,47 @@ fn clock_read_cost() -> f64 {
     let end = now_ns();
     std::hint::black_box(sink);
     (end - start) as f64 / READS as f64
+}
+
+/// Bytes of the floor's request and reply: a typical chat request and its first SSE event.
+const FLOOR_REQUEST_BYTES: usize = 600;
+const FLOOR_REPLY_BYTES: usize = 300;
+
+/// Round trips between this thread and an echo thread over loopback TCP, paced at `rate` so
+/// both threads sleep between requests as a run's threads do.
+fn loopback_floor(rate: f64, requests: u64) -> std::io::Result<Micros> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let echo = std::thread::Builder::new()
+        .name("gauntlet-floor".into())
+        .spawn(move || -> std::io::Result<()> {
+            let (mut conn, _) = listener.accept()?;
+            conn.set_nodelay(true)?;
+            let mut request = [0u8; FLOOR_REQUEST_BYTES];
+            let reply = [b'r'; FLOOR_REPLY_BYTES];
+            while conn.read_exact(&mut request).is_ok() {
+                conn.write_all(&reply)?;
+            }
+            Ok(())
+        })?;
+    let mut conn = std::net::TcpStream::connect(addr)?;
+    conn.set_nodelay(true)?;
+    let request = [b'q'; FLOOR_REQUEST_BYTES];
+    let mut reply = [0u8; FLOOR_REPLY_BYTES];
+    let gap = Duration::from_secs_f64(1.0 / rate.max(1.0));
+    let mut round_trips = Vec::with_capacity(requests as usize);
+    for _ in 0..requests {
+        std::thread::sleep(gap);
+        let start = now_ns();
+        conn.write_all(&request)?;
+        conn.read_exact(&mut reply)?;
+        round_trips.push(now_ns() - start);
+    }
+    drop(conn);
+    echo.join()
+        .map_err(|_| std::io::Error::other("the echo thread panicked"))??;
+    Ok(Micros::of(round_trips))
 }
 
 #[derive(Default)]
@@ -293,6 +342,12 @@ impl std::fmt::Display for Calibration {
             self.first_event_us.max,
             self.ttft_rate
         )?;
+        writeln!(
+            f,
+            "  loopback floor:      p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs (two plain threads \
+             echoing over loopback TCP at the same rate: the machine's part of the figure above)",
+            self.loopback_floor_us.p50, self.loopback_floor_us.p99, self.loopback_floor_us.max
+        )?;
         writeln!(f, "  open loop (constant gaps):")?;
         writeln!(
             f,
@@ -347,6 +402,8 @@ mod tests {
         let c = calibrate(&opts).unwrap();
         assert!(c.clock_read_ns > 0.0);
         assert!(c.first_event_us.p50 > 0.0 && c.first_event_us.p50 <= c.first_event_us.p99);
+        let floor = c.loopback_floor_us;
+        assert!(floor.p50 > 0.0 && floor.p50 <= floor.p99 && floor.p99 <= floor.max);
         assert_eq!(c.rates.len(), 2);
         for step in &c.rates {
             assert_eq!(step.failed, 0);
@@ -354,7 +411,9 @@ mod tests {
         }
         let text = c.to_string();
         assert!(
-            text.contains("first SSE event") && text.contains("lag p99"),
+            text.contains("first SSE event")
+                && text.contains("loopback floor")
+                && text.contains("lag p99"),
             "{text}"
         );
         let json = serde_json::to_value(&c).unwrap();
