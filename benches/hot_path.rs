@@ -3,6 +3,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 use gauntlet::config::ArrivalPattern;
+use gauntlet::engine::http1::{self, ChunkState, Framing, Step};
 use gauntlet::engine::sse::SseParser;
 use gauntlet::metrics::record::RequestRecord;
 use gauntlet::payload::PayloadArena;
@@ -65,6 +66,49 @@ fn sse(c: &mut Criterion) {
             }
             parser.finish(99, &mut record);
             black_box(record.events.len())
+        })
+    });
+    group.finish();
+}
+
+/// The HTTP/1.1 side of a response: the head, and a chunked body with one chunk per SSE event.
+fn http(c: &mut Criterion) {
+    let stream = vllm_stream();
+    let head: &[u8] = b"HTTP/1.1 200 OK\r\ndate: Mon, 23 Nov 2026 20:00:00 GMT\r\n\
+        server: uvicorn\r\ncontent-type: text/event-stream; charset=utf-8\r\n\
+        transfer-encoding: chunked\r\n\r\n";
+    let mut chunked = Vec::new();
+    for event in stream
+        .split_inclusive(|&b| b == b'\n')
+        .collect::<Vec<_>>()
+        .chunks(2)
+    {
+        let bytes: Vec<u8> = event.concat();
+        chunked.extend_from_slice(format!("{:x}\r\n", bytes.len()).as_bytes());
+        chunked.extend_from_slice(&bytes);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let mut group = c.benchmark_group("http1");
+    group.bench_function("parse_response_head", |b| {
+        b.iter(|| black_box(http1::parse_head(black_box(head)).unwrap()))
+    });
+    group.throughput(Throughput::Bytes(chunked.len() as u64));
+    group.bench_function("decode_chunked_19_events", |b| {
+        b.iter(|| {
+            let mut framing = Framing::Chunked(ChunkState::Size);
+            let mut at = 0;
+            let mut body = 0;
+            loop {
+                match framing.step(black_box(&chunked[at..])).unwrap() {
+                    Step::Data(range) => {
+                        body += range.len();
+                        at += range.end;
+                    }
+                    Step::Done(_) | Step::More(_) => break,
+                }
+            }
+            black_box(body)
         })
     });
     group.finish();
@@ -161,5 +205,5 @@ fn derive(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, sse, records, scheduling, derive);
+criterion_group!(benches, sse, http, records, scheduling, derive);
 criterion_main!(benches);
