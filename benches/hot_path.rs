@@ -99,14 +99,9 @@ fn http(c: &mut Criterion) {
             let mut framing = Framing::Chunked(ChunkState::Size);
             let mut at = 0;
             let mut body = 0;
-            loop {
-                match framing.step(black_box(&chunked[at..])).unwrap() {
-                    Step::Data(range) => {
-                        body += range.len();
-                        at += range.end;
-                    }
-                    Step::Done(_) | Step::More(_) => break,
-                }
+            while let Step::Data(range) = framing.step(black_box(&chunked[at..])).unwrap() {
+                body += range.len();
+                at += range.end;
             }
             black_box(body)
         })
