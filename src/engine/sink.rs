@@ -20,7 +20,7 @@ const EVENT_CAPACITY: usize = 64;
 /// allocating another (~5 KB each). On two shared cores the processor thread is sometimes
 /// off-CPU for tens of ms; at 50,000 requests/s this bound kept 2,500 records (14 MB) from
 /// piling up at concurrency 1,000.
-pub const BACKLOG_BEFORE_WAIT: usize = 512;
+pub const BACKLOG_BEFORE_WAIT: usize = 256;
 const BACKLOG_WAIT: Duration = Duration::from_micros(250);
 
 /// The engine's end of the record hand-off.
