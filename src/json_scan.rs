@@ -33,9 +33,43 @@ pub fn find_value<'a>(doc: &'a [u8], key: &str) -> Option<&'a [u8]> {
 /// Like [`find_value`] with a prebuilt `"key"` pattern (quotes included), so a hot loop
 /// builds the pattern once.
 pub fn find_value_with<'a>(doc: &'a [u8], quoted_key: &[u8]) -> Option<&'a [u8]> {
+    find_with(doc, &memmem::Finder::new(quoted_key))
+}
+
+/// A key whose `"key"` searcher is built once. Building a memmem searcher costs more than
+/// searching a short SSE event with it, and the record processor looks up several keys in
+/// every event: hot loops keep their keys in statics.
+pub struct Key {
+    finder: memmem::Finder<'static>,
+}
+
+impl Key {
+    /// The searcher for `"name"`.
+    pub fn new(name: &str) -> Self {
+        let pattern = format!("\"{name}\"");
+        Self {
+            finder: memmem::Finder::new(pattern.as_bytes()).into_owned(),
+        }
+    }
+
+    /// Like [`find_value`] for this key.
+    #[inline]
+    pub fn find<'a>(&self, doc: &'a [u8]) -> Option<&'a [u8]> {
+        find_with(doc, &self.finder)
+    }
+
+    /// Like [`find_u64`] for this key.
+    #[inline]
+    pub fn find_u64(&self, doc: &[u8]) -> Option<u64> {
+        parse_u64(self.find(doc)?)
+    }
+}
+
+fn find_with<'a>(doc: &'a [u8], finder: &memmem::Finder<'_>) -> Option<&'a [u8]> {
+    let quoted_len = finder.needle().len();
     let mut from = 0;
-    while let Some(pos) = memmem::find(&doc[from..], quoted_key) {
-        let mut i = from + pos + quoted_key.len();
+    while let Some(pos) = finder.find(&doc[from..]) {
+        let mut i = from + pos + quoted_len;
         while i < doc.len() && doc[i].is_ascii_whitespace() {
             i += 1;
         }
@@ -166,5 +200,33 @@ mod tests {
         assert_eq!(parse_u64(b"-1"), None);
         assert_eq!(parse_u64(b"99999999999999999999999"), None);
         assert_eq!(parse_u64(b""), None);
+    }
+
+    #[test]
+    fn prebuilt_keys_find_what_find_value_finds() {
+        let docs: [&[u8]; 4] = [
+            br#"{"usage":{"prompt_tokens":7,"completion_tokens":16}}"#,
+            br#"{"note":"a \"usage\" string","usage" : {"total_tokens": 3}}"#,
+            br#"{"choices":[{"delta":{"content":"hi"}}],"usage":null}"#,
+            br#"{"completion_tokens"}"#,
+        ];
+        for key in [
+            "usage",
+            "content",
+            "completion_tokens",
+            "total_tokens",
+            "absent",
+        ] {
+            let prebuilt = Key::new(key);
+            for doc in docs {
+                assert_eq!(prebuilt.find(doc), find_value(doc, key), "{key} in {doc:?}");
+                assert_eq!(
+                    prebuilt.find_u64(doc),
+                    find_u64(doc, key),
+                    "{key} in {doc:?}"
+                );
+            }
+        }
+        assert_eq!(Key::new("completion_tokens").find_u64(docs[0]), Some(16));
     }
 }

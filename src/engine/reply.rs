@@ -3,10 +3,12 @@
 //! Content strings are copied as they arrived, still JSON-escaped: concatenating escaped
 //! fragments gives an escaped string, so the reply is never decoded or re-encoded.
 
-use crate::json_scan::find_value_with;
+use std::sync::LazyLock;
+
+use crate::json_scan::Key;
 use crate::metrics::record::RequestRecord;
 
-const CONTENT: &[u8] = b"\"content\"";
+static CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("content"));
 const OPEN: &[u8] = b"{\"role\":\"assistant\",\"content\":\"";
 const CLOSE: &[u8] = b"\"}";
 
@@ -15,7 +17,7 @@ const CLOSE: &[u8] = b"\"}";
 pub fn append_assistant_message(record: &RequestRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(OPEN);
     for (payload, _) in record.event_payloads() {
-        if let Some(text) = find_value_with(payload, CONTENT).and_then(string_inner) {
+        if let Some(text) = CONTENT.find(payload).and_then(string_inner) {
             out.extend_from_slice(text);
         }
     }

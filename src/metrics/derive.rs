@@ -6,18 +6,24 @@
 //! are unescaped (with serde_json) only when the server sent no usage and the output has to be
 //! counted with the tokenizer.
 
+use std::sync::LazyLock;
+
 use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
 use crate::config::EndpointType;
-use crate::json_scan::{find_u64, find_value_with, value_kind, ValueKind};
+use crate::json_scan::{value_kind, Key, ValueKind};
 use crate::metrics::record::{Outcome, RequestRecord};
 
-const CONTENT: &[u8] = b"\"content\"";
-const TEXT: &[u8] = b"\"text\"";
-const REASONING_CONTENT: &[u8] = b"\"reasoning_content\"";
-const REASONING: &[u8] = b"\"reasoning\"";
-const USAGE: &[u8] = b"\"usage\"";
-const TIMINGS: &[u8] = b"\"timings\"";
-const ERROR: &[u8] = b"\"error\"";
+static CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("content"));
+static TEXT: LazyLock<Key> = LazyLock::new(|| Key::new("text"));
+static REASONING_CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning_content"));
+static REASONING: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning"));
+static USAGE: LazyLock<Key> = LazyLock::new(|| Key::new("usage"));
+static TIMINGS: LazyLock<Key> = LazyLock::new(|| Key::new("timings"));
+static ERROR: LazyLock<Key> = LazyLock::new(|| Key::new("error"));
+static PREDICTED_N: LazyLock<Key> = LazyLock::new(|| Key::new("predicted_n"));
+static PROMPT_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("prompt_tokens"));
+static COMPLETION_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("completion_tokens"));
+static TOTAL_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("total_tokens"));
 
 /// Error messages longer than this are cut: some servers echo whole prompts into errors.
 const MAX_ERROR_CHARS: usize = 500;
@@ -199,7 +205,7 @@ impl RequestMetrics {
                     }
                 }
                 prev_ns = Some(ts_ns);
-            } else if let Some(error) = find_value_with(payload, ERROR) {
+            } else if let Some(error) = ERROR.find(payload) {
                 if value_kind(error) != ValueKind::Null {
                     self.fill_error_event(payload);
                     return scan;
@@ -334,13 +340,13 @@ impl RequestMetrics {
 /// The generated text of an event, if it carries any: `(is_output, raw JSON string)`.
 /// `content`/`text` are output; `reasoning_content`/`reasoning` are reasoning.
 fn content_of(payload: &[u8]) -> Option<(bool, &[u8])> {
-    for (pattern, is_output) in [
-        (CONTENT, true),
-        (TEXT, true),
-        (REASONING_CONTENT, false),
-        (REASONING, false),
+    for (key, is_output) in [
+        (&*CONTENT, true),
+        (&*TEXT, true),
+        (&*REASONING_CONTENT, false),
+        (&*REASONING, false),
     ] {
-        if let Some(value) = find_value_with(payload, pattern) {
+        if let Some(value) = key.find(payload) {
             if value_kind(value) == ValueKind::String {
                 return Some((is_output, value));
             }
@@ -351,26 +357,26 @@ fn content_of(payload: &[u8]) -> Option<(bool, &[u8])> {
 
 /// Reads `usage` when the event has a non-null usage object; later events overwrite earlier.
 fn read_usage(payload: &[u8], scan: &mut Scan) {
-    if let Some(timings) = find_value_with(payload, TIMINGS) {
+    if let Some(timings) = TIMINGS.find(payload) {
         if timings.first() == Some(&b'{') {
             let start = timings.as_ptr() as usize - payload.as_ptr() as usize;
-            if let Some(n) = find_u64(&payload[start..], "predicted_n") {
+            if let Some(n) = PREDICTED_N.find_u64(&payload[start..]) {
                 scan.predicted_tokens = Some(n);
             }
         }
     }
-    let Some(value) = find_value_with(payload, USAGE) else {
+    let Some(value) = USAGE.find(payload) else {
         return;
     };
     if value.first() != Some(&b'{') {
         return;
     }
-    // `find_value_with` returns a subslice of `payload`; scan from the usage object onwards.
+    // `Key::find` returns a subslice of `payload`; scan from the usage object onwards.
     let start = value.as_ptr() as usize - payload.as_ptr() as usize;
     let usage = &payload[start..];
-    let prompt = find_u64(usage, "prompt_tokens");
-    let completion = find_u64(usage, "completion_tokens");
-    let total = find_u64(usage, "total_tokens");
+    let prompt = PROMPT_TOKENS.find_u64(usage);
+    let completion = COMPLETION_TOKENS.find_u64(usage);
+    let total = TOTAL_TOKENS.find_u64(usage);
     if prompt.is_some() || completion.is_some() || total.is_some() {
         scan.prompt_tokens = prompt;
         scan.completion_tokens = completion;
