@@ -179,8 +179,8 @@ impl From<WireError> for ReadError {
 }
 
 impl Connection {
-    /// Whether the server has closed (or written unasked to) this idle connection. Costs no
-    /// system call unless the socket has become readable.
+    /// Whether the server has closed (or written unasked to) this idle connection. Costs at
+    /// most one non-blocking read, none when tokio already knows the socket has nothing.
     pub fn peer_closed(&self) -> bool {
         let mut probe = [0u8; 1];
         match self.stream.try_read(&mut probe) {
