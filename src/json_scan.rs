@@ -33,7 +33,8 @@ pub fn find_value<'a>(doc: &'a [u8], key: &str) -> Option<&'a [u8]> {
 /// Like [`find_value`] with a prebuilt `"key"` pattern (quotes included), so a hot loop
 /// builds the pattern once.
 pub fn find_value_with<'a>(doc: &'a [u8], quoted_key: &[u8]) -> Option<&'a [u8]> {
-    find_with(doc, &memmem::Finder::new(quoted_key))
+    let start = value_starts(doc, &memmem::Finder::new(quoted_key)).next()?;
+    Some(scalar_at(doc, start))
 }
 
 /// A key whose `"key"` searcher is built once. Building a memmem searcher costs more than
@@ -55,7 +56,8 @@ impl Key {
     /// Like [`find_value`] for this key.
     #[inline]
     pub fn find<'a>(&self, doc: &'a [u8]) -> Option<&'a [u8]> {
-        find_with(doc, &self.finder)
+        let start = self.value_starts(doc).next()?;
+        Some(scalar_at(doc, start))
     }
 
     /// Like [`find_u64`] for this key.
@@ -63,26 +65,30 @@ impl Key {
     pub fn find_u64(&self, doc: &[u8]) -> Option<u64> {
         parse_u64(self.find(doc)?)
     }
+
+    /// Where the value of every `"key":` in `doc` starts (whitespace skipped).
+    fn value_starts<'a>(&'a self, doc: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        value_starts(doc, &self.finder)
+    }
 }
 
-fn find_with<'a>(doc: &'a [u8], finder: &memmem::Finder<'_>) -> Option<&'a [u8]> {
+fn value_starts<'a>(
+    doc: &'a [u8],
+    finder: &'a memmem::Finder<'_>,
+) -> impl Iterator<Item = usize> + 'a {
     let quoted_len = finder.needle().len();
-    let mut from = 0;
-    while let Some(pos) = finder.find(&doc[from..]) {
-        let mut i = from + pos + quoted_len;
-        while i < doc.len() && doc[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i < doc.len() && doc[i] == b':' {
-            i += 1;
-            while i < doc.len() && doc[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            return Some(scalar_at(doc, i));
-        }
-        from += pos + 1;
+    finder.find_iter(doc).filter_map(move |pos| {
+        let i = skip_whitespace(doc, pos + quoted_len);
+        (doc.get(i) == Some(&b':')).then(|| skip_whitespace(doc, i + 1))
+    })
+}
+
+/// The first index at or after `i` that is not JSON whitespace.
+fn skip_whitespace(doc: &[u8], mut i: usize) -> usize {
+    while i < doc.len() && doc[i].is_ascii_whitespace() {
+        i += 1;
     }
-    None
+    i
 }
 
 fn scalar_at(doc: &[u8], start: usize) -> &[u8] {

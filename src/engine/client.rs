@@ -463,6 +463,11 @@ mod tests {
         (port, thread)
     }
 
+    fn local_target(port: u16, streaming: bool) -> Target {
+        let url = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        Target::new(&url, EndpointType::Chat, streaming, None, &[]).unwrap()
+    }
+
     async fn body_of(conn: &mut Connection, framing: &mut Framing) -> (Vec<u8>, usize) {
         let mut body = Vec::new();
         let mut pieces = 0;
@@ -483,19 +488,7 @@ mod tests {
             ],
             3,
         );
-        let target = Target::new(
-            &ServerUrl {
-                original: format!("http://127.0.0.1:{port}"),
-                host: "127.0.0.1".into(),
-                port,
-                base_path: String::new(),
-            },
-            EndpointType::Chat,
-            true,
-            None,
-            &[],
-        )
-        .unwrap();
+        let target = local_target(port, true);
         let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
         // Far more than a socket buffer takes at once, so the write is short at least once.
         let big = vec![b'x'; 8 << 20];
@@ -532,19 +525,7 @@ mod tests {
             vec![b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"],
             64,
         );
-        let target = Target::new(
-            &ServerUrl {
-                original: format!("http://127.0.0.1:{port}"),
-                host: "127.0.0.1".into(),
-                port,
-                base_path: String::new(),
-            },
-            EndpointType::Chat,
-            false,
-            None,
-            &[],
-        )
-        .unwrap();
+        let target = local_target(port, false);
         let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
         conn.send(&target, b"x").await.unwrap();
         let (head, _) = conn.read_head().await.unwrap();

@@ -104,21 +104,11 @@ pub fn request_head_prefix<'a>(
 
 /// Writes `len` followed by the blank line that ends the head into `out`; returns its length.
 pub fn content_length_line(len: usize, out: &mut [u8; 24]) -> usize {
-    let mut digits = [0u8; 20];
-    let mut n = len;
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let count = digits.len() - i;
-    out[..count].copy_from_slice(&digits[i..]);
-    out[count..count + 4].copy_from_slice(b"\r\n\r\n");
-    count + 4
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(len).as_bytes();
+    out[..digits.len()].copy_from_slice(digits);
+    out[digits.len()..digits.len() + 4].copy_from_slice(b"\r\n\r\n");
+    digits.len() + 4
 }
 
 /// Parses a response head from the start of `input`: `Ok(None)` if it is not complete yet,
@@ -379,13 +369,16 @@ mod tests {
         }
     }
 
+    fn chunked(wire: &[u8], cuts: &[usize]) -> Result<(Vec<u8>, usize), WireError> {
+        decode_in_pieces(Framing::Chunked(ChunkState::Size), wire, cuts)
+    }
+
     #[test]
     fn chunked_bodies_decode_the_same_at_every_split() {
         let wire = b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n";
         for a in 0..wire.len() {
             for b in a..wire.len() {
-                let (body, left) =
-                    decode_in_pieces(Framing::Chunked(ChunkState::Size), wire, &[a, b]).unwrap();
+                let (body, left) = chunked(wire, &[a, b]).unwrap();
                 assert_eq!(body, b"hello, world", "cut at {a},{b}");
                 assert_eq!(left, 0, "cut at {a},{b}");
             }
@@ -395,7 +388,7 @@ mod tests {
     #[test]
     fn chunked_accepts_bare_lf_and_upper_hex() {
         let wire = b"A\nabcdefghij\n0\n\n";
-        let (body, left) = decode_in_pieces(Framing::Chunked(ChunkState::Size), wire, &[]).unwrap();
+        let (body, left) = chunked(wire, &[]).unwrap();
         assert_eq!(body, b"abcdefghij");
         assert_eq!(left, 0);
     }
@@ -403,29 +396,27 @@ mod tests {
     #[test]
     fn chunked_reports_bytes_after_the_body() {
         let wire = b"1\r\na\r\n0\r\n\r\nHTTP/1.1";
-        let (body, left) = decode_in_pieces(Framing::Chunked(ChunkState::Size), wire, &[]).unwrap();
+        let (body, left) = chunked(wire, &[]).unwrap();
         assert_eq!(body, b"a");
         assert_eq!(left, 8);
     }
 
     #[test]
     fn bad_chunk_framing_is_an_error_naming_it() {
-        let err = decode_in_pieces(Framing::Chunked(ChunkState::Size), b"zz\r\n", &[]).unwrap_err();
+        let err = chunked(b"zz\r\n", &[]).unwrap_err();
         assert_eq!(err.to_string(), "malformed chunk size line \"zz\"");
-        let err =
-            decode_in_pieces(Framing::Chunked(ChunkState::Size), b"1\r\nab\r\n", &[]).unwrap_err();
+        let err = chunked(b"1\r\nab\r\n", &[]).unwrap_err();
         assert_eq!(err, WireError::ChunkEnd);
         let long = vec![b'1'; MAX_LINE_BYTES + 10];
-        let err = decode_in_pieces(Framing::Chunked(ChunkState::Size), &long, &[]).unwrap_err();
+        let err = chunked(&long, &[]).unwrap_err();
         assert_eq!(err, WireError::LineTooLong);
         let huge = b"fffffffffffffffff\r\n";
-        assert!(decode_in_pieces(Framing::Chunked(ChunkState::Size), huge, &[]).is_err());
+        assert!(chunked(huge, &[]).is_err());
     }
 
     #[test]
     fn truncated_bodies_ask_for_more() {
-        let (body, left) =
-            decode_in_pieces(Framing::Chunked(ChunkState::Size), b"5\r\nhel", &[]).unwrap();
+        let (body, left) = chunked(b"5\r\nhel", &[]).unwrap();
         assert_eq!(body, b"hel");
         assert_eq!(left, usize::MAX, "needs more input");
         let (body, left) = decode_in_pieces(Framing::Length(10), b"12345", &[2]).unwrap();

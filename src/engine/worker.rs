@@ -304,10 +304,11 @@ async fn send_one(
     let mut framing = head.framing;
     if head.is_sse && shared.streaming && success {
         parser.reset();
-        while let Some((piece, ts)) = conn.next_body(&mut framing).await.map_err(|e| {
-            record.done_ns = now_ns();
-            transport(e.to_string())
-        })? {
+        while let Some((piece, ts)) = conn
+            .next_body(&mut framing)
+            .await
+            .map_err(|e| body_failed(record, e))?
+        {
             let data = conn.bytes(piece);
             record.bytes_received += data.len() as u64;
             record.chunks_received += 1;
@@ -318,10 +319,11 @@ async fn send_one(
         record.done_ns = ts;
     } else {
         let mut last_ts = head_ns;
-        while let Some((piece, ts)) = conn.next_body(&mut framing).await.map_err(|e| {
-            record.done_ns = now_ns();
-            transport(e.to_string())
-        })? {
+        while let Some((piece, ts)) = conn
+            .next_body(&mut framing)
+            .await
+            .map_err(|e| body_failed(record, e))?
+        {
             last_ts = ts;
             let data = conn.bytes(piece);
             record.bytes_received += data.len() as u64;
@@ -345,6 +347,12 @@ async fn send_one(
         *slot = None;
     }
     Ok(())
+}
+
+/// A body that could not be read to its end: the request ends now, as a transport error.
+fn body_failed(record: &mut RequestRecord, err: ReadError) -> Failure {
+    record.done_ns = now_ns();
+    transport(err.to_string())
 }
 
 /// Writes the request and reads the response head.

@@ -56,18 +56,8 @@ const DONE: &[u8] = b"data: [DONE]\n\n";
 pub(crate) const ERROR_EVENT: &[u8] = b"data: {\"error\":{\"message\":\"mock error event\",\"type\":\"InternalServerError\",\"code\":500}}\n\n";
 
 /// Appends `n` in decimal.
-pub(crate) fn put_u64(out: &mut BytesMut, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.put_slice(&digits[i..]);
+pub(crate) fn put_u64(out: &mut BytesMut, n: u64) {
+    out.put_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// The per-request part of every event, rendered once: `data: ` + `{"id":…,"object":…,
