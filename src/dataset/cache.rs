@@ -4,8 +4,9 @@
 //! without loading the tokenizer at all.
 //!
 //! Layout: `magic[8] version:u32 key[32] body_len:u64 body blake3(body)[32]`, the body being the
-//! workload as JSON. Anything that does not check out reads as a miss and the caller rebuilds;
-//! a failed write only costs the next start its speed.
+//! workload in postcard (serde's compact binary format; strings are copied, not escaped).
+//! Anything that does not check out reads as a miss and the caller rebuilds; a failed write
+//! only costs the next start its speed.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use super::Workload;
 
 const MAGIC: &[u8; 8] = b"GNTWKLD\0";
 /// Bump when the layout or the meaning of the body changes.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 32 + 8;
 const CHECKSUM_LEN: usize = 32;
 /// Workload files kept in the cache folder; older ones are removed after a write.
@@ -80,20 +81,20 @@ fn decode(bytes: &[u8], key: &[u8; 32]) -> Option<Workload> {
     if blake3::hash(body).as_bytes() != &bytes[HEADER_LEN + body_len..] {
         return None;
     }
-    serde_json::from_slice(body).ok()
+    postcard::from_bytes(body).ok()
 }
 
 /// Writes `workload` under `key` (atomically: a reader sees the old file or the whole new one)
 /// and trims the folder to the newest few workloads.
 pub fn write(path: &Path, key: &[u8; 32], workload: &Workload) -> std::io::Result<()> {
-    let body = serde_json::to_vec(workload).map_err(std::io::Error::other)?;
+    let body = postcard::to_stdvec(workload).map_err(std::io::Error::other)?;
     if body.len() > MAX_CACHED_BYTES {
         return Ok(());
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .map_err(|e| std::io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
-    crate::atomic_file::write_with(path, |file| {
+    crate::atomic_file::write_unsynced_with(path, |file| {
         file.write_all(MAGIC)?;
         file.write_all(&VERSION.to_le_bytes())?;
         file.write_all(key)?;

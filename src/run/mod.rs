@@ -125,37 +125,40 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         .as_ref()
         .and_then(|(path, key)| dataset::cache::read(path, key));
     let from_cache = cached.is_some();
-    let (tokenizer, workload) = match cached {
-        Some(workload) => (LazyTokenizer::deferred(plan.tokenizer.clone()), workload),
+    let (tokenizer, workload, to_cache) = match cached {
+        Some(workload) => (
+            LazyTokenizer::deferred(plan.tokenizer.clone()),
+            workload,
+            None,
+        ),
         None => {
             let tokenizer = Tokenizer::load(&plan.tokenizer)?;
             let workload = build_workload(plan, &tokenizer)?;
-            if let Some((path, key)) = &slot {
-                if let Err(e) = dataset::cache::write(path, key, &workload) {
-                    eprintln!(
-                        "warning: workload cache not written ({e}); building it on every start"
-                    );
-                }
-            }
             (
                 LazyTokenizer::loaded(plan.tokenizer.clone(), tokenizer),
                 workload,
+                slot,
             )
         }
     };
     let opts = render_options(plan);
-    let hint: usize = workload
-        .entries
-        .iter()
-        .map(|e| e.prompt.len() + 256 + e.media.iter().map(media_len).sum::<usize>())
-        .sum();
-    let arena = PayloadArena::build(
-        workload
-            .entries
-            .iter()
-            .map(|e| render_body_with_media(&opts, &e.prompt, e.max_tokens, &e.media)),
-        hint,
-    );
+    // A fresh workload is written to the cache while its bodies are rendered.
+    let arena = std::thread::scope(|scope| {
+        if let Some((path, key)) = &to_cache {
+            let workload = &workload;
+            scope.spawn(move || {
+                if let Err(e) = dataset::cache::write(path, key, workload) {
+                    eprintln!(
+                        "warning: workload cache not written ({e}); building it on every start"
+                    );
+                }
+            });
+        }
+        PayloadArena::build_parallel(workload.entries.len(), |i| {
+            let e = &workload.entries[i];
+            render_body_with_media(&opts, &e.prompt, e.max_tokens, &e.media)
+        })
+    });
     Ok(Prepared {
         tokenizer: Arc::new(tokenizer),
         workload,
@@ -245,14 +248,6 @@ fn build_workload(plan: &Plan, tokenizer: &Tokenizer) -> Result<Workload, RunErr
     Ok(workload)
 }
 
-/// Bytes a media part adds to a body, for sizing the arena.
-fn media_len(part: &dataset::MediaPart) -> usize {
-    match part {
-        dataset::MediaPart::Image { url } | dataset::MediaPart::Video { url } => url.len() + 64,
-        dataset::MediaPart::Audio { data, .. } => data.len() + 64,
-    }
-}
-
 /// What every request body of the run shares.
 fn render_options(plan: &Plan) -> RenderOptions {
     RenderOptions {
@@ -329,13 +324,6 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         let json = serde_json::to_vec_pretty(&figures).unwrap_or_default();
         std::fs::write(&path, json).map_err(artifacts_err(&path))?;
     }
-    let mut inputs = workload
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.session_id.as_str(), arena.body_bytes(i)));
-    report::write_inputs_json(&dir, &mut inputs).map_err(artifacts_err(dir.join("inputs.json")))?;
-
     let targets = plan
         .urls
         .iter()
@@ -379,7 +367,8 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
             turn_index[(span.first + k) as usize] = k;
         }
     }
-    let session_ids: Vec<String> = workload.entries.into_iter().map(|e| e.session_id).collect();
+    let session_ids: Arc<[String]> = workload.entries.into_iter().map(|e| e.session_id).collect();
+    let ids = session_ids.clone();
     let bar = progress.clone();
     let processor_thread = std::thread::Builder::new()
         .name("gauntlet-records".into())
@@ -389,7 +378,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
                 processor,
                 source,
                 &input_tokens,
-                &session_ids,
+                &ids,
                 &turn_index,
                 multi_turn,
                 &bar,
@@ -397,6 +386,8 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         })
         .map_err(RunError::Runtime)?;
 
+    // A second handle on the bodies (the bytes are shared) for `inputs.json`.
+    let bodies = arena.clone();
     let shared = Arc::new(Shared {
         arena,
         targets,
@@ -413,7 +404,13 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let cpu_before_phases_s = process_cpu_seconds();
     // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
     let telemetry = crate::telemetry::Telemetry::start(&plan.telemetry);
-    let phase_counts = runtime.block_on(run_phases(plan, shared, &root, &telemetry))?;
+    let phase_counts = runtime.block_on(run_phases(plan, shared, &root, &telemetry));
+    // `inputs.json` (tens of MB for a large workload) is written after the run, so it does not
+    // delay the first request.
+    let mut inputs = (session_ids.iter().enumerate())
+        .map(|(i, session)| (session.as_str(), bodies.body_bytes(i)));
+    report::write_inputs_json(&dir, &mut inputs).map_err(artifacts_err(dir.join("inputs.json")))?;
+    let phase_counts = phase_counts?;
     let collected = telemetry.stop();
     runtime.shutdown_background();
 

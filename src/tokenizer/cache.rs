@@ -91,7 +91,7 @@ pub(crate) fn write(path: &Path, key: &[u8; 32], tokens: &CachedTokens) -> std::
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir)
         .map_err(|e| std::io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
-    crate::atomic_file::write_bytes(path, &encode(key, tokens))
+    crate::atomic_file::write_unsynced_with(path, |out| out.write_all(&encode(key, tokens)))
 }
 
 fn encode(key: &[u8; 32], tokens: &CachedTokens) -> Vec<u8> {

@@ -4,10 +4,12 @@
 //! token stream (cached on disk, keyed by both inputs' hashes); [`PromptGenerator`] cuts
 //! prompts from it whose token count is exactly what was asked for. See `docs/tokenizer.md`.
 
+mod ascii_split;
 mod assets;
 mod cache;
 mod corpus;
 mod error;
+mod fast;
 mod hub;
 mod lazy;
 mod prompt;

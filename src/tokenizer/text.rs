@@ -2,8 +2,10 @@
 //! (count, encode without specials, decode) and carries a fingerprint for cache keys.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::assets::{asset_path, BUILTIN_TOKENIZER};
+use super::fast::{ByteDecoder, FastCount};
 use super::hub::{self, HubOptions};
 use super::TokenizerError;
 use crate::config::TokenizerSpec;
@@ -14,6 +16,10 @@ pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
     fingerprint: [u8; 32],
     name: String,
+    /// Counts without the full pipeline where that provably gives the same answer.
+    fast_count: Option<FastCount>,
+    /// Built on the first decode (~150k ids for Qwen2.5), which most runs never make.
+    byte_decoder: OnceLock<Option<ByteDecoder>>,
 }
 
 impl std::fmt::Debug for Tokenizer {
@@ -55,6 +61,35 @@ impl Tokenizer {
 
     /// How many tokens `text` is, without special tokens.
     pub fn count(&self, text: &str) -> Result<u32, TokenizerError> {
+        if let Some(count) = self
+            .fast_count
+            .as_ref()
+            .and_then(|fast| fast.count(&self.inner, text))
+        {
+            return Ok(count);
+        }
+        self.count_in_full(text)
+    }
+
+    /// Whether [`Tokenizer::count`] can skip the full pipeline (for ASCII text without added
+    /// tokens, at least).
+    #[cfg(test)]
+    pub(super) fn counts_fast(&self) -> bool {
+        self.fast_count.is_some()
+    }
+
+    /// Whether [`Tokenizer::decode`] uses the byte table.
+    #[cfg(test)]
+    pub(super) fn decodes_fast(&self) -> bool {
+        self.byte_decoder
+            .get_or_init(|| ByteDecoder::new(&self.inner))
+            .is_some()
+    }
+
+    /// [`Tokenizer::count`] through the whole `tokenizers` pipeline: the reference the fast
+    /// count is tested and benchmarked against.
+    #[doc(hidden)]
+    pub fn count_in_full(&self, text: &str) -> Result<u32, TokenizerError> {
         let encoding = self
             .inner
             .encode_fast(text, false)
@@ -68,6 +103,18 @@ impl Tokenizer {
 
     /// Text of `ids`. A cut through a multi-byte character comes back as U+FFFD.
     pub fn decode(&self, ids: &[u32]) -> Result<String, TokenizerError> {
+        let table = self
+            .byte_decoder
+            .get_or_init(|| ByteDecoder::new(&self.inner));
+        if let Some(text) = table.as_ref().and_then(|table| table.decode(ids)) {
+            return Ok(text);
+        }
+        self.decode_in_full(ids)
+    }
+
+    /// [`Tokenizer::decode`] through `tokenizers`' decoder.
+    #[doc(hidden)]
+    pub fn decode_in_full(&self, ids: &[u32]) -> Result<String, TokenizerError> {
         self.inner
             .decode(ids, false)
             .map_err(|e| TokenizerError::Decode {
@@ -154,9 +201,11 @@ fn from_bytes_at(bytes: &[u8], name: &str, path: &Path) -> Result<Tokenizer, Tok
         .map_err(|e| parse_error(e.to_string()))?;
     inner.with_padding(None);
     Ok(Tokenizer {
+        fast_count: FastCount::new(&inner),
         inner,
         fingerprint: *blake3::hash(bytes).as_bytes(),
         name: name.to_string(),
+        byte_decoder: OnceLock::new(),
     })
 }
 
