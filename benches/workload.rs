@@ -39,5 +39,14 @@ fn prompts(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, prompts);
+fn loading(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tokenizer");
+    group.sample_size(10);
+    group.bench_function("load_builtin_qwen2.5", |b| {
+        b.iter(|| Tokenizer::load(&TokenizerSpec::Builtin).expect("builtin tokenizer"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, prompts, loading);
 criterion_main!(benches);

@@ -144,3 +144,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn token_edges_match_the_decoded_text() {
+    let tok = builtin();
+    // Past the vocabulary too: unknown ids decode to nothing either way.
+    for id in (0..152_000).step_by(3) {
+        let text = tok.decode_in_full(&[id]).unwrap();
+        assert_eq!(
+            tok.token_edges(id).unwrap(),
+            (text.starts_with(' '), text.ends_with('\n')),
+            "{id} {text:?}"
+        );
+    }
+}

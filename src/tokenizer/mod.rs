@@ -12,6 +12,7 @@ mod error;
 mod fast;
 mod hub;
 mod lazy;
+mod load;
 mod prompt;
 mod text;
 

@@ -60,17 +60,17 @@ impl<'a> PromptGenerator<'a> {
     /// with half a word; gives up quietly after `MAX_SNAP` tokens.
     fn word_start(&self, start: usize) -> Result<usize, TokenizerError> {
         let ids = self.corpus.ids();
-        let mut previous = match start.checked_sub(1) {
-            Some(prev) => self.tokenizer.decode(&ids[prev..=prev])?,
+        let mut previous_ends_line = match start.checked_sub(1) {
+            Some(prev) => self.tokenizer.token_edges(ids[prev])?.1,
             None => return Ok(start),
         };
         for offset in 0..MAX_SNAP {
             let at = (start + offset) % ids.len();
-            let current = self.tokenizer.decode(&ids[at..=at])?;
-            if previous.ends_with('\n') || current.starts_with(' ') {
+            let (starts_with_space, ends_line) = self.tokenizer.token_edges(ids[at])?;
+            if previous_ends_line || starts_with_space {
                 return Ok(at);
             }
-            previous = current;
+            previous_ends_line = ends_line;
         }
         Ok(start)
     }

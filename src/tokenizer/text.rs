@@ -81,9 +81,7 @@ impl Tokenizer {
     /// Whether [`Tokenizer::decode`] uses the byte table.
     #[cfg(test)]
     pub(super) fn decodes_fast(&self) -> bool {
-        self.byte_decoder
-            .get_or_init(|| ByteDecoder::new(&self.inner))
-            .is_some()
+        self.byte_table().is_some()
     }
 
     /// [`Tokenizer::count`] through the whole `tokenizers` pipeline: the reference the fast
@@ -103,13 +101,27 @@ impl Tokenizer {
 
     /// Text of `ids`. A cut through a multi-byte character comes back as U+FFFD.
     pub fn decode(&self, ids: &[u32]) -> Result<String, TokenizerError> {
-        let table = self
-            .byte_decoder
-            .get_or_init(|| ByteDecoder::new(&self.inner));
-        if let Some(text) = table.as_ref().and_then(|table| table.decode(ids)) {
+        if let Some(text) = self.byte_table().and_then(|table| table.decode(ids)) {
             return Ok(text);
         }
         self.decode_in_full(ids)
+    }
+
+    /// Whether `id`'s text begins with a space and whether it ends a line, without decoding
+    /// it to a `String` where the byte table allows.
+    pub fn token_edges(&self, id: u32) -> Result<(bool, bool), TokenizerError> {
+        if let Some(bytes) = self.byte_table().and_then(|table| table.bytes_of(id)) {
+            // Both are ASCII, so a lossy decode of these bytes has them exactly where they do.
+            return Ok((bytes.first() == Some(&b' '), bytes.last() == Some(&b'\n')));
+        }
+        let text = self.decode(&[id])?;
+        Ok((text.starts_with(' '), text.ends_with('\n')))
+    }
+
+    fn byte_table(&self) -> Option<&ByteDecoder> {
+        self.byte_decoder
+            .get_or_init(|| ByteDecoder::new(&self.inner))
+            .as_ref()
     }
 
     /// [`Tokenizer::decode`] through `tokenizers`' decoder.
@@ -192,8 +204,7 @@ fn from_bytes_at(bytes: &[u8], name: &str, path: &Path) -> Result<Tokenizer, Tok
         path: path.to_path_buf(),
         reason,
     };
-    let mut inner =
-        tokenizers::Tokenizer::from_bytes(bytes).map_err(|e| parse_error(e.to_string()))?;
+    let mut inner = super::load::parse(bytes).map_err(|e| parse_error(e.to_string()))?;
     // A tokenizer.json may carry truncation or padding settings meant for training; either
     // would silently change prompt lengths.
     inner
