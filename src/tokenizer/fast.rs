@@ -15,8 +15,9 @@
 //! lossy UTF-8 conversion, which is what `tokenizers` does one `String` per token at a time.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, RwLock};
+
+use thread_local::ThreadLocal;
 
 use aho_corasick::AhoCorasick;
 
@@ -61,20 +62,13 @@ static CHAR_BYTES: LazyLock<Vec<Option<u8>>> = LazyLock::new(|| {
 /// Ids per parallel task when building a [`ByteDecoder`].
 const DECODE_BLOCK: usize = 8192;
 
-/// Token counts by pieces of text, per thread, keyed by the [`FastCount`] that made them.
+/// Token counts by pieces of text.
 type PieceCache = FxHashMap<Box<str>, u32>;
-
-thread_local! {
-    static PIECES: RefCell<FxHashMap<u64, PieceCache>> = RefCell::default();
-}
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// Token counts for tokenizers whose pipeline is: an optional Unicode normalization, a regex
 /// split into isolated pieces, byte-level mapping, and a deterministic model.
 #[derive(Debug)]
 pub(super) struct FastCount {
-    id: u64,
     splitter: onig::Regex,
     /// The same split without onig, for ASCII text, when the pattern is a well-known one.
     ascii: Option<AsciiSplitter>,
@@ -85,6 +79,8 @@ pub(super) struct FastCount {
     /// Pieces any thread has counted, read when a thread's own cache misses: each new piece
     /// costs the BPE model ~3 µs, and without this every rayon thread paid it once more.
     shared: RwLock<PieceCache>,
+    /// Each thread's own pieces, read without a lock; freed with the tokenizer.
+    local: ThreadLocal<RefCell<PieceCache>>,
 }
 
 impl FastCount {
@@ -121,10 +117,10 @@ impl FastCount {
             Some(AhoCorasick::new(&contents).ok()?)
         };
         Some(FastCount {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             splitter: onig::Regex::new(&pattern).ok()?,
             ascii: AsciiSplitter::for_pattern(&pattern),
             shared: RwLock::default(),
+            local: ThreadLocal::new(),
             ascii_only,
             added,
         })
@@ -146,9 +142,9 @@ impl FastCount {
             return None;
         }
         let model = inner.get_model();
-        PIECES.with(|pieces| {
-            let mut pieces = pieces.borrow_mut();
-            let cache = pieces.entry(self.id).or_default();
+        {
+            let mut cache = self.local.get_or_default().borrow_mut();
+            let cache = &mut *cache;
             let mut mapped = String::new();
             let mut total = 0u32;
             let mut add = |start: usize, end: usize| {
@@ -180,7 +176,7 @@ impl FastCount {
                 }
             }
             Some(total)
-        })
+        }
     }
 }
 
@@ -211,13 +207,6 @@ impl FastCount {
             cache.insert(piece.into(), count);
         }
         Some(count)
-    }
-}
-
-impl Drop for FastCount {
-    fn drop(&mut self) {
-        // Only this thread's pieces can be reached; other threads' stay within the cap.
-        let _ = PIECES.try_with(|pieces| pieces.borrow_mut().remove(&self.id));
     }
 }
 
