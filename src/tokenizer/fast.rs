@@ -89,14 +89,17 @@ impl FastCount {
     /// normalizer that changes ASCII, an unknown post-processor).
     pub(super) fn new(inner: &tokenizers::Tokenizer) -> Option<FastCount> {
         let pattern = split_pattern(&serde_json::to_value(inner.get_pre_tokenizer()?).ok()?)?;
+        // Only Unicode normalization, which is the identity on ASCII text, is allowed.
         let ascii_only = match inner.get_normalizer() {
             None => false,
             Some(normalizer) => {
-                unicode_normalizer(&serde_json::to_value(normalizer).ok()?).then_some(true)?
+                let normalizer = serde_json::to_value(normalizer).ok()?;
+                only_types(&normalizer, UNICODE_NORMALIZERS, "normalizers").then_some(true)?
             }
         };
         if let Some(processor) = inner.get_post_processor() {
-            adds_nothing_without_specials(&serde_json::to_value(processor).ok()?).then_some(())?;
+            let processor = serde_json::to_value(processor).ok()?;
+            only_types(&processor, SILENT_POST_PROCESSORS, "processors").then_some(())?;
         }
         if let ModelWrapper::BPE(bpe) = inner.get_model() {
             if bpe.dropout.is_some_and(|p| p > 0.0) {
@@ -239,29 +242,28 @@ fn split_pattern(pre_tokenizer: &Value) -> Option<String> {
     }
 }
 
-/// Whether the normalizer is Unicode normalization only (alone or in a sequence): the
-/// identity on ASCII text.
-fn unicode_normalizer(normalizer: &Value) -> bool {
-    match normalizer.get("type").and_then(Value::as_str) {
-        Some("NFC" | "NFD" | "NFKC" | "NFKD") => true,
-        Some("Sequence") => normalizer
-            .get("normalizers")
-            .and_then(Value::as_array)
-            .is_some_and(|all| all.iter().all(unicode_normalizer)),
-        _ => false,
-    }
-}
+/// Normalizers that leave ASCII text as it is.
+const UNICODE_NORMALIZERS: &[&str] = &["NFC", "NFD", "NFKC", "NFKD"];
 
-/// Whether the post-processor adds no tokens when asked for none: the ones that only trim
+/// Post-processors that add no tokens when asked for no special tokens: they only trim
 /// offsets or insert special tokens.
-fn adds_nothing_without_specials(processor: &Value) -> bool {
-    match processor.get("type").and_then(Value::as_str) {
-        Some("ByteLevel" | "TemplateProcessing" | "RobertaProcessing" | "BertProcessing") => true,
-        Some("Sequence") => processor
-            .get("processors")
+const SILENT_POST_PROCESSORS: &[&str] = &[
+    "ByteLevel",
+    "TemplateProcessing",
+    "RobertaProcessing",
+    "BertProcessing",
+];
+
+/// Whether a serialized pipeline component is one of the `allowed` types, or a `Sequence`
+/// (its members under `members`) made only of them.
+fn only_types(component: &Value, allowed: &[&str], members: &str) -> bool {
+    match component.get("type").and_then(Value::as_str) {
+        Some("Sequence") => component
+            .get(members)
             .and_then(Value::as_array)
-            .is_some_and(|all| all.iter().all(adds_nothing_without_specials)),
-        _ => false,
+            .is_some_and(|all| all.iter().all(|c| only_types(c, allowed, members))),
+        Some(kind) => allowed.contains(&kind),
+        None => false,
     }
 }
 
