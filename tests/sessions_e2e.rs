@@ -1,5 +1,6 @@
-//! The engine's multi-turn path against the built-in mock server: what each turn sends (the
-//! real replies in its history) and when (after all its parents plus its think time).
+//! The engine's release paths against the built-in mock server: what each multi-turn turn
+//! sends (the real replies in its history) and when (after all its parents plus its think
+//! time), and when open-loop requests go out (at their trace times or rate, never before).
 
 mod common;
 
@@ -279,8 +280,13 @@ fn one_session_at_a_time_runs_sessions_back_to_back() {
     assert!(d0.record.sent_ns >= l2.record.done_ns);
 }
 
-#[test]
-fn a_fixed_schedule_releases_requests_at_their_trace_times() {
+/// Runs one single-turn open-loop phase of `requests` against a fresh mock and returns its
+/// records and counts.
+fn open_loop(
+    arrival: Arrival,
+    requests: u64,
+    fixed_schedule: Option<Vec<(u64, u64)>>,
+) -> (Vec<RequestRecord>, gauntlet::engine::PhaseCounts) {
     let mock = MockServer::start(MockConfig::default()).unwrap();
     let url = ServerUrl::parse(&mock.url()).unwrap();
     let opts = RenderOptions {
@@ -294,9 +300,7 @@ fn a_fixed_schedule_releases_requests_at_their_trace_times() {
         (0..4).map(|i| render_body(&opts, &format!("p{i}"), Some(2))),
         0,
     );
-    let (sink, source) = sink::channel(64);
-    // Entry 2 first at 0 ms, then entries 0, 3, 1 at 40, 40 and 90 ms.
-    let times = vec![(2, 0), (0, 40 * MS), (3, 40 * MS), (1, 90 * MS)];
+    let (sink, source) = sink::channel(requests as usize + 8);
     let shared = Arc::new(EngineShared {
         arena,
         targets: vec![Target::new(&url, EndpointType::Chat, true, None, &[]).unwrap()],
@@ -306,17 +310,13 @@ fn a_fixed_schedule_releases_requests_at_their_trace_times() {
         sent: Default::default(),
         sessions: None,
         next_request: Default::default(),
-        fixed_schedule: Some(times.clone()),
+        fixed_schedule,
     });
     let phase = Phase {
         name: "profiling".into(),
         kind: PhaseKind::Profiling,
-        arrival: Arrival {
-            concurrency: None,
-            request_rate: None,
-            pattern: ArrivalPattern::Poisson,
-        },
-        stop: StopRule::Count { requests: 4 },
+        arrival,
+        stop: StopRule::Count { requests },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -335,11 +335,24 @@ fn a_fixed_schedule_releases_requests_at_their_trace_times() {
         ))
         .unwrap();
     drop(shared);
+    mock.shutdown();
+    (source.done.try_iter().map(|r| *r).collect(), counts)
+}
+
+#[test]
+fn a_fixed_schedule_releases_requests_at_their_trace_times() {
+    // Entry 2 first at 0 ms, then entries 0, 3, 1 at 40, 40 and 90 ms.
+    let times = vec![(2, 0), (0, 40 * MS), (3, 40 * MS), (1, 90 * MS)];
+    let arrival = Arrival {
+        concurrency: None,
+        request_rate: None,
+        pattern: ArrivalPattern::Poisson,
+    };
+    let (mut records, counts) = open_loop(arrival, 4, Some(times.clone()));
     assert_eq!(
         (counts.scheduled, counts.issued, counts.not_sent),
         (4, 4, 0)
     );
-    let mut records: Vec<RequestRecord> = source.done.try_iter().map(|r| *r).collect();
     // Entries 0 and 3 share a time: order ties by entry so the comparison is stable.
     records.sort_by_key(|r| (r.scheduled_ns, r.entry_index));
     let start = records[0].scheduled_ns;
@@ -351,5 +364,31 @@ fn a_fixed_schedule_releases_requests_at_their_trace_times() {
     for r in &records {
         assert!(r.sent_ns >= r.scheduled_ns, "sent before its time");
     }
-    mock.shutdown();
+}
+
+#[test]
+fn an_open_loop_rate_never_sends_before_its_schedule() {
+    // One worker on one kept-alive connection, so a request goes out as soon as it is let go:
+    // the dispatcher hands each ticket over ahead of its instant and the worker must hold it.
+    let arrival = Arrival {
+        concurrency: Some(1),
+        request_rate: Some(400.0),
+        pattern: ArrivalPattern::Constant,
+    };
+    let (mut records, counts) = open_loop(arrival, 40, None);
+    assert_eq!((counts.issued, records.len()), (40, 40));
+    records.sort_by_key(|r| r.scheduled_ns);
+    for (k, r) in records.iter().enumerate() {
+        assert_eq!(r.outcome, Outcome::Success, "{:?}", r.error);
+        assert!(
+            r.sent_ns >= r.scheduled_ns,
+            "request {k} sent before its time"
+        );
+        // Constant gaps of 2.5 ms (the schedule is f64; allow rounding).
+        let gap = r.scheduled_ns - records[0].scheduled_ns;
+        assert!(
+            gap.abs_diff(k as u64 * 2_500_000) <= 1,
+            "gap {gap} for request {k}"
+        );
+    }
 }

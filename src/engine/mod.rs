@@ -33,15 +33,9 @@ pub use worker::Shared as EngineShared;
 pub fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))
-        .global_queue_interval(GLOBAL_QUEUE_INTERVAL)
         .enable_all()
         .build()
 }
-
-/// How many local tasks a runtime thread runs before it looks at the global queue, where the
-/// dispatcher lands when the clock thread wakes it (tokio's default is 61: under load the
-/// dispatcher then waited behind dozens of workers).
-const GLOBAL_QUEUE_INTERVAL: u32 = 4;
 
 /// Open-loop phases without a concurrency cap grow their worker pool on demand up to this.
 const UNCAPPED_WORKER_LIMIT: u32 = 10_000;
@@ -207,7 +201,7 @@ async fn dispatch(
 ) {
     let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<u32>();
     let mut senders: Vec<mpsc::Sender<Ticket>> = Vec::new();
-    let pacer = pacer::Pacer::start();
+    let timer = pacer::Timer::new().ok();
     let start = now_ns();
     let mut due = start as f64;
     let mut n = 0u64;
@@ -223,9 +217,15 @@ async fn dispatch(
         if !state.allows(n, due_ns) {
             break;
         }
-        match &pacer {
-            Some(pacer) => pacer.until(due_ns).await,
-            None => sleep_until_ns(due_ns).await,
+        // Wake a margin before the instant and hand the ticket over then: the worker yields
+        // through the rest, so neither the timer's nor the hand-off's latency makes it late.
+        let wake_ns = due_ns.saturating_sub(pacer::EARLY_NS);
+        let woken = match &timer {
+            Some(timer) => timer.wake_at(wake_ns).await.is_ok(),
+            None => false,
+        };
+        if !woken {
+            pacer::sleep_until_ns(wake_ns).await;
         }
         let worker_id = match idle_rx.try_recv() {
             Ok(id) => id,
@@ -272,22 +272,6 @@ async fn dispatch(
     }
     // Dropping the senders ends each worker after its current request.
     drop(senders);
-}
-
-/// Sleeps until a monotonic instant: the timer for the coarse part, then yields, because
-/// tokio's timer has millisecond resolution and open-loop schedules need better.
-pub(crate) async fn sleep_until_ns(due_ns: u64) {
-    let now = now_ns();
-    if due_ns <= now {
-        return;
-    }
-    let wait = due_ns - now;
-    if wait > 2_000_000 {
-        tokio::time::sleep(Duration::from_nanos(wait - 1_500_000)).await;
-    }
-    while now_ns() < due_ns {
-        tokio::task::yield_now().await;
-    }
 }
 
 async fn stop_signal(stop: &mut watch::Receiver<bool>) {

@@ -1,133 +1,142 @@
-//! The open-loop clock: a thread of its own that sleeps to each release instant with the
-//! kernel's high-resolution timer and wakes the dispatcher.
+//! Waiting for an instant with microsecond precision, for open-loop schedules and think times.
 //!
-//! tokio's timer has millisecond resolution, so the dispatcher used to sleep the coarse part
-//! and then yield in a loop for the last 1.5 ms: at 1,000 requests/s and above that loop never
-//! stopped, burning a core that the server under test (sharing the machine) wanted, and a
-//! yielding task still waits its turn behind every ready worker. Here the wait is
-//! `clock_nanosleep(TIMER_ABSTIME)` with the thread's timer slack at 1 ns, plus a spin of the
-//! last few microseconds only.
+//! tokio's timer has millisecond resolution. The engine used to sleep the coarse part on it
+//! and yield in a loop for the last 1.5 ms (a core burnt at 1,000 requests/s and above), then
+//! to sleep on a clock thread of its own with `clock_nanosleep` and wake the dispatcher through
+//! the runtime's scheduler: two wake-ups per request, each tens of microseconds on a VM.
+//!
+//! Here the wait is a `timerfd` registered with the runtime's own epoll: the kernel's
+//! high-resolution timer wakes the runtime thread directly (timerfds have no timer slack), and
+//! the task resumes on it. The wake-up still lands 10–50 µs after the instant on a shared VM,
+//! so callers arm it [`EARLY_NS`] before the instant and yield through the rest
+//! ([`yield_until`]). The open-loop dispatcher hands its ticket to the worker at that early
+//! wake-up, and the worker yields until the instant, so the hop between the two tasks is
+//! hidden inside the early margin too.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
 
-use crossbeam::channel::{bounded, Sender};
-use tokio::sync::Notify;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 
 use crate::clock::now_ns;
 
-/// Spin (rather than sleep) for the last this-many nanoseconds before an instant: a wake-up
-/// from `clock_nanosleep` is ~5–20 µs late on an idle core.
-const SPIN_NS: u64 = 20_000;
-/// The longest single sleep, so a cancelled phase frees its thread promptly.
-const MAX_SLEEP_NS: u64 = 50_000_000;
+/// How long before an instant the timer fires; the rest is yielded through on the runtime.
+/// From credit-to-start measurements on the 2-core VM at 10,000 requests/s (docs/performance.md):
+/// with a 30 µs margin the median request went out ~20 µs late, with 50 µs ~5 µs late, with
+/// 80 µs within 1 µs of its instant; each 10 µs of margin cost 5–8 µs of CPU per request.
+pub(crate) const EARLY_NS: u64 = 80_000;
 
-/// Wakes its owner at requested instants. Dropping it stops the thread.
-pub(crate) struct Pacer {
-    due: Sender<u64>,
-    woken: Arc<Notify>,
-    stop: Arc<AtomicBool>,
+/// A one-shot high-resolution timer on the runtime's epoll. Reusable: each [`Timer::wake_at`]
+/// re-arms it.
+pub(crate) struct Timer {
+    fd: AsyncFd<TimerFd>,
 }
 
-impl Pacer {
-    /// Starts the clock thread; `None` when the thread cannot be made (the caller falls back
-    /// to the runtime's timer).
-    pub(crate) fn start() -> Option<Self> {
-        let (due, instants) = bounded::<u64>(1);
-        let woken = Arc::new(Notify::new());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (wake, halt) = (woken.clone(), stop.clone());
-        std::thread::Builder::new()
-            .name("gauntlet-pacer".into())
-            .spawn(move || {
-                set_fine_timer_slack();
-                while let Ok(at) = instants.recv() {
-                    if !sleep_until(at, &halt) {
-                        return;
-                    }
-                    wake.notify_one();
-                }
-            })
-            .ok()?;
-        Some(Self { due, woken, stop })
-    }
+/// The timer's file descriptor; `AsyncFd` needs a type that owns it.
+struct TimerFd(OwnedFd);
 
-    /// Returns at `due_ns` (monotonic), or at once when it has passed. A wait longer than
-    /// [`HAND_OFF_NS`] sleeps on the clock thread until shortly before the instant (the
-    /// wake-up travels through the runtime's scheduler, which takes tens of microseconds); the
-    /// rest, and every shorter wait (high rates), yields on the runtime so the dispatcher stays
-    /// hot when the gaps are tens of microseconds.
-    pub(crate) async fn until(&self, due_ns: u64) {
-        let now = now_ns();
-        if due_ns <= now {
-            return;
-        }
-        let wait = due_ns - now;
-        // Long gaps leave the runtime's threads parked, and unparking one costs tens of µs
-        // on a VM; short gaps find them busy, where the dispatcher is picked up sooner.
-        let early = (wait / 8).clamp(EARLY_MIN_NS, EARLY_MAX_NS);
-        if wait > HAND_OFF_NS && self.due.send(due_ns - early).is_ok() {
-            self.woken.notified().await;
-        }
-        while now_ns() < due_ns {
-            tokio::task::yield_now().await;
-        }
+impl AsRawFd for TimerFd {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
     }
 }
 
-/// Waits shorter than this are yielded through on the runtime.
-const HAND_OFF_NS: u64 = 80_000;
-/// The clock thread wakes the dispatcher an eighth of the wait before the instant, within
-/// these bounds.
-const EARLY_MIN_NS: u64 = 40_000;
-const EARLY_MAX_NS: u64 = 100_000;
-
-impl Drop for Pacer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Timer slack is how late the kernel may fire a sleeping thread's timer to batch wake-ups;
-/// the default 50 µs would be the floor of the schedule's error.
-fn set_fine_timer_slack() {
-    // SAFETY: PR_SET_TIMERSLACK takes one integer argument and affects only this thread.
-    unsafe {
-        libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0);
-    }
-}
-
-/// Sleeps until `at` (monotonic ns): kernel sleeps of at most [`MAX_SLEEP_NS`] down to
-/// [`SPIN_NS`] before it, then a spin. Returns false when `stop` was set meanwhile.
-fn sleep_until(at: u64, stop: &AtomicBool) -> bool {
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        let now = now_ns();
-        if now + SPIN_NS >= at {
-            break;
-        }
-        let wake = (at - SPIN_NS).min(now + MAX_SLEEP_NS);
-        let ts = libc::timespec {
-            tv_sec: (wake / 1_000_000_000) as libc::time_t,
-            tv_nsec: (wake % 1_000_000_000) as libc::c_long,
-        };
-        // SAFETY: `ts` is a valid absolute CLOCK_MONOTONIC time; a null remainder is allowed
-        // with TIMER_ABSTIME. An interrupted sleep (EINTR) just loops.
-        unsafe {
-            libc::clock_nanosleep(
+impl Timer {
+    /// A new timer; must be called on a tokio runtime with I/O enabled.
+    pub(crate) fn new() -> io::Result<Self> {
+        // SAFETY: plain syscall with valid flags; the descriptor is owned right below.
+        let raw = unsafe {
+            libc::timerfd_create(
                 libc::CLOCK_MONOTONIC,
-                libc::TIMER_ABSTIME,
-                &ts,
-                std::ptr::null_mut(),
-            );
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
+        };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `raw` is a fresh descriptor nobody else owns.
+        let fd = TimerFd(unsafe { OwnedFd::from_raw_fd(raw) });
+        // SAFETY: `TimerFd` owns the descriptor and always returns it; it stays open until the
+        // `AsyncFd`, which owns the `TimerFd`, is dropped.
+        let fd = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }?;
+        Ok(Self { fd })
+    }
+
+    /// Returns at or after the monotonic instant `at_ns` (at once when it has passed).
+    pub(crate) async fn wake_at(&self, at_ns: u64) -> io::Result<()> {
+        if at_ns <= now_ns() {
+            return Ok(());
+        }
+        let raw = self.fd.as_raw_fd();
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: libc::timespec {
+                tv_sec: (at_ns / 1_000_000_000) as libc::time_t,
+                tv_nsec: (at_ns % 1_000_000_000) as libc::c_long,
+            },
+        };
+        // SAFETY: a valid timerfd and itimerspec; the old value is not wanted (null).
+        let armed = unsafe {
+            libc::timerfd_settime(raw, libc::TFD_TIMER_ABSTIME, &spec, std::ptr::null_mut())
+        };
+        if armed < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        loop {
+            let mut ready = self.fd.readable().await?;
+            let mut expirations = 0u64;
+            // SAFETY: reads at most 8 bytes into a u64 we own.
+            let read = unsafe {
+                libc::read(
+                    raw,
+                    (&mut expirations as *mut u64).cast::<libc::c_void>(),
+                    std::mem::size_of::<u64>(),
+                )
+            };
+            if read == std::mem::size_of::<u64>() as isize {
+                return Ok(());
+            }
+            // Readiness left over from an earlier arming, or a spurious wake-up.
+            ready.clear_ready();
+            if now_ns() >= at_ns {
+                return Ok(());
+            }
         }
     }
-    while now_ns() < at {
-        std::hint::spin_loop();
+}
+
+/// Yields on the runtime until the monotonic instant `due_ns`: for the last microseconds
+/// before an instant, after a [`Timer`] fired early.
+pub(crate) async fn yield_until(due_ns: u64) {
+    while now_ns() < due_ns {
+        tokio::task::yield_now().await;
     }
-    true
+}
+
+/// Sleeps until a monotonic instant with a one-off [`Timer`] for all but the last
+/// [`EARLY_NS`]. Without a timerfd (descriptors exhausted) it falls back to tokio's
+/// millisecond timer plus yielding.
+pub(crate) async fn sleep_until_ns(due_ns: u64) {
+    let now = now_ns();
+    if due_ns <= now {
+        return;
+    }
+    let wait = due_ns - now;
+    if wait > EARLY_NS {
+        let precise = match Timer::new() {
+            Ok(timer) => timer.wake_at(due_ns - EARLY_NS).await.is_ok(),
+            Err(_) => false,
+        };
+        if !precise && wait > 2_000_000 {
+            tokio::time::sleep(Duration::from_nanos(wait - 1_500_000)).await;
+        }
+    }
+    yield_until(due_ns).await;
 }
 
 #[cfg(test)]
@@ -136,25 +145,39 @@ mod tests {
 
     #[tokio::test]
     async fn wakes_at_or_after_each_instant_in_order() {
-        let pacer = Pacer::start().expect("thread starts");
+        let timer = Timer::new().expect("timerfd");
         let start = now_ns();
         for k in 1..=20u64 {
             let due = start + k * 500_000;
-            pacer.until(due).await;
+            timer.wake_at(due).await.unwrap();
             // Never early; how late is the machine's business (timings are not asserted).
             assert!(now_ns() >= due);
         }
-        // A passed instant returns at once.
-        pacer.until(start).await;
+        // A passed instant returns at once, and the timer still works after it.
+        timer.wake_at(start).await.unwrap();
+        let due = now_ns() + 200_000;
+        timer.wake_at(due).await.unwrap();
+        assert!(now_ns() >= due);
     }
 
-    #[test]
-    fn a_stopped_sleep_returns_false() {
-        let stop = AtomicBool::new(true);
-        assert!(!sleep_until(now_ns() + 1_000_000_000, &stop));
-        let go = AtomicBool::new(false);
-        let due = now_ns() + 100_000;
-        assert!(sleep_until(due, &go));
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sleep_until_is_never_early_on_either_side_of_the_margin() {
+        for wait in [0, 10_000, EARLY_NS - 1, EARLY_NS + 1, 3_000_000] {
+            let due = now_ns() + wait;
+            sleep_until_ns(due).await;
+            assert!(now_ns() >= due, "woke early for a {wait} ns wait");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dropped_wait_leaves_the_timer_usable() {
+        let timer = Timer::new().expect("timerfd");
+        let far = now_ns() + 10_000_000_000;
+        // Abandon a long wait, as a cancelled phase does.
+        let abandoned = tokio::time::timeout(Duration::from_millis(5), timer.wake_at(far)).await;
+        assert!(abandoned.is_err());
+        let due = now_ns() + 300_000;
+        timer.wake_at(due).await.unwrap();
         assert!(now_ns() >= due);
     }
 }

@@ -317,7 +317,7 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         mut connection,
         mut parser,
     } = turn;
-    super::sleep_until_ns(due_ns).await;
+    super::pacer::sleep_until_ns(due_ns).await;
     let mut done = TurnDone {
         node,
         target,

@@ -188,6 +188,8 @@ pub async fn run_worker(shared: Arc<Shared>, phase: Arc<PhaseState>, mut arrival
             record.url_index = target_index as u16;
             record.scheduled_ns = ticket.scheduled_ns;
         }
+        // An open-loop ticket arrives a little ahead of its instant (see `engine::pacer`).
+        super::pacer::yield_until(ticket.scheduled_ns).await;
         phase.released.fetch_add(1, Ordering::Relaxed);
         let body = shared.arena.body(entry_index);
         let slot = &mut connections[target_index];

@@ -304,7 +304,7 @@ fn measure(
 fn drain_records(source: RecordSource) -> (StepStats, u64) {
     let mut stats = StepStats::default();
     let mut last_sent = 0u64;
-    while let Ok(record) = source.done.recv() {
+    while let Some(record) = source.next() {
         if record.sent_ns > 0 {
             stats.sent += 1;
             stats

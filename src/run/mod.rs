@@ -577,7 +577,7 @@ fn process_records(
     // Tokens of each finished session turn's whole conversation (history, prompt, reply), so
     // a later turn's input length counts everything it sent.
     let mut conversation_tokens: std::collections::HashMap<u64, u32> = Default::default();
-    while let Ok(record) = source.done.recv() {
+    while let Some(record) = source.next() {
         if record.sent_ns > 0 {
             first_sent_ns = Some(first_sent_ns.map_or(record.sent_ns, |f| f.min(record.sent_ns)));
         }
