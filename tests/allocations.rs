@@ -115,8 +115,11 @@ fn client_allocations_per_request_stay_small() {
     let small_mt = run_with(&url, 50, &dir.join("small-mt"), &turns);
     let large_mt = run_with(&url, 550, &dir.join("large-mt"), &turns);
     drop(server);
+    // The counter works (every run allocates, and multi-turn requests measurably so). A
+    // single-turn run's total can come out *below* a smaller run's: it allocates ~0.1 per
+    // request, less than the run-to-run spread in how many records the pool grows to.
     assert!(
-        large > small && large_mt > small_mt,
+        small > 0 && large > 0 && large_mt > small_mt,
         "{small} {large} {small_mt} {large_mt}"
     );
     let per_turn = (large_mt - small_mt) as f64 / 2000.0;
@@ -127,10 +130,10 @@ fn client_allocations_per_request_stay_small() {
         per_turn < 8.0,
         "{per_turn} allocations per multi-turn request"
     );
-    let per_request = (large - small) as f64 / 2000.0;
+    let per_request = large.saturating_sub(small) as f64 / 2000.0;
     println!("client heap allocations per request: {per_request:.1}");
-    // The engine writes and reads on buffers it owns, and records are recycled: about 0.5
-    // per request are left (vectors of exact statistics doubling, the JSONL writer). A
+    // The engine writes and reads on buffers it owns, and records are recycled: 0.0–0.1 per
+    // request are left (vectors of exact statistics growing, the JSONL writer). A
     // per-event allocation would add at least 19 (one per SSE event of this stream), a
     // per-request one 1.
     assert!(per_request < 1.5, "{per_request} allocations per request");
