@@ -231,6 +231,21 @@ impl Connection {
         Ok(())
     }
 
+    /// Sends one request and reads its response head. A server that rejects a request early
+    /// (413, 431, 401) may answer and close before reading the whole body; the rest of our
+    /// write then fails with a broken pipe or a reset while its answer is already waiting in
+    /// the socket, so a failed send still looks for a response before it reports the failure.
+    pub async fn exchange(
+        &mut self,
+        target: &Target,
+        body: &[u8],
+    ) -> Result<(ResponseHead, u64), ReadError> {
+        if let Err(failed) = self.send(target, body).await {
+            return self.read_head().await.map_err(|_| failed);
+        }
+        self.read_head().await
+    }
+
     /// Reads the response head (skipping 1xx heads). Returns it with the time its last byte
     /// arrived.
     pub async fn read_head(&mut self) -> Result<(ResponseHead, u64), ReadError> {
@@ -517,6 +532,40 @@ mod tests {
             },
             Err(other) => panic!("{other}"),
         }
+    }
+
+    #[tokio::test]
+    async fn an_early_rejection_is_read_even_though_the_rest_of_the_body_cannot_be_sent() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            // Read the head only, answer, and close with the body unread (a reset follows).
+            let mut got = Vec::new();
+            let mut byte = [0u8; 1];
+            while !got.ends_with(b"\r\n\r\n") {
+                conn.read_exact(&mut byte).unwrap();
+                got.push(byte[0]);
+            }
+            conn.write_all(
+                b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large",
+            )
+            .unwrap();
+        });
+        let target = local_target(port, false);
+        let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
+        // Far more than the socket buffers hold, so the write is still going when the server
+        // closes.
+        let big = vec![b'x'; 64 << 20];
+        let (head, _) = conn.exchange(&target, &big).await.unwrap();
+        server.join().unwrap();
+        assert_eq!(head.status, 413);
+        let mut framing = head.framing;
+        assert_eq!(body_of(&mut conn, &mut framing).await.0, b"too large");
+        // A server that is simply gone is still reported as a failure to send.
+        let err = conn.exchange(&target, &big).await.unwrap_err();
+        assert!(matches!(err, ReadError::NothingReceived(_)), "{err}");
     }
 
     #[tokio::test]

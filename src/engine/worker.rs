@@ -9,7 +9,6 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::client::{connect, Connection, ReadError, Target};
-use super::http1::ResponseHead;
 use super::sink::RecordSink;
 use super::sse::SseParser;
 use crate::clock::now_ns;
@@ -282,7 +281,7 @@ async fn send_one(
     record.bytes_sent = body.len() as u32;
     record.sent_ns = now_ns();
     shared.sent.fetch_add(1, Ordering::Relaxed);
-    let (head, head_ns) = match exchange(conn, target, &body).await {
+    let (head, head_ns) = match conn.exchange(target, &body).await {
         Ok(answer) => answer,
         Err(ReadError::NothingReceived(_)) if reused => {
             // The server closed the kept-alive connection before answering: some (llama.cpp's)
@@ -294,7 +293,7 @@ async fn send_one(
             record.connect_ns = conn.connect_ns;
             record.connection_reused = false;
             record.sent_ns = now_ns();
-            exchange(conn, target, &body)
+            conn.exchange(target, &body)
                 .await
                 .map_err(|e| transport(e.to_string()))?
         }
@@ -355,14 +354,4 @@ async fn send_one(
 fn body_failed(record: &mut RequestRecord, err: ReadError) -> Failure {
     record.done_ns = now_ns();
     transport(err.to_string())
-}
-
-/// Writes the request and reads the response head.
-async fn exchange(
-    conn: &mut Connection,
-    target: &Target,
-    body: &[u8],
-) -> Result<(ResponseHead, u64), ReadError> {
-    conn.send(target, body).await?;
-    conn.read_head().await
 }
