@@ -282,3 +282,41 @@ fn duration_runs_cancel_what_outlives_the_grace_period() {
     assert_eq!(acc["scheduled"].as_u64(), Some(3), "{acc}");
     assert_eq!(jsonl(&dir).len(), 3);
 }
+
+#[test]
+fn the_open_file_limit_is_raised_so_high_concurrency_does_not_run_out_of_sockets() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // Start the binary with a soft limit of 256 (many systems give 1,024), as a shell would.
+    let mut child = Command::new("bash")
+        .args([
+            "-c",
+            r#"ulimit -Sn 256 && exec "$0" mock-server --port 0"#,
+            env!("CARGO_BIN_EXE_gauntlet"),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("listening on"), "{line:?}");
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // "Max open files  SOFT  HARD  files"
+    let (soft, hard) = (open_files[3], open_files[4]);
+    match hard {
+        "256" => {} // Nothing to raise to on this machine.
+        // Raised to the kernel's per-process cap.
+        "unlimited" => assert_ne!(soft, "256", "{limits}"),
+        _ => assert_eq!(soft, hard, "{limits}"),
+    }
+}

@@ -78,6 +78,7 @@ Artifacts (AIPerf's layout) go to --output-artifact-dir; see docs/profile.md.";
 
 /// Entry point of the binary: parses, runs, prints the error chain, returns the exit code.
 pub fn main() -> ExitCode {
+    raise_open_file_limit();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Profile(args) => run_profile(*args),
@@ -99,6 +100,40 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Raises the soft limit on open files to the hard limit. Every in-flight request holds a
+/// socket (and a session's think time a timer), and many systems start processes with a soft
+/// limit of 1,024: a run at concurrency 1,000 would fail its connects with "Too many open
+/// files". Python harnesses and servers (vLLM) raise it the same way. A failure leaves the
+/// limit as it was; a run that hits it reports the connect errors.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    if limit.rlim_cur >= limit.rlim_max {
+        return;
+    }
+    // An unlimited hard limit is refused above the kernel's per-process cap (fs.nr_open).
+    let target = if limit.rlim_max == libc::RLIM_INFINITY {
+        std::fs::read_to_string("/proc/sys/fs/nr_open")
+            .ok()
+            .and_then(|v| v.trim().parse::<libc::rlim_t>().ok())
+            .unwrap_or(limit.rlim_cur)
+    } else {
+        limit.rlim_max
+    };
+    let raised = libc::rlimit {
+        rlim_cur: target.max(limit.rlim_cur),
+        rlim_max: limit.rlim_max,
+    };
+    // SAFETY: a valid rlimit no higher than the hard limit.
+    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) };
 }
 
 fn run_profile(args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
