@@ -4,8 +4,8 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 
 use gauntlet::config::ArrivalPattern;
 use gauntlet::engine::http1::{self, ChunkState, Framing, Step};
+use gauntlet::engine::record::RequestRecord;
 use gauntlet::engine::sse::SseParser;
-use gauntlet::metrics::record::RequestRecord;
 use gauntlet::payload::PayloadArena;
 use gauntlet::rng::RngRoot;
 use gauntlet::schedule::RateSchedule;

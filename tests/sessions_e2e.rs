@@ -12,10 +12,10 @@ use gauntlet::config::{
 };
 use gauntlet::dataset::{SessionSpan, TurnLinks, Workload, WorkloadEntry};
 use gauntlet::engine::client::Target;
+use gauntlet::engine::record::{Outcome, RequestRecord};
 use gauntlet::engine::session::SessionTable;
 use gauntlet::engine::sink;
 use gauntlet::engine::{run_phase, EngineShared};
-use gauntlet::metrics::record::{Outcome, RequestRecord};
 use gauntlet::payload::{render_body, PayloadArena, RenderOptions, SessionBodies};
 use gauntlet::rng::RngRoot;
 use serde_json::Value;

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod http1;
 mod pacer;
+pub mod record;
 mod reply;
 pub mod session;
 pub mod sink;

@@ -5,8 +5,8 @@
 
 use std::sync::LazyLock;
 
+use super::record::RequestRecord;
 use crate::json_scan::Key;
-use crate::metrics::record::RequestRecord;
 
 static CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("content"));
 const OPEN: &[u8] = b"{\"role\":\"assistant\",\"content\":\"";

@@ -17,13 +17,13 @@ use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::client::Connection;
+use super::record::Outcome;
 use super::reply::append_assistant_message;
 use super::sse::SseParser;
 use super::worker::{perform, Arrivals, InFlight, PhaseState, Shared, Ticket, UNREACHABLE_PAUSE};
 use crate::clock::now_ns;
 use crate::config::SessionRouting;
 use crate::dataset::{SessionSpan, TurnLinks, Workload};
-use crate::metrics::record::Outcome;
 use crate::payload::SessionBodies;
 
 const NS_PER_MS: u64 = 1_000_000;

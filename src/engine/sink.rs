@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crossbeam::channel::{Receiver, Sender, TryRecvError, TrySendError};
 
-use crate::metrics::record::RequestRecord;
+use super::record::RequestRecord;
 
 /// Typical response body and event counts, so records rarely grow after their first use.
 const BODY_CAPACITY: usize = 4 * 1024;

@@ -5,7 +5,7 @@
 //! and keeps just the unfinished tail line between reads. It never parses JSON; that happens
 //! off the hot path in the record processor.
 
-use crate::metrics::record::RequestRecord;
+use super::record::RequestRecord;
 
 /// Per-connection SSE state, reused across requests.
 #[derive(Debug, Default)]
@@ -109,7 +109,7 @@ impl SseParser {
                 // Close the wrapper so the payload stays one JSON value.
                 record.body.push(b'}');
             }
-            record.events.push(crate::metrics::record::EventMark {
+            record.events.push(super::record::EventMark {
                 end: record.body.len() as u32,
                 ts_ns,
             });

@@ -9,10 +9,10 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::client::{connect, Connection, ReadError, Target};
+use super::record::{EventMark, Outcome, RequestRecord};
 use super::sink::RecordSink;
 use super::sse::SseParser;
 use crate::clock::now_ns;
-use crate::metrics::record::{EventMark, Outcome, RequestRecord};
 use crate::payload::PayloadArena;
 
 /// What every worker of a run shares (read-only after start, plus a few counters).

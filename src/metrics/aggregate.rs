@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use super::catalog::{AggregateMetric, RecordMetric, RECORD_METRIC_COUNT};
 use super::derive::{ErrorInfo, RequestMetrics, RequestStatus};
-use super::record::RequestRecord;
 use super::stats::{Accumulator, DEFAULT_EXACT_CAP};
 use super::summary::{AggregateValue, ErrorCount, MetricSummary};
+use crate::engine::record::RequestRecord;
 
 /// Distinct errors tracked; further distinct messages are counted under one "other" entry, so
 /// a server that puts request ids in its errors cannot grow memory without bound.
@@ -230,8 +230,8 @@ impl Aggregator {
 mod tests {
     use super::*;
     use crate::config::EndpointType;
+    use crate::engine::record::Outcome;
     use crate::metrics::derive::DeriveContext;
-    use crate::metrics::record::Outcome;
 
     fn record(i: u64, latency_ms: u64, outcome: Outcome, error: Option<&str>) -> RequestRecord {
         let sent = 1_000_000_000 + i * 10_000_000;

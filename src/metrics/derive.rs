@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 
 use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
 use crate::config::EndpointType;
+use crate::engine::record::{Outcome, RequestRecord};
 use crate::json_scan::{value_kind, Key, ValueKind};
-use crate::metrics::record::{Outcome, RequestRecord};
 
 static CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("content"));
 static TEXT: LazyLock<Key> = LazyLock::new(|| Key::new("text"));

@@ -7,8 +7,8 @@ use std::io::Write;
 
 use super::catalog::RecordMetric;
 use super::derive::{RequestMetrics, RequestStatus};
-use super::record::RequestRecord;
 use crate::clock::WallAnchor;
+use crate::engine::record::RequestRecord;
 
 /// The per-request facts that are not metrics.
 pub struct LineMeta<'a> {

@@ -1,6 +1,6 @@
 //! Records → derived per-request metrics → aggregated statistics.
 //!
-//! The flow: the engine fills a [`record::RequestRecord`] per request; the
+//! The flow: the engine fills a [`crate::engine::record::RequestRecord`] per request; the
 //! [`processor::RecordProcessor`] (one thread, off the hot path) derives
 //! [`derive::RequestMetrics`] from it, streams a `profile_export.jsonl` line, and feeds the
 //! profiling-phase requests to an [`aggregate::Aggregator`]; at the end it returns a
@@ -13,7 +13,6 @@ pub mod confidence;
 pub mod derive;
 pub mod jsonl;
 pub mod processor;
-pub mod record;
 pub mod stats;
 pub mod summary;
 

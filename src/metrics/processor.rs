@@ -11,10 +11,10 @@ use std::io::{BufWriter, Write};
 use super::aggregate::Aggregator;
 use super::derive::{DeriveContext, RequestMetrics, RequestStatus};
 use super::jsonl::{flush_line, write_line, LineMeta};
-use super::record::RequestRecord;
 use super::summary::{Accounting, Summary};
 use crate::clock::WallAnchor;
 use crate::config::EndpointType;
+use crate::engine::record::RequestRecord;
 
 /// What the processor needs to know about the run.
 pub struct ProcessorContext {

@@ -1,6 +1,6 @@
 use super::*;
+use crate::engine::record::Outcome;
 use crate::metrics::catalog::{AggregateMetric, RecordMetric};
-use crate::metrics::record::Outcome;
 use std::sync::{Arc, Mutex};
 
 const MS: u64 = 1_000_000;
