@@ -13,7 +13,7 @@ use gauntlet::config::{
 use gauntlet::dataset::{SessionSpan, TurnLinks, Workload, WorkloadEntry};
 use gauntlet::engine::client::Target;
 use gauntlet::engine::record::{Outcome, RequestRecord};
-use gauntlet::engine::session::SessionTable;
+use gauntlet::engine::session_table::SessionTable;
 use gauntlet::engine::sink;
 use gauntlet::engine::{run_phase, EngineShared};
 use gauntlet::payload::{render_body, PayloadArena, RenderOptions, SessionBodies};

@@ -10,6 +10,7 @@ mod pacer;
 pub mod record;
 mod reply;
 pub mod session;
+pub mod session_table;
 pub mod sink;
 pub mod sse;
 pub mod worker;
@@ -25,9 +26,18 @@ use crate::clock::now_ns;
 use crate::config::{Phase, PhaseKind, StopRule};
 use crate::rng::RngRoot;
 use crate::schedule::RateSchedule;
-use worker::{run_worker, Arrivals, Credits, PhaseState, Shared, Ticket};
+use worker::{Arrivals, Credits, PhaseState, Shared, Ticket};
 
 pub use worker::Shared as EngineShared;
+
+/// One worker of a phase: the session loop when the workload is multi-turn, else the request
+/// loop. The choice is made here, above both, so neither loop's module imports the other.
+async fn run_worker(shared: Arc<Shared>, phase: Arc<PhaseState>, arrivals: Arrivals) {
+    if shared.sessions.is_some() {
+        return session::run_session_worker(shared, phase, arrivals).await;
+    }
+    worker::run_request_worker(shared, phase, arrivals).await
+}
 
 /// The client's tokio runtime: `threads` workers, I/O and timers. Runs and `calibrate` both
 /// build it here, so calibrate measures what a run uses.

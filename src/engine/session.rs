@@ -19,101 +19,12 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use super::client::Connection;
 use super::record::Outcome;
 use super::reply::append_assistant_message;
+use super::session_table::{SessionTable, NS_PER_MS};
 use super::sse::SseParser;
 use super::worker::{perform, Arrivals, InFlight, PhaseState, Shared, Ticket, UNREACHABLE_PAUSE};
 use crate::clock::now_ns;
 use crate::config::SessionRouting;
-use crate::dataset::{SessionSpan, TurnLinks, Workload};
-use crate::payload::SessionBodies;
-
-const NS_PER_MS: u64 = 1_000_000;
-
-/// Everything the engine needs to send a workload's sessions.
-#[derive(Debug)]
-pub struct SessionTable {
-    bodies: SessionBodies,
-    spans: Vec<SessionSpan>,
-    links: Vec<TurnLinks>,
-    /// Per entry: its children's positions in the session, so finishing a turn touches only
-    /// the turns waiting on it.
-    children: Vec<Vec<u16>>,
-    /// Per entry: when a fixed schedule says the turn is due, in ns after its session starts.
-    schedule_offsets_ns: Vec<Option<u64>>,
-    /// Turns in sessions `0..i`, cycling through the spans.
-    turns_before: Vec<u64>,
-    routing: SessionRouting,
-}
-
-impl SessionTable {
-    /// Indexes `workload`'s sessions around their pre-rendered bodies.
-    ///
-    /// `schedule_speedup` replays trace timestamps of later turns (relative to their session's
-    /// first turn) that many times faster; `None` ignores timestamps.
-    pub fn new(
-        bodies: SessionBodies,
-        workload: &Workload,
-        routing: SessionRouting,
-        schedule_speedup: Option<f64>,
-    ) -> Self {
-        let mut turns_before = Vec::with_capacity(workload.sessions.len() + 1);
-        let mut total = 0u64;
-        turns_before.push(0);
-        for span in &workload.sessions {
-            total += u64::from(span.turns);
-            turns_before.push(total);
-        }
-        let mut schedule_offsets_ns = vec![None; workload.entries.len()];
-        if let Some(speedup) = schedule_speedup {
-            for span in &workload.sessions {
-                let first = span.first as usize;
-                let turns = &workload.entries[first..first + span.turns as usize];
-                let Some(start) = turns[0].timestamp_ms else {
-                    continue;
-                };
-                for (k, turn) in turns.iter().enumerate() {
-                    schedule_offsets_ns[first + k] = turn.timestamp_ms.map(|ts| {
-                        (ts.saturating_sub(start) as f64 * NS_PER_MS as f64 / speedup) as u64
-                    });
-                }
-            }
-        }
-        let mut children = vec![Vec::new(); workload.entries.len()];
-        for span in &workload.sessions {
-            let first = span.first as usize;
-            for k in 0..span.turns as usize {
-                for &p in &workload.entries[first + k].turn.parents {
-                    children[first + p as usize].push(k as u16);
-                }
-            }
-        }
-        Self {
-            bodies,
-            children,
-            spans: workload.sessions.clone(),
-            links: workload.entries.iter().map(|e| e.turn.clone()).collect(),
-            schedule_offsets_ns,
-            turns_before,
-            routing,
-        }
-    }
-
-    /// Number of sessions.
-    pub fn sessions(&self) -> usize {
-        self.spans.len()
-    }
-
-    /// Requests in the `count` sessions that tickets `first..first + count` start (tickets
-    /// cycle through the sessions).
-    pub fn turns_in(&self, first: u64, count: u64) -> u64 {
-        let n = self.spans.len() as u64;
-        if n == 0 || count == 0 {
-            return 0;
-        }
-        let total = self.turns_before[n as usize];
-        let upto = |k: u64| (k / n) * total + self.turns_before[(k % n) as usize];
-        upto(first + count) - upto(first)
-    }
-}
+use crate::dataset::TurnLinks;
 
 /// A worker of a multi-turn phase: takes session tickets until the phase ends.
 pub async fn run_session_worker(
@@ -364,53 +275,4 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
     done.connection = connection;
     done.parser = parser;
     done
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dataset::WorkloadEntry;
-
-    fn workload(turns: &[u32]) -> Workload {
-        let mut entries = Vec::new();
-        let mut sessions = Vec::new();
-        for (s, &n) in turns.iter().enumerate() {
-            sessions.push(SessionSpan {
-                first: entries.len() as u32,
-                turns: n,
-            });
-            for k in 0..n {
-                let mut e = WorkloadEntry::single(format!("s{s}"), format!("t{k}"), 1, None);
-                e.timestamp_ms = Some(1_000 + u64::from(k) * 10);
-                entries.push(e);
-            }
-        }
-        Workload { entries, sessions }
-    }
-
-    #[test]
-    fn turns_in_counts_requests_of_cycling_sessions() {
-        let w = workload(&[1, 2, 3]);
-        let t = SessionTable::new(SessionBodies::default(), &w, SessionRouting::Sticky, None);
-        assert_eq!(t.turns_in(0, 3), 6);
-        assert_eq!(t.turns_in(1, 1), 2);
-        assert_eq!(t.turns_in(2, 2), 4);
-        assert_eq!(t.turns_in(0, 7), 13);
-        assert_eq!(t.turns_in(5, 0), 0);
-    }
-
-    #[test]
-    fn fixed_schedule_offsets_are_relative_to_the_session_start() {
-        let w = workload(&[3]);
-        let t = SessionTable::new(
-            SessionBodies::default(),
-            &w,
-            SessionRouting::Sticky,
-            Some(2.0),
-        );
-        assert_eq!(
-            t.schedule_offsets_ns,
-            vec![Some(0), Some(5_000_000), Some(10_000_000)]
-        );
-    }
 }

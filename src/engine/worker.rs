@@ -30,7 +30,7 @@ pub struct Shared {
     /// Requests that started sending.
     pub sent: AtomicU64,
     /// Multi-turn sessions; `None` when every request stands alone.
-    pub sessions: Option<super::session::SessionTable>,
+    pub sessions: Option<super::session_table::SessionTable>,
     /// Next run-wide request index for session turns (single-turn requests use their ticket).
     pub next_request: AtomicU64,
     /// Trace replay for profiling phases: `(entry or session, ns after the phase start)`.
@@ -166,11 +166,12 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// One worker: the request loop.
-pub async fn run_worker(shared: Arc<Shared>, phase: Arc<PhaseState>, mut arrivals: Arrivals) {
-    if shared.sessions.is_some() {
-        return super::session::run_session_worker(shared, phase, arrivals).await;
-    }
+/// One worker of a single-turn phase: the request loop.
+pub async fn run_request_worker(
+    shared: Arc<Shared>,
+    phase: Arc<PhaseState>,
+    mut arrivals: Arrivals,
+) {
     let mut connections: Vec<Option<Connection>> =
         (0..shared.targets.len()).map(|_| None).collect();
     let mut parser = SseParser::new();

@@ -11,7 +11,7 @@ use crate::config::{Plan, StopRule};
 use crate::dataset::{self, Workload};
 use crate::engine::client::Target;
 use crate::engine::record::Outcome;
-use crate::engine::session::SessionTable;
+use crate::engine::session_table::SessionTable;
 use crate::engine::sink::{self, RecordSource};
 use crate::engine::worker::Shared;
 use crate::engine::{run_phase, PhaseCounts};
