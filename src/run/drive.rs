@@ -1,0 +1,339 @@
+//! The drive step of a run: starts the record processor thread, telemetry and the client
+//! runtime, runs the phases, and hands back everything they collected for the report step.
+
+use std::io::{BufWriter, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::overhead::process_cpu_seconds;
+use super::{artifacts_err, Prepared, RunError};
+use crate::clock::WallAnchor;
+use crate::config::{Plan, StopRule};
+use crate::dataset::Workload;
+use crate::engine::client::Target;
+use crate::engine::record::Outcome;
+use crate::engine::session_table::SessionTable;
+use crate::engine::sink::{self, RecordSink, RecordSource};
+use crate::engine::worker::Shared;
+use crate::engine::{run_phase, PhaseCounts};
+use crate::metrics::processor::{ProcessorContext, RecordProcessor};
+use crate::report;
+use crate::rng::RngRoot;
+use crate::tokenizer::LazyTokenizer;
+
+/// Puts the calling thread in Linux's SCHED_BATCH class: it still gets its fair share of CPU,
+/// but waking up no longer preempts a running thread. The record processor wakes for every
+/// batch of finished records; preempting a client runtime thread each time showed up as
+/// milliseconds of send lag at 10,000 requests/s on two cores.
+fn yield_to_the_engine() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: pid 0 is the calling thread; the parameter is valid for SCHED_BATCH. A
+        // failure leaves the thread in its normal class, which is only slower to yield.
+        unsafe {
+            libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
+        }
+    }
+}
+
+/// Records the processor may fall behind by before senders wait.
+const RECORD_QUEUE: usize = 8_192;
+
+/// What the phases left for the report step.
+pub(super) struct Collected {
+    /// Per phase: what was scheduled, sent and whether it was cancelled.
+    pub phase_counts: Vec<PhaseCounts>,
+    /// The record processor, every record processed, not yet finished.
+    pub processor: RecordProcessor,
+    /// Monotonic ns of the first request sent, if any.
+    pub first_sent_ns: Option<u64>,
+    /// What the telemetry collectors gathered.
+    pub telemetry: crate::telemetry::Collected,
+    /// Process CPU seconds when the first phase started.
+    pub cpu_before_phases_s: f64,
+    /// Where the per-request records were streamed.
+    pub jsonl_path: PathBuf,
+}
+
+/// Runs `plan`'s phases over the prepared workload: streams `profile_export.jsonl`, writes
+/// `inputs.json` once the phases are over, and returns what was collected.
+pub(super) fn drive(
+    plan: &Plan,
+    dir: &Path,
+    anchor: WallAnchor,
+    prepared: Prepared,
+    fixed_schedule: Option<Vec<(u64, u64)>>,
+    sessions: Option<SessionTable>,
+) -> Result<Collected, RunError> {
+    let Prepared {
+        tokenizer,
+        workload,
+        arena,
+        ..
+    } = prepared;
+    let targets = plan
+        .urls
+        .iter()
+        .map(|u| {
+            Target::new(
+                u,
+                plan.endpoint,
+                plan.streaming,
+                plan.api_key.as_deref(),
+                &plan.headers,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let ProcessorThread {
+        handle: processor_thread,
+        sink,
+        progress,
+        session_ids,
+        jsonl_path,
+    } = start_processor(plan, dir, anchor, &tokenizer, workload, sessions.as_ref())?;
+
+    // A second handle on the bodies (the bytes are shared) for `inputs.json`.
+    let bodies = arena.clone();
+    let shared = Arc::new(Shared {
+        arena,
+        targets,
+        streaming: plan.streaming,
+        timeout: plan.request_timeout,
+        sink,
+        sent: Default::default(),
+        sessions,
+        next_request: Default::default(),
+        fixed_schedule,
+    });
+    let runtime = crate::engine::client_runtime(plan.client_threads).map_err(RunError::Runtime)?;
+    let root = RngRoot::new(plan.random_seed);
+    let cpu_before_phases_s = process_cpu_seconds();
+    // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
+    let telemetry = crate::telemetry::Telemetry::start(&plan.telemetry);
+    let phase_counts = runtime.block_on(run_phases(plan, shared, &root, &telemetry));
+    // `inputs.json` (tens of MB for a large workload) is written after the run, so it does not
+    // delay the first request.
+    let mut inputs = (session_ids.iter().enumerate())
+        .map(|(i, session)| (session.as_str(), bodies.body_bytes(i)));
+    report::write_inputs_json(dir, &mut inputs).map_err(artifacts_err(dir.join("inputs.json")))?;
+    let phase_counts = phase_counts?;
+    let collected = telemetry.stop();
+    runtime.shutdown_background();
+
+    let (processor, first_sent_ns) = processor_thread
+        .join()
+        .map_err(|_| RunError::Runtime(std::io::Error::other("the record processor panicked")))?
+        .map_err(artifacts_err(&jsonl_path))?;
+    progress.finish_and_clear();
+    Ok(Collected {
+        phase_counts,
+        processor,
+        first_sent_ns,
+        telemetry: collected,
+        cpu_before_phases_s,
+        jsonl_path,
+    })
+}
+
+/// The record processor's thread, and what the drive step keeps of its setup.
+struct ProcessorThread {
+    handle: std::thread::JoinHandle<std::io::Result<(RecordProcessor, Option<u64>)>>,
+    /// Where the workers hand finished records.
+    sink: RecordSink,
+    progress: indicatif::ProgressBar,
+    /// Per workload entry, its session id (for `inputs.json`).
+    session_ids: Arc<[String]>,
+    jsonl_path: PathBuf,
+}
+
+/// Creates `profile_export.jsonl` and starts the thread that derives metrics from every
+/// finished record and streams them there.
+fn start_processor(
+    plan: &Plan,
+    dir: &Path,
+    anchor: WallAnchor,
+    tokenizer: &Arc<LazyTokenizer>,
+    workload: Workload,
+    sessions: Option<&SessionTable>,
+) -> Result<ProcessorThread, RunError> {
+    let jsonl_path = dir.join("profile_export.jsonl");
+    let jsonl = std::fs::File::create(&jsonl_path).map_err(artifacts_err(&jsonl_path))?;
+    let ctx = ProcessorContext {
+        endpoint: plan.endpoint,
+        streaming: plan.streaming,
+        phase_names: plan.phases.iter().map(|p| p.name.clone()).collect(),
+        excluded_phases: plan
+            .phases
+            .iter()
+            .map(|p| p.excluded_from_results())
+            .collect(),
+        anchor,
+    };
+    let counter = tokenizer.clone();
+    let processor = RecordProcessor::new(
+        ctx,
+        Some(Box::new(BufWriter::with_capacity(1 << 20, jsonl))),
+        Box::new(move |text: &str| counter.get().map_or(0, |t| t.count(text).unwrap_or(0))),
+    );
+    let (sink, source) = sink::channel(RECORD_QUEUE);
+    let progress = progress_bar(plan, sessions);
+    let input_tokens: Vec<u32> = workload.entries.iter().map(|e| e.input_tokens).collect();
+    let multi_turn = workload.is_multi_turn();
+    let mut turn_index = vec![0u32; workload.entries.len()];
+    for span in &workload.sessions {
+        for k in 0..span.turns {
+            turn_index[(span.first + k) as usize] = k;
+        }
+    }
+    let session_ids: Arc<[String]> = workload.entries.into_iter().map(|e| e.session_id).collect();
+    let ids = session_ids.clone();
+    let bar = progress.clone();
+    let processor_thread = std::thread::Builder::new()
+        .name("gauntlet-records".into())
+        .spawn(move || {
+            yield_to_the_engine();
+            process_records(
+                processor,
+                source,
+                &input_tokens,
+                &ids,
+                &turn_index,
+                multi_turn,
+                &bar,
+            )
+        })
+        .map_err(RunError::Runtime)?;
+    Ok(ProcessorThread {
+        handle: processor_thread,
+        sink,
+        progress,
+        session_ids,
+        jsonl_path,
+    })
+}
+
+async fn run_phases(
+    plan: &Plan,
+    shared: Arc<Shared>,
+    root: &RngRoot,
+    telemetry: &crate::telemetry::Telemetry,
+) -> Result<Vec<PhaseCounts>, RunError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: stopping, writing partial artifacts (Ctrl-C again to abort)");
+            let _ = stop_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let mut counts = Vec::with_capacity(plan.phases.len());
+    let mut first_index = 0u64;
+    for (i, phase) in plan.phases.iter().enumerate() {
+        if counts.last().is_some_and(|c: &PhaseCounts| c.cancelled) {
+            // Phases that never started are planned-but-not-sent requests.
+            let planned = match (phase.stop, &shared.sessions) {
+                (StopRule::Count { requests }, None) => requests,
+                (StopRule::Count { requests: sessions }, Some(table)) => {
+                    table.turns_in(first_index, sessions)
+                }
+                (StopRule::Duration { .. }, _) => 0,
+            };
+            counts.push(PhaseCounts {
+                scheduled: planned,
+                issued: 0,
+                tickets: 0,
+                not_sent: planned,
+                cancelled: true,
+                ..Default::default()
+            });
+            continue;
+        }
+        tokio::task::block_in_place(|| telemetry.boundary());
+        let c = run_phase(
+            shared.clone(),
+            phase,
+            i as u8,
+            first_index,
+            root,
+            stop_rx.clone(),
+        )
+        .await?;
+        first_index += c.tickets;
+        counts.push(c);
+    }
+    tokio::task::block_in_place(|| telemetry.boundary());
+    signal.abort();
+    drop(shared);
+    Ok(counts)
+}
+
+fn process_records(
+    mut processor: RecordProcessor,
+    source: RecordSource,
+    input_tokens: &[u32],
+    session_ids: &[String],
+    turn_index: &[u32],
+    multi_turn: bool,
+    progress: &indicatif::ProgressBar,
+) -> std::io::Result<(RecordProcessor, Option<u64>)> {
+    let mut first_sent_ns: Option<u64> = None;
+    // Tokens of each finished session turn's whole conversation (history, prompt, reply), so
+    // a later turn's input length counts everything it sent.
+    let mut conversation_tokens: std::collections::HashMap<u64, u32> = Default::default();
+    while let Some(record) = source.next() {
+        if record.sent_ns > 0 {
+            first_sent_ns = Some(first_sent_ns.map_or(record.sent_ns, |f| f.min(record.sent_ns)));
+        }
+        let entry = record.entry_index as usize;
+        let history = record
+            .history_request
+            .and_then(|h| conversation_tokens.get(&h).copied())
+            .unwrap_or(0);
+        let isl = input_tokens[entry].saturating_add(history);
+        processor.process(&record, isl, &session_ids[entry], turn_index[entry])?;
+        if multi_turn && record.outcome == Outcome::Success {
+            let reply = processor.last_output_tokens().unwrap_or(0.0) as u32;
+            conversation_tokens.insert(record.request_index, isl.saturating_add(reply));
+        }
+        progress.inc(1);
+        source.recycle(record);
+    }
+    Ok((processor, first_sent_ns))
+}
+
+fn progress_bar(plan: &Plan, sessions: Option<&SessionTable>) -> indicatif::ProgressBar {
+    let mut tickets = 0u64;
+    let total: Option<u64> = plan
+        .phases
+        .iter()
+        .map(|p| match (p.stop, sessions) {
+            (StopRule::Count { requests }, None) => Some(requests),
+            (StopRule::Count { requests: count }, Some(table)) => {
+                let turns = table.turns_in(tickets, count);
+                tickets += count;
+                Some(turns)
+            }
+            (StopRule::Duration { .. }, _) => None,
+        })
+        .sum();
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} requests ({per_sec})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

@@ -1,0 +1,156 @@
+//! The report step of a run: finishes the metrics, writes every artifact and prints the
+//! console report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::drive::Collected;
+use super::overhead::{HarnessOverhead, RunStart};
+use super::wallclock::local_iso_time;
+use super::{artifacts_err, RunError, RunOutcome};
+use crate::clock::WallAnchor;
+use crate::config::Plan;
+use crate::metrics::processor::RunTotals;
+use crate::metrics::Summary;
+use crate::report::{self, RunInfo};
+
+/// When and how the run started, for `run_info` and the overhead line.
+pub(super) struct Started {
+    /// Where the start-up CPU and time are counted from.
+    pub run_start: RunStart,
+    /// The run's wall-clock anchor.
+    pub anchor: WallAnchor,
+    /// Start, ISO-8601 local time.
+    pub start_time: String,
+    /// Whether the workload came from the workload cache.
+    pub from_cache: bool,
+}
+
+/// Finishes the metrics from what the phases collected, writes the artifacts to `dir` and
+/// prints the console report.
+pub(super) fn write_reports(
+    plan: &Plan,
+    dir: PathBuf,
+    started: Started,
+    collected: Collected,
+) -> Result<RunOutcome, RunError> {
+    let Started {
+        run_start,
+        anchor,
+        start_time,
+        from_cache,
+    } = started;
+    let Collected {
+        phase_counts,
+        processor,
+        first_sent_ns,
+        telemetry: collected,
+        cpu_before_phases_s,
+        jsonl_path,
+    } = collected;
+    let was_cancelled = phase_counts.iter().any(|c| c.cancelled);
+    let totals = RunTotals {
+        scheduled: phase_counts.iter().map(|c| c.scheduled).sum(),
+        not_sent: phase_counts.iter().map(|c| c.not_sent).sum(),
+        was_cancelled,
+    };
+    let summary = processor
+        .finish(totals)
+        .map_err(artifacts_err(&jsonl_path))?;
+    let windows: Vec<(bool, u64, u64)> = (plan.phases.iter().zip(&phase_counts))
+        .map(|(p, c)| (p.excluded_from_results(), c.start_ns, c.end_ns))
+        .collect();
+    let telemetry = report::finish_telemetry(&dir, collected, &windows, &summary, &anchor)
+        .map_err(artifacts_err(&dir))?;
+    let info = RunInfo {
+        benchmark_id: benchmark_id(&anchor),
+        start_time,
+        end_time: local_iso_time(),
+        was_cancelled,
+        is_complete: !was_cancelled,
+        random_seed: plan.random_seed,
+        cli_command: plan.cli_command.clone(),
+        telemetry_data: telemetry.telemetry_data,
+    };
+    report::write_artifacts(&dir, &summary, plan, &info).map_err(artifacts_err(&dir))?;
+    let scheduled = summary.accounting.scheduled;
+    print_console(&summary, &telemetry.console, &dir, || {
+        HarnessOverhead::measure(
+            run_start,
+            from_cache,
+            first_sent_ns,
+            scheduled,
+            cpu_before_phases_s,
+        )
+    });
+    let exit_code = if was_cancelled {
+        130
+    } else if error_rate_pct(&summary) > plan.tolerated_error_rate_pct {
+        1
+    } else {
+        0
+    };
+    Ok(RunOutcome {
+        artifact_dir: dir,
+        summary,
+        exit_code,
+    })
+}
+
+/// Prints the console report: the metrics table, telemetry, the harness's overhead (measured
+/// once the tables are out, so printing them counts), a send-lag warning when the schedule was
+/// not held, and where the artifacts are.
+fn print_console(
+    summary: &Summary,
+    telemetry: &str,
+    dir: &Path,
+    overhead: impl FnOnce() -> HarnessOverhead,
+) {
+    let console = report::render_console(summary);
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout (piped into `head`) is not an error worth failing the run over.
+    let _ = writeln!(stdout, "{console}");
+    let _ = write!(stdout, "{telemetry}");
+    let overhead = overhead();
+    let _ = writeln!(stdout, "{overhead}");
+    if let Some(warning) = send_lag_warning(summary) {
+        let _ = writeln!(stdout, "{warning}");
+    }
+    let _ = writeln!(stdout, "Artifacts: {}", dir.display());
+}
+
+/// p99 send lag (credit-to-start) above which a run says its schedule was not held.
+const SEND_LAG_WARN_MS: f64 = 1.0;
+
+/// A loud line when requests left later than their schedule said: latencies are measured from
+/// the actual send, so without it a harness that fell behind would report flattering numbers.
+fn send_lag_warning(summary: &Summary) -> Option<String> {
+    let lag = summary.metric(crate::metrics::catalog::RecordMetric::CreditToStartLatency)?;
+    let p99 = lag.percentile(99.0)?;
+    (p99 > SEND_LAG_WARN_MS).then(|| {
+        format!(
+            "WARNING: the schedule was not held: requests left late, send lag (credit-to-start) \
+             p50 {:.2} ms, p99 {p99:.2} ms, max {:.2} ms. Latencies are timed from the actual send, \
+             so the load the server saw was lighter than asked: raise --concurrency, lower the \
+             rate, or see `gauntlet calibrate` for what this machine can schedule.",
+            lag.percentile(50.0).unwrap_or(0.0),
+            lag.max
+        )
+    })
+}
+
+/// Failed share of the requests that finished, in percent.
+fn error_rate_pct(summary: &Summary) -> f64 {
+    let a = &summary.accounting;
+    let finished = a.completed + a.failed;
+    if finished == 0 {
+        // Nothing finished: only a run with nothing scheduled is a success.
+        return if a.scheduled == 0 { 0.0 } else { 100.0 };
+    }
+    a.failed as f64 * 100.0 / finished as f64
+}
+
+fn benchmark_id(anchor: &WallAnchor) -> String {
+    let mixed = anchor.epoch_ns ^ (u64::from(std::process::id()) << 40) ^ anchor.mono_ns;
+    format!("{:012x}", mixed & 0xffff_ffff_ffff)
+}
