@@ -82,7 +82,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     println!("{result}");
     if let Some(path) = &args.output {
         let json = serde_json::to_vec_pretty(&result)?;
-        std::fs::write(path, json)
+        crate::atomic_file::write_bytes(path, &json)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)

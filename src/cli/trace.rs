@@ -64,7 +64,7 @@ pub fn run_analyze(args: AnalyzeTraceArgs) -> anyhow::Result<ExitCode> {
     let stats = analyze_file(&args.file, args.block_size)?;
     let elapsed = start.elapsed();
     let json = serde_json::to_string_pretty(&stats).context("serialising the report")?;
-    std::fs::write(&args.output_file, json + "\n")
+    crate::atomic_file::write_bytes(&args.output_file, (json + "\n").as_bytes())
         .with_context(|| format!("writing --output-file {}", args.output_file.display()))?;
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{}", render_report(&stats));

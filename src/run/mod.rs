@@ -263,7 +263,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         eprintln!("{figures}");
         let path = dir.join("calibration.json");
         let json = serde_json::to_vec_pretty(&figures).unwrap_or_default();
-        std::fs::write(&path, json).map_err(artifacts_err(&path))?;
+        crate::atomic_file::write_bytes(&path, &json).map_err(artifacts_err(&path))?;
     }
     let collected = drive::drive(plan, &dir, anchor, prepared, fixed_schedule, sessions)?;
     let started = finish::Started {

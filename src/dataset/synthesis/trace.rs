@@ -2,7 +2,7 @@
 //! `output_length` and `hash_ids` (one id per block of the prompt, shared blocks share ids).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -131,12 +131,13 @@ pub fn write_trace(path: &Path, requests: &[TraceRequest]) -> Result<(), Synthes
         path: path.to_path_buf(),
         source,
     };
-    let file = File::create(path).map_err(io)?;
-    let mut out = BufWriter::new(file);
-    for request in requests {
-        write_request(&mut out, request).map_err(io)?;
-    }
-    out.flush().map_err(io)
+    crate::atomic_file::write_with(path, |mut out| {
+        for request in requests {
+            write_request(&mut out, request)?;
+        }
+        Ok(())
+    })
+    .map_err(io)
 }
 
 fn write_request(out: &mut impl Write, request: &TraceRequest) -> std::io::Result<()> {

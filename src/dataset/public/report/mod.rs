@@ -12,6 +12,8 @@ mod artifacts;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::atomic_file;
+
 pub use artifacts::{read_run, RunCell};
 
 use super::variant::CATEGORIES;
@@ -241,7 +243,7 @@ impl Matrix {
     /// Writes [`Matrix::to_csv`] to `dir/speed_bench_report.csv`; returns the path.
     pub fn write_csv(&self, dir: &Path) -> Result<PathBuf, ReportError> {
         let path = dir.join(REPORT_CSV);
-        std::fs::write(&path, self.to_csv()).map_err(|e| ReportError::Io {
+        atomic_file::write_bytes(&path, self.to_csv().as_bytes()).map_err(|e| ReportError::Io {
             path: path.clone(),
             reason: e.to_string(),
         })?;
