@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::speed_bench_data::{write_rows, Row, CATEGORIES};
 use common::*;
-use gauntlet::dataset::public::report::{build_matrix, Metric};
+use gauntlet::report::speed_bench::{build_matrix, Metric};
 
 /// `llamacpp:spec_decode_*` counters from exposition text, read with a plain line split (not
 /// with gauntlet's parser, so the test does not check the code with itself).

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::speed_bench_data::{write_rows, Row};
 use common::*;
-use gauntlet::dataset::public::report::{build_matrix, Metric};
+use gauntlet::report::speed_bench::{build_matrix, Metric};
 
 const PLACEHOLDER: &str =
     "FULL BENCHMARK DATA SHOULD BE FETCHED FROM THE SOURCE USING SPECDEC_BENCH";

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use crate::dataset::public::report::{build_matrix, Metric};
+use crate::report::speed_bench::{build_matrix, Metric};
 
 /// Flags of `gauntlet speed-bench-report`.
 #[derive(Debug, Clone, Args)]

@@ -13,8 +13,8 @@ use clap::Args;
 
 use super::profile::ProfileArgs;
 use super::speed_bench::MetricArg;
-use crate::dataset::public::report::{build_matrix, Metric};
 use crate::dataset::public::variant::CATEGORIES;
+use crate::report::speed_bench::{build_matrix, Metric};
 
 /// Flags of `gauntlet speed-bench`: the profile flags, minus `--public-dataset`, plus the list
 /// of categories and the matrix's metric.

@@ -12,6 +12,7 @@ mod csv;
 mod format;
 mod inputs;
 mod json;
+pub mod speed_bench;
 mod sweep;
 mod telemetry;
 

@@ -7,7 +7,6 @@
 //! acceptance matrix (`gauntlet speed-bench-report`). See docs/speed-bench.md.
 
 pub mod locate;
-pub mod report;
 pub mod rows;
 pub mod speed_bench;
 pub mod variant;
