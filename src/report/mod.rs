@@ -15,6 +15,7 @@ mod json;
 pub mod speed_bench;
 mod sweep;
 mod telemetry;
+pub mod trace_analysis;
 
 use std::io;
 use std::path::Path;
