@@ -6,6 +6,7 @@
 //! [`crate::metrics::RecordProcessor`].
 
 mod across_runs;
+pub mod calibrate;
 use crate::atomic_file as atomic;
 mod console;
 mod csv;
