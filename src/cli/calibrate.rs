@@ -79,11 +79,13 @@ impl CalibrateArgs {
 pub fn run(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     let opts = args.options().map_err(anyhow::Error::msg)?;
     let result = calibrate(&opts)?;
-    println!("{result}");
+    // The figures are written to --output even when stdout is closed.
+    let printed = super::stdout::print(&format!("{result}\n"));
     if let Some(path) = &args.output {
         let json = serde_json::to_vec_pretty(&result)?;
         crate::atomic_file::write_bytes(path, &json)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }

@@ -175,7 +175,7 @@ pub fn run(args: MediaArgs) -> anyhow::Result<ExitCode> {
         MediaCommand::Codecs => {
             // FFmpeg is asked through the helper, so this binary never loads it.
             let text = crate::media_helper::codecs_report()?;
-            print!("{text}");
+            super::stdout::print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -16,6 +16,7 @@ pub mod schedule_args;
 pub mod session_args;
 pub mod speed_bench;
 pub mod speed_bench_run;
+pub mod stdout;
 pub mod telemetry_args;
 pub mod trace;
 pub mod validate;
@@ -25,6 +26,8 @@ pub mod video_args;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use stdout::StdoutError;
 
 /// gauntlet: benchmark OpenAI-compatible LLM inference servers at a precise schedule.
 #[derive(Debug, Parser)]
@@ -95,11 +98,22 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `gauntlet … | head`: the reader went away, which is not the command's failure.
+        Err(err) if stdout_closed(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether `err` is a command's output meeting a closed stdout.
+fn stdout_closed(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<StdoutError>()
+            .is_some_and(StdoutError::is_closed)
+    })
 }
 
 /// Raises the soft limit on open files to the hard limit. Every in-flight request holds a

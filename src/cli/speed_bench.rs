@@ -76,7 +76,7 @@ pub fn run(args: SpeedBenchReportArgs) -> anyhow::Result<ExitCode> {
     }
     let matrix = build_matrix(&dirs, args.metric.into())?;
     if args.format != ReportFormat::Csv {
-        print!("{}", matrix.to_console());
+        super::stdout::print(&matrix.to_console())?;
     }
     if args.format != ReportFormat::Console {
         let path = matrix.write_csv(&args.output_dir)?;

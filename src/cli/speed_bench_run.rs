@@ -153,7 +153,7 @@ fn print_matrix(dirs: &[PathBuf], metric: Metric, base: &Path) -> anyhow::Result
             metric.name()
         )
     })?;
-    print!("\n{}", matrix.to_console());
+    super::stdout::print(&format!("\n{}", matrix.to_console()))?;
     let path = matrix.write_csv(base)?;
     eprintln!("wrote {}", path.display());
     Ok(())

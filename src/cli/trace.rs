@@ -2,7 +2,6 @@
 //! names. Wire with `AnalyzeTrace(trace::AnalyzeTraceArgs)` and
 //! `Synthesize(trace::SynthesizeArgs)` in `Command`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -67,15 +66,13 @@ pub fn run_analyze(args: AnalyzeTraceArgs) -> anyhow::Result<ExitCode> {
     let json = serde_json::to_string_pretty(&stats).context("serialising the report")?;
     crate::atomic_file::write_bytes(&args.output_file, (json + "\n").as_bytes())
         .with_context(|| format!("writing --output-file {}", args.output_file.display()))?;
-    let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{}", render_report(&stats));
-    let _ = writeln!(
-        out,
-        "analysed {} in {:.2} s; report written to {}",
+    super::stdout::print(&render_report(&stats))?;
+    super::stdout::print(&format!(
+        "analysed {} in {:.2} s; report written to {}\n",
         args.file.display(),
         elapsed.as_secs_f64(),
         args.output_file.display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -101,12 +98,11 @@ pub fn run_synthesize(args: SynthesizeArgs) -> anyhow::Result<ExitCode> {
         args.file.with_file_name(format!("{stem}_synth.jsonl"))
     });
     write_trace(&path, &output)?;
-    let _ = writeln!(
-        std::io::stdout().lock(),
-        "wrote {} requests to {}",
+    super::stdout::print(&format!(
+        "wrote {} requests to {}\n",
         output.len(),
         path.display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,7 +1,6 @@
 //! `gauntlet config validate FILE`: the same load pipeline as `profile`, without the network
 //! or the tokenizer; prints the resolved plan, or every problem with its file, line and key.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -116,11 +115,7 @@ fn report_errors(error: ProfileError, name: &str) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Writes to stdout; a closed pipe (`… | head`) is not an error.
+/// Writes to stdout; a closed pipe (`… | head`) is not an error (`cli::main` says so).
 fn print_stdout(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}") {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    Ok(super::stdout::print(&format!("{text}\n"))?)
 }
