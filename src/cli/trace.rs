@@ -22,9 +22,10 @@ pub struct AnalyzeTraceArgs {
     /// Tokens per hash id in the trace.
     #[arg(long, default_value_t = 512)]
     pub block_size: u32,
-    /// Where to write the JSON report.
-    #[arg(long, default_value = "report.json")]
-    pub output_file: PathBuf,
+    /// Also write the report as JSON to this file. Without it nothing is written, as with
+    /// AIPerf's `analyze-trace`.
+    #[arg(long)]
+    pub output_file: Option<PathBuf>,
 }
 
 /// Flags of `gauntlet synthesize`.
@@ -58,21 +59,37 @@ pub struct SynthesizeArgs {
     pub random_seed: u64,
 }
 
-/// Analyses the trace, prints a report and writes it as JSON.
+/// Analyses the trace, prints a report and, with `--output-file`, writes it as JSON.
 pub fn run_analyze(args: AnalyzeTraceArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let stats = analyze_file(&args.file, args.block_size)?;
     let elapsed = start.elapsed();
-    let json = serde_json::to_string_pretty(&stats).context("serialising the report")?;
-    crate::atomic_file::write_bytes(&args.output_file, (json + "\n").as_bytes())
-        .with_context(|| format!("writing --output-file {}", args.output_file.display()))?;
+    if let Some(path) = &args.output_file {
+        let json = serde_json::to_string_pretty(&stats).context("serialising the report")?;
+        crate::atomic_file::write_bytes(path, (json + "\n").as_bytes())
+            .with_context(|| format!("writing --output-file {}", path.display()))?;
+    }
     super::stdout::print(&render_report(&stats))?;
-    super::stdout::print(&format!(
-        "analysed {} in {:.2} s; report written to {}\n",
+    let analysed = format!(
+        "analysed {} in {:.2} s",
         args.file.display(),
-        elapsed.as_secs_f64(),
-        args.output_file.display()
-    ))?;
+        elapsed.as_secs_f64()
+    );
+    match &args.output_file {
+        Some(path) => super::stdout::print(&format!(
+            "{analysed}; report written to {}\n",
+            path.display()
+        ))?,
+        None => {
+            super::stdout::print(&format!("{analysed}\n"))?;
+            // AIPerf writes no file without --output-file either; say so, so that nobody
+            // looks for a report.json.
+            eprintln!(
+                "analyze-trace: the report went to stdout only, no file written; \
+                 --output-file FILE also writes it as JSON"
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
