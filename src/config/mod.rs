@@ -22,4 +22,5 @@ pub use file::{ConfigFile, FileSettings, REPEAT_KEYS};
 pub use phases::DEFAULT_GRACE_SECS;
 pub use plan::*;
 pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
+pub use url::UrlParts;
 pub use variations::FileVariation;

@@ -2,11 +2,16 @@
 //!
 //! Scrapes are one short GET every few hundred milliseconds; a blocking socket with a
 //! deadline keeps them off the client runtime entirely, so they can never delay a request.
-//! Only `http://` is spoken (metrics endpoints are plain HTTP in practice).
+//! Only `http://` is spoken (metrics endpoints are plain HTTP in practice). The URL is split
+//! by config's [`UrlParts`] and the answer decoded by the engine's HTTP/1.1 codec
+//! ([`crate::engine::http1`]); this file only owns the blocking socket and the deadline.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
+
+use crate::config::UrlParts;
+use crate::engine::http1::{parse_head, Framing, Step};
 
 /// Largest body read, so a misbehaving endpoint cannot fill memory.
 const MAX_BODY: usize = 64 << 20;
@@ -23,29 +28,23 @@ pub struct HttpTarget {
 impl HttpTarget {
     /// Parses `http://host:port/path` (scheme optional, port 80 by default).
     pub fn parse(url: &str) -> Result<Self, String> {
-        let rest = match url.split_once("://") {
-            Some(("http", rest)) => rest,
-            Some((scheme, _)) => {
-                return Err(format!(
-                    "{url}: only http:// metrics endpoints are supported, not {scheme}://"
-                ))
-            }
-            None => url,
-        };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/metrics"),
-        };
-        if authority.is_empty() {
+        let parts = UrlParts::split(url);
+        if let Some(scheme) = parts.scheme.filter(|&s| s != "http") {
+            return Err(format!(
+                "{url}: only http:// metrics endpoints are supported, not {scheme}://"
+            ));
+        }
+        if parts.authority.is_empty() {
             return Err(format!("{url}: no host"));
         }
-        let authority = if authority
-            .rsplit_once(':')
-            .is_some_and(|(_, p)| !p.contains(']'))
-        {
-            authority.to_owned()
+        let authority = match parts.host_port() {
+            (_, Some(_)) => parts.authority.to_owned(),
+            (_, None) => format!("{}:80", parts.authority),
+        };
+        let path = if parts.path.is_empty() {
+            "/metrics"
         } else {
-            format!("{authority}:80")
+            parts.path
         };
         Ok(Self {
             authority,
@@ -81,26 +80,23 @@ pub fn get(target: &HttpTarget, timeout: Duration) -> Result<String, String> {
     stream
         .write_all(request.as_bytes())
         .map_err(|e| io_msg(&e, timeout))?;
-    let mut raw = Vec::with_capacity(16 << 10);
+    let mut answer = Answer::default();
     let mut buf = [0u8; 16 << 10];
     loop {
         stream
             .set_read_timeout(Some(left()?))
             .map_err(|e| e.to_string())?;
         match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Ok(0) => return answer.closed(),
+            Ok(n) => {
+                if answer.feed(&buf[..n])? {
+                    return answer.body();
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_msg(&e, timeout)),
         }
-        if raw.len() > MAX_BODY {
-            return Err(format!("answer larger than {} MiB", MAX_BODY >> 20));
-        }
-        if complete(&raw) {
-            break;
-        }
     }
-    parse_response(&raw)
 }
 
 fn io_msg(e: &std::io::Error, timeout: Duration) -> String {
@@ -112,77 +108,70 @@ fn io_msg(e: &std::io::Error, timeout: Duration) -> String {
     }
 }
 
-/// Whether a Content-Length answer has fully arrived (so a server that keeps the connection
-/// open anyway does not cost a timeout).
-fn complete(raw: &[u8]) -> bool {
-    let Some(head_end) = find(raw, b"\r\n\r\n") else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
-    head.lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .is_some_and(|len| raw.len() >= head_end + 4 + len)
+/// A GET's answer decoded as it arrives, with the engine's HTTP/1.1 codec: the head, then
+/// the body by its framing (Content-Length, chunked, or until the server closes), so a server
+/// that keeps the connection open anyway does not cost a timeout.
+#[derive(Default)]
+struct Answer {
+    /// Bytes read and not decoded yet.
+    unread: Vec<u8>,
+    /// The body's framing, once the head has arrived.
+    framing: Option<Framing>,
+    /// The decoded body so far.
+    body: Vec<u8>,
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Splits status, headers and body; decodes chunked bodies.
-fn parse_response(raw: &[u8]) -> Result<String, String> {
-    let head_end = find(raw, b"\r\n\r\n").ok_or("incomplete HTTP answer")?;
-    let head = String::from_utf8_lossy(&raw[..head_end]);
-    let mut lines = head.lines();
-    let status_line = lines.next().unwrap_or_default();
-    let status: u16 = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("bad status line `{status_line}`"))?;
-    if !(200..300).contains(&status) {
-        return Err(format!("HTTP {status}"));
+impl Answer {
+    /// Takes the next bytes read; `Ok(true)` once the body is complete.
+    fn feed(&mut self, bytes: &[u8]) -> Result<bool, String> {
+        self.unread.extend_from_slice(bytes);
+        if self.unread.len() + self.body.len() > MAX_BODY {
+            return Err(format!("answer larger than {} MiB", MAX_BODY >> 20));
+        }
+        let framing = loop {
+            if let Some(framing) = self.framing.as_mut() {
+                break framing;
+            }
+            let Some((head, used)) = parse_head(&self.unread).map_err(|e| e.to_string())? else {
+                return Ok(false);
+            };
+            self.unread.drain(..used);
+            // An informational (1xx) head comes before the real one.
+            if (100..200).contains(&head.status) {
+                continue;
+            }
+            if !(200..300).contains(&head.status) {
+                return Err(format!("HTTP {}", head.status));
+            }
+            self.framing = Some(head.framing);
+        };
+        loop {
+            match framing.step(&self.unread).map_err(|e| e.to_string())? {
+                Step::Data(range) => {
+                    self.body.extend_from_slice(&self.unread[range.clone()]);
+                    self.unread.drain(..range.end);
+                }
+                Step::More(used) => {
+                    self.unread.drain(..used);
+                    return Ok(false);
+                }
+                Step::Done(_) => return Ok(true),
+            }
+        }
     }
-    let mut chunked = false;
-    let mut length = None;
-    for line in lines {
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("transfer-encoding:") {
-            chunked = v.contains("chunked");
-        } else if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse::<usize>().ok();
+
+    /// The server closed the connection: the body if its framing allows that.
+    fn closed(self) -> Result<String, String> {
+        match self.framing {
+            None => Err("incomplete HTTP answer".into()),
+            Some(Framing::UntilClose) => self.body(),
+            Some(framing) if framing.is_done() => self.body(),
+            Some(_) => Err("answer cut short".into()),
         }
     }
-    let body = &raw[head_end + 4..];
-    let body = if chunked {
-        dechunk(body)?
-    } else {
-        match length {
-            Some(n) if body.len() < n => return Err("answer cut short".into()),
-            Some(n) => body[..n].to_vec(),
-            None => body.to_vec(),
-        }
-    };
-    String::from_utf8(body).map_err(|_| "answer is not UTF-8".to_owned())
-}
 
-fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(body.len());
-    loop {
-        let line_end = find(body, b"\r\n").ok_or("bad chunked encoding")?;
-        let size_text = String::from_utf8_lossy(&body[..line_end]);
-        let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16)
-            .map_err(|_| format!("bad chunk size `{size_text}`"))?;
-        body = &body[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        if body.len() < size + 2 {
-            return Err("answer cut short".into());
-        }
-        out.extend_from_slice(&body[..size]);
-        body = &body[size + 2..];
+    fn body(self) -> Result<String, String> {
+        String::from_utf8(self.body).map_err(|_| "answer is not UTF-8".to_owned())
     }
 }
 
