@@ -66,8 +66,9 @@ impl Key {
         parse_u64(self.find(doc)?)
     }
 
-    /// Where the value of every `"key":` in `doc` starts (whitespace skipped).
-    fn value_starts<'a>(&'a self, doc: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    /// Where the value of every `"key":` in `doc` starts (whitespace skipped), for callers
+    /// that read more than the first (the mock counts the words of every `"content"`).
+    pub fn value_starts<'a>(&'a self, doc: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
         value_starts(doc, &self.finder)
     }
 }
@@ -84,14 +85,17 @@ fn value_starts<'a>(
 }
 
 /// The first index at or after `i` that is not JSON whitespace.
-fn skip_whitespace(doc: &[u8], mut i: usize) -> usize {
+pub fn skip_whitespace(doc: &[u8], mut i: usize) -> usize {
     while i < doc.len() && doc[i].is_ascii_whitespace() {
         i += 1;
     }
     i
 }
 
-fn scalar_at(doc: &[u8], start: usize) -> &[u8] {
+/// The value starting at `start` (a `value_starts` index), as [`find_value`] returns it: a
+/// string with its quotes, else the bytes up to the next delimiter or whitespace (at least
+/// one byte when there are any).
+pub fn scalar_at(doc: &[u8], start: usize) -> &[u8] {
     if start >= doc.len() {
         return &doc[start..];
     }

@@ -1,14 +1,14 @@
 //! Cheap scanning of request bodies: a few keys' values and a prompt-length estimate.
 //!
-//! Like [`crate::json_scan`], but with one prebuilt memmem searcher per key: building a
-//! searcher costs more than scanning a typical 1 KB body, and the mock scans every request
-//! for six to eight keys. Values come back unparsed, for [`crate::json_scan::parse_u64`].
+//! The keys are found with [`crate::json_scan`]'s prebuilt searchers (one per key, built
+//! once: building a searcher costs more than scanning a typical 1 KB body, and the mock scans
+//! every request for six to eight keys). Values come back unparsed, for
+//! [`crate::json_scan::parse_u64`].
 
 use std::sync::LazyLock;
 
-use memchr::memmem::Finder;
-
 use super::request::GenKind;
+use crate::json_scan::{self, scalar_at, skip_whitespace as skip_ws};
 
 /// The keys the mock reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,33 +54,28 @@ impl Key {
 }
 
 /// `"key"` searchers, built once per process.
-static FINDERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
+static FINDERS: LazyLock<Vec<json_scan::Key>> = LazyLock::new(|| {
     Key::ALL
         .iter()
-        .map(|key| Finder::new(format!("\"{}\"", key.name()).as_bytes()).into_owned())
+        .map(|key| json_scan::Key::new(key.name()))
         .collect()
 });
 
 /// Start offsets of the values of every `"key":` in `doc` (a key inside a string value never
 /// matches, since its quotes would be escaped).
 fn value_starts(doc: &[u8], key: Key) -> impl Iterator<Item = usize> + '_ {
-    let finder = &FINDERS[key as usize];
-    let key_len = finder.needle().len();
-    finder.find_iter(doc).filter_map(move |pos| {
-        let i = skip_ws(doc, pos + key_len);
-        (doc.get(i) == Some(&b':')).then(|| skip_ws(doc, i + 1))
-    })
+    FINDERS[key as usize].value_starts(doc)
 }
 
 /// The raw value of the first `"key":` in `doc`, trimmed; strings keep their quotes.
 pub(crate) fn value_of(doc: &[u8], key: Key) -> Option<&[u8]> {
-    let start = value_starts(doc, key).next()?;
-    let end = match doc.get(start) {
-        None => start,
-        Some(b'"') => count_string_words(doc, start).1,
-        Some(_) => scalar_end(doc, start),
-    };
-    Some(&doc[start..end])
+    let value = FINDERS[key as usize].find(doc)?;
+    // A missing value (`"max_tokens":}`) comes back as its one delimiter byte; the mock's
+    // 400 has always said it got nothing.
+    Some(match value {
+        [b',' | b'}' | b']'] => &value[..0],
+        _ => value,
+    })
 }
 
 /// Estimates prompt tokens as whitespace-separated words.
@@ -100,13 +95,6 @@ fn count_key(body: &[u8], key: Key) -> u64 {
     value_starts(body, key)
         .map(|start| count_value(body, start, 0).0)
         .sum()
-}
-
-fn skip_ws(body: &[u8], mut i: usize) -> usize {
-    while i < body.len() && body[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    i
 }
 
 /// Counts prompt words in the value at `i`; returns (words, index after the value).
@@ -148,10 +136,7 @@ fn count_value(body: &[u8], i: usize, depth: u32) -> (u64, usize) {
 }
 
 fn scalar_end(body: &[u8], i: usize) -> usize {
-    body[i..]
-        .iter()
-        .position(|&b| matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace())
-        .map_or(body.len(), |p| i + p)
+    i + scalar_at(body, i).len()
 }
 
 /// Skips a nested object or array, minding strings.
