@@ -7,7 +7,6 @@
 
 use std::sync::LazyLock;
 
-use super::request::GenKind;
 use crate::json_scan::{self, scalar_at, skip_whitespace as skip_ws};
 
 /// The keys the mock reads.
@@ -78,20 +77,9 @@ pub(crate) fn value_of(doc: &[u8], key: Key) -> Option<&[u8]> {
     })
 }
 
-/// Estimates prompt tokens as whitespace-separated words.
-///
-/// Chat: words in every string value of a `content` key, and in the `text` of content
-/// parts. Completions: words in `prompt` (a string or an array of strings), and one token per
-/// integer when the prompt is given as token ids. Cheap, deterministic, and close to a real
-/// tokenizer's count for English prose (real tokenizers give ~1.3 tokens per word).
-pub(crate) fn estimate_prompt_tokens(body: &[u8], kind: GenKind) -> u64 {
-    match kind {
-        GenKind::Chat => count_key(body, Key::Content),
-        GenKind::Completions => count_key(body, Key::Prompt),
-    }
-}
-
-fn count_key(body: &[u8], key: Key) -> u64 {
+/// Words in every value of `key`: strings, arrays of them, one per token id, and the `text`
+/// of content parts (the request reader's prompt-length estimate).
+pub(crate) fn count_key(body: &[u8], key: Key) -> u64 {
     value_starts(body, key)
         .map(|start| count_value(body, start, 0).0)
         .sum()
@@ -211,6 +199,7 @@ fn count_plain_words(seg: &[u8], prev_space: &mut bool) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::request::{estimate_prompt_tokens, GenKind};
     use super::*;
 
     #[test]
