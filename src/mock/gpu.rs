@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::stats::MockStatsSnapshot;
+use super::snapshot::MockStatsSnapshot;
 
 /// Framebuffer of the pretend GPU, MiB (an H100 80GB's).
 const FB_TOTAL_MIB: u64 = 81_559;

@@ -19,6 +19,7 @@ mod render;
 mod request;
 mod scan;
 mod server;
+mod snapshot;
 mod spec;
 mod stats;
 #[cfg(test)]
@@ -26,7 +27,8 @@ mod test_client_tests;
 
 pub use config::{LatencyModel, MockConfig, SseMode};
 pub use server::{listen, serve, MockServer};
+pub use snapshot::MockStatsSnapshot;
 pub use spec::{SpecDecodeConfig, MAX_DRAFT_TOKENS};
-pub use stats::{MockStats, MockStatsSnapshot};
+pub use stats::MockStats;
 
 pub(crate) use server::build_runtime;
