@@ -8,7 +8,7 @@ pub mod client;
 pub mod http1;
 mod pacer;
 pub mod record;
-mod reply;
+pub mod reply;
 pub mod session;
 pub mod session_table;
 pub mod sink;

@@ -1,4 +1,5 @@
-//! The server's reply as an assistant message, for the next turn of a conversation.
+//! The generated text in a response's events, and the server's reply as an assistant message
+//! for the next turn of a conversation.
 //!
 //! Content strings are copied as they arrived, still JSON-escaped: concatenating escaped
 //! fragments gives an escaped string, so the reply is never decoded or re-encoded.
@@ -6,18 +7,61 @@
 use std::sync::LazyLock;
 
 use super::record::RequestRecord;
-use crate::json_scan::Key;
+use crate::json_scan::{value_kind, Key, ValueKind};
 
 static CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("content"));
+static TEXT: LazyLock<Key> = LazyLock::new(|| Key::new("text"));
+static REASONING_CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning_content"));
+static REASONING: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning"));
 const OPEN: &[u8] = b"{\"role\":\"assistant\",\"content\":\"";
 const CLOSE: &[u8] = b"\"}";
+
+/// The key an event's generated text was found under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKey {
+    /// `content` (chat): output.
+    Content,
+    /// `text` (completions): output.
+    Text,
+    /// `reasoning_content`: reasoning.
+    ReasoningContent,
+    /// `reasoning`: reasoning.
+    Reasoning,
+}
+
+impl TextKey {
+    /// Whether the text is output (`content`, `text`) rather than reasoning.
+    pub fn is_output(self) -> bool {
+        matches!(self, TextKey::Content | TextKey::Text)
+    }
+}
+
+/// The generated text of an event, if it carries any: the key it came under and the raw
+/// JSON string (quotes included). The first key holding a non-empty string wins, in the
+/// order `content`, `text`, `reasoning_content`, `reasoning`.
+pub fn event_text(payload: &[u8]) -> Option<(TextKey, &[u8])> {
+    for (key, text_key) in [
+        (&*CONTENT, TextKey::Content),
+        (&*TEXT, TextKey::Text),
+        (&*REASONING_CONTENT, TextKey::ReasoningContent),
+        (&*REASONING, TextKey::Reasoning),
+    ] {
+        if let Some(value) = key.find(payload) {
+            if value_kind(value) == ValueKind::String {
+                return Some((text_key, value));
+            }
+        }
+    }
+    None
+}
 
 /// Appends `{"role":"assistant","content":"..."}` built from the response in `record`: the
 /// concatenated `delta.content` of every SSE event, or `message.content` of a plain body.
 pub fn append_assistant_message(record: &RequestRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(OPEN);
     for (payload, _) in record.event_payloads() {
-        if let Some(text) = CONTENT.find(payload).and_then(string_inner) {
+        let content = event_text(payload).filter(|&(key, _)| key == TextKey::Content);
+        if let Some(text) = content.and_then(|(_, value)| string_inner(value)) {
             out.extend_from_slice(text);
         }
     }

@@ -11,12 +11,9 @@ use std::sync::LazyLock;
 use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
 use crate::config::EndpointType;
 use crate::engine::record::{Outcome, RequestRecord};
+use crate::engine::reply::event_text;
 use crate::json_scan::{value_kind, Key, ValueKind};
 
-static CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("content"));
-static TEXT: LazyLock<Key> = LazyLock::new(|| Key::new("text"));
-static REASONING_CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning_content"));
-static REASONING: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning"));
 static USAGE: LazyLock<Key> = LazyLock::new(|| Key::new("usage"));
 static TIMINGS: LazyLock<Key> = LazyLock::new(|| Key::new("timings"));
 static ERROR: LazyLock<Key> = LazyLock::new(|| Key::new("error"));
@@ -340,19 +337,7 @@ impl RequestMetrics {
 /// The generated text of an event, if it carries any: `(is_output, raw JSON string)`.
 /// `content`/`text` are output; `reasoning_content`/`reasoning` are reasoning.
 fn content_of(payload: &[u8]) -> Option<(bool, &[u8])> {
-    for (key, is_output) in [
-        (&*CONTENT, true),
-        (&*TEXT, true),
-        (&*REASONING_CONTENT, false),
-        (&*REASONING, false),
-    ] {
-        if let Some(value) = key.find(payload) {
-            if value_kind(value) == ValueKind::String {
-                return Some((is_output, value));
-            }
-        }
-    }
-    None
+    event_text(payload).map(|(key, raw)| (key.is_output(), raw))
 }
 
 /// Reads `usage` when the event has a non-null usage object; later events overwrite earlier.
