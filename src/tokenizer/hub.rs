@@ -1,6 +1,8 @@
 //! Resolving a Hugging Face hub model id to a local `tokenizer.json`: the standard hub cache
 //! first (so machines that already ran `transformers` or `huggingface-cli` need no network),
-//! then a download into that same cache unless the user asked to stay offline.
+//! then a download into that same cache unless the user asked to stay offline. The cache
+//! lookup ([`find_cached`]) and the hub client ([`HubOptions::api`]) serve any repository,
+//! model or dataset: the public datasets (`dataset::public`) fetch through them too.
 
 use std::path::{Path, PathBuf};
 
@@ -59,7 +61,7 @@ pub(crate) fn resolve(id: &str, options: &HubOptions) -> Result<PathBuf, Tokeniz
             "no Hugging Face cache folder: set HF_HOME or HF_HUB_CACHE".into(),
         ));
     };
-    if let Some(found) = find_in_cache(id, cache_dir) {
+    if let Some(found) = find_cached(cache_dir, RepoKind::Model, id, Some(TOKENIZER_FILE)) {
         return Ok(found);
     }
     if options.offline {
@@ -71,23 +73,80 @@ pub(crate) fn resolve(id: &str, options: &HubOptions) -> Result<PathBuf, Tokeniz
     download(id, cache_dir, options).map_err(hub_error)
 }
 
-/// A cached snapshot's `tokenizer.json`: the one `refs/main` points at, else the newest
-/// snapshot that has one.
-fn find_in_cache(id: &str, cache_dir: &Path) -> Option<PathBuf> {
-    let repo_dir = cache_dir.join(format!("models--{}", id.replace('/', "--")));
+/// The two kinds of hub repository gauntlet reads: their cache folders are named
+/// `models--ORG--NAME` and `datasets--ORG--NAME`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RepoKind {
+    /// A model repository (tokenizers).
+    Model,
+    /// A dataset repository (public datasets such as SPEED-Bench).
+    Dataset,
+}
+
+impl RepoKind {
+    fn cache_prefix(self) -> &'static str {
+        match self {
+            RepoKind::Model => "models",
+            RepoKind::Dataset => "datasets",
+        }
+    }
+}
+
+impl HubOptions {
+    /// The hub client that downloads into the cache at `cache_dir`, through the mirror and
+    /// with the token when they are set.
+    pub(crate) fn api(
+        &self,
+        cache_dir: &Path,
+    ) -> Result<hf_hub::api::sync::Api, hf_hub::api::sync::ApiError> {
+        let mut builder =
+            hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(cache_dir.to_path_buf()))
+                .with_progress(false);
+        if let Some(endpoint) = &self.endpoint {
+            builder = builder.with_endpoint(endpoint.clone());
+        }
+        if self.token.is_some() {
+            builder = builder.with_token(self.token.clone());
+        }
+        builder.build()
+    }
+}
+
+/// In the hub cache at `cache_dir`, the snapshot of repository `id` that `refs/main` points
+/// at, else the newest snapshot, taking only snapshots that hold `file` (`None`: any
+/// snapshot folder). Returns the path of that file, or of the snapshot folder.
+pub(crate) fn find_cached(
+    cache_dir: &Path,
+    kind: RepoKind,
+    id: &str,
+    file: Option<&str>,
+) -> Option<PathBuf> {
+    let repo_dir = cache_dir.join(format!(
+        "{}--{}",
+        kind.cache_prefix(),
+        id.replace('/', "--")
+    ));
     let snapshots = repo_dir.join("snapshots");
+    let candidate_in = |snapshot: PathBuf| match file {
+        Some(file) => snapshot.join(file),
+        None => snapshot,
+    };
+    let usable = |candidate: &Path| match file {
+        Some(_) => candidate.is_file(),
+        None => candidate.is_dir(),
+    };
     if let Ok(rev) = std::fs::read_to_string(repo_dir.join("refs").join("main")) {
-        let candidate = snapshots.join(rev.trim()).join(TOKENIZER_FILE);
-        if candidate.is_file() {
+        let candidate = candidate_in(snapshots.join(rev.trim()));
+        if usable(&candidate) {
             return Some(candidate);
         }
     }
     let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&snapshots)
         .ok()?
         .filter_map(|entry| {
-            let candidate = entry.ok()?.path().join(TOKENIZER_FILE);
+            let candidate = candidate_in(entry.ok()?.path());
             let modified = std::fs::metadata(&candidate).ok()?.modified().ok()?;
-            candidate.is_file().then_some((modified, candidate))
+            usable(&candidate).then_some((modified, candidate))
         })
         .collect();
     // Newest first; the path breaks ties so the choice never depends on directory order.
@@ -96,16 +155,7 @@ fn find_in_cache(id: &str, cache_dir: &Path) -> Option<PathBuf> {
 }
 
 fn download(id: &str, cache_dir: &Path, options: &HubOptions) -> Result<PathBuf, String> {
-    let mut builder =
-        hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(cache_dir.to_path_buf()))
-            .with_progress(false);
-    if let Some(endpoint) = &options.endpoint {
-        builder = builder.with_endpoint(endpoint.clone());
-    }
-    if options.token.is_some() {
-        builder = builder.with_token(options.token.clone());
-    }
-    let api = builder.build().map_err(|e| e.to_string())?;
+    let api = options.api(cache_dir).map_err(|e| e.to_string())?;
     api.model(id.to_string())
         .download(TOKENIZER_FILE)
         .map_err(|e| explain(&e.to_string()))

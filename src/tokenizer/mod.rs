@@ -21,6 +21,7 @@ pub(crate) use cache::default_cache_dir;
 pub use corpus::Corpus;
 pub use error::TokenizerError;
 pub use hub::HubOptions;
+pub(crate) use hub::{find_cached, RepoKind};
 pub use lazy::LazyTokenizer;
 pub use prompt::PromptGenerator;
 pub use text::{tokenizer_file_of, Tokenizer};

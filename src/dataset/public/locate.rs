@@ -1,8 +1,11 @@
 //! Finding a dataset config's parquet files: `--dataset-path`, then the local Hugging Face
 //! cache (so machines that ran `huggingface-cli download` need no network), then a download
-//! into that cache unless the user asked to stay offline.
+//! into that cache unless the user asked to stay offline. The cache lookup and the hub client
+//! are the tokenizer's (`tokenizer::find_cached`, `HubOptions::api`).
 
 use std::path::{Path, PathBuf};
+
+use crate::tokenizer::{find_cached, RepoKind};
 
 /// The Hugging Face dataset repository of SPEED-Bench.
 pub const SPEED_BENCH_REPO: &str = "nvidia/SPEED-Bench";
@@ -49,7 +52,7 @@ pub fn locate(
             fetch_hint()
         ));
     };
-    if let Some(snapshot) = cached_snapshot(cache_dir) {
+    if let Some(snapshot) = find_cached(cache_dir, RepoKind::Dataset, SPEED_BENCH_REPO, None) {
         let found = files_for_config(&snapshot, config);
         if !found.is_empty() {
             return Ok(found);
@@ -69,29 +72,6 @@ pub fn locate(
             fetch_hint()
         )
     })
-}
-
-/// The cached snapshot `refs/main` points at, else the newest one.
-fn cached_snapshot(cache_dir: &Path) -> Option<PathBuf> {
-    let repo_dir = cache_dir.join(format!("datasets--{}", SPEED_BENCH_REPO.replace('/', "--")));
-    let snapshots = repo_dir.join("snapshots");
-    if let Ok(rev) = std::fs::read_to_string(repo_dir.join("refs").join("main")) {
-        let candidate = snapshots.join(rev.trim());
-        if candidate.is_dir() {
-            return Some(candidate);
-        }
-    }
-    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&snapshots)
-        .ok()?
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-            path.is_dir().then_some((modified, path))
-        })
-        .collect();
-    // Newest first; the path breaks ties so the choice never depends on directory order.
-    found.sort_by(|a, b| b.cmp(a));
-    found.into_iter().next().map(|(_, path)| path)
 }
 
 /// The `.parquet` files under `root` that belong to `config`: inside a folder named after it
@@ -143,17 +123,8 @@ fn collect_parquet(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
 }
 
 fn download(config: &str, cache_dir: &Path, env: &HubEnv) -> Result<Vec<PathBuf>, String> {
-    let mut builder =
-        hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(cache_dir.to_path_buf()))
-            .with_progress(false);
-    if let Some(endpoint) = &env.endpoint {
-        builder = builder.with_endpoint(endpoint.clone());
-    }
-    if env.token.is_some() {
-        builder = builder.with_token(env.token.clone());
-    }
     let one_line = |e: hf_hub::api::sync::ApiError| e.to_string().replace(['\n', '\r'], "; ");
-    let api = builder.build().map_err(one_line)?;
+    let api = env.api(cache_dir).map_err(one_line)?;
     let repo = api.dataset(SPEED_BENCH_REPO.to_string());
     let info = repo.info().map_err(one_line)?;
     let prefix = format!("{config}/");
