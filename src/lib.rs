@@ -23,6 +23,8 @@ pub mod rng;
 pub mod run;
 pub mod schedule;
 pub mod telemetry;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod tokenizer;
 pub mod video;
 

@@ -49,11 +49,7 @@ fn http_errors_are_counted_grouped_and_set_the_exit_code() {
 #[test]
 fn refused_connections_fail_fast_with_a_clear_message() {
     // Bind then drop a listener: the port is free and nothing answers on it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port();
     let dir = artifact_dir("refused");
     let url = format!("http://127.0.0.1:{port}");
     let out = profile(

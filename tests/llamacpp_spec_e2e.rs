@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -102,16 +101,9 @@ impl Drop for LlamaServer {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_llama_server(binary: &str, model: &str, draft: &str, log: &Path) -> LlamaServer {
-    let port = free_port();
+    // A port nothing listens on yet, for llama-server to take.
+    let port = closed_port();
     let log = std::fs::File::create(log).unwrap();
     let child = Command::new(binary)
         .args(["-m", model, "-md", draft, "--spec-type", "draft-simple"])

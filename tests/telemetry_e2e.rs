@@ -105,10 +105,7 @@ fn counter_deltas_cover_the_profiling_phase_only() {
 #[test]
 fn a_closed_endpoint_is_counted_and_the_results_are_unaffected() {
     let server = mock(2, 1);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = format!("127.0.0.1:{}", closed_port());
     let dir = artifact_dir("telemetry-closed");
     let mut flags = FLAGS.to_vec();
     flags.push("0.05");

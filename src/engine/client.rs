@@ -536,24 +536,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_early_rejection_is_read_even_though_the_rest_of_the_body_cannot_be_sent() {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = std::thread::spawn(move || {
-            let (mut conn, _) = listener.accept().unwrap();
-            // Read the head only, answer, and close with the body unread (a reset follows).
-            let mut got = Vec::new();
-            let mut byte = [0u8; 1];
-            while !got.ends_with(b"\r\n\r\n") {
-                conn.read_exact(&mut byte).unwrap();
-                got.push(byte[0]);
-            }
-            conn.write_all(
-                b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large",
-            )
-            .unwrap();
-        });
-        let target = local_target(port, false);
+        // Read the head only, answer, and close with the body unread (a reset follows).
+        let (addr, server) = crate::test_support::serve_once(
+            b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large",
+        );
+        let target = local_target(addr.port(), false);
         let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
         // Far more than the socket buffers hold, so the write is still going when the server
         // closes.

@@ -178,18 +178,11 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{self, closed_port};
     use std::net::TcpListener;
 
     fn serve_once(answer: &'static [u8]) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            if let Ok((mut s, _)) = listener.accept() {
-                let mut buf = [0u8; 1024];
-                let _ = s.read(&mut buf);
-                let _ = s.write_all(answer);
-            }
-        });
+        let (addr, _) = test_support::serve_once(answer);
         format!("http://{addr}/metrics")
     }
 
@@ -227,10 +220,7 @@ mod tests {
         let url = serve_once(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         let t = HttpTarget::parse(&url).unwrap();
         assert_eq!(get(&t, Duration::from_secs(5)).unwrap_err(), "HTTP 404");
-        let closed = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
+        let closed = format!("127.0.0.1:{}", closed_port());
         let t = HttpTarget::parse(&format!("http://{closed}/metrics")).unwrap();
         let err = get(&t, Duration::from_secs(5)).unwrap_err();
         assert!(err.to_lowercase().contains("refused"), "{err}");

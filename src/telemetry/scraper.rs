@@ -124,10 +124,7 @@ mod tests {
 
     #[test]
     fn a_closed_port_counts_failures_with_the_reason() {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
+        let closed = format!("127.0.0.1:{}", crate::test_support::closed_port());
         let s = Scraper::start(
             &format!("http://{closed}/metrics"),
             Duration::from_millis(20),

@@ -3,11 +3,15 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod speed_bench_data;
+#[path = "../../src/test_support.rs"]
+mod test_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use gauntlet::mock::{LatencyModel, MockConfig, MockServer, SseMode};
+/// One-shot fake servers and closed ports: the library's test support, shared by path.
+pub use test_support::{closed_port, serve_once};
 
 /// A fresh artifact directory under the target dir, removed at the start of each test.
 pub fn artifact_dir(name: &str) -> PathBuf {
