@@ -216,6 +216,30 @@ mod tests {
     }
 
     #[test]
+    fn answers_decode_the_same_however_they_arrive() {
+        let decode = |wire: &[u8], cut: usize| {
+            let mut answer = Answer::default();
+            if answer.feed(&wire[..cut])? || answer.feed(&wire[cut..])? {
+                return answer.body();
+            }
+            answer.closed()
+        };
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nx \r\n2\r\n1\n\r\n0\r\n\r\n";
+        let until_close = b"HTTP/1.0 200 OK\r\n\r\nx 1\n";
+        for wire in [&chunked[..], &until_close[..]] {
+            for cut in 0..wire.len() {
+                assert_eq!(decode(wire, cut).unwrap(), "x 1\n", "cut at {cut}");
+            }
+        }
+        let short = b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nx 1\n";
+        assert_eq!(decode(short, 3).unwrap_err(), "answer cut short");
+        assert_eq!(
+            decode(b"HTTP/1.1 200", 3).unwrap_err(),
+            "incomplete HTTP answer"
+        );
+    }
+
+    #[test]
     fn errors_name_the_status_and_the_closed_port() {
         let url = serve_once(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         let t = HttpTarget::parse(&url).unwrap();
