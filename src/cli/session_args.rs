@@ -4,8 +4,9 @@
 use clap::Args;
 
 use super::profile::{flag_err, FlagError};
-use crate::config::{FileSettings, LengthPlan, PromptPlan, SyntheticPlan};
-use crate::dataset::sessions::{SessionGraphSpec, SessionPlan, SpecKeys};
+use crate::config::{
+    FileSettings, LengthPlan, PromptPlan, SessionGraphSpec, SessionPlan, SpecKeys, SyntheticPlan,
+};
 use crate::dist::{DistSpec, Shape};
 
 const TURN_MEAN: &str = "--conversation-turn-mean";

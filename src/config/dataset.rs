@@ -3,8 +3,8 @@
 //! (docs/media.md), plus the keys of features still to come (rankings), which are checked now
 //! and refused by `profile` with a line naming the key rather than being ignored.
 
+use super::session_plan::{SessionGraphSpec, SpecKeys, WaitSpec};
 use super::walk::{Section, Val, Walker};
-use crate::dataset::sessions::{SessionGraphSpec, SpecKeys, WaitSpec};
 use crate::dist::{DistSpec, SeqDist};
 use crate::rng::RngRoot;
 

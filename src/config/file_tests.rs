@@ -87,7 +87,7 @@ fn turns_and_turn_delay_are_distributions() {
 
 #[test]
 fn session_graphs_read_veeksha_keys_and_defaults() {
-    use crate::dataset::sessions::{SessionGraphSpec, WaitSpec};
+    use crate::config::{SessionGraphSpec, WaitSpec};
     let linear = "    session_graph:\n      type: linear\n      num_request_generator: {type: uniform, min: 2, max: 4}\n      request_wait_generator: {type: gamma, arrival_rate: 2, cv: 0.5}\n      inherit_history: false\n";
     match dataset(linear).unwrap().session_graph.unwrap() {
         SessionGraphSpec::Linear {

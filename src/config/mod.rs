@@ -8,6 +8,7 @@ mod file;
 mod file_tests;
 mod phases;
 mod plan;
+mod session_plan;
 mod sweep;
 #[cfg(test)]
 mod sweep_tests;
@@ -21,6 +22,9 @@ pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings, REPEAT_KEYS};
 pub use phases::DEFAULT_GRACE_SECS;
 pub use plan::*;
+pub use session_plan::{
+    SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,
+};
 pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
 pub use url::UrlParts;
 pub use variations::FileVariation;

@@ -151,7 +151,7 @@ pub struct SyntheticPlan {
     /// the number of sessions.
     pub entries: u32,
     /// Multi-turn sessions; `None` = independent single-turn requests.
-    pub sessions: Option<crate::dataset::sessions::SessionPlan>,
+    pub sessions: Option<super::SessionPlan>,
     /// Shared prefixes and the output-length hint (see docs/datasets.md).
     pub prompt: PromptPlan,
 }

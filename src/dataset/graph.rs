@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use rand::Rng;
 
-use super::sessions::{SessionGraphSpec, SessionPlan, WaitSpec, MAX_TURNS};
 use super::TurnLinks;
+use crate::config::{SessionGraphSpec, SessionPlan, WaitSpec, MAX_TURNS};
 use crate::dist::DistSpec;
 use crate::rng::RngRoot;
 

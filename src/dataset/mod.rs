@@ -8,7 +8,6 @@ pub mod flavors;
 pub mod graph;
 pub mod prefix;
 pub mod public;
-pub mod sessions;
 pub mod synthesis;
 pub mod synthetic;
 

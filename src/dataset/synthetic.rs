@@ -13,9 +13,8 @@ use rayon::prelude::*;
 
 use super::graph::session_links;
 use super::prefix::PromptShaper;
-use super::sessions::SessionPlan;
 use super::{DatasetError, SessionSpan, TurnLinks, Workload, WorkloadEntry};
-use crate::config::{LengthPlan, SyntheticPlan};
+use crate::config::{LengthPlan, SessionPlan, SyntheticPlan};
 use crate::rng::RngRoot;
 use crate::tokenizer::PromptGenerator;
 
@@ -174,7 +173,7 @@ mod tests {
     }
 
     fn session_plan(entries: u32) -> SyntheticPlan {
-        use crate::dataset::sessions::{SessionGraphSpec, WaitSpec};
+        use crate::config::{SessionGraphSpec, WaitSpec};
         let turns = DistSpec::new(Shape::Uniform { min: 1.0, max: 5.0 }, None, None, "t").unwrap();
         SyntheticPlan {
             sessions: Some(SessionPlan {
@@ -228,7 +227,7 @@ mod tests {
 
     #[test]
     fn branching_sessions_are_identical_on_any_thread_count() {
-        use crate::dataset::sessions::{SessionGraphSpec, WaitSpec};
+        use crate::config::{SessionGraphSpec, WaitSpec};
         let uniform =
             |min, max| DistSpec::new(Shape::Uniform { min, max }, None, None, "t").unwrap();
         let plan = SyntheticPlan {

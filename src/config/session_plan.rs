@@ -1,6 +1,6 @@
 //! What a multi-turn workload looks like, as resolved into the plan: the shape of every
 //! session (AIPerf's chain of turns, or Veeksha's linear and branching session graphs) and the
-//! think time before each turn. [`super::graph`] turns it into each session's `TurnLinks`.
+//! think time before each turn. `dataset::graph` turns it into each session's `TurnLinks`.
 //!
 //! Waits are in milliseconds everywhere here; the config reader converts Veeksha's seconds.
 
