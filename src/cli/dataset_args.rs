@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::profile::{flag_err, FlagError};
 use crate::dataset::files::{detect_format, InputFilePlan, InputFormat, SynthesisPlan};
+use crate::dataset::flavors::TraceFlavor;
 
 /// Default tokens per `hash_ids` block (Mooncake's and AIPerf's).
 const DEFAULT_BLOCK_SIZE: u32 = 512;
@@ -32,7 +33,7 @@ pub struct DatasetFileArgs {
         requires = "input_file",
         conflicts_with = "custom_dataset_type"
     )]
-    pub trace_flavor: Option<crate::dataset::flavors::TraceFlavor>,
+    pub trace_flavor: Option<TraceFlavorArg>,
 
     /// With --trace-flavor: Veeksha's wrap_mode, looping the trace (sessions reshuffled on
     /// each pass, timestamps shifted on) or cutting it to exactly N sessions.
@@ -84,6 +85,35 @@ pub enum DatasetTypeArg {
     MooncakeTrace,
 }
 
+/// `--trace-flavor` values: the clap side of the plan's `TraceFlavor`, so library code never
+/// sees clap. Names and help are the library enum's, in Veeksha's spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum TraceFlavorArg {
+    /// One request per row: `input_length`, `output_length`, optional time and `session_id`.
+    RequestLog,
+    /// Sessions of synthetic turns with think times (`wait_after_previous_response_s`).
+    TimedSyntheticSession,
+    /// Real conversations (ShareGPT `conversations` or OpenAI `messages`) replayed turn by turn.
+    UntimedContentMultiTurn,
+    /// Sessions whose first turn is built from `hash_ids` blocks shared across sessions.
+    SharedPrefix,
+    /// Single requests that put a per-`doc_id` document before the query.
+    Rag,
+}
+
+impl From<TraceFlavorArg> for TraceFlavor {
+    fn from(arg: TraceFlavorArg) -> Self {
+        match arg {
+            TraceFlavorArg::RequestLog => TraceFlavor::RequestLog,
+            TraceFlavorArg::TimedSyntheticSession => TraceFlavor::TimedSyntheticSession,
+            TraceFlavorArg::UntimedContentMultiTurn => TraceFlavor::UntimedContentMultiTurn,
+            TraceFlavorArg::SharedPrefix => TraceFlavor::SharedPrefix,
+            TraceFlavorArg::Rag => TraceFlavor::Rag,
+        }
+    }
+}
+
 impl DatasetFileArgs {
     /// The input plan, `None` without `--input-file`. `entries` is the resolved
     /// `--num-dataset-entries` (the conversations a random pool draws).
@@ -106,7 +136,7 @@ impl DatasetFileArgs {
         }
         let format = match (self.trace_flavor, self.custom_dataset_type) {
             (Some(flavor), _) => InputFormat::Flavor {
-                flavor,
+                flavor: flavor.into(),
                 target_sessions: self.trace_sessions,
             },
             (None, Some(DatasetTypeArg::SingleTurn)) => InputFormat::SingleTurn,

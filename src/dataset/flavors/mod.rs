@@ -31,8 +31,7 @@ use crate::tokenizer::{PromptGenerator, Tokenizer};
 use rows::Row;
 
 /// Which of Veeksha's trace layouts a file follows (`--trace-flavor`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[value(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceFlavor {
     /// One request per row: `input_length`, `output_length`, optional time and `session_id`.
