@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::profile::{flag_err, FlagError};
-use crate::dataset::files::{detect_format, InputFilePlan, InputFormat, SynthesisPlan};
-use crate::dataset::flavors::TraceFlavor;
+use crate::config::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
+use crate::dataset::files::detect_format;
 
 /// Default tokens per `hash_ids` block (Mooncake's and AIPerf's).
 const DEFAULT_BLOCK_SIZE: u32 = 512;

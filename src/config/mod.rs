@@ -6,6 +6,7 @@ mod error;
 mod file;
 #[cfg(test)]
 mod file_tests;
+mod input_plan;
 mod phases;
 mod plan;
 mod session_plan;
@@ -20,6 +21,7 @@ pub mod yaml;
 pub use dataset::DatasetSettings;
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings, REPEAT_KEYS};
+pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
 pub use phases::DEFAULT_GRACE_SECS;
 pub use plan::*;
 pub use session_plan::{

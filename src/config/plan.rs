@@ -301,7 +301,7 @@ pub struct Plan {
     /// Threads of the client runtime.
     pub client_threads: usize,
     /// A user dataset file to build the workload from instead of synthetic prompts.
-    pub input: Option<crate::dataset::files::InputFilePlan>,
+    pub input: Option<super::InputFilePlan>,
     /// How requests ask for their output length.
     pub output_length: OutputLengthPlan,
     /// A public dataset (`--public-dataset`, e.g. SPEED-Bench) to build the workload from.

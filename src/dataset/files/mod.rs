@@ -20,10 +20,10 @@ mod single_turn;
 use std::path::{Path, PathBuf};
 
 pub use detect::detect_format;
-pub use plan::{InputFilePlan, InputFormat, SynthesisPlan};
 
 use super::synthesis::SynthesisError;
 use super::Workload;
+use crate::config::{InputFilePlan, InputFormat};
 use crate::rng::RngRoot;
 use crate::tokenizer::{PromptGenerator, Tokenizer, TokenizerError};
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::hash_text::HashText;
 use super::test_support::file;
 use super::*;
+use crate::config::SynthesisPlan;
 use crate::dataset::TurnLinks;
 use crate::tokenizer::test_support::{builtin, builtin_corpus};
 

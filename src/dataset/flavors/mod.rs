@@ -26,38 +26,10 @@ use std::path::Path;
 pub use error::{FlavorError, Loc};
 
 use super::Workload;
+use crate::config::TraceFlavor;
 use crate::rng::RngRoot;
 use crate::tokenizer::{PromptGenerator, Tokenizer};
 use rows::Row;
-
-/// Which of Veeksha's trace layouts a file follows (`--trace-flavor`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TraceFlavor {
-    /// One request per row: `input_length`, `output_length`, optional time and `session_id`.
-    RequestLog,
-    /// Sessions of synthetic turns with think times (`wait_after_previous_response_s`).
-    TimedSyntheticSession,
-    /// Real conversations (ShareGPT `conversations` or OpenAI `messages`) replayed turn by turn.
-    UntimedContentMultiTurn,
-    /// Sessions whose first turn is built from `hash_ids` blocks shared across sessions.
-    SharedPrefix,
-    /// Single requests that put a per-`doc_id` document before the query.
-    Rag,
-}
-
-impl TraceFlavor {
-    /// Veeksha's name, for messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            TraceFlavor::RequestLog => "request_log",
-            TraceFlavor::TimedSyntheticSession => "timed_synthetic_session",
-            TraceFlavor::UntimedContentMultiTurn => "untimed_content_multi_turn",
-            TraceFlavor::SharedPrefix => "shared_prefix",
-            TraceFlavor::Rag => "rag",
-        }
-    }
-}
 
 /// Knobs of the flavors; the defaults are Veeksha's.
 #[derive(Debug, Clone, PartialEq, Eq)]
