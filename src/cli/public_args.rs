@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::profile::{flag_err, FlagError};
-use crate::dataset::public::{PublicDatasetPlan, SpeedBenchVariant, DEFAULT_MAX_TOKENS};
+use crate::config::{PublicDatasetPlan, SpeedBenchVariant, DEFAULT_MAX_TOKENS};
 
 /// Flags that build the workload from a public dataset.
 #[derive(Debug, Clone, Default, Args)]

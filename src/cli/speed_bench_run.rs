@@ -13,7 +13,7 @@ use clap::Args;
 
 use super::profile::ProfileArgs;
 use super::speed_bench::MetricArg;
-use crate::dataset::public::variant::CATEGORIES;
+use crate::config::CATEGORIES;
 use crate::report::speed_bench::{build_matrix, Metric};
 
 /// Flags of `gauntlet speed-bench`: the profile flags, minus `--public-dataset`, plus the list

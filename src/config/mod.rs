@@ -9,6 +9,7 @@ mod file_tests;
 mod input_plan;
 mod phases;
 mod plan;
+mod public_plan;
 mod session_plan;
 mod sweep;
 #[cfg(test)]
@@ -24,6 +25,10 @@ pub use file::{ConfigFile, FileSettings, REPEAT_KEYS};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
 pub use phases::DEFAULT_GRACE_SECS;
 pub use plan::*;
+pub use public_plan::{
+    PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, DEFAULT_MAX_TOKENS, ENTROPY_TIERS,
+    THROUGHPUT_ISLS,
+};
 pub use session_plan::{
     SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,
 };

@@ -305,7 +305,7 @@ pub struct Plan {
     /// How requests ask for their output length.
     pub output_length: OutputLengthPlan,
     /// A public dataset (`--public-dataset`, e.g. SPEED-Bench) to build the workload from.
-    pub public_dataset: Option<crate::dataset::public::PublicDatasetPlan>,
+    pub public_dataset: Option<super::PublicDatasetPlan>,
     /// Server metrics and GPU telemetry to collect during the run.
     pub telemetry: crate::telemetry::TelemetryPlan,
     /// Synthetic images and audio sent with each prompt (docs/media.md).

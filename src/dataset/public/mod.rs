@@ -9,7 +9,12 @@
 pub mod locate;
 pub mod rows;
 pub mod speed_bench;
-pub mod variant;
+
+/// The SPEED-Bench variants, part of the plan and so defined in `config`; kept under their
+/// old path for the matrix report and library users.
+pub mod variant {
+    pub use crate::config::{SpeedBenchVariant, CATEGORIES, ENTROPY_TIERS, THROUGHPUT_ISLS};
+}
 
 use std::path::PathBuf;
 
@@ -17,26 +22,9 @@ pub use locate::HubEnv;
 pub use speed_bench::{is_placeholder, BuildReport};
 pub use variant::SpeedBenchVariant;
 
+use crate::config::PublicDatasetPlan;
 use crate::dataset::Workload;
 use crate::tokenizer::{Tokenizer, TokenizerError};
-
-/// The `max_tokens` SPEED-Bench runs ask for unless told otherwise (its recommended cap for
-/// non-reasoning models; the model stops at its end-of-sequence token before that).
-pub const DEFAULT_MAX_TOKENS: u32 = 4_096;
-
-/// A resolved `--public-dataset` choice, carried in `Plan::public_dataset`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PublicDatasetPlan {
-    /// Which variant (serialized by name, e.g. `speed_bench_coding`, so a report can find
-    /// the category in `input_config`).
-    pub variant: SpeedBenchVariant,
-    /// `--dataset-path`: a parquet file, or a folder of them; `None` uses the hub cache.
-    pub dataset_path: Option<PathBuf>,
-    /// Multi-turn rows send all their user turns as one conversation; otherwise the first.
-    pub multi_turn: bool,
-    /// `max_tokens` of every request; `None` lets the server decide.
-    pub max_tokens: Option<u32>,
-}
 
 /// Why a public dataset could not become a workload.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
 use super::*;
+use crate::config::DEFAULT_MAX_TOKENS;
 
 /// SPEED-Bench's schema as pyarrow writes it (`turns` is a 3-level list of strings).
 const SCHEMA: &str = "message schema {

@@ -1,10 +1,12 @@
 //! The SPEED-Bench variants `--public-dataset` accepts, and which dataset config and which
-//! `category` values each one reads.
+//! `category` values each one reads; and the resolved choice, carried in `Plan::public_dataset`.
 //!
 //! The dataset ships six configs (`qualitative`, `throughput_{1k,2k,8k,16k,32k}`), each with one
 //! `test` split. The per-category sets are the qualitative split filtered on `category`; the
 //! entropy tiers are a throughput split filtered on `category` (`low_entropy`, `mixed` — some
 //! copies spell it `mixed_entropy` — and `high_entropy`).
+
+use std::path::PathBuf;
 
 /// The 11 semantic domains of the qualitative split, in the order reports show them.
 pub const CATEGORIES: [&str; 11] = [
@@ -28,6 +30,24 @@ pub const THROUGHPUT_ISLS: [&str; 5] = ["1k", "2k", "8k", "16k", "32k"];
 pub const ENTROPY_TIERS: [&str; 3] = ["low_entropy", "mixed", "high_entropy"];
 
 const PREFIX: &str = "speed_bench_";
+
+/// The `max_tokens` SPEED-Bench runs ask for unless told otherwise (its recommended cap for
+/// non-reasoning models; the model stops at its end-of-sequence token before that).
+pub const DEFAULT_MAX_TOKENS: u32 = 4_096;
+
+/// A resolved `--public-dataset` choice, carried in `Plan::public_dataset`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublicDatasetPlan {
+    /// Which variant (serialized by name, e.g. `speed_bench_coding`, so a report can find
+    /// the category in `input_config`).
+    pub variant: SpeedBenchVariant,
+    /// `--dataset-path`: a parquet file, or a folder of them; `None` uses the hub cache.
+    pub dataset_path: Option<PathBuf>,
+    /// Multi-turn rows send all their user turns as one conversation; otherwise the first.
+    pub multi_turn: bool,
+    /// `max_tokens` of every request; `None` lets the server decide.
+    pub max_tokens: Option<u32>,
+}
 
 /// One `--public-dataset speed_bench_*` choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
