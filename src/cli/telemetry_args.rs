@@ -6,8 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::profile::{flag_err, FlagError};
-use crate::config::ServerUrl;
-use crate::telemetry::{TelemetryPlan, DEFAULT_INTERVAL};
+use crate::config::{ServerUrl, TelemetryPlan, DEFAULT_INTERVAL};
 
 /// Flags of server metrics and GPU telemetry.
 #[derive(Debug, Clone, Default, Args)]

@@ -14,6 +14,7 @@ mod session_plan;
 mod sweep;
 #[cfg(test)]
 mod sweep_tests;
+mod telemetry_plan;
 mod url;
 mod variations;
 mod walk;
@@ -34,4 +35,5 @@ pub use session_plan::{
 };
 pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
 pub use url::UrlParts;
+pub use telemetry_plan::{TelemetryPlan, DEFAULT_INTERVAL};
 pub use variations::FileVariation;

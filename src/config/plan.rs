@@ -307,7 +307,7 @@ pub struct Plan {
     /// A public dataset (`--public-dataset`, e.g. SPEED-Bench) to build the workload from.
     pub public_dataset: Option<super::PublicDatasetPlan>,
     /// Server metrics and GPU telemetry to collect during the run.
-    pub telemetry: crate::telemetry::TelemetryPlan,
+    pub telemetry: super::TelemetryPlan,
     /// Synthetic images and audio sent with each prompt (docs/media.md).
     pub media: crate::media::MediaPlan,
     /// Synthetic videos attached to root requests; `None` = no video.

@@ -10,7 +10,6 @@
 pub mod expo;
 pub mod gpu;
 pub mod http_get;
-mod plan;
 pub mod scraper;
 pub mod server;
 pub mod store;
@@ -18,9 +17,9 @@ pub mod window;
 
 use std::time::Duration;
 
-pub use plan::{TelemetryPlan, DEFAULT_INTERVAL};
 pub use window::Window;
 
+use crate::config::TelemetryPlan;
 use gpu::{GpuLog, GpuSampler, GpuTelemetrySummary, GpuThread, NvmlSampler};
 use scraper::Scraper;
 use server::ServerMetricsExport;
