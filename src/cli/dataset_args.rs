@@ -6,11 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::profile::{flag_err, FlagError};
-use crate::config::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
+use crate::config::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor, DEFAULT_BLOCK_SIZE};
 use crate::dataset::files::detect_format;
-
-/// Default tokens per `hash_ids` block (Mooncake's and AIPerf's).
-const DEFAULT_BLOCK_SIZE: u32 = 512;
 
 /// Flags that build the workload from a user file instead of synthetic prompts.
 #[derive(Debug, Clone, Default, Args)]

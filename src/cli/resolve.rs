@@ -8,15 +8,10 @@ use super::profile::{flag_err, EndpointArg, FlagError, PatternArg, ProfileArgs};
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
     Arrival, ArrivalPattern, EndpointType, FileSettings, LengthPlan, Phase, PhaseKind, Plan,
-    StopRule, TokenizerSpec, DEFAULT_GRACE_SECS,
+    StopRule, TokenizerSpec, DEFAULT_ENTRIES, DEFAULT_GRACE_SECS, DEFAULT_ISL, DEFAULT_REQUESTS,
+    DEFAULT_TIMEOUT_SECS, DEFAULT_URL,
 };
 use crate::dist::{DistSpec, SeqDist, Shape};
-
-const DEFAULT_URL: &str = "http://localhost:8000";
-const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
-const DEFAULT_ISL: f64 = 550.0;
-const DEFAULT_REQUESTS: u64 = 10;
-const DEFAULT_ENTRIES: u32 = 100;
 
 impl ProfileArgs {
     /// Resolves the flags over `file` (what a config file set, if any) into a validated

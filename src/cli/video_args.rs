@@ -3,10 +3,9 @@
 use clap::{Args, ValueEnum};
 
 use super::profile::{flag_err, FlagError};
+use crate::config::{DEFAULT_DURATION_S, DEFAULT_FPS};
 use crate::video::{SynthType, VideoCodec, VideoContainer, VideoPlan};
 
-const DEFAULT_FPS: u32 = 4;
-const DEFAULT_DURATION_S: f64 = 5.0;
 const MAX_SIDE: u32 = 8192;
 const MAX_FRAMES: f64 = 100_000.0;
 

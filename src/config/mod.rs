@@ -2,6 +2,7 @@
 //! config file ([`ConfigFile`] → [`FileSettings`]), whose errors name file, line and key.
 
 mod dataset;
+pub mod defaults;
 mod error;
 mod file;
 #[cfg(test)]
@@ -21,19 +22,18 @@ mod walk;
 pub mod yaml;
 
 pub use dataset::DatasetSettings;
+pub use defaults::*;
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings, REPEAT_KEYS};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
-pub use phases::DEFAULT_GRACE_SECS;
 pub use plan::*;
 pub use public_plan::{
-    PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, DEFAULT_MAX_TOKENS, ENTROPY_TIERS,
-    THROUGHPUT_ISLS,
+    PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, ENTROPY_TIERS, THROUGHPUT_ISLS,
 };
 pub use session_plan::{
     SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,
 };
 pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
+pub use telemetry_plan::TelemetryPlan;
 pub use url::UrlParts;
-pub use telemetry_plan::{TelemetryPlan, DEFAULT_INTERVAL};
 pub use variations::FileVariation;

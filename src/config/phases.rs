@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::defaults::DEFAULT_GRACE_SECS;
 use super::walk::{Val, Walker};
 use super::yaml::NodeKind;
 use super::{Arrival, ArrivalPattern, Phase, PhaseKind, StopRule};
@@ -18,9 +19,6 @@ pub const PHASE_KEYS: &[&str] = &[
     "grace_period",
     "exclude_from_results",
 ];
-
-/// Seconds in-flight requests get after a duration phase ends, when the file does not say.
-pub const DEFAULT_GRACE_SECS: f64 = 30.0;
 
 /// Reads `benchmark.phases`; `None` when it has errors (they are recorded in `w`).
 pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> Option<Vec<Phase>> {

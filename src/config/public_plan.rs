@@ -31,10 +31,6 @@ pub const ENTROPY_TIERS: [&str; 3] = ["low_entropy", "mixed", "high_entropy"];
 
 const PREFIX: &str = "speed_bench_";
 
-/// The `max_tokens` SPEED-Bench runs ask for unless told otherwise (its recommended cap for
-/// non-reasoning models; the model stops at its end-of-sequence token before that).
-pub const DEFAULT_MAX_TOKENS: u32 = 4_096;
-
 /// A resolved `--public-dataset` choice, carried in `Plan::public_dataset`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PublicDatasetPlan {

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-/// AIPerf's default scrape interval.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(333);
+use super::defaults::DEFAULT_INTERVAL;
 
 /// Telemetry collection settings, every default resolved.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -1,0 +1,45 @@
+//! Every default a run resolves to when neither a flag nor the config file says otherwise, in
+//! one place, so the CLI, the config file reader and library callers agree. AIPerf's value is
+//! kept wherever gauntlet has the same knob, so command lines carry over unchanged.
+
+use std::time::Duration;
+
+/// The server when no `--url` (or `endpoint.urls`) is given: AIPerf's default,
+/// `localhost:8000`, where vLLM, SGLang and TensorRT-LLM listen out of the box.
+pub const DEFAULT_URL: &str = "http://localhost:8000";
+
+/// Per-request time limit in seconds (`--request-timeout-seconds`): ten minutes, long enough
+/// for any single generation on a healthy server, short enough that a hung request cannot
+/// stall a run for hours (AIPerf waits six).
+pub const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
+
+/// Mean prompt length in tokens of synthetic prompts (`--synthetic-input-tokens-mean`):
+/// AIPerf's default.
+pub const DEFAULT_ISL: f64 = 550.0;
+
+/// Requests in the profiling phase when neither a count nor a duration is given
+/// (`--request-count`): AIPerf's default.
+pub const DEFAULT_REQUESTS: u64 = 10;
+
+/// Distinct synthetic prompts (`--num-dataset-entries`); requests cycle through them:
+/// AIPerf's default.
+pub const DEFAULT_ENTRIES: u32 = 100;
+
+/// Default tokens per `hash_ids` block (Mooncake's and AIPerf's).
+pub const DEFAULT_BLOCK_SIZE: u32 = 512;
+
+/// Frames per second of synthetic video (`--video-fps`): AIPerf's default.
+pub const DEFAULT_FPS: u32 = 4;
+
+/// Length in seconds of a synthetic video clip (`--video-duration`): AIPerf's default.
+pub const DEFAULT_DURATION_S: f64 = 5.0;
+
+/// Seconds in-flight requests get after a duration phase ends, when the file does not say.
+pub const DEFAULT_GRACE_SECS: f64 = 30.0;
+
+/// AIPerf's default scrape interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(333);
+
+/// The `max_tokens` SPEED-Bench runs ask for unless told otherwise (its recommended cap for
+/// non-reasoning models; the model stops at its end-of-sequence token before that).
+pub const DEFAULT_MAX_TOKENS: u32 = 4_096;
