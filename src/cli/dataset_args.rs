@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor, DEFAULT_BLOCK_SIZE};
 use crate::dataset::files::detect_format;
 

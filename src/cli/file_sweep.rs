@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::profile::{flag_err, ProfileArgs, ProfileError};
+use super::flag_error::flag_err;
+use super::profile::{ProfileArgs, ProfileError};
 use crate::config::{ConfigError, ConfigFile, FileSettings, SweepKind};
 use crate::run::{folder_name, Variation};
 

@@ -3,7 +3,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{EndpointType, FileSettings};
 use crate::dist::{DistSpec, Shape};
 use crate::media::plan::{AUDIO_DEPTHS, MP3_RATES_HZ};

@@ -5,6 +5,7 @@
 pub mod calibrate;
 pub mod dataset_args;
 mod file_sweep;
+pub mod flag_error;
 pub mod media_args;
 pub mod media_codecs;
 pub mod mock_server;

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{OutputLengthPlan, PrefixPlan, PromptPlan};
 
 /// Shared prefixes (AIPerf's prefix pool or Veeksha's shared prefix) and how requests ask for

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::flag_error::FlagError;
 use crate::config::{ConfigError, ConfigErrors, ConfigFile, Plan};
 
 /// Flags of `gauntlet profile`. Names follow AIPerf's for the same concepts.
@@ -219,23 +220,6 @@ pub enum PatternArg {
     Constant,
     /// Gamma gaps shaped by --arrival-smoothness.
     Gamma,
-}
-
-/// A flag value that cannot make a valid plan.
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{flag}: {message}")]
-pub struct FlagError {
-    /// The flag, as the user typed it.
-    pub flag: &'static str,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-pub(super) fn flag_err(flag: &'static str, message: impl Into<String>) -> FlagError {
-    FlagError {
-        flag,
-        message: message.into(),
-    }
 }
 
 /// Why `profile` (or `config validate`) could not make a plan.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{PublicDatasetPlan, SpeedBenchVariant, DEFAULT_MAX_TOKENS};
 
 /// Flags that build the workload from a public dataset.

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::profile::{flag_err, EndpointArg, FlagError, PatternArg, ProfileArgs};
+use super::flag_error::{flag_err, FlagError};
+use super::profile::{EndpointArg, PatternArg, ProfileArgs};
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
     Arrival, ArrivalPattern, EndpointType, FileSettings, LengthPlan, Phase, PhaseKind, Plan,

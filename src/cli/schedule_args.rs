@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{FixedSchedule, SessionRouting};
 
 /// `gauntlet profile` flags of the "Trace replay and sessions" group.

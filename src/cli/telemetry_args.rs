@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{ServerUrl, TelemetryPlan, DEFAULT_INTERVAL};
 
 /// Flags of server metrics and GPU telemetry.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{ServerUrl, TokenizerSpec};
 
 /// Splits `http://host:port/base` once, so the engine never parses URLs.

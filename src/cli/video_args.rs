@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::profile::{flag_err, FlagError};
+use super::flag_error::{flag_err, FlagError};
 use crate::config::{DEFAULT_DURATION_S, DEFAULT_FPS};
 use crate::video::{SynthType, VideoCodec, VideoContainer, VideoPlan};
 
