@@ -8,41 +8,11 @@ use std::time::Duration;
 use super::dataset::{self, DatasetSettings};
 use super::error::{ConfigError, ConfigErrors};
 use super::phases;
+use super::schema_keys::{BENCHMARK_KEYS, ENDPOINT_KEYS, TOP_KEYS};
 use super::sweep::{self, Sweep};
 use super::walk::{normalize, path_segments, Section, Segment, Val, Walker};
 use super::yaml::{self, Entry, Node, NodeKind};
 use super::{EndpointType, Phase, ServerUrl};
-
-/// Top-level keys.
-pub const TOP_KEYS: &[&str] = &["schema_version", "benchmark", "sweep"];
-/// Keys of `benchmark`.
-pub const BENCHMARK_KEYS: &[&str] = &[
-    "model",
-    "endpoint",
-    "dataset",
-    "phases",
-    "random_seed",
-    "num_profile_runs",
-    "confidence_level",
-    "profile_run_cooldown_seconds",
-];
-/// Keys of `benchmark` that say how often to run the whole plan (`--num-profile-runs` and
-/// friends), not what one run does.
-pub const REPEAT_KEYS: &[&str] = &[
-    "num_profile_runs",
-    "confidence_level",
-    "profile_run_cooldown_seconds",
-];
-/// Keys of `benchmark.endpoint`.
-pub const ENDPOINT_KEYS: &[&str] = &[
-    "url",
-    "type",
-    "streaming",
-    "api_key",
-    "headers",
-    "extra_inputs",
-    "timeout",
-];
 
 /// A parsed config file, not yet checked against the schema.
 #[derive(Debug, Clone)]

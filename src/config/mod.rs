@@ -11,6 +11,7 @@ mod input_plan;
 mod phases;
 mod plan;
 mod public_plan;
+mod schema_keys;
 mod session_plan;
 mod sweep;
 #[cfg(test)]
@@ -24,12 +25,13 @@ pub mod yaml;
 pub use dataset::DatasetSettings;
 pub use defaults::*;
 pub use error::{ConfigError, ConfigErrors};
-pub use file::{ConfigFile, FileSettings, REPEAT_KEYS};
+pub use file::{ConfigFile, FileSettings};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
 pub use plan::*;
 pub use public_plan::{
     PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, ENTROPY_TIERS, THROUGHPUT_ISLS,
 };
+pub use schema_keys::REPEAT_KEYS;
 pub use session_plan::{
     SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,
 };

@@ -2,8 +2,8 @@
 //! against the schema when the file is loaded, so a typo in a path fails before any request.
 
 use super::dataset::DATASET_KEYS;
-use super::file::{BENCHMARK_KEYS, ENDPOINT_KEYS, REPEAT_KEYS};
 use super::phases::PHASE_KEYS;
+use super::schema_keys::{BENCHMARK_KEYS, ENDPOINT_KEYS, REPEAT_KEYS};
 use super::walk::{normalize, path_segments, Segment, Val, Walker};
 use super::yaml::{Node, NodeKind};
 
