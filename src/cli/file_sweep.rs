@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::flag_error::flag_err;
 use super::profile::{ProfileArgs, ProfileError};
 use crate::config::{ConfigError, ConfigFile, FileSettings, SweepKind};
-use crate::run::{folder_name, Variation};
+use crate::run::{Variation, Variations};
 
 /// What `--config` holds, read once.
 pub(super) enum ConfigLoad {
@@ -58,10 +58,8 @@ pub(super) fn load(args: &ProfileArgs, cli_command: &str) -> Result<ConfigLoad, 
         )
         .into());
     }
-    let mut variations: Vec<Variation> = Vec::with_capacity(found.len());
-    let mut summary_dir = args.output_artifact_dir.clone();
+    let mut variations = Variations::new(args.output_artifact_dir.clone(), "openai-sweep");
     let mut unsupported: Vec<ConfigError> = Vec::new();
-    let mut folders: Vec<String> = Vec::with_capacity(found.len());
     let mut first_settings = None;
     for v in found {
         for u in &v.settings.unsupported {
@@ -70,28 +68,17 @@ pub(super) fn load(args: &ProfileArgs, cli_command: &str) -> Result<ConfigLoad, 
             }
         }
         let label = v.label();
-        let mut plan = args
+        let plan = args
             .clone()
             .resolve(Some(v.settings.clone()), cli_command.to_string())?;
-        let dir = summary_dir
-            .get_or_insert_with(|| {
-                let model = plan.model.replace(['/', '\\', ' '], "_");
-                PathBuf::from("artifacts").join(format!("{model}-openai-sweep"))
-            })
-            .clone();
-        let mut folder = folder_name(&label);
-        if folders.contains(&folder) {
-            folder = format!("{folder}-{}", v.index);
-        }
-        plan.artifact_dir = dir.join(&folder);
-        folders.push(folder);
         first_settings.get_or_insert(v.settings);
-        variations.push(Variation { label, plan });
+        variations.push(label, plan);
     }
+    let (variations, summary_dir) = variations.finish();
     Ok(ConfigLoad::Sweep(Box::new(FileSweep {
         kind,
         variations,
-        summary_dir: summary_dir.unwrap_or_default(),
+        summary_dir,
         settings: first_settings.unwrap_or_default(),
         unsupported,
     })))

@@ -234,8 +234,8 @@ fn run_comma_sweep(
     } else {
         args.request_rate.iter().copied().map(Some).collect()
     };
-    let mut variations = Vec::new();
-    let mut base_dir = None;
+    let mut variations =
+        crate::run::Variations::new(args.output_artifact_dir.clone(), "openai-sweep");
     for c in &concurrencies {
         for r in &rates {
             let mut one = args.clone();
@@ -249,21 +249,11 @@ fn run_comma_sweep(
                 label.push(format!("request_rate={r}"));
             }
             let label = label.join(", ");
-            let mut plan = one.into_plan(command_line.clone())?;
-            let dir = base_dir
-                .get_or_insert_with(|| match &args.output_artifact_dir {
-                    Some(dir) => dir.clone(),
-                    None => {
-                        let model = plan.model.replace(['/', '\\', ' '], "_");
-                        std::path::PathBuf::from("artifacts").join(format!("{model}-openai-sweep"))
-                    }
-                })
-                .clone();
-            plan.artifact_dir = dir.join(crate::run::folder_name(&label));
-            variations.push(crate::run::Variation { label, plan });
+            let plan = one.into_plan(command_line.clone())?;
+            variations.push(label, plan);
         }
     }
-    let summary_dir = base_dir.unwrap_or_default();
+    let (variations, summary_dir) = variations.finish();
     let outcome = crate::run::run_sweep(&variations, &summary_dir, repeat)?;
     Ok(ExitCode::from(outcome.exit_code))
 }

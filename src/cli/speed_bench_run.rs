@@ -85,14 +85,6 @@ pub fn with_seed_defaults(mut args: ProfileArgs) -> ProfileArgs {
     args
 }
 
-/// The base folder: `--output-artifact-dir`, else `artifacts/<model>-speed-bench`.
-fn base_dir(args: &ProfileArgs, model: &str) -> PathBuf {
-    args.output_artifact_dir.clone().unwrap_or_else(|| {
-        let model = model.replace(['/', '\\', ' '], "_");
-        PathBuf::from("artifacts").join(format!("{model}-speed-bench"))
-    })
-}
-
 /// The runs, one [`crate::run::Variation`] per category, labelled with the category and
 /// writing into `<base>/<category>/`; returns them with the base folder.
 pub fn variations(
@@ -112,22 +104,18 @@ pub fn variations(
         anyhow::bail!("--num-profile-runs: speed-bench runs each category once; repeat the command to repeat it");
     }
     let base_args = with_seed_defaults((**profile).clone());
-    let mut out = Vec::new();
-    let mut base = None;
+    // The base folder: --output-artifact-dir, else artifacts/<model>-speed-bench; each
+    // category's folder is its name.
+    let mut out = crate::run::Variations::new(profile.output_artifact_dir.clone(), "speed-bench");
     for category in categories(&args.categories)? {
         let mut one = base_args.clone();
         one.public.public_dataset = Some(format!("speed_bench_{category}"));
-        let mut plan = one
+        let plan = one
             .into_plan(command_line.to_owned())
             .with_context(|| format!("category {category}"))?;
-        let base = base.get_or_insert_with(|| base_dir(profile, &plan.model));
-        plan.artifact_dir = base.join(category);
-        out.push(crate::run::Variation {
-            label: category.to_owned(),
-            plan,
-        });
+        out.push(category.to_owned(), plan);
     }
-    Ok((out, base.unwrap_or_default()))
+    Ok(out.finish())
 }
 
 /// Runs every category, then prints the matrix and writes `speed_bench_report.csv` into the

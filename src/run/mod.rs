@@ -26,7 +26,7 @@ mod sweep;
 mod wallclock;
 
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
-pub use sweep::{folder_name, run_sweep, SweepError, SweepOutcome, Variation};
+pub use sweep::{folder_name, run_sweep, SweepError, SweepOutcome, Variation, Variations};
 
 use overhead::RunStart;
 use wallclock::local_iso_time;

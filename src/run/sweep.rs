@@ -19,6 +19,59 @@ pub struct Variation {
     pub plan: Plan,
 }
 
+/// The variations of a sweep in run order, each pointed at its own artifact folder: one place
+/// builds them for comma lists, config-file sweeps and `speed-bench`, so every sweep names and
+/// lays out its folders the same way.
+#[derive(Debug)]
+pub struct Variations {
+    /// Where the folders and the summary go; set from the first plan when not given.
+    summary_dir: Option<PathBuf>,
+    /// Names `artifacts/<model>-<default_suffix>` when no folder was given.
+    default_suffix: &'static str,
+    list: Vec<Variation>,
+    folders: Vec<String>,
+}
+
+impl Variations {
+    /// An empty sweep writing into `dir` (`--output-artifact-dir`), else into
+    /// `artifacts/<model>-<default_suffix>`, the model taken from the first plan pushed.
+    pub fn new(dir: Option<PathBuf>, default_suffix: &'static str) -> Self {
+        Self {
+            summary_dir: dir,
+            default_suffix,
+            list: Vec::new(),
+            folders: Vec::new(),
+        }
+    }
+
+    /// Adds the next variation: its plan writes into `<sweep folder>/<folder_name(label)>`; a
+    /// folder name already taken gets the variation's 1-based position appended
+    /// (`concurrency_8-3`), so no variation overwrites another's artifacts.
+    pub fn push(&mut self, label: String, mut plan: Plan) {
+        let suffix = self.default_suffix;
+        let dir = self
+            .summary_dir
+            .get_or_insert_with(|| {
+                let model = plan.model.replace(['/', '\\', ' '], "_");
+                PathBuf::from("artifacts").join(format!("{model}-{suffix}"))
+            })
+            .clone();
+        let mut folder = folder_name(&label);
+        if self.folders.contains(&folder) {
+            folder = format!("{folder}-{}", self.list.len() + 1);
+        }
+        plan.artifact_dir = dir.join(&folder);
+        self.folders.push(folder);
+        self.list.push(Variation { label, plan });
+    }
+
+    /// The variations in run order, and the sweep folder (empty when nothing was pushed and
+    /// no folder was given).
+    pub fn finish(self) -> (Vec<Variation>, PathBuf) {
+        (self.list, self.summary_dir.unwrap_or_default())
+    }
+}
+
 /// What a sweep left behind.
 #[derive(Debug)]
 pub struct SweepOutcome {
