@@ -197,7 +197,7 @@ fn repeat_settings(
     let confidence = args
         .confidence_level
         .or(file.and_then(|f| f.confidence_level))
-        .unwrap_or(0.95);
+        .unwrap_or(crate::config::DEFAULT_CONFIDENCE_LEVEL);
     if !(confidence > 0.0 && confidence < 1.0) {
         anyhow::bail!("--confidence-level: must be between 0 and 1 (e.g. 0.95), got {confidence}");
     }

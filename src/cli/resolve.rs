@@ -9,8 +9,8 @@ use super::profile::{EndpointArg, PatternArg, ProfileArgs};
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
     Arrival, ArrivalPattern, EndpointType, FileSettings, LengthPlan, Phase, PhaseKind, Plan,
-    StopRule, TokenizerSpec, DEFAULT_ENTRIES, DEFAULT_GRACE_SECS, DEFAULT_ISL, DEFAULT_REQUESTS,
-    DEFAULT_TIMEOUT_SECS, DEFAULT_URL,
+    StopRule, TokenizerSpec, DEFAULT_ENTRIES, DEFAULT_GRACE_SECS, DEFAULT_ISL, DEFAULT_RANDOM_SEED,
+    DEFAULT_REQUESTS, DEFAULT_TIMEOUT_SECS, DEFAULT_URL,
 };
 use crate::dist::{DistSpec, SeqDist, Shape};
 
@@ -118,7 +118,10 @@ impl ProfileArgs {
             )?,
             tokenizer,
             corpus: self.corpus,
-            random_seed: self.random_seed.or(file.random_seed).unwrap_or(0),
+            random_seed: self
+                .random_seed
+                .or(file.random_seed)
+                .unwrap_or(DEFAULT_RANDOM_SEED),
             extra_inputs,
             send_dataset_once: dataset_sized,
             calibrate: self.calibrate.calibrate,

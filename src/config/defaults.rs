@@ -34,6 +34,14 @@ pub const DEFAULT_FPS: u32 = 4;
 /// Length in seconds of a synthetic video clip (`--video-duration`): AIPerf's default.
 pub const DEFAULT_DURATION_S: f64 = 5.0;
 
+/// Root seed when none is given (`--random-seed`): a fixed seed, so the same command sends
+/// byte-identical prompts every time (AIPerf draws one from system entropy instead).
+pub const DEFAULT_RANDOM_SEED: u64 = 0;
+
+/// Level of the confidence intervals of repeated runs (`--confidence-level`): the usual 95 %,
+/// AIPerf's default.
+pub const DEFAULT_CONFIDENCE_LEVEL: f64 = 0.95;
+
 /// Seconds in-flight requests get after a duration phase ends, when the file does not say.
 pub const DEFAULT_GRACE_SECS: f64 = 30.0;
 
