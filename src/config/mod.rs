@@ -1,5 +1,10 @@
 //! The run's configuration: the resolved [`Plan`] and its validation, and AIPerf's YAML v2
 //! config file ([`ConfigFile`] → [`FileSettings`]), whose errors name file, line and key.
+//!
+//! This is the contract between the front ends and the rest of the crate: every part of the
+//! plan (sessions, input files, public datasets, telemetry, …) and every default
+//! ([`defaults`]) is defined here, so a YAML file alone resolves to a `Plan`, and config
+//! imports nothing downstream of it.
 
 mod dataset;
 pub mod defaults;
