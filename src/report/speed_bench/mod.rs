@@ -16,7 +16,7 @@ use crate::atomic_file;
 
 pub use artifacts::{read_run, RunCell};
 
-use crate::dataset::public::variant::CATEGORIES;
+use crate::config::CATEGORIES;
 
 /// The CSV file name the report writes (AIPerf's).
 pub const REPORT_CSV: &str = "speed_bench_report.csv";
