@@ -129,7 +129,8 @@ fn prune(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::{MediaPart, SessionSpan, TurnLinks, WorkloadEntry};
+    use crate::dataset::{SessionSpan, TurnLinks, WorkloadEntry};
+    use crate::media::MediaPart;
 
     fn workload() -> Workload {
         let mut turn =

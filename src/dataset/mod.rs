@@ -11,6 +11,7 @@ pub mod public;
 pub mod synthesis;
 pub mod synthetic;
 
+use crate::media::MediaPart;
 use crate::tokenizer::TokenizerError;
 
 /// One request of the workload: a single-turn prompt, or one turn (node) of a session.
@@ -30,28 +31,6 @@ pub struct WorkloadEntry {
     pub timestamp_ms: Option<u64>,
     /// Images, audio clips and videos sent with the prompt, in order.
     pub media: Vec<MediaPart>,
-}
-
-/// One encoded media item, ready to be placed in a chat message's content parts.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum MediaPart {
-    /// An OpenAI `image_url` part; the URL is a `data:image/...;base64,` URI.
-    Image {
-        /// The data URI.
-        url: String,
-    },
-    /// An OpenAI `input_audio` part.
-    Audio {
-        /// Container format as OpenAI names it: `wav` or `mp3`.
-        format: String,
-        /// Base64 of the encoded clip.
-        data: String,
-    },
-    /// A `video_url` part (vLLM's convention); the URL is a `data:video/...;base64,` URI.
-    Video {
-        /// The data URI.
-        url: String,
-    },
 }
 
 impl WorkloadEntry {

@@ -17,9 +17,9 @@ use std::sync::OnceLock;
 pub use client::{helper_path, HELPER_ENV, HELPER_NAME};
 pub use protocol::{serve, Job, Reply};
 
-use crate::dataset::{MediaPart, Workload};
+use crate::dataset::Workload;
 use crate::media::audio::AudioClip;
-use crate::media::{AudioFormat, MediaError, MediaPlan};
+use crate::media::{AudioFormat, MediaError, MediaPart, MediaPlan};
 use crate::rng::RngRoot;
 use crate::video::{VideoError, VideoPlan};
 

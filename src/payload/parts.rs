@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::dataset::MediaPart;
+use crate::media::MediaPart;
 
 /// The `content` of a user message: the plain prompt string when there is no media (the
 /// bytes every text-only server expects), else an array of content parts.

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::config::{EndpointType, OutputLengthPlan};
-use crate::dataset::MediaPart;
+use crate::media::MediaPart;
 
 /// What every body of a run shares.
 #[derive(Debug, Clone)]

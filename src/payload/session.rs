@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn a_user_message_with_media_keeps_its_content_parts() {
         let mut w = workload();
-        w.entries[0].media.push(crate::dataset::MediaPart::Audio {
+        w.entries[0].media.push(crate::media::MediaPart::Audio {
             format: "wav".into(),
             data: "UklG".into(),
         });

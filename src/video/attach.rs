@@ -8,7 +8,8 @@ use super::encode::encode_video;
 use super::gpu::GpuSynth;
 use super::synth::render_frame;
 use super::{nvenc, VideoError, VideoPlan};
-use crate::dataset::{MediaPart, Workload};
+use crate::dataset::Workload;
+use crate::media::MediaPart;
 use crate::rng::RngRoot;
 
 /// Adds `plan.batch_size` videos to every entry with no parent turn, as `video_url` data URIs.
