@@ -26,7 +26,7 @@ fn the_gauntlet_binary_does_not_load_ffmpeg() {
 
 /// Two root entries and one follow-up turn; MP3 audio and a tiny VP9 video per root.
 fn job() -> Job {
-    let media: gauntlet::media::MediaPlan = serde_json::from_value(serde_json::json!({
+    let media: gauntlet::config::MediaPlan = serde_json::from_value(serde_json::json!({
         "images": null,
         "audio": {"length_s": {"type": "fixed", "value": 0.2}, "sample_rates_hz": [16000],
                   "depths": [16], "channels": 1, "format": "mp3", "batch_size": 1}

@@ -4,10 +4,11 @@
 use clap::{Args, ValueEnum};
 
 use super::flag_error::{flag_err, FlagError};
-use crate::config::{EndpointType, FileSettings};
+use crate::config::{
+    AudioFormat, AudioPlan, EndpointType, FileSettings, ImageFormatChoice, ImagePlan, MediaPlan,
+    AUDIO_DEPTHS, MP3_RATES_HZ,
+};
 use crate::dist::{DistSpec, Shape};
-use crate::media::plan::{AUDIO_DEPTHS, MP3_RATES_HZ};
-use crate::media::{AudioFormat, AudioPlan, ImageFormatChoice, ImagePlan, MediaPlan};
 
 /// Flags of synthetic images and audio (docs/media.md). A flag given beats the config file.
 #[derive(Debug, Clone, Default, Args)]

@@ -13,6 +13,7 @@ mod file;
 #[cfg(test)]
 mod file_tests;
 mod input_plan;
+mod media_plan;
 mod phases;
 mod plan;
 mod public_plan;
@@ -32,6 +33,9 @@ pub use defaults::*;
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
+pub use media_plan::{
+    AudioFormat, AudioPlan, ImageFormatChoice, ImagePlan, MediaPlan, AUDIO_DEPTHS, MP3_RATES_HZ,
+};
 pub use plan::*;
 pub use public_plan::{
     PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, ENTROPY_TIERS, THROUGHPUT_ISLS,

@@ -309,7 +309,7 @@ pub struct Plan {
     /// Server metrics and GPU telemetry to collect during the run.
     pub telemetry: super::TelemetryPlan,
     /// Synthetic images and audio sent with each prompt (docs/media.md).
-    pub media: crate::media::MediaPlan,
+    pub media: super::MediaPlan,
     /// Synthetic videos attached to root requests; `None` = no video.
     pub video: Option<crate::video::VideoPlan>,
 }

@@ -6,8 +6,8 @@ use std::io::Cursor;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::plan::AudioPlan;
 use super::MediaError;
+use crate::config::AudioPlan;
 
 /// Shortest clip made; shorter length draws are redrawn (AIPerf's rule).
 pub const MIN_SECONDS: f64 = 0.01;
@@ -137,8 +137,8 @@ pub fn parse_aiperf_audio(text: &str) -> Result<(String, String), MediaError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::plan::AudioFormat;
     use super::*;
+    use crate::config::AudioFormat;
     use crate::dist::{DistSpec, Shape};
     use crate::rng::RngRoot;
 

@@ -8,8 +8,8 @@ use image::imageops::FilterType;
 use image::DynamicImage;
 use rand::Rng;
 
-use super::plan::{ImageFormatChoice, ImagePlan};
 use super::MediaError;
+use crate::config::{ImageFormatChoice, ImagePlan};
 
 /// Largest width or height made; bigger draws are refused rather than exhausting memory.
 pub const MAX_SIDE: u32 = 16_384;

@@ -6,17 +6,16 @@ pub mod audio;
 pub mod image;
 pub mod mp3;
 pub mod part;
-pub mod plan;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use rayon::prelude::*;
 
+use crate::config::{AudioFormat, MediaPlan};
 use crate::dataset::{Workload, WorkloadEntry};
 use crate::rng::RngRoot;
 
 pub use part::MediaPart;
-pub use plan::{AudioFormat, AudioPlan, ImageFormatChoice, ImagePlan, MediaPlan};
 
 /// Why media could not be made. Each message names the flag to change.
 #[derive(Debug, thiserror::Error)]

@@ -8,8 +8,8 @@ use ffmpeg::{ChannelLayout, Packet};
 use ffmpeg_next as ffmpeg;
 
 use super::audio::AudioClip;
-use super::plan::MP3_RATES_HZ;
 use super::MediaError;
+use crate::config::MP3_RATES_HZ;
 
 const ENCODER: &str = "libmp3lame";
 

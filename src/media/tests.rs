@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::{AudioPlan, ImageFormatChoice, ImagePlan};
 use crate::dataset::TurnLinks;
 use crate::dist::{DistSpec, Shape};
 

@@ -17,9 +17,10 @@ use std::sync::OnceLock;
 pub use client::{helper_path, HELPER_ENV, HELPER_NAME};
 pub use protocol::{serve, Job, Reply};
 
+use crate::config::{AudioFormat, MediaPlan};
 use crate::dataset::Workload;
 use crate::media::audio::AudioClip;
-use crate::media::{AudioFormat, MediaError, MediaPart, MediaPlan};
+use crate::media::{MediaError, MediaPart};
 use crate::rng::RngRoot;
 use crate::video::{VideoError, VideoPlan};
 

@@ -3,8 +3,8 @@
 use std::io::{Read, Write};
 
 use super::{AttachError, EntryMedia};
+use crate::config::MediaPlan;
 use crate::dataset::Workload;
-use crate::media::MediaPlan;
 use crate::rng::RngRoot;
 use crate::video::VideoPlan;
 

@@ -1,4 +1,5 @@
-//! What the run's synthetic media looks like, resolved from flags and the config file.
+//! What the run's synthetic media looks like, resolved from flags and the config file. It lives
+//! in config (the Plan carries it); media reads it.
 
 use crate::dist::DistSpec;
 
