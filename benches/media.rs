@@ -6,13 +6,12 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
+use gauntlet::config::{SynthType, VideoCodec, VideoContainer, VideoPlan};
 use gauntlet::media::audio::{self, AudioDraw};
 use gauntlet::media::image::{self, ImageDraw, ImageFormat};
 use gauntlet::media::mp3;
 use gauntlet::rng::RngRoot;
-use gauntlet::video::{
-    encode_video, render_frame, SynthType, VideoCodec, VideoContainer, VideoPlan,
-};
+use gauntlet::video::{encode_video, render_frame};
 
 fn images(c: &mut Criterion) {
     let mut group = c.benchmark_group("image");

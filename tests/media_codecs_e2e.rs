@@ -2,7 +2,7 @@
 
 mod common;
 
-use gauntlet::video::VideoCodec;
+use gauntlet::config::VideoCodec;
 
 #[test]
 fn media_codecs_lists_every_encoder_and_exits_zero() {

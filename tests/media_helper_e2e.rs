@@ -32,7 +32,7 @@ fn job() -> Job {
                   "depths": [16], "channels": 1, "format": "mp3", "batch_size": 1}
     }))
     .unwrap();
-    let video: gauntlet::video::VideoPlan = serde_json::from_value(serde_json::json!({
+    let video: gauntlet::config::VideoPlan = serde_json::from_value(serde_json::json!({
         "width": 64, "height": 48, "fps": 4, "duration_s": 1.0, "synth": "moving_shapes",
         "codec": "libvpx-vp9", "container": "webm", "batch_size": 1, "gpu_synthesis": false
     }))

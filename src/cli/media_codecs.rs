@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::video::{nvenc, VideoCodec, VideoError};
+use crate::config::VideoCodec;
+use crate::video::{nvenc, VideoError};
 
 /// The oldest FFmpeg gauntlet is built and tested against (Debian 12); libavcodec 59.37.
 pub const KNOWN_GOOD_FFMPEG: &str = "5.1";

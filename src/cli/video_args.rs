@@ -3,8 +3,9 @@
 use clap::{Args, ValueEnum};
 
 use super::flag_error::{flag_err, FlagError};
-use crate::config::{DEFAULT_DURATION_S, DEFAULT_FPS};
-use crate::video::{SynthType, VideoCodec, VideoContainer, VideoPlan};
+use crate::config::{
+    SynthType, VideoCodec, VideoContainer, VideoPlan, DEFAULT_DURATION_S, DEFAULT_FPS,
+};
 
 const MAX_SIDE: u32 = 8192;
 const MAX_FRAMES: f64 = 100_000.0;

@@ -25,6 +25,7 @@ mod sweep_tests;
 mod telemetry_plan;
 mod url;
 mod variations;
+mod video_plan;
 mod walk;
 pub mod yaml;
 
@@ -48,3 +49,4 @@ pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
 pub use telemetry_plan::TelemetryPlan;
 pub use url::UrlParts;
 pub use variations::FileVariation;
+pub use video_plan::{SynthType, VideoCodec, VideoContainer, VideoPlan};

@@ -311,7 +311,7 @@ pub struct Plan {
     /// Synthetic images and audio sent with each prompt (docs/media.md).
     pub media: super::MediaPlan,
     /// Synthetic videos attached to root requests; `None` = no video.
-    pub video: Option<crate::video::VideoPlan>,
+    pub video: Option<super::VideoPlan>,
 }
 
 fn redact_headers<S: serde::Serializer>(

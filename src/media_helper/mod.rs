@@ -17,12 +17,12 @@ use std::sync::OnceLock;
 pub use client::{helper_path, HELPER_ENV, HELPER_NAME};
 pub use protocol::{serve, Job, Reply};
 
-use crate::config::{AudioFormat, MediaPlan};
+use crate::config::{AudioFormat, MediaPlan, VideoPlan};
 use crate::dataset::Workload;
 use crate::media::audio::AudioClip;
 use crate::media::{MediaError, MediaPart};
 use crate::rng::RngRoot;
-use crate::video::{VideoError, VideoPlan};
+use crate::video::VideoError;
 
 /// The FFmpeg-backed functions, when this process links FFmpeg.
 struct InProcess {

@@ -3,10 +3,9 @@
 use std::io::{Read, Write};
 
 use super::{AttachError, EntryMedia};
-use crate::config::MediaPlan;
+use crate::config::{MediaPlan, VideoPlan};
 use crate::dataset::Workload;
 use crate::rng::RngRoot;
-use crate::video::VideoPlan;
 
 /// What the helper is asked to do.
 // One job per process: the size of the enum does not matter.

@@ -1,6 +1,6 @@
 use super::*;
+use crate::config::{SynthType, VideoCodec, VideoContainer};
 use crate::dataset::{TurnLinks, WorkloadEntry};
-use crate::video::{SynthType, VideoCodec, VideoContainer};
 
 fn plan(batch_size: u32) -> VideoPlan {
     VideoPlan {

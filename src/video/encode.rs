@@ -15,7 +15,8 @@ use ff::{Dictionary, Packet, Rational};
 use ffmpeg_next as ff;
 
 use super::synth::YuvFrame;
-use super::{VideoCodec, VideoError, VideoPlan};
+use super::VideoError;
+use crate::config::{VideoCodec, VideoPlan};
 
 /// A growable buffer shared by FFmpeg's custom IO and the caller, who takes the bytes once the
 /// muxer is dropped. The mutex is uncontended: one video's muxer runs on one thread.

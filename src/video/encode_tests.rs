@@ -3,7 +3,8 @@ use std::io::Cursor;
 use ffmpeg_next as ff;
 
 use super::*;
-use crate::video::{render_frame, SynthType, VideoContainer};
+use crate::config::{SynthType, VideoContainer};
+use crate::video::render_frame;
 
 fn plan(codec: VideoCodec, container: VideoContainer) -> VideoPlan {
     VideoPlan {

@@ -10,7 +10,8 @@ use cudarc::driver::{CudaContext, CudaFunction, CudaStream, LaunchConfig, PushKe
 
 use super::kernel;
 use super::synth::YuvFrame;
-use super::{SynthType, VideoError};
+use super::VideoError;
+use crate::config::SynthType;
 
 /// Checks that the CUDA driver and NVRTC libraries can be loaded, before cudarc touches them.
 pub fn driver_check() -> Result<(), VideoError> {

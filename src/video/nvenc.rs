@@ -6,7 +6,8 @@ use ff::format::Pixel;
 use ff::Rational;
 use ffmpeg_next as ff;
 
-use super::{VideoCodec, VideoError};
+use super::VideoError;
+use crate::config::VideoCodec;
 
 /// NVENC's smallest accepted frame is larger than some CPU encoders'; this size opens on
 /// every NVENC generation.

@@ -5,7 +5,7 @@
 //! RGB of the top-left pixel of each 2×2 block (no averaging, so the kernel needs no neighbours).
 
 use super::font::{digit_pixel, SIN_1024};
-use super::SynthType;
+use crate::config::SynthType;
 
 /// One planar YUV 4:2:0 frame: the Y plane (`width × height`), then U and V
 /// (`width/2 × height/2` each), tightly packed.
