@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use gauntlet::dataset::{Workload, WorkloadEntry};
 use gauntlet::media_helper::{serve, Job};
 
 #[test]
@@ -37,21 +36,13 @@ fn job() -> Job {
         "codec": "libvpx-vp9", "container": "webm", "batch_size": 1, "gpu_synthesis": false
     }))
     .unwrap();
-    let mut follow_up = WorkloadEntry::single(String::new(), String::new(), 1, None);
-    follow_up.turn.parents = vec![0];
-    let workload = Workload {
-        entries: vec![
-            WorkloadEntry::single(String::new(), String::new(), 1, None),
-            WorkloadEntry::single(String::new(), String::new(), 1, None),
-            follow_up,
-        ],
-        sessions: Vec::new(),
-    };
+    // Entry 2 is a follow-up turn of entry 0: only entries 0 and 1 are roots.
     Job::Attach {
         media,
         video: Some(video),
         seed: 7,
-        workload,
+        entries: 3,
+        roots: vec![0, 1],
     }
 }
 

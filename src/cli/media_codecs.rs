@@ -175,7 +175,7 @@ pub fn run(args: MediaArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         MediaCommand::Codecs => {
             // FFmpeg is asked through the helper, so this binary never loads it.
-            let text = crate::media_helper::codecs_report()?;
+            let text = crate::media_helper::ffmpeg().codecs_report()?;
             super::stdout::print(&text)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -98,6 +98,24 @@ impl Workload {
         !self.sessions.is_empty()
     }
 
+    /// The entry indices of the session roots (entries with no parent turn), which carry a
+    /// run's synthetic media; later turns reply to what their root sent.
+    pub fn session_roots(&self) -> Vec<usize> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.turn.parents.is_empty())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Appends `media[k]` to the media of entry `roots[k]`, after whatever it already carries.
+    pub fn add_root_media(&mut self, roots: &[usize], media: Vec<Vec<MediaPart>>) {
+        for (&entry, parts) in roots.iter().zip(media) {
+            self.entries[entry].media.extend(parts);
+        }
+    }
+
     /// The turns of session `index`.
     pub fn session(&self, index: usize) -> &[WorkloadEntry] {
         let span = self.sessions[index];

@@ -11,8 +11,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use rayon::prelude::*;
 
+use self::audio::AudioClip;
 use crate::config::{AudioFormat, MediaPlan};
-use crate::dataset::{Workload, WorkloadEntry};
 use crate::rng::RngRoot;
 
 pub use part::MediaPart;
@@ -61,41 +61,57 @@ pub enum MediaError {
     AudioString(String),
 }
 
-/// Adds the plan's images and audio to every session root (entries with no parents; later
-/// turns reply to what the root sent) of `workload`. Entry `i` draws from the streams
-/// `("image", i)` and `("audio", i)`. Does nothing when the plan asks for no media.
-pub fn attach(plan: &MediaPlan, workload: &mut Workload, root: &RngRoot) -> Result<(), MediaError> {
+/// MP3 encoding, which needs FFmpeg's libmp3lame. The caller hands one in, so media does not
+/// decide where FFmpeg runs: [`mp3::Libmp3lame`] in programs that link FFmpeg; the `gauntlet`
+/// binary sends MP3 work to its helper process instead (see `media_helper`).
+pub trait Mp3Encoder: Sync {
+    /// Whether MP3 can be encoded here; checked before any clip is made so a missing codec is
+    /// one line, not one error per request.
+    fn check(&self) -> Result<(), MediaError>;
+    /// Encodes one clip as MP3.
+    fn encode(&self, clip: &AudioClip) -> Result<Vec<u8>, MediaError>;
+}
+
+/// The plan's images and audio for each session root (entries with no parents; later turns
+/// reply to what the root sent), in the order of `roots`, which holds the roots' entry
+/// indices. Entry `i` draws from the streams `("image", i)` and `("audio", i)`. Every root
+/// gets no parts when the plan asks for no media.
+pub fn parts(
+    plan: &MediaPlan,
+    roots: &[usize],
+    root: &RngRoot,
+    mp3: &dyn Mp3Encoder,
+) -> Result<Vec<Vec<MediaPart>>, MediaError> {
     if !plan.is_enabled() {
-        return Ok(());
+        return Ok(vec![Vec::new(); roots.len()]);
     }
     if plan
         .audio
         .as_ref()
         .is_some_and(|a| a.format == AudioFormat::Mp3)
     {
-        crate::media_helper::mp3_check()?;
+        mp3.check()?;
     }
-    workload
-        .entries
-        .par_iter_mut()
-        .enumerate()
-        .filter(|(_, entry)| entry.turn.parents.is_empty())
-        .try_for_each(|(i, entry)| attach_one(plan, entry, i as u64, root))
+    roots
+        .par_iter()
+        .map(|&i| parts_of_one(plan, i as u64, root, mp3))
+        .collect()
 }
 
-/// Makes one entry's media, appended after whatever it already carries.
-fn attach_one(
+/// Makes one entry's media: its images, then its audio clips.
+fn parts_of_one(
     plan: &MediaPlan,
-    entry: &mut WorkloadEntry,
     index: u64,
     root: &RngRoot,
-) -> Result<(), MediaError> {
+    mp3: &dyn Mp3Encoder,
+) -> Result<Vec<MediaPart>, MediaError> {
+    let mut media = Vec::new();
     if let Some(images) = &plan.images {
         let mut rng = root.stream("image", index);
         for _ in 0..images.batch_size {
             let draw = image::draw(images, &mut rng, index)?;
             let bytes = image::encode(&draw)?;
-            entry.media.push(MediaPart::Image {
+            media.push(MediaPart::Image {
                 url: data_uri(draw.format.mime(), &bytes),
             });
         }
@@ -107,15 +123,15 @@ fn attach_one(
             let clip = audio::synthesize(draw, &mut rng);
             let bytes = match clips.format {
                 AudioFormat::Wav => audio::to_wav(&clip)?,
-                AudioFormat::Mp3 => crate::media_helper::mp3_encode(&clip)?,
+                AudioFormat::Mp3 => mp3.encode(&clip)?,
             };
-            entry.media.push(MediaPart::Audio {
+            media.push(MediaPart::Audio {
                 format: clips.format.name().to_string(),
                 data: BASE64.encode(&bytes),
             });
         }
     }
-    Ok(())
+    Ok(media)
 }
 
 /// `data:<mime>;base64,<payload>`, the form OpenAI-compatible servers take inline.

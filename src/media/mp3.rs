@@ -35,6 +35,21 @@ pub fn check_available() -> Result<(), MediaError> {
     }
 }
 
+/// The MP3 encoder of this process's FFmpeg, for programs that link FFmpeg (the helper, tests,
+/// benches).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Libmp3lame;
+
+impl super::Mp3Encoder for Libmp3lame {
+    fn check(&self) -> Result<(), MediaError> {
+        check_available()
+    }
+
+    fn encode(&self, clip: &AudioClip) -> Result<Vec<u8>, MediaError> {
+        encode(clip)
+    }
+}
+
 /// A bit rate every MPEG version at `rate_hz` accepts (MPEG-2/2.5 top out at 160 kbps).
 fn bit_rate(rate_hz: u32) -> usize {
     match rate_hz {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::config::{AudioPlan, ImageFormatChoice, ImagePlan};
-use crate::dataset::TurnLinks;
+use crate::dataset::{TurnLinks, Workload, WorkloadEntry};
 use crate::dist::{DistSpec, Shape};
 
 fn normal(mean: f64, stddev: f64) -> DistSpec {
@@ -24,6 +24,14 @@ fn plan() -> MediaPlan {
             batch_size: 1,
         }),
     }
+}
+
+/// Adds the plan's media to the roots of `workload`, as a run does.
+fn attach(plan: &MediaPlan, workload: &mut Workload, root: &RngRoot) -> Result<(), MediaError> {
+    let roots = workload.session_roots();
+    let media = parts(plan, &roots, root, &mp3::Libmp3lame)?;
+    workload.add_root_media(&roots, media);
+    Ok(())
 }
 
 fn workload(n: usize) -> Workload {

@@ -4,7 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use super::{Job, Reply};
+use super::{needs_ffmpeg, AttachError, Ffmpeg, Job, Reply};
+use crate::config::{MediaPlan, VideoPlan};
+use crate::media::audio::AudioClip;
+use crate::media::{MediaError, MediaPart, Mp3Encoder};
+use crate::rng::RngRoot;
 use crate::video::VideoError;
 
 /// The helper's file name, next to the `gauntlet` binary.
@@ -27,7 +31,7 @@ pub fn helper_path() -> Option<PathBuf> {
 
 /// Sends `job` to a fresh helper process and returns its reply; a failed job is an error
 /// carrying the helper's own line.
-pub(super) fn run(job: &Job) -> Result<Reply, VideoError> {
+fn run(job: &Job) -> Result<Reply, VideoError> {
     let path = helper_path().ok_or_else(|| {
         VideoError::Helper(format!(
             "video, MP3 and codec listing need the {HELPER_NAME} helper beside the gauntlet \
@@ -64,5 +68,76 @@ pub(super) fn run(job: &Job) -> Result<Reply, VideoError> {
         Ok(Reply::Error(line)) => Err(VideoError::Helper(line)),
         Ok(reply) => Ok(reply),
         Err(e) => Err(fail(format!("unreadable reply: {e}"))),
+    }
+}
+
+/// Sends FFmpeg work to a fresh `gauntlet-ffmpeg` process; what needs no FFmpeg (images, WAV
+/// clips) is made here.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HelperProcess;
+
+impl Ffmpeg for HelperProcess {
+    fn media_parts(
+        &self,
+        media: &MediaPlan,
+        video: Option<&VideoPlan>,
+        roots: &[usize],
+        root: &RngRoot,
+    ) -> Result<Vec<Vec<MediaPart>>, AttachError> {
+        if !needs_ffmpeg(media, video) {
+            return Ok(crate::media::parts(media, roots, root, &Mp3InHelper)?);
+        }
+        // The helper only needs the roots' places among the entries (media go to roots).
+        let entries = roots.iter().max().map_or(0, |&last| last + 1);
+        let job = Job::Attach {
+            media: media.clone(),
+            video: video.cloned(),
+            seed: root.seed(),
+            entries,
+            roots: roots.to_vec(),
+        };
+        match run(&job)? {
+            Reply::Media(mut parts) if parts.len() == entries => Ok(roots
+                .iter()
+                .map(|&entry| std::mem::take(&mut parts[entry]))
+                .collect()),
+            other => Err(VideoError::Helper(format!(
+                "the {HELPER_NAME} helper answered with {} instead of media for {entries} entries",
+                other.kind(),
+            ))
+            .into()),
+        }
+    }
+
+    fn codecs_report(&self) -> Result<String, VideoError> {
+        match run(&Job::Codecs)? {
+            Reply::Codecs(text) => Ok(text),
+            other => Err(VideoError::Helper(format!(
+                "the {HELPER_NAME} helper answered with {} instead of the codec list",
+                other.kind()
+            ))),
+        }
+    }
+}
+
+/// MP3 in a process without FFmpeg: clips are encoded in the helper, so asking here is an error.
+struct Mp3InHelper;
+
+impl Mp3InHelper {
+    fn not_here() -> MediaError {
+        MediaError::Audio(
+            "MP3 encoding runs in the gauntlet-ffmpeg helper (or after media_helper::use_in_process())"
+                .into(),
+        )
+    }
+}
+
+impl Mp3Encoder for Mp3InHelper {
+    fn check(&self) -> Result<(), MediaError> {
+        Err(Self::not_here())
+    }
+
+    fn encode(&self, _clip: &AudioClip) -> Result<Vec<u8>, MediaError> {
+        Err(Self::not_here())
     }
 }

@@ -8,66 +8,56 @@
 //! the same functions as an in-process call, so its output is byte-identical. Programs that
 //! link FFmpeg anyway (the helper itself, tests, benches, embedders) call [`use_in_process`]
 //! and skip the process.
+//!
+//! Both ways are an [`Ffmpeg`]: [`InProcess`] calls media and video directly, [`HelperProcess`]
+//! sends a job to the helper. [`ffmpeg`] picks one for `run` and `cli` to hand in. Only a
+//! program that names [`InProcess`] or calls [`use_in_process`] links FFmpeg; the `gauntlet`
+//! binary does neither.
 
 mod client;
+mod in_process;
 mod protocol;
 
 use std::sync::OnceLock;
 
-pub use client::{helper_path, HELPER_ENV, HELPER_NAME};
+pub use client::{helper_path, HelperProcess, HELPER_ENV, HELPER_NAME};
+pub use in_process::InProcess;
 pub use protocol::{serve, Job, Reply};
 
 use crate::config::{AudioFormat, MediaPlan, VideoPlan};
-use crate::dataset::Workload;
-use crate::media::audio::AudioClip;
 use crate::media::{MediaError, MediaPart};
 use crate::rng::RngRoot;
 use crate::video::VideoError;
 
-/// The FFmpeg-backed functions, when this process links FFmpeg.
-struct InProcess {
-    mp3_check: fn() -> Result<(), MediaError>,
-    mp3_encode: fn(&AudioClip) -> Result<Vec<u8>, MediaError>,
-    video_attach: fn(&VideoPlan, &mut Workload, &RngRoot) -> Result<(), VideoError>,
-    codecs_report: fn() -> String,
+/// FFmpeg's work for a run: the media of the session roots and the codec listing, done in this
+/// process or in the helper.
+pub trait Ffmpeg: Sync {
+    /// The images, audio clips and videos of each session root, in the order of `roots` (the
+    /// roots' entry indices): images, then audio, then videos. Entry `i`'s images and audio
+    /// draw from the streams `("image", i)` and `("audio", i)`; video `k` (counting across
+    /// roots) from `("video", k)`.
+    fn media_parts(
+        &self,
+        media: &MediaPlan,
+        video: Option<&VideoPlan>,
+        roots: &[usize],
+        root: &RngRoot,
+    ) -> Result<Vec<Vec<MediaPart>>, AttachError>;
+
+    /// `gauntlet media codecs`' listing: FFmpeg's version and every encoder, available or not.
+    fn codecs_report(&self) -> Result<String, VideoError>;
 }
 
-static IN_PROCESS: OnceLock<InProcess> = OnceLock::new();
+static IN_PROCESS: OnceLock<&'static dyn Ffmpeg> = OnceLock::new();
 
 /// Runs FFmpeg work in this process from now on. Only programs that call this link FFmpeg.
 pub fn use_in_process() {
-    IN_PROCESS.get_or_init(|| InProcess {
-        mp3_check: crate::media::mp3::check_available,
-        mp3_encode: crate::media::mp3::encode,
-        video_attach: crate::video::attach,
-        codecs_report: || {
-            crate::cli::media_codecs::render(
-                &crate::cli::media_codecs::ffmpeg_line(),
-                &crate::cli::media_codecs::codec_statuses(),
-            )
-        },
-    });
+    IN_PROCESS.get_or_init(|| &InProcess);
 }
 
-fn in_process() -> Option<&'static InProcess> {
-    IN_PROCESS.get()
-}
-
-fn not_here() -> MediaError {
-    MediaError::Audio(
-        "MP3 encoding runs in the gauntlet-ffmpeg helper (or after media_helper::use_in_process())"
-            .into(),
-    )
-}
-
-/// Checks that MP3 can be encoded (in process only; the helper checks its own).
-pub(crate) fn mp3_check() -> Result<(), MediaError> {
-    in_process().map_or(Err(not_here()), |p| (p.mp3_check)())
-}
-
-/// Encodes one clip as MP3 (in process only).
-pub(crate) fn mp3_encode(clip: &AudioClip) -> Result<Vec<u8>, MediaError> {
-    in_process().map_or(Err(not_here()), |p| (p.mp3_encode)(clip))
+/// The FFmpeg work of this process: [`InProcess`] after [`use_in_process`], else the helper.
+pub fn ffmpeg() -> &'static dyn Ffmpeg {
+    IN_PROCESS.get().copied().unwrap_or(&HelperProcess)
 }
 
 /// Why media could not be attached.
@@ -88,75 +78,6 @@ pub fn needs_ffmpeg(media: &MediaPlan, video: Option<&VideoPlan>) -> bool {
             .audio
             .as_ref()
             .is_some_and(|a| a.format == AudioFormat::Mp3)
-}
-
-/// Adds the run's images, audio and videos to `workload`: in this process when no FFmpeg is
-/// needed or it is linked here, else through the helper.
-pub fn attach_media(
-    media: &MediaPlan,
-    video: Option<&VideoPlan>,
-    workload: &mut Workload,
-    root: &RngRoot,
-) -> Result<(), AttachError> {
-    if !needs_ffmpeg(media, video) {
-        return Ok(crate::media::attach(media, workload, root)?);
-    }
-    if let Some(p) = in_process() {
-        crate::media::attach(media, workload, root)?;
-        if let Some(video) = video {
-            (p.video_attach)(video, workload, root)?;
-        }
-        return Ok(());
-    }
-    // The helper only needs each entry's place in its session (media go to roots).
-    let skeleton = Workload {
-        entries: workload
-            .entries
-            .iter()
-            .map(|e| crate::dataset::WorkloadEntry {
-                session_id: String::new(),
-                prompt: String::new(),
-                turn: e.turn.clone(),
-                media: Vec::new(),
-                ..*e
-            })
-            .collect(),
-        sessions: workload.sessions.clone(),
-    };
-    let job = Job::Attach {
-        media: media.clone(),
-        video: video.cloned(),
-        seed: root.seed(),
-        workload: skeleton,
-    };
-    match client::run(&job)? {
-        Reply::Media(parts) if parts.len() == workload.entries.len() => {
-            for (entry, parts) in workload.entries.iter_mut().zip(parts) {
-                entry.media.extend(parts);
-            }
-            Ok(())
-        }
-        other => Err(VideoError::Helper(format!(
-            "the {HELPER_NAME} helper answered with {} instead of media for {} entries",
-            other.kind(),
-            workload.entries.len()
-        ))
-        .into()),
-    }
-}
-
-/// `gauntlet media codecs`' listing: FFmpeg's version and every encoder, available or not.
-pub fn codecs_report() -> Result<String, VideoError> {
-    if let Some(p) = in_process() {
-        return Ok((p.codecs_report)());
-    }
-    match client::run(&Job::Codecs)? {
-        Reply::Codecs(text) => Ok(text),
-        other => Err(VideoError::Helper(format!(
-            "the {HELPER_NAME} helper answered with {} instead of the codec list",
-            other.kind()
-        ))),
-    }
 }
 
 /// Media parts per entry, as the helper sends them back.

@@ -2,9 +2,8 @@
 
 use std::io::{Read, Write};
 
-use super::{AttachError, EntryMedia};
+use super::EntryMedia;
 use crate::config::{MediaPlan, VideoPlan};
-use crate::dataset::Workload;
 use crate::rng::RngRoot;
 
 /// What the helper is asked to do.
@@ -12,8 +11,8 @@ use crate::rng::RngRoot;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum Job {
-    /// Make the media of `workload` (its entries' session links; prompts are not sent) from
-    /// `seed`, exactly as an in-process run would.
+    /// Make the media of the session roots at `roots` among `entries` entries from `seed`,
+    /// exactly as an in-process run would.
     Attach {
         /// Images and audio.
         media: MediaPlan,
@@ -21,8 +20,10 @@ pub enum Job {
         video: Option<VideoPlan>,
         /// The run's seed.
         seed: u64,
-        /// The entries, for which are session roots.
-        workload: Workload,
+        /// How many entries the reply lists (the roots' indices are below it).
+        entries: usize,
+        /// The entry indices of the session roots, in order.
+        roots: Vec<usize>,
     },
     /// List FFmpeg's version and the encoders gauntlet knows.
     Codecs,
@@ -56,17 +57,27 @@ fn handle(job: Job) -> Reply {
             media,
             video,
             seed,
-            mut workload,
+            entries,
+            roots,
         } => {
+            if let Some(bad) = roots.iter().find(|&&entry| entry >= entries) {
+                return Reply::Error(format!(
+                    "root entry {bad} is beyond the job's {entries} entries"
+                ));
+            }
             let root = RngRoot::new(seed);
-            let made: Result<(), AttachError> =
-                super::attach_media(&media, video.as_ref(), &mut workload, &root);
-            match made {
-                Ok(()) => Reply::Media(workload.entries.into_iter().map(|e| e.media).collect()),
+            match super::ffmpeg().media_parts(&media, video.as_ref(), &roots, &root) {
+                Ok(parts) => {
+                    let mut per_entry = vec![Vec::new(); entries];
+                    for (&entry, parts) in roots.iter().zip(parts) {
+                        per_entry[entry] = parts;
+                    }
+                    Reply::Media(per_entry)
+                }
                 Err(e) => Reply::Error(e.to_string()),
             }
         }
-        Job::Codecs => match super::codecs_report() {
+        Job::Codecs => match super::ffmpeg().codecs_report() {
             Ok(text) => Reply::Codecs(text),
             Err(e) => Reply::Error(e.to_string()),
         },

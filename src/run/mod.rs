@@ -217,11 +217,18 @@ fn build_workload(plan: &Plan, tokenizer: &Tokenizer) -> Result<Workload, RunErr
         }
         (None, None) => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
     };
-    crate::media_helper::attach_media(&plan.media, plan.video.as_ref(), &mut workload, &root)
-        .map_err(|e| match e {
-            crate::media_helper::AttachError::Media(e) => RunError::Media(e),
-            crate::media_helper::AttachError::Video(e) => RunError::Video(e),
-        })?;
+    if plan.media.is_enabled() || plan.video.is_some() {
+        // Media go to session roots; the FFmpeg work runs in the helper process unless this
+        // program links FFmpeg (media_helper::use_in_process).
+        let roots = workload.session_roots();
+        let media = crate::media_helper::ffmpeg()
+            .media_parts(&plan.media, plan.video.as_ref(), &roots, &root)
+            .map_err(|e| match e {
+                crate::media_helper::AttachError::Media(e) => RunError::Media(e),
+                crate::media_helper::AttachError::Video(e) => RunError::Video(e),
+            })?;
+        workload.add_root_media(&roots, media);
+    }
     Ok(workload)
 }
 

@@ -1,21 +1,21 @@
 //! Synthetic video made in-process: frames drawn from the seed (on the CPU, or on the GPU with
 //! `--video-gpu-synthesis`), encoded in memory through the system FFmpeg (ffmpeg-next), and
-//! attached to workload entries as `video_url` data URIs before the clock starts.
+//! returned as `video_url` data URIs for the workload's root entries before the clock starts.
 //!
 //! Everything here is deterministic: the same seed and plan give byte-identical videos on any
 //! core count, because every video is encoded single-threaded with FFmpeg's bit-exact flags and
 //! videos are spread across cores with rayon instead.
 
-pub mod attach;
 pub mod encode;
 pub mod font;
 pub mod gpu;
 pub mod kernel;
 pub mod nvenc;
+pub mod parts;
 pub mod synth;
 
-pub use attach::attach;
 pub use encode::{available_codecs, encode_video};
+pub use parts::parts;
 pub use synth::{render_frame, YuvFrame};
 
 /// Why videos could not be made. Each message is one line naming what was missing and what to

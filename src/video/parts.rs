@@ -1,5 +1,5 @@
-//! The workload hook: a run's videos made in parallel before the clock starts and attached to
-//! each root request (a session's first turns, or every single-turn entry).
+//! A run's videos, made in parallel before the clock starts for each root request (a
+//! session's first turns, or every single-turn entry); the caller puts them on the workload.
 
 use rand::RngCore;
 use rayon::prelude::*;
@@ -9,14 +9,17 @@ use super::gpu::GpuSynth;
 use super::synth::render_frame;
 use super::{nvenc, VideoError};
 use crate::config::VideoPlan;
-use crate::dataset::Workload;
 use crate::media::MediaPart;
 use crate::rng::RngRoot;
 
-/// Adds `plan.batch_size` videos to every entry with no parent turn, as `video_url` data URIs.
-/// Video `i` (counting across entries) depends only on (seed, i), so the result is the same on
-/// any core count.
-pub fn attach(plan: &VideoPlan, workload: &mut Workload, root: &RngRoot) -> Result<(), VideoError> {
+/// `plan.batch_size` videos, as `video_url` data URIs, for each of `roots` session roots (in
+/// root order). Video `i` (counting across roots) depends only on (seed, i), so the result is
+/// the same on any core count.
+pub fn parts(
+    plan: &VideoPlan,
+    roots: usize,
+    root: &RngRoot,
+) -> Result<Vec<Vec<MediaPart>>, VideoError> {
     // FFmpeg's own log lines would interleave across threads; errors come back as values.
     ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Fatal);
     nvenc::probe(plan.codec)?;
@@ -25,14 +28,7 @@ pub fn attach(plan: &VideoPlan, workload: &mut Workload, root: &RngRoot) -> Resu
     } else {
         None
     };
-    let roots: Vec<usize> = workload
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.turn.parents.is_empty())
-        .map(|(i, _)| i)
-        .collect();
-    let count = roots.len() as u64 * u64::from(plan.batch_size);
+    let count = roots as u64 * u64::from(plan.batch_size);
     let urls = (0..count)
         .into_par_iter()
         .map(|index| {
@@ -51,20 +47,19 @@ pub fn attach(plan: &VideoPlan, workload: &mut Workload, root: &RngRoot) -> Resu
         })
         .collect::<Result<Vec<String>, VideoError>>()?;
     let mut urls = urls.into_iter();
-    for &entry in &roots {
-        let media = &mut workload.entries[entry].media;
-        media.extend(
+    Ok((0..roots)
+        .map(|_| {
             urls.by_ref()
                 .take(plan.batch_size as usize)
-                .map(|url| MediaPart::Video { url }),
-        );
-    }
-    Ok(())
+                .map(|url| MediaPart::Video { url })
+                .collect()
+        })
+        .collect())
 }
 
 /// The shared `data:<mime>;base64,` encoder of the media module.
 pub(crate) use crate::media::data_uri;
 
 #[cfg(test)]
-#[path = "attach_tests.rs"]
+#[path = "parts_tests.rs"]
 mod tests;

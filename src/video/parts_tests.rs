@@ -1,6 +1,6 @@
 use super::*;
 use crate::config::{SynthType, VideoCodec, VideoContainer};
-use crate::dataset::{TurnLinks, WorkloadEntry};
+use crate::dataset::{TurnLinks, Workload, WorkloadEntry};
 
 fn plan(batch_size: u32) -> VideoPlan {
     VideoPlan {
@@ -14,6 +14,14 @@ fn plan(batch_size: u32) -> VideoPlan {
         batch_size,
         gpu_synthesis: false,
     }
+}
+
+/// Adds the plan's videos to the roots of `workload`, as a run does.
+fn attach(plan: &VideoPlan, workload: &mut Workload, root: &RngRoot) -> Result<(), VideoError> {
+    let roots = workload.session_roots();
+    let media = parts(plan, roots.len(), root)?;
+    workload.add_root_media(&roots, media);
+    Ok(())
 }
 
 fn workload() -> Workload {
