@@ -9,6 +9,7 @@ use crate::config::{MediaPlan, VideoPlan};
 use crate::media::audio::AudioClip;
 use crate::media::{MediaError, MediaPart, Mp3Encoder};
 use crate::rng::RngRoot;
+use crate::video::codecs::CodecReport;
 use crate::video::VideoError;
 
 /// The helper's file name, next to the `gauntlet` binary.
@@ -109,9 +110,9 @@ impl Ffmpeg for HelperProcess {
         }
     }
 
-    fn codecs_report(&self) -> Result<String, VideoError> {
+    fn codecs(&self) -> Result<CodecReport, VideoError> {
         match run(&Job::Codecs)? {
-            Reply::Codecs(text) => Ok(text),
+            Reply::Codecs(codecs) => Ok(codecs),
             other => Err(VideoError::Helper(format!(
                 "the {HELPER_NAME} helper answered with {} instead of the codec list",
                 other.kind()

@@ -5,6 +5,7 @@ use super::{AttachError, Ffmpeg};
 use crate::config::{MediaPlan, VideoPlan};
 use crate::media::MediaPart;
 use crate::rng::RngRoot;
+use crate::video::codecs::CodecReport;
 use crate::video::VideoError;
 
 /// Calls media and video directly. A program that references it links FFmpeg, so the
@@ -30,10 +31,7 @@ impl Ffmpeg for InProcess {
         Ok(parts)
     }
 
-    fn codecs_report(&self) -> Result<String, VideoError> {
-        Ok(crate::cli::media_codecs::render(
-            &crate::cli::media_codecs::ffmpeg_line(),
-            &crate::cli::media_codecs::codec_statuses(),
-        ))
+    fn codecs(&self) -> Result<CodecReport, VideoError> {
+        Ok(CodecReport::gather())
     }
 }

@@ -27,6 +27,7 @@ pub use protocol::{serve, Job, Reply};
 use crate::config::{AudioFormat, MediaPlan, VideoPlan};
 use crate::media::{MediaError, MediaPart};
 use crate::rng::RngRoot;
+use crate::video::codecs::CodecReport;
 use crate::video::VideoError;
 
 /// FFmpeg's work for a run: the media of the session roots and the codec listing, done in this
@@ -44,8 +45,9 @@ pub trait Ffmpeg: Sync {
         root: &RngRoot,
     ) -> Result<Vec<Vec<MediaPart>>, AttachError>;
 
-    /// `gauntlet media codecs`' listing: FFmpeg's version and every encoder, available or not.
-    fn codecs_report(&self) -> Result<String, VideoError>;
+    /// What `gauntlet media codecs` lists: FFmpeg's version and every encoder, available or
+    /// not.
+    fn codecs(&self) -> Result<CodecReport, VideoError>;
 }
 
 static IN_PROCESS: OnceLock<&'static dyn Ffmpeg> = OnceLock::new();

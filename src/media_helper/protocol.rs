@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use super::EntryMedia;
 use crate::config::{MediaPlan, VideoPlan};
 use crate::rng::RngRoot;
+use crate::video::codecs::CodecReport;
 
 /// What the helper is asked to do.
 // One job per process: the size of the enum does not matter.
@@ -34,8 +35,8 @@ pub enum Job {
 pub enum Reply {
     /// Media parts for every entry, in order (empty for non-roots).
     Media(EntryMedia),
-    /// The codec listing, ready to print.
-    Codecs(String),
+    /// What the codec listing shows (`report::media_codecs` prints it).
+    Codecs(CodecReport),
     /// The job failed; the one-line reason.
     Error(String),
 }
@@ -77,8 +78,8 @@ fn handle(job: Job) -> Reply {
                 Err(e) => Reply::Error(e.to_string()),
             }
         }
-        Job::Codecs => match super::ffmpeg().codecs_report() {
-            Ok(text) => Reply::Codecs(text),
+        Job::Codecs => match super::ffmpeg().codecs() {
+            Ok(codecs) => Reply::Codecs(codecs),
             Err(e) => Reply::Error(e.to_string()),
         },
     }

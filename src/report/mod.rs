@@ -13,6 +13,7 @@ mod csv;
 mod format;
 mod inputs;
 mod json;
+pub mod media_codecs;
 pub mod speed_bench;
 mod sweep;
 mod telemetry;

@@ -6,6 +6,7 @@
 //! core count, because every video is encoded single-threaded with FFmpeg's bit-exact flags and
 //! videos are spread across cores with rayon instead.
 
+pub mod codecs;
 pub mod encode;
 pub mod font;
 pub mod gpu;
