@@ -84,3 +84,6 @@ pub fn needs_ffmpeg(media: &MediaPlan, video: Option<&VideoPlan>) -> bool {
 
 /// Media parts per entry, as the helper sends them back.
 pub type EntryMedia = Vec<Vec<MediaPart>>;
+
+#[cfg(test)]
+mod tests;
