@@ -123,7 +123,10 @@ fn code_only(text: &str) -> String {
             b'\'' => {
                 // A char literal ('x', '\n', '\u{..}') or a lifetime ('a).
                 let close = if b.get(i + 1) == Some(&b'\\') {
-                    b[i + 2..].iter().position(|&c| c == b'\'').map(|p| i + 2 + p)
+                    b[i + 2..]
+                        .iter()
+                        .position(|&c| c == b'\'')
+                        .map(|p| i + 2 + p)
                 } else if b.get(i + 2) == Some(&b'\'') {
                     Some(i + 2)
                 } else {
@@ -347,9 +350,9 @@ fn shipped_files() -> Vec<SourceFile> {
     out.retain(|f| {
         let stem = f.rel.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let parent = f.rel.parent().map(Path::to_path_buf).unwrap_or_default();
-        let declared_test_only = test_only.iter().any(|(dir, m)| {
-            (parent == *dir && stem == m) || f.rel.starts_with(dir.join(m))
-        });
+        let declared_test_only = test_only
+            .iter()
+            .any(|(dir, m)| (parent == *dir && stem == m) || f.rel.starts_with(dir.join(m)));
         !is_test_file(&f.rel) && !declared_test_only
     });
     out
@@ -446,7 +449,9 @@ fn imports_follow_the_layer_order() {
 /// The direct child of its top-level module a file belongs to (`engine/worker.rs` → `worker`,
 /// `dataset/files/csv.rs` → `files`); `None` for a module's own `mod.rs` and top-level files.
 fn child_module(rel: &Path) -> Option<String> {
-    let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let mut parts = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
     parts.next()?;
     let child = parts.next()?;
     let name = child.strip_suffix(".rs").unwrap_or(&child).to_string();
