@@ -20,7 +20,7 @@ fn without_output_file_nothing_is_written_and_stderr_says_so() {
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("requests                 3993"),
+        stdout.contains("total_requests              3993\n"),
         "{}",
         text(&out)
     );

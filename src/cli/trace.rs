@@ -160,6 +160,12 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
         assert_eq!(json["total_requests"], 3993);
+        // AIPerf 0.13's figures for this trace, under AIPerf's keys.
+        assert_eq!(json["num_prefix_groups"], 408);
+        assert_eq!(json["unique_prefixes"], 43_924);
+        let hit_rate = json["cache_hit_rate"].as_f64().unwrap();
+        assert!((hit_rate - 0.4232).abs() < 5e-5, "{hit_rate}");
+        assert!(json["hit_rate_stats"]["std_dev"].is_f64());
 
         let Cli::Synthesize(args) = Cli::parse_from([
             "x",

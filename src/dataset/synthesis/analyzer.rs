@@ -1,120 +1,80 @@
-//! Prefix analysis: how much of a trace's input a prefix cache could reuse, and the length
-//! statistics a synthesized trace should match. Streams requests one at a time; per request
-//! it does O(len(hash_ids)) hash-set work and keeps five numbers, nothing else.
+//! Prefix analysis, AIPerf's `PrefixAnalyzer`: how much of a trace's input a prefix cache
+//! could reuse, and the length statistics a synthesized trace should match. Streams requests
+//! one at a time; per block it does one hash lookup (two for ids met under a second prefix or
+//! position) and per request it keeps five numbers.
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::fast_hash::FastSet;
+use super::prefix_counts::PrefixCounts;
+use super::stats::MetricStats;
 use super::trace::{visit_trace, TraceRequest};
 use super::SynthesisError;
 
-/// Mean, spread and quartiles of one per-request quantity (percentiles interpolate linearly
-/// between order statistics, as numpy's default does, so figures match AIPerf's pandas).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct MetricStats {
-    /// Arithmetic mean.
-    pub mean: f64,
-    /// Population standard deviation.
-    pub std: f64,
-    /// Smallest value.
-    pub min: f64,
-    /// 25th percentile.
-    pub p25: f64,
-    /// 50th percentile.
-    pub median: f64,
-    /// 75th percentile.
-    pub p75: f64,
-    /// Largest value.
-    pub max: f64,
-}
-
-impl MetricStats {
-    /// Statistics of `values` (all zero for an empty slice). Sorts the slice in place.
-    pub fn from_values(values: &mut [f64]) -> Self {
-        if values.is_empty() {
-            return Self::default();
-        }
-        values.sort_by(f64::total_cmp);
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-        Self {
-            mean,
-            std: var.sqrt(),
-            min: values[0],
-            p25: percentile(values, 0.25),
-            median: percentile(values, 0.5),
-            p75: percentile(values, 0.75),
-            max: values[values.len() - 1],
-        }
-    }
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let rank = q * (sorted.len() - 1) as f64;
-    let low = rank.floor() as usize;
-    let high = rank.ceil() as usize;
-    sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
-}
-
-/// What a trace looks like to a prefix cache. Definitions are in docs/traces.md.
+/// What a trace looks like to a prefix cache: AIPerf's `AnalysisStats`, same names, same
+/// definitions and order, then gauntlet's extras. Definitions are in docs/traces.md.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnalysisStats {
-    /// Block size the context lengths were computed with (tokens per hash id).
-    pub block_size: u32,
     /// Requests in the trace.
     pub total_requests: u64,
-    /// Distinct hash ids: each names one distinct prefix.
+    /// Distinct prefixes `hash_ids[..=i]` over all requests and positions.
     pub unique_prefixes: u64,
-    /// Distinct first-block ids: requests grouped by the root they start from.
-    pub prefix_groups: u64,
-    /// Input blocks in all requests.
-    pub total_blocks: u64,
-    /// Input blocks whose id appeared earlier in the trace.
-    pub hit_blocks: u64,
-    /// `hit_blocks / total_blocks`: the hit rate of an infinite prefix cache.
+    /// Distinct first blocks that start two or more requests.
+    pub num_prefix_groups: u64,
+    /// Mean over requests with blocks of each one's hit rate with an infinite cache: the
+    /// index of its first block no earlier request had, over its block count (a prefix cache
+    /// reuses only a contiguous prefix).
     pub cache_hit_rate: f64,
-    /// Share of requests with at least one block seen earlier.
-    pub prefix_reuse_ratio: f64,
-    /// Smallest input length.
-    pub isl_min: u32,
-    /// Mean input length.
-    pub isl_avg: f64,
+    /// Smallest input length (0 without requests).
+    pub min_isl: u32,
     /// Largest input length.
-    pub isl_max: u32,
+    pub max_isl: u32,
+    /// Mean input length.
+    pub avg_isl: f64,
     /// Smallest output length.
-    pub osl_min: u32,
-    /// Mean output length.
-    pub osl_avg: f64,
+    pub min_osl: u32,
     /// Largest output length.
-    pub osl_max: u32,
+    pub max_osl: u32,
+    /// Mean output length.
+    pub avg_osl: f64,
+    /// Share of prefix occurrences (one per block of every request) whose prefix occurs more
+    /// than once in the trace.
+    pub prefix_reuse_ratio: f64,
     /// Input lengths.
-    pub isl: MetricStats,
+    pub isl_stats: Option<MetricStats>,
     /// Output lengths.
-    pub osl: MetricStats,
-    /// Cached-prefix tokens per request: the leading run of already-seen blocks.
-    pub context_length: MetricStats,
-    /// Tokens per request after its cached prefix.
-    pub unique_prompt_length: MetricStats,
-    /// Per-request share of blocks seen earlier.
-    pub hit_rate: MetricStats,
+    pub osl_stats: Option<MetricStats>,
+    /// Per request: its input length when every `(position, id)` pair of it recurs somewhere
+    /// in the trace, else `block_size` × its recurring pairs; 0 without blocks.
+    pub context_length_stats: Option<MetricStats>,
+    /// Per request: input length − context length (negative when a short request has more
+    /// recurring blocks than its length holds, as in AIPerf).
+    pub unique_prompt_length_stats: Option<MetricStats>,
+    /// The per-request hit rates that `cache_hit_rate` averages (`None` without blocks).
+    pub hit_rate_stats: Option<MetricStats>,
+    /// Tokens per hash id the context lengths were computed with (gauntlet's extra).
+    pub block_size: u32,
+    /// Input blocks in all requests (gauntlet's extra).
+    pub total_blocks: u64,
+    /// Input blocks whose id appeared earlier in the trace, at any position (gauntlet's extra).
+    pub hit_blocks: u64,
+    /// `hit_blocks / total_blocks`: an infinite cache's hit rate weighted by blocks instead of
+    /// by requests, the share of all input blocks it serves (gauntlet's extra).
+    pub block_weighted_hit_rate: f64,
 }
 
 /// Streaming analyzer: feed requests in trace order, then [`finish`](Self::finish).
 #[derive(Debug, Clone)]
 pub struct PrefixAnalyzer {
     block_size: u32,
-    seen: FastSet<u64>,
-    roots: FastSet<u64>,
+    counts: PrefixCounts,
     isl: Vec<u32>,
     osl: Vec<u32>,
-    context: Vec<u32>,
-    hit_rates: Vec<f32>,
+    blocks: Vec<u32>,
+    hit_rates: Vec<f64>,
     total_blocks: u64,
     hit_blocks: u64,
-    requests_with_hit: u64,
 }
 
 impl PrefixAnalyzer {
@@ -122,97 +82,81 @@ impl PrefixAnalyzer {
     pub fn new(block_size: u32) -> Self {
         Self {
             block_size: block_size.max(1),
-            seen: FastSet::default(),
-            roots: FastSet::default(),
+            counts: PrefixCounts::default(),
             isl: Vec::new(),
             osl: Vec::new(),
-            context: Vec::new(),
+            blocks: Vec::new(),
             hit_rates: Vec::new(),
             total_blocks: 0,
             hit_blocks: 0,
-            requests_with_hit: 0,
         }
     }
 
     /// Accounts one request, as the next one in arrival order.
     pub fn observe(&mut self, request: &TraceRequest) {
-        let mut hits = 0u64;
-        let mut leading = 0u64;
-        let mut in_prefix = true;
-        for &id in &request.hash_ids {
-            let hit = !self.seen.insert(id);
-            if hit {
-                hits += 1;
-            }
-            in_prefix &= hit;
-            if in_prefix {
-                leading += 1;
-            }
+        let index = u32::try_from(self.isl.len()).unwrap_or(u32::MAX);
+        let hits = self.counts.observe(index, &request.hash_ids);
+        let blocks = request.hash_ids.len();
+        if blocks > 0 {
+            self.hit_rates.push(hits.leading as f64 / blocks as f64);
         }
-        if let Some(&first) = request.hash_ids.first() {
-            self.roots.insert(first);
-        }
-        let blocks = request.hash_ids.len() as u64;
-        self.total_blocks += blocks;
-        self.hit_blocks += hits;
-        self.requests_with_hit += u64::from(hits > 0);
-        let context = (leading * u64::from(self.block_size)).min(u64::from(request.input_length));
+        self.total_blocks += blocks as u64;
+        self.hit_blocks += hits.anywhere;
         self.isl.push(request.input_length);
         self.osl.push(request.output_length);
-        // context <= input_length, a u32.
-        self.context.push(context as u32);
-        self.hit_rates.push(if blocks == 0 {
-            0.0
-        } else {
-            (hits as f64 / blocks as f64) as f32
-        });
+        self.blocks.push(u32::try_from(blocks).unwrap_or(u32::MAX));
     }
 
     /// The statistics of everything observed.
     pub fn finish(self) -> AnalysisStats {
-        let n = self.isl.len() as u64;
-        let share = |part: u64, whole: u64| {
-            if whole == 0 {
-                0.0
-            } else {
-                part as f64 / whole as f64
-            }
-        };
-        let stats_of = |values: &mut dyn Iterator<Item = f64>| {
-            let mut v: Vec<f64> = values.collect();
+        let share = |part: f64, whole: f64| if whole == 0.0 { 0.0 } else { part / whole };
+        let unshared = self.counts.unshared_pairs(self.isl.len());
+        let block_size = i64::from(self.block_size);
+        let (mut context, mut unique): (Vec<f64>, Vec<f64>) = self
+            .isl
+            .iter()
+            .zip(&self.blocks)
+            .zip(&unshared)
+            .map(|((&isl, &blocks), &unshared)| {
+                let isl = i64::from(isl);
+                let context = match (blocks, unshared) {
+                    (0, _) => 0,
+                    (_, 0) => isl,
+                    _ => i64::from(blocks.saturating_sub(unshared)) * block_size,
+                };
+                (context as f64, (isl - context) as f64)
+            })
+            .unzip();
+        let stats_of = |values: &[u32]| {
+            let mut v: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
             MetricStats::from_values(&mut v)
         };
-        let isl = stats_of(&mut self.isl.iter().map(|&v| f64::from(v)));
-        let osl = stats_of(&mut self.osl.iter().map(|&v| f64::from(v)));
-        let context_length = stats_of(&mut self.context.iter().map(|&v| f64::from(v)));
-        let unique_prompt_length = stats_of(
-            &mut self
-                .isl
-                .iter()
-                .zip(&self.context)
-                .map(|(&i, &c)| f64::from(i - c)),
-        );
-        let hit_rate = stats_of(&mut self.hit_rates.iter().map(|&v| f64::from(v)));
+        let mean_of = |values: &[u32]| {
+            let sum: u64 = values.iter().map(|&v| u64::from(v)).sum();
+            share(sum as f64, values.len() as f64)
+        };
+        let mut hit_rates = self.hit_rates;
         AnalysisStats {
+            total_requests: self.isl.len() as u64,
+            unique_prefixes: self.counts.unique_prefixes(),
+            num_prefix_groups: self.counts.shared_first_blocks(),
+            cache_hit_rate: share(hit_rates.iter().sum(), hit_rates.len() as f64),
+            min_isl: self.isl.iter().copied().min().unwrap_or(0),
+            max_isl: self.isl.iter().copied().max().unwrap_or(0),
+            avg_isl: mean_of(&self.isl),
+            min_osl: self.osl.iter().copied().min().unwrap_or(0),
+            max_osl: self.osl.iter().copied().max().unwrap_or(0),
+            avg_osl: mean_of(&self.osl),
+            prefix_reuse_ratio: self.counts.prefix_reuse_ratio(),
+            isl_stats: stats_of(&self.isl),
+            osl_stats: stats_of(&self.osl),
+            context_length_stats: MetricStats::from_values(&mut context),
+            unique_prompt_length_stats: MetricStats::from_values(&mut unique),
+            hit_rate_stats: MetricStats::from_values(&mut hit_rates),
             block_size: self.block_size,
-            total_requests: n,
-            unique_prefixes: self.seen.len() as u64,
-            prefix_groups: self.roots.len() as u64,
             total_blocks: self.total_blocks,
             hit_blocks: self.hit_blocks,
-            cache_hit_rate: share(self.hit_blocks, self.total_blocks),
-            prefix_reuse_ratio: share(self.requests_with_hit, n),
-            isl_min: self.isl.iter().copied().min().unwrap_or(0),
-            isl_avg: isl.mean,
-            isl_max: self.isl.iter().copied().max().unwrap_or(0),
-            osl_min: self.osl.iter().copied().min().unwrap_or(0),
-            osl_avg: osl.mean,
-            osl_max: self.osl.iter().copied().max().unwrap_or(0),
-            isl,
-            osl,
-            context_length,
-            unique_prompt_length,
-            hit_rate,
+            block_weighted_hit_rate: share(self.hit_blocks as f64, self.total_blocks as f64),
         }
     }
 }
@@ -234,50 +178,5 @@ pub fn analyze_file(path: &Path, block_size: u32) -> Result<AnalysisStats, Synth
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn request(isl: u32, osl: u32, ids: &[u64]) -> TraceRequest {
-        TraceRequest {
-            timestamp_ms: None,
-            input_length: isl,
-            output_length: osl,
-            hash_ids: ids.to_vec(),
-            session_id: None,
-        }
-    }
-
-    #[test]
-    fn hand_computed_trace() {
-        let stats = analyze(
-            &[
-                request(1000, 10, &[0, 1]),
-                request(1500, 20, &[0, 1, 2]),
-                request(600, 30, &[3, 1]),
-            ],
-            512,
-        );
-        assert_eq!(stats.total_requests, 3);
-        assert_eq!(stats.total_blocks, 7);
-        // Request 2 hits 0 and 1; request 3 hits 1 (not a leading run).
-        assert_eq!(stats.hit_blocks, 3);
-        assert!((stats.cache_hit_rate - 3.0 / 7.0).abs() < 1e-12);
-        assert_eq!(stats.unique_prefixes, 4);
-        assert_eq!(stats.prefix_groups, 2);
-        assert!((stats.prefix_reuse_ratio - 2.0 / 3.0).abs() < 1e-12);
-        assert_eq!((stats.isl_min, stats.isl_max), (600, 1500));
-        // Context: 0, 1024, 0; unique: 1000, 476, 600.
-        assert_eq!(stats.context_length.max, 1024.0);
-        assert_eq!(stats.unique_prompt_length.min, 476.0);
-        assert_eq!(stats.osl.median, 20.0);
-        assert!((stats.hit_rate.max - 2.0 / 3.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn metric_stats_interpolate() {
-        let s = MetricStats::from_values(&mut [4.0, 1.0, 3.0, 2.0]);
-        assert_eq!((s.min, s.max, s.mean), (1.0, 4.0, 2.5));
-        assert_eq!((s.p25, s.median, s.p75), (1.75, 2.5, 3.25));
-        assert!((s.std - 1.25f64.sqrt()).abs() < 1e-12);
-    }
-}
+#[path = "analyzer_tests.rs"]
+mod tests;

@@ -36,5 +36,3 @@ impl Hasher for U64Hasher {
 
 /// `HashMap` with the fast `u64` hasher.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<U64Hasher>>;
-/// `HashSet` with the fast `u64` hasher.
-pub(crate) type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<U64Hasher>>;

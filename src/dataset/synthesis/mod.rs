@@ -8,18 +8,21 @@
 mod analyzer;
 mod fast_hash;
 mod hasher;
+mod prefix_counts;
 mod radix;
 mod sampler;
+mod stats;
 mod synthesizer;
 mod trace;
 
 #[cfg(test)]
 mod real_traces_tests;
 
-pub use analyzer::{analyze, analyze_file, AnalysisStats, MetricStats, PrefixAnalyzer};
+pub use analyzer::{analyze, analyze_file, AnalysisStats, PrefixAnalyzer};
 pub use hasher::{HasherStats, RollingHasher};
 pub use radix::{RadixNode, RadixTree, TransitionCdf, TreeStats};
 pub use sampler::EmpiricalSampler;
+pub use stats::MetricStats;
 pub use synthesizer::{SynthesisConfig, Synthesizer};
 pub use trace::{read_trace, read_trace_from, visit_trace, write_trace, TraceRequest};
 

@@ -279,7 +279,7 @@ mod tests {
             }),
             512,
         );
-        assert!(rooted.prefix_groups > base.prefix_groups);
+        assert!(rooted.num_prefix_groups > base.num_prefix_groups);
         let longer = analyze(
             &synth(SynthesisConfig {
                 prefix_len_multiplier: 2.0,
@@ -287,7 +287,10 @@ mod tests {
             }),
             512,
         );
-        assert!(longer.context_length.mean > 1.8 * base.context_length.mean);
+        let context = |s: &crate::dataset::synthesis::AnalysisStats| {
+            s.context_length_stats.map_or(0.0, |c| c.mean)
+        };
+        assert!(context(&longer) > 1.8 * context(&base));
     }
 
     #[test]
