@@ -8,7 +8,8 @@
 //! under another parent or at another position (legal, just unusual) goes to an overflow map,
 //! so the counts are exact for any trace.
 //!
-//! Node ids and request indices are `u32`: up to ~4 billion distinct prefixes and requests.
+//! Node ids and request indices are `u32`: up to ~4 billion distinct prefixes and requests
+//! (`u32::MAX` itself marks a repeated pair).
 
 use std::collections::hash_map::Entry;
 
@@ -17,11 +18,13 @@ use super::fast_hash::FastMap;
 /// The trie's root: the empty prefix every request starts from.
 const ROOT: u32 = 0;
 
-/// Who owns a `(position, id)` pair: the first request with it, and whether another had it.
-#[derive(Debug, Clone, Copy)]
-struct PairUse {
-    request: u32,
-    repeated: bool,
+/// Who owns a `(position, id)` pair: the one request that has it, or [`PairUse::REPEATED`]
+/// once a second request has it too. One `u32`, so an id's entry stays 24 bytes with its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PairUse(u32);
+
+impl PairUse {
+    const REPEATED: Self = Self(u32::MAX);
 }
 
 /// Everything keyed by an id at its first appearance.
@@ -90,10 +93,7 @@ impl PrefixCounts {
         let mut parent = ROOT;
         for (index, &id) in hash_ids.iter().enumerate() {
             let position = u32::try_from(index).unwrap_or(u32::MAX);
-            let fresh_pair = PairUse {
-                request,
-                repeated: false,
-            };
+            let fresh_pair = PairUse(request);
             let node = match self.ids.entry(id) {
                 Entry::Vacant(slot) => {
                     // The first id no earlier request had; ids repeated inside this request
@@ -114,11 +114,11 @@ impl PrefixCounts {
                     // A request has one block per position, so a pair met again is met in
                     // another request.
                     if first.position == position {
-                        first.pair.repeated = true;
+                        first.pair = PairUse::REPEATED;
                     } else {
                         self.other_pairs
                             .entry((position, id))
-                            .and_modify(|pair| pair.repeated = true)
+                            .and_modify(|pair| *pair = PairUse::REPEATED)
                             .or_insert(fresh_pair);
                     }
                     if first.parent == parent {
@@ -171,12 +171,59 @@ impl PrefixCounts {
         let firsts = self.ids.values().map(|first| first.pair);
         let singles = firsts
             .chain(self.other_pairs.values().copied())
-            .filter(|pair| !pair.repeated);
-        for pair in singles {
-            if let Some(count) = out.get_mut(pair.request as usize) {
+            .filter(|&pair| pair != PairUse::REPEATED);
+        for PairUse(request) in singles {
+            if let Some(count) = out.get_mut(request as usize) {
                 *count += 1;
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_costs_24_bytes_in_the_map() {
+        // Memory on a big trace is this times the distinct ids (plus the map's slack).
+        assert_eq!(std::mem::size_of::<(u64, FirstUse)>(), 24);
+    }
+
+    #[test]
+    fn a_pair_stays_with_its_only_request_until_another_has_it() {
+        let mut counts = PrefixCounts::default();
+        let first = counts.observe(0, &[10, 11]);
+        assert_eq!(
+            first,
+            BlockHits {
+                leading: 0,
+                anywhere: 0
+            }
+        );
+        // 11 moves to position 0: a new pair, a new prefix, and a hit anywhere.
+        let second = counts.observe(1, &[11, 12]);
+        assert_eq!(
+            second,
+            BlockHits {
+                leading: 1,
+                anywhere: 1
+            }
+        );
+        let third = counts.observe(2, &[10, 11]);
+        assert_eq!(
+            third,
+            BlockHits {
+                leading: 2,
+                anywhere: 2
+            }
+        );
+        // Request 0's pairs recur in request 2; request 1's two pairs are its own.
+        assert_eq!(counts.unshared_pairs(3), [0, 2, 0]);
+        // Prefixes (10) ×2, (10,11) ×2, (11), (11,12).
+        assert_eq!(counts.unique_prefixes(), 4);
+        assert_eq!(counts.shared_first_blocks(), 1);
+        assert!((counts.prefix_reuse_ratio() - 4.0 / 6.0).abs() < 1e-12);
     }
 }
