@@ -1,7 +1,7 @@
 //! Prefix analysis, AIPerf's `PrefixAnalyzer`: how much of a trace's input a prefix cache
 //! could reuse, and the length statistics a synthesized trace should match. Streams requests
 //! one at a time; per block it does one hash lookup (two for ids met under a second prefix or
-//! position) and per request it keeps five numbers.
+//! position) and per request it keeps four numbers (20 bytes).
 
 use std::path::Path;
 
