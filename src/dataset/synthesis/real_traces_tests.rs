@@ -31,7 +31,7 @@ struct Independent {
 
 fn independent(name: &str) -> Independent {
     let text = std::fs::read_to_string(trace_path(name)).unwrap();
-    let rows: Vec<(f64, f64, Vec<u64>)> = text
+    let rows: Vec<Row> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
@@ -44,12 +44,19 @@ fn independent(name: &str) -> Independent {
             )
         })
         .collect();
+    independent_of(&rows)
+}
+
+/// One request as the reference sees it: input length, output length, hash ids.
+type Row = (f64, f64, Vec<u64>);
+
+fn independent_of(rows: &[Row]) -> Independent {
     let mut prefixes: HashMap<&[u64], u64> = HashMap::new();
     let mut pairs: HashMap<(usize, u64), u64> = HashMap::new();
     let mut firsts: HashMap<u64, u64> = HashMap::new();
     let mut seen = HashSet::new();
     let (mut hit_rates, mut hits, mut blocks) = (Vec::new(), 0, 0);
-    for (_, _, ids) in &rows {
+    for (_, _, ids) in rows {
         if ids.is_empty() {
             continue;
         }
@@ -68,7 +75,7 @@ fn independent(name: &str) -> Independent {
     }
     let mut context = Vec::new();
     let mut unique_prompt = Vec::new();
-    for (isl, _, ids) in &rows {
+    for (isl, _, ids) in rows {
         let repeated = ids
             .iter()
             .enumerate()
@@ -92,8 +99,8 @@ fn independent(name: &str) -> Independent {
         osl: rows.iter().map(|r| r.1).collect(),
         unique_prefixes: prefixes.len() as u64,
         num_prefix_groups: firsts.values().filter(|&&c| c > 1).count() as u64,
-        cache_hit_rate: hit_rates.iter().sum::<f64>() / hit_rates.len() as f64,
-        prefix_reuse_ratio: reused as f64 / occurrences as f64,
+        cache_hit_rate: hit_rates.iter().sum::<f64>() / hit_rates.len().max(1) as f64,
+        prefix_reuse_ratio: reused as f64 / occurrences.max(1) as f64,
         context,
         unique_prompt,
         hit_rates,
@@ -215,6 +222,48 @@ fn analysis_matches_aiperf_and_independent_figures() {
         tree.merge_unary_chains();
         tree.validate_tree().unwrap();
         assert_eq!(tree.get_tree_stats().paths, want.requests);
+    }
+}
+
+proptest::proptest! {
+    /// Random small traces over a 4-id alphabet, so ids recur at other positions, under other
+    /// prefixes and twice in one request: the analyzer's one-lookup-per-block counts agree
+    /// with the slow reference on every figure.
+    #[test]
+    fn analyzer_matches_the_slow_reference_on_random_traces(
+        rows in proptest::collection::vec(
+            (1u32..3_000, 1u32..100, proptest::collection::vec(0u64..4, 0..6)),
+            1..12,
+        )
+    ) {
+        let requests: Vec<TraceRequest> = rows
+            .iter()
+            .map(|(isl, osl, ids)| TraceRequest {
+                timestamp_ms: None,
+                input_length: *isl,
+                output_length: *osl,
+                hash_ids: ids.clone(),
+                session_id: None,
+            })
+            .collect();
+        let reference: Vec<Row> = rows
+            .iter()
+            .map(|(isl, osl, ids)| (f64::from(*isl), f64::from(*osl), ids.clone()))
+            .collect();
+        let want = independent_of(&reference);
+        let stats = analyze(&requests, 512);
+        proptest::prop_assert_eq!(stats.unique_prefixes, want.unique_prefixes);
+        proptest::prop_assert_eq!(stats.num_prefix_groups, want.num_prefix_groups);
+        proptest::prop_assert!((stats.cache_hit_rate - want.cache_hit_rate).abs() < 1e-12);
+        proptest::prop_assert!((stats.prefix_reuse_ratio - want.prefix_reuse_ratio).abs() < 1e-12);
+        proptest::prop_assert_eq!((stats.hit_blocks, stats.total_blocks), (want.hits, want.blocks));
+        assert_stats(stats.context_length_stats, &want.context, "context");
+        assert_stats(stats.unique_prompt_length_stats, &want.unique_prompt, "unique");
+        if want.hit_rates.is_empty() {
+            proptest::prop_assert_eq!(stats.hit_rate_stats, None);
+        } else {
+            assert_stats(stats.hit_rate_stats, &want.hit_rates, "hit_rate_stats");
+        }
     }
 }
 
