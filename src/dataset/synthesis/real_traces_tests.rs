@@ -274,7 +274,7 @@ fn synthesize(name: &str, config: SynthesisConfig) -> (Vec<TraceRequest>, Vec<Tr
 }
 
 /// With all multipliers at 1, the synthesized trace should look like the input to a prefix
-/// cache. Tolerances, from seeds 42, 1, 2 and 3 on both traces (docs/traces.md):
+/// cache. Tolerances, from seeds 0, 1, 2, 3 and 42 on both traces (docs/traces.md):
 /// - means within 5% (the samplers draw ~4k-12k independent values from the input's own
 ///   distributions, so sampling error of the mean is ~1-3% for these heavy tails);
 /// - `block_weighted_hit_rate` within 0.03 (observed 0.003-0.018): the walk reproduces visit
