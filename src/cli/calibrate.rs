@@ -59,6 +59,11 @@ impl CalibrateArgs {
         if !(self.lag_target_us.is_finite() && self.lag_target_us > 0.0) {
             return Err("--lag-target-us: must be a positive number".into());
         }
+        let client_threads = match self.client_threads {
+            Some(n) => crate::config::check_client_threads(n)
+                .map_err(|e| format!("--client-threads: {e}"))?,
+            None => CalibrateOptions::default().client_threads,
+        };
         let mut rates = self.rates.clone();
         rates.sort_by(f64::total_cmp);
         let defaults = CalibrateOptions::default();
@@ -66,10 +71,7 @@ impl CalibrateArgs {
             rates,
             step: Duration::from_secs_f64(self.step_seconds),
             lag_target: Duration::from_secs_f64(self.lag_target_us / 1e6),
-            client_threads: self
-                .client_threads
-                .unwrap_or(defaults.client_threads)
-                .max(1),
+            client_threads,
             ..defaults
         })
     }

@@ -95,9 +95,11 @@ impl ProfileArgs {
                 "must be a percentage between 0 and 100",
             ));
         }
-        if self.client_threads == Some(0) {
-            return Err(flag_err("--client-threads", "must be at least 1"));
-        }
+        let client_threads = match self.client_threads {
+            Some(n) => crate::config::check_client_threads(n)
+                .map_err(|e| flag_err("--client-threads", e))?,
+            None => crate::config::default_client_threads(),
+        };
         let artifact_dir = self
             .output_artifact_dir
             .clone()
@@ -133,9 +135,7 @@ impl ProfileArgs {
             artifact_dir,
             tolerated_error_rate_pct: self.tolerated_error_rate,
             cli_command,
-            client_threads: self
-                .client_threads
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            client_threads,
             input: self.files.resolve(entries)?.map(|mut input| {
                 input.window_ms = self.schedule.fixed_schedule_window();
                 input

@@ -51,3 +51,26 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(333);
 /// The `max_tokens` SPEED-Bench runs ask for unless told otherwise (its recommended cap for
 /// non-reasoning models; the model stops at its end-of-sequence token before that).
 pub const DEFAULT_MAX_TOKENS: u32 = 4_096;
+
+/// The most client runtime threads `--client-threads` accepts. The engine needs about one per
+/// core; past a few hundred, threads only add context switches, and far past it the OS refuses
+/// to start them.
+pub const MAX_CLIENT_THREADS: usize = 1_024;
+
+/// Checks a `--client-threads` value: 1 to [`MAX_CLIENT_THREADS`].
+pub fn check_client_threads(threads: usize) -> Result<usize, String> {
+    match threads {
+        0 => Err("must be at least 1".into()),
+        n if n > MAX_CLIENT_THREADS => Err(format!(
+            "{n} is more than the {MAX_CLIENT_THREADS} threads allowed (about one per core is enough)"
+        )),
+        n => Ok(n),
+    }
+}
+
+/// The default number of client runtime threads: the cores, at most [`MAX_CLIENT_THREADS`].
+pub fn default_client_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(MAX_CLIENT_THREADS)
+}

@@ -50,7 +50,7 @@ impl Default for CalibrateOptions {
             lag_target: Duration::from_micros(100),
             ttft_rate: 1_000.0,
             ttft_requests: 2_000,
-            client_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            client_threads: crate::config::default_client_threads(),
         }
     }
 }
