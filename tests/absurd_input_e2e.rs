@@ -31,3 +31,70 @@ fn too_many_client_threads_is_a_flag_error_not_a_panic() {
         &["--client-threads", "1024"],
     );
 }
+
+/// Every file under `dir` and the run's output hold no `secret`.
+fn assert_no_secret(out: &std::process::Output, dir: &std::path::Path, secret: &str) {
+    let all = common::text(out);
+    assert!(!all.contains(secret), "{all}");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let content = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!content.contains(secret), "secret in {}", path.display());
+    }
+}
+
+#[test]
+fn urls_are_parsed_by_a_real_url_parser() {
+    let server = common::mock(0, 0);
+    let upper = server.url().replacen("http://", "HTTP://", 1);
+    let small = ["--isl", "8", "--osl", "2", "--request-count", "2"];
+    // An upper-case scheme and a query both reach the server.
+    for url in [upper.clone(), format!("{}?x=1", server.url())] {
+        let dir = common::artifact_dir("url-forms");
+        let out = common::profile(&url, &dir, &small);
+        assert!(out.status.success(), "{url}: {}", common::text(&out));
+        assert!(
+            common::text(&out).contains("2 completed"),
+            "{}",
+            common::text(&out)
+        );
+    }
+    // user:password@ is sent as Basic auth; the password is in no output or artifact.
+    let dir = common::artifact_dir("url-userinfo");
+    let with_user = server.url().replacen("http://", "http://user:PASSWORD@", 1);
+    let out = common::profile(&with_user, &dir, &small);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_no_secret(&out, &dir, "PASSWORD");
+    let cli_command =
+        common::json(&dir, "profile_export_aiperf.json")["run_info"]["cli_command"].to_string();
+    assert!(cli_command.contains("user:***@"), "{cli_command}");
+
+    let profile = ["profile", "--model", "m", "--request-count", "1", "--url"];
+    for (url, needle) in [
+        ("http://127.0.0.1:0", "port 0"),
+        ("http://local host:8000", "local host"),
+        ("http://", "host"),
+    ] {
+        assert_one_line_refusal(&[&profile[..], &[url]].concat(), &["--url", needle]);
+    }
+    let conflict = [&profile[..], &["http://u:PASSWORD@h:1", "--api-key", "k"]].concat();
+    assert_one_line_refusal(&conflict, &["--url", "--api-key"]);
+    let conflict = [
+        &profile[..],
+        &["http://u:PASSWORD@h:1", "-H", "Authorization: x"],
+    ]
+    .concat();
+    assert_one_line_refusal(&conflict, &["--url", "Authorization"]);
+    let metrics = [
+        &profile[..],
+        &["http://h:1", "--server-metrics", "http://u:PASSWORD@h:9090"],
+    ]
+    .concat();
+    let out = gauntlet(&metrics);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--server-metrics") && !stderr.contains("PASSWORD"),
+        "{stderr}"
+    );
+}

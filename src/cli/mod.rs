@@ -275,7 +275,7 @@ pub fn redacted_command_line(args: impl IntoIterator<Item = String>) -> String {
                 hide_next = true;
             }
             Some(flag) => out.push(format!("{flag}=<redacted>")),
-            None => out.push(shell_quote(&arg)),
+            None => out.push(shell_quote(&crate::config::redact_userinfo(&arg))),
         }
     }
     out.join(" ")

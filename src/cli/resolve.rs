@@ -80,6 +80,17 @@ impl ProfileArgs {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
             headers.push((name, value));
         }
+        let api_key = self.api_key.clone().or(file.api_key.clone());
+        let authorization_given = api_key.is_some()
+            || headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+        if authorization_given && urls.iter().any(|u| u.basic_auth.is_some()) {
+            return Err(flag_err(
+                "--url",
+                "user:password@ in the URL is sent as Authorization: Basic, which conflicts with --api-key or an Authorization header; give one",
+            ));
+        }
         let tokenizer = match &self.tokenizer {
             None => TokenizerSpec::Builtin,
             Some(t) => tokenizer_spec(t),
@@ -130,7 +141,7 @@ impl ProfileArgs {
             fixed_schedule: self.schedule.fixed_schedule()?,
             session_routing: self.schedule.session_routing(),
             headers,
-            api_key: self.api_key.or(file.api_key),
+            api_key,
             request_timeout,
             artifact_dir,
             tolerated_error_rate_pct: self.tolerated_error_rate,

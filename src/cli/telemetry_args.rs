@@ -104,10 +104,13 @@ fn normalize(flag: &'static str, raw: &str) -> Result<String, FlagError> {
     let target = crate::telemetry::http_get::HttpTarget::parse(&with_scheme)
         .map_err(|e| flag_err(flag, e))?;
     let after_scheme = with_scheme.split_once("://").map_or("", |(_, r)| r);
-    Ok(if after_scheme.contains('/') {
+    let before_query = after_scheme
+        .split_once('?')
+        .map_or(after_scheme, |(b, _)| b);
+    Ok(if before_query.contains('/') {
         with_scheme
     } else {
-        format!("http://{}{}", after_scheme, target.path)
+        format!("http://{}{}", before_query, target.path)
     })
 }
 

@@ -47,6 +47,6 @@ pub use session_plan::{
 };
 pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
 pub use telemetry_plan::TelemetryPlan;
-pub use url::UrlParts;
+pub use url::{redact_userinfo, HttpUrl};
 pub use variations::FileVariation;
 pub use video_plan::{SynthType, VideoCodec, VideoContainer, VideoPlan};

@@ -45,6 +45,23 @@ pub struct ServerUrl {
     pub port: u16,
     /// Path prefix before the endpoint path (no trailing slash), e.g. "" or "/proxy".
     pub base_path: String,
+    /// The URL's query with its `?` (e.g. `?api-version=1`), sent after the endpoint path;
+    /// empty when there is none.
+    pub query: String,
+    /// `Authorization: Basic …` from the URL's `user:password@`, never serialized or printed.
+    #[serde(skip)]
+    pub basic_auth: Option<BasicAuth>,
+}
+
+/// The value of an `Authorization: Basic base64(user:password)` header taken from a URL's
+/// userinfo. `Debug` prints `***`, so a plan printed for debugging holds no password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BasicAuth(pub String);
+
+impl std::fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BasicAuth(***)")
+    }
 }
 
 /// How inter-arrival gaps are drawn for a rate-driven phase.

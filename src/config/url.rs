@@ -1,89 +1,258 @@
-//! Splitting a server URL once, for flags and config files alike, so the engine never parses
-//! URLs and both front ends give the same messages.
+//! Parsing a server URL once, with a real URL parser (WHATWG, the `url` crate), for flags and
+//! config files alike, so the engine never parses URLs and both front ends give the same
+//! messages. `--url` and the telemetry URLs (`--server-metrics`, `--gpu-telemetry`) share
+//! [`HttpUrl::parse`]; each says what it does with the parts.
 
-use super::ServerUrl;
+use base64::Engine as _;
 
-/// A URL cut at its seams, with nothing checked yet: each reader (the server URL here, the
-/// metrics URLs in telemetry) says what it accepts and in its own words, but all of them
-/// split the same way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UrlParts<'a> {
-    /// What comes before `://`, when there is one (`http`, `https`, …).
-    pub scheme: Option<&'a str>,
-    /// `host[:port]`, up to the first `/` after the scheme.
-    pub authority: &'a str,
-    /// From that `/` on (query included); empty when there is none.
-    pub path: &'a str,
+use super::{BasicAuth, ServerUrl};
+
+/// An `http://` URL, checked: a scheme of any case, a host that is not empty, a port from 1 to
+/// 65535 (80 when none is written), and no `#fragment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpUrl {
+    /// Host name (lower-cased) or address; IPv6 without its brackets.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// The path, percent-encoded, at least `/`.
+    pub path: String,
+    /// The query after `?`, when there is one and it is not empty.
+    pub query: Option<String>,
+    /// `user:password@` before the host, percent-decoded (the password may be empty).
+    pub credentials: Option<(String, String)>,
 }
 
-impl<'a> UrlParts<'a> {
-    /// Splits `raw` (`[scheme://]authority[/path]`).
-    pub fn split(raw: &'a str) -> Self {
-        let (scheme, rest) = match raw.split_once("://") {
-            Some((scheme, rest)) => (Some(scheme), rest),
-            None => (None, raw),
+impl HttpUrl {
+    /// Parses `[http://][user:password@]host[:port][/path][?query]`. The error quotes `raw`
+    /// with any password shown as `***`; the caller adds the flag or key.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let shown = redact_userinfo(raw);
+        let bad = |why: &str| format!("'{shown}': {why}");
+        let with_scheme = if raw.contains("://") {
+            raw.to_owned()
+        } else {
+            format!("http://{raw}")
         };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        UrlParts {
-            scheme,
-            authority,
-            path,
+        let after_scheme = with_scheme.split_once("://").map_or("", |(_, rest)| rest);
+        let authority = after_scheme
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default();
+        if authority.contains(char::is_whitespace) {
+            return Err(bad("the host has a space in it"));
         }
+        let url = url::Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+        match url.scheme() {
+            "http" => {}
+            "https" => {
+                return Err(bad(
+                    "https is not supported yet; use http:// (or a local TLS-terminating proxy)",
+                ))
+            }
+            other => {
+                return Err(bad(&format!(
+                    "only http:// URLs are supported, not {other}://"
+                )))
+            }
+        }
+        let host = match url.host() {
+            Some(url::Host::Domain(name)) if !name.trim().is_empty() => name.to_owned(),
+            Some(url::Host::Ipv4(addr)) => addr.to_string(),
+            Some(url::Host::Ipv6(addr)) => addr.to_string(),
+            _ => return Err(bad("no host")),
+        };
+        let port = url.port_or_known_default().unwrap_or(80);
+        if port == 0 {
+            return Err(bad(
+                "port 0 cannot be connected to; give the server's port (1 to 65535)",
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(bad("a #fragment is never sent to a server; remove it"));
+        }
+        let credentials = if url.username().is_empty() && url.password().is_none() {
+            None
+        } else {
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .map(|s| s.into_owned())
+                    .map_err(|_| bad("the user name or password is not UTF-8 once decoded"))
+            };
+            Some((
+                decode(url.username())?,
+                decode(url.password().unwrap_or(""))?,
+            ))
+        };
+        Ok(HttpUrl {
+            host,
+            port,
+            path: url.path().to_owned(),
+            query: url.query().filter(|q| !q.is_empty()).map(str::to_owned),
+            credentials,
+        })
     }
 
-    /// The host (IPv6 brackets removed) and the port as written, if the authority has one: a
-    /// `:` inside `[...]` belongs to the address, not the port.
-    pub fn host_port(&self) -> (&'a str, Option<&'a str>) {
-        let (host, port) = match self.authority.rsplit_once(':') {
-            Some((host, port)) if !port.contains(']') => (host, Some(port)),
-            _ => (self.authority, None),
-        };
-        (host.trim_start_matches('[').trim_end_matches(']'), port)
+    /// `host:port`, IPv6 in brackets: what a socket connects to and the `Host` header says.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
+}
+
+/// `text` with the password of every `scheme://user:password@` in it replaced by `***`, for
+/// anything that prints or stores what the user typed (the command line, error messages).
+pub fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', '?', '#', ' ']).unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.split_once(':') {
+                    Some((user, _password)) => {
+                        out.push_str(user);
+                        out.push_str(":***");
+                    }
+                    None => out.push_str(userinfo),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl ServerUrl {
-    /// Parses `http://host:port/base` (scheme optional). A pasted `/v1` or full endpoint path
-    /// is dropped, since the endpoint type adds it back. The error says what is wrong with
-    /// `raw`; the caller adds the flag or key.
+    /// Parses `http://[user:password@]host:port/base[?query]` (scheme optional, any case). A
+    /// pasted `/v1` or full endpoint path is dropped, since the endpoint type adds it back; the
+    /// query is kept and sent after the endpoint path; `user:password@` becomes an
+    /// `Authorization: Basic` header. The error says what is wrong with `raw` (any password
+    /// shown as `***`); the caller adds the flag or key.
     pub fn parse(raw: &str) -> Result<ServerUrl, String> {
-        let parts = UrlParts::split(raw);
-        match parts.scheme {
-            None | Some("http") => {}
-            Some("https") => {
-                return Err(format!(
-                    "'{raw}': https is not supported yet; use http:// (or a local TLS-terminating proxy)"
-                ))
-            }
-            Some(_) => return Err(format!("'{raw}': only http:// URLs are supported")),
-        }
-        let (host, port) = match parts.host_port() {
-            (host, Some(p)) => {
-                let port = p
-                    .parse::<u16>()
-                    .map_err(|_| format!("'{raw}': port '{p}' is not a number from 1 to 65535"))?;
-                (host, port)
-            }
-            (host, None) => (host, 80),
-        };
-        if host.is_empty() {
-            return Err(format!("'{raw}': no host"));
-        }
-        let base_path = parts.path.trim_end_matches('/');
+        let url = HttpUrl::parse(raw)?;
+        let base_path = url.path.trim_end_matches('/');
         let base_path = base_path
             .strip_suffix("/v1/chat/completions")
             .or_else(|| base_path.strip_suffix("/v1/completions"))
             .or_else(|| base_path.strip_suffix("/v1/embeddings"))
             .or_else(|| base_path.strip_suffix("/v1"))
             .unwrap_or(base_path);
+        let basic_auth = url.credentials.as_ref().map(|(user, password)| {
+            let encoded =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            BasicAuth(format!("Basic {encoded}"))
+        });
         Ok(ServerUrl {
-            original: raw.to_string(),
-            host: host.to_string(),
-            port,
+            original: redact_userinfo(raw),
             base_path: base_path.to_string(),
+            query: url.query.map(|q| format!("?{q}")).unwrap_or_default(),
+            host: url.host,
+            port: url.port,
+            basic_auth,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(raw: &str) -> String {
+        ServerUrl::parse(raw).unwrap_err()
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        let u = ServerUrl::parse("HTTP://LocalHost:18001/v1").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.port, u.base_path.as_str()),
+            ("localhost", 18001, "")
+        );
+        assert!(err("HTTPS://h").contains("https is not supported"));
+        assert!(err("ftp://h").contains("only http://"));
+    }
+
+    #[test]
+    fn a_query_is_kept_not_read_as_a_port() {
+        let u = ServerUrl::parse("http://127.0.0.1:18001?x=1").unwrap();
+        assert_eq!(
+            (u.port, u.base_path.as_str(), u.query.as_str()),
+            (18001, "", "?x=1")
+        );
+        let u = ServerUrl::parse("http://h/proxy/v1?api-version=2").unwrap();
+        assert_eq!(
+            (u.base_path.as_str(), u.query.as_str()),
+            ("/proxy", "?api-version=2")
+        );
+        assert_eq!(ServerUrl::parse("http://h:1?").unwrap().query, "");
+    }
+
+    #[test]
+    fn port_zero_empty_hosts_and_spaces_are_refused() {
+        assert!(err("http://127.0.0.1:0").contains("port 0"));
+        assert!(err("http://").contains("host"), "{}", err("http://"));
+        assert!(
+            err("http://:8000").contains("host"),
+            "{}",
+            err("http://:8000")
+        );
+        let spaced = err("http://local host:8000");
+        assert!(
+            spaced.contains("'http://local host:8000': the host has a space"),
+            "{spaced}"
+        );
+        assert!(err("http://h:99999").contains("port"));
+        assert!(err("http://h#frag").contains("fragment"));
+    }
+
+    #[test]
+    fn userinfo_becomes_basic_auth_and_never_shows() {
+        let u = ServerUrl::parse("http://user:PASSWORD@h:8000/v1").unwrap();
+        assert_eq!(u.host, "h");
+        // base64("user:PASSWORD")
+        assert_eq!(
+            u.basic_auth,
+            Some(BasicAuth("Basic dXNlcjpQQVNTV09SRA==".into()))
+        );
+        assert_eq!(u.original, "http://user:***@h:8000/v1");
+        assert!(!format!("{u:?}").contains("PASSWORD"));
+        assert!(!serde_json::to_string(&u)
+            .unwrap()
+            .contains("dXNlcjpQQVNTV09SRA"));
+        let decoded = ServerUrl::parse("http://a%40b:p%3Aw@h").unwrap();
+        assert_eq!(
+            decoded.basic_auth.unwrap().0,
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode("a@b:p:w")
+            )
+        );
+        let message = err("https://user:PASSWORD@h");
+        assert!(
+            message.contains("user:***@h") && !message.contains("PASSWORD"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn redaction_covers_every_url_in_a_text() {
+        assert_eq!(
+            redact_userinfo("--url=http://u:s3cret@h:1/x and http://v:p@k?q=a:b@c"),
+            "--url=http://u:***@h:1/x and http://v:***@k?q=a:b@c"
+        );
+        assert_eq!(redact_userinfo("http://u@h"), "http://u@h");
+        assert_eq!(redact_userinfo("no url here"), "no url here");
     }
 }

@@ -76,7 +76,7 @@ impl Target {
         api_key: Option<&str>,
         extra_headers: &[(String, String)],
     ) -> Result<Self, TargetError> {
-        let path = format!("{}{}", url.base_path, endpoint.path());
+        let path = format!("{}{}{}", url.base_path, endpoint.path(), url.query);
         // The request line carries the path as is: it must be a valid origin-form target.
         path.parse::<http::uri::PathAndQuery>()
             .map_err(|e| TargetError::BadPath {
@@ -96,6 +96,11 @@ impl Target {
                 http::header::ACCEPT,
                 HeaderValue::from_static("text/event-stream"),
             );
+        }
+        if let Some(basic) = &url.basic_auth {
+            let mut value = header_value("Authorization", &basic.0)?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
         }
         if let Some(key) = api_key {
             let mut value = header_value("Authorization", &format!("Bearer {key}"))?;
@@ -392,6 +397,8 @@ mod tests {
             host: "h".into(),
             port: 8000,
             base_path: "/base".into(),
+            query: String::new(),
+            basic_auth: None,
         }
     }
 
@@ -421,6 +428,25 @@ mod tests {
             "{head}"
         );
         assert!(head.ends_with("\r\nContent-Length: "), "{head}");
+    }
+
+    #[test]
+    fn url_userinfo_is_sent_as_basic_auth_and_the_query_after_the_endpoint() {
+        let url = ServerUrl::parse("http://user:PASSWORD@h:8000/base?api-version=2").unwrap();
+        let t = Target::new(&url, EndpointType::Chat, false, None, &[]).unwrap();
+        assert_eq!(t.path, "/base/v1/chat/completions?api-version=2");
+        assert_eq!(t.headers[HOST], "h:8000");
+        assert!(t.headers[AUTHORIZATION].is_sensitive());
+        let head = String::from_utf8(t.head_prefix.to_vec()).unwrap();
+        assert!(
+            head.starts_with("POST /base/v1/chat/completions?api-version=2 HTTP/1.1\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains("\r\nauthorization: Basic dXNlcjpQQVNTV09SRA==\r\n"),
+            "{head}"
+        );
+        assert!(!format!("{t:?}").contains("dXNlcjpQQVNTV09SRA"));
     }
 
     #[test]

@@ -125,6 +125,8 @@ fn plan() -> Plan {
             host: "127.0.0.1".into(),
             port: 8123,
             base_path: String::new(),
+            query: String::new(),
+            basic_auth: None,
         }],
         endpoint: EndpointType::Chat,
         streaming: true,

@@ -3,14 +3,14 @@
 //! Scrapes are one short GET every few hundred milliseconds; a blocking socket with a
 //! deadline keeps them off the client runtime entirely, so they can never delay a request.
 //! Only `http://` is spoken (metrics endpoints are plain HTTP in practice). The URL is split
-//! by config's [`UrlParts`] and the answer decoded by the engine's HTTP/1.1 codec
+//! by config's [`HttpUrl`] and the answer decoded by the engine's HTTP/1.1 codec
 //! ([`crate::engine::http1`]); this file only owns the blocking socket and the deadline.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::config::UrlParts;
+use crate::config::{redact_userinfo, HttpUrl};
 use crate::engine::http1::{parse_head, Framing, Step};
 
 /// Largest body read, so a misbehaving endpoint cannot fill memory.
@@ -26,29 +26,30 @@ pub struct HttpTarget {
 }
 
 impl HttpTarget {
-    /// Parses `http://host:port/path` (scheme optional, port 80 by default).
+    /// Parses `http://host:port/path[?query]` (scheme optional, any case, port 80 by
+    /// default, `/metrics` when no path is given). Credentials are refused: the URL is stored
+    /// in the exports as written.
     pub fn parse(url: &str) -> Result<Self, String> {
-        let parts = UrlParts::split(url);
-        if let Some(scheme) = parts.scheme.filter(|&s| s != "http") {
+        let parsed = HttpUrl::parse(url)?;
+        if parsed.credentials.is_some() {
             return Err(format!(
-                "{url}: only http:// metrics endpoints are supported, not {scheme}://"
+                "'{}': user:password@ is not supported in a metrics URL (it would be stored in the exports)",
+                redact_userinfo(url)
             ));
         }
-        if parts.authority.is_empty() {
-            return Err(format!("{url}: no host"));
-        }
-        let authority = match parts.host_port() {
-            (_, Some(_)) => parts.authority.to_owned(),
-            (_, None) => format!("{}:80", parts.authority),
-        };
-        let path = if parts.path.is_empty() {
+        let path = if parsed.path == "/" {
             "/metrics"
         } else {
-            parts.path
+            parsed.path.as_str()
         };
+        let query = parsed
+            .query
+            .as_deref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
         Ok(Self {
-            authority,
-            path: path.to_owned(),
+            authority: parsed.authority(),
+            path: format!("{path}{query}"),
         })
     }
 }
