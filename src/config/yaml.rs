@@ -135,13 +135,30 @@ enum Frame {
     },
 }
 
+/// The most nodes a config file may expand to, aliases counted at their full size: a config
+/// is a few hundred nodes, and a 400-byte "billion laughs" of nested aliases would otherwise
+/// expand to gigabytes.
+pub const MAX_YAML_NODES: usize = 1_000_000;
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
     root: Option<Node>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes and how many nodes each holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes built so far, aliases expanded.
+    nodes: usize,
     documents: usize,
     error: Option<SyntaxError>,
+}
+
+/// Nodes in `node`, itself included.
+fn node_count(node: &Node) -> usize {
+    1 + match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(node_count).sum(),
+        NodeKind::Map(entries) => entries.iter().map(|e| 1 + node_count(&e.value)).sum(),
+        _ => 0,
+    }
 }
 
 impl Builder {
@@ -155,9 +172,26 @@ impl Builder {
         }
     }
 
+    /// Counts `more` nodes; false (and the error set) past [`MAX_YAML_NODES`].
+    fn count(&mut self, more: usize, line: usize) -> bool {
+        self.nodes = self.nodes.saturating_add(more);
+        if self.nodes > MAX_YAML_NODES {
+            self.fail(
+                line,
+                format!("the file expands to more than {MAX_YAML_NODES} values (aliases counted at their full size)"),
+            );
+            return false;
+        }
+        true
+    }
+
     fn add(&mut self, node: Node, anchor: usize) {
+        if self.error.is_some() {
+            return;
+        }
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = node_count(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -205,9 +239,13 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
+                if !self.count(1, line) {
+                    return;
+                }
                 let kind = scalar(text, style, tag.as_ref());
                 self.add(Node { kind, line }, anchor);
             }
+            Event::SequenceStart(..) | Event::MappingStart(..) if !self.count(1, line) => {}
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
                 line,
                 anchor,
@@ -248,8 +286,13 @@ impl MarkedEventReceiver for Builder {
                 };
                 self.add(node, anchor);
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(node) => self.add(node, 0),
+            Event::Alias(id) => match self.anchors.get(&id).map(|(_, size)| *size) {
+                Some(size) if self.count(size, line) => {
+                    if let Some((node, _)) = self.anchors.get(&id).cloned() {
+                        self.add(node, 0);
+                    }
+                }
+                Some(_) => {}
                 None => self.fail(line, "an alias to an unknown anchor"),
             },
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
@@ -337,6 +380,24 @@ mod tests {
         let err = parse("a: 1\n---\nb: 2\n").unwrap_err();
         assert_eq!(err.line, 2, "{err:?}");
         assert!(parse("").unwrap().is_none());
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_before_it_expands() {
+        // Nine levels of ten aliases each: 10^9 values from a few hundred bytes.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let p = level - 1;
+            let refs = vec![format!("*a{p}"); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        }
+        assert!(text.len() < 600, "{}", text.len());
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("more than 1000000 values"), "{err:?}");
+        assert!(err.line >= 5, "{err:?}");
+        // Below the cap, aliases still expand.
+        let fine = "a: &a [1, 2, 3]\nb: [*a, *a, *a]\n";
+        assert!(parse(fine).is_ok());
     }
 
     #[test]
