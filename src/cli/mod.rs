@@ -78,7 +78,15 @@ Examples:
   # an AIPerf YAML v2 file; flags given beside it override it
   gauntlet profile --config workload.yaml --url http://10.0.0.5:8000
 
-Artifacts (AIPerf's layout) go to --output-artifact-dir; see docs/profile.md.";
+Artifacts (AIPerf's layout) go to --output-artifact-dir; see docs/profile.md.
+
+Exit codes:
+  0    finished, failed share within --tolerated-error-rate
+  1    finished, more requests failed than tolerated
+  2    bad flags, config or set-up (nothing was run)
+  129  stopped by SIGHUP  } artifacts written, marked partial
+  130  stopped by SIGINT  } (was_cancelled true, is_complete false)
+  143  stopped by SIGTERM }";
 
 /// Entry point of the binary: parses, runs, prints the error chain, returns the exit code.
 pub fn main() -> ExitCode {

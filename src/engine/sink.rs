@@ -6,9 +6,9 @@
 //! processor is [`BACKLOG_BEFORE_WAIT`] records behind, a worker waits for a recycled record
 //! instead: the wait shows up as send lag, and memory stays flat.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam::channel::{Receiver, Sender, TryRecvError, TrySendError};
+use crossbeam::channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 
 use super::record::RequestRecord;
 
@@ -104,6 +104,19 @@ impl RecordSource {
             Err(TryRecvError::Empty) => {
                 std::thread::sleep(DRAINED_PAUSE);
                 self.done.recv().ok()
+            }
+        }
+    }
+
+    /// Like [`RecordSource::next`], but gives up at `deadline` (so the caller can do periodic
+    /// work, such as flushing its output, while no record comes).
+    pub fn next_until(&self, deadline: Instant) -> Result<Box<RequestRecord>, RecvTimeoutError> {
+        match self.done.try_recv() {
+            Ok(record) => Ok(record),
+            Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => {
+                std::thread::sleep(DRAINED_PAUSE);
+                self.done.recv_deadline(deadline)
             }
         }
     }

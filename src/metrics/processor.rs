@@ -130,6 +130,15 @@ impl RecordProcessor {
         Ok(())
     }
 
+    /// Hands the JSONL lines buffered so far to the file (the caller does it about once a
+    /// second, so a killed process loses at most the last second of lines).
+    pub fn flush_jsonl(&mut self) -> std::io::Result<()> {
+        match &mut self.jsonl {
+            Some(out) => out.flush(),
+            None => Ok(()),
+        }
+    }
+
     /// Flushes the JSONL and returns the run's summary.
     pub fn finish(mut self, totals: RunTotals) -> std::io::Result<Summary> {
         if let Some(out) = &mut self.jsonl {

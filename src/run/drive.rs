@@ -4,10 +4,14 @@
 use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam::channel::RecvTimeoutError;
 
 use tokio::sync::watch;
 
 use super::overhead::process_cpu_seconds;
+use super::signals::{Interrupt, SignalWatch};
 use super::{artifacts_err, Prepared, RunError};
 use crate::clock::WallAnchor;
 use crate::config::{Plan, StopRule};
@@ -39,6 +43,10 @@ fn yield_to_the_engine() {
     }
 }
 
+/// How often the processor thread hands the buffered `profile_export.jsonl` lines to the
+/// file, so a process killed outright (SIGKILL, a crash) loses at most this much of it.
+const JSONL_FLUSH_EVERY: Duration = Duration::from_secs(1);
+
 /// Records the processor may fall behind by before senders wait.
 const RECORD_QUEUE: usize = 8_192;
 
@@ -56,10 +64,13 @@ pub(super) struct Collected {
     pub cpu_before_phases_s: f64,
     /// Where the per-request records were streamed.
     pub jsonl_path: PathBuf,
+    /// The signal that stopped the phases, if one did.
+    pub interrupt: Option<Interrupt>,
 }
 
 /// Runs `plan`'s phases over the prepared workload: streams `profile_export.jsonl`, writes
-/// `inputs.json` once the phases are over, and returns what was collected.
+/// `inputs.json` once the phases are over, and returns what was collected. The phases stop
+/// early when `signals` catches a terminating signal.
 pub(super) fn drive(
     plan: &Plan,
     dir: &Path,
@@ -67,6 +78,7 @@ pub(super) fn drive(
     prepared: Prepared,
     fixed_schedule: Option<Vec<(u64, u64)>>,
     sessions: Option<SessionTable>,
+    signals: &SignalWatch,
 ) -> Result<Collected, RunError> {
     let Prepared {
         tokenizer,
@@ -114,7 +126,8 @@ pub(super) fn drive(
     let cpu_before_phases_s = process_cpu_seconds();
     // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
     let telemetry = crate::telemetry::Telemetry::start(&plan.telemetry);
-    let phase_counts = runtime.block_on(run_phases(plan, shared, &root, &telemetry));
+    let stop = signals.stop_flag();
+    let phase_counts = runtime.block_on(run_phases(plan, shared, &root, &telemetry, stop));
     // `inputs.json` (tens of MB for a large workload) is written after the run, so it does not
     // delay the first request.
     let mut inputs = (session_ids.iter().enumerate())
@@ -136,6 +149,7 @@ pub(super) fn drive(
         telemetry: collected,
         cpu_before_phases_s,
         jsonl_path,
+        interrupt: signals.interrupt(),
     })
 }
 
@@ -221,17 +235,8 @@ async fn run_phases(
     shared: Arc<Shared>,
     root: &RngRoot,
     telemetry: &crate::telemetry::Telemetry,
+    stop_rx: watch::Receiver<bool>,
 ) -> Result<Vec<PhaseCounts>, RunError> {
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: stopping, writing partial artifacts (Ctrl-C again to abort)");
-            let _ = stop_tx.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
-        }
-    });
     let mut counts = Vec::with_capacity(plan.phases.len());
     let mut first_index = 0u64;
     for (i, phase) in plan.phases.iter().enumerate() {
@@ -268,7 +273,6 @@ async fn run_phases(
         counts.push(c);
     }
     tokio::task::block_in_place(|| telemetry.boundary());
-    signal.abort();
     drop(shared);
     Ok(counts)
 }
@@ -286,7 +290,17 @@ fn process_records(
     // Tokens of each finished session turn's whole conversation (history, prompt, reply), so
     // a later turn's input length counts everything it sent.
     let mut conversation_tokens: std::collections::HashMap<u64, u32> = Default::default();
-    while let Some(record) = source.next() {
+    let mut flush_at = Instant::now() + JSONL_FLUSH_EVERY;
+    loop {
+        let record = match source.next_until(flush_at) {
+            Ok(record) => record,
+            Err(RecvTimeoutError::Timeout) => {
+                processor.flush_jsonl()?;
+                flush_at = Instant::now() + JSONL_FLUSH_EVERY;
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         if record.sent_ns > 0 {
             first_sent_ns = Some(first_sent_ns.map_or(record.sent_ns, |f| f.min(record.sent_ns)));
         }
@@ -303,6 +317,10 @@ fn process_records(
         }
         progress.inc(1);
         source.recycle(record);
+        if Instant::now() >= flush_at {
+            processor.flush_jsonl()?;
+            flush_at = Instant::now() + JSONL_FLUSH_EVERY;
+        }
     }
     Ok((processor, first_sent_ns))
 }

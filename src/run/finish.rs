@@ -47,6 +47,7 @@ pub(super) fn write_reports(
         telemetry: collected,
         cpu_before_phases_s,
         jsonl_path,
+        interrupt,
     } = collected;
     let was_cancelled = phase_counts.iter().any(|c| c.cancelled);
     let totals = RunTotals {
@@ -84,7 +85,7 @@ pub(super) fn write_reports(
         )
     });
     let exit_code = if was_cancelled {
-        130
+        interrupt.map_or(130, |i| i.exit_code())
     } else if error_rate_pct(&summary) > plan.tolerated_error_rate_pct {
         1
     } else {

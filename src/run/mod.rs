@@ -22,10 +22,12 @@ mod finish;
 mod overhead;
 mod repeat;
 mod replay;
+mod signals;
 mod sweep;
 mod wallclock;
 
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
+pub use signals::Interrupt;
 pub use sweep::{folder_name, run_sweep, SweepError, SweepOutcome, Variation, Variations};
 
 use overhead::RunStart;
@@ -38,8 +40,16 @@ pub struct RunOutcome {
     pub artifact_dir: PathBuf,
     /// The aggregated results.
     pub summary: Summary,
-    /// 0 on success; 1 when more requests failed than tolerated; 130 when interrupted.
+    /// 0 on success; 1 when more requests failed than tolerated; when a signal stopped it,
+    /// 128 + the signal's number (SIGINT 130, SIGTERM 143, SIGHUP 129, see [`Interrupt`]).
     pub exit_code: u8,
+}
+
+impl RunOutcome {
+    /// Whether a signal stopped the run (its artifacts are marked partial).
+    pub fn interrupted(&self) -> bool {
+        self.summary.was_cancelled
+    }
 }
 
 /// Why a run could not happen (problems during the run are counted, not raised).
@@ -245,8 +255,12 @@ fn render_options(plan: &Plan) -> RenderOptions {
 
 /// Runs the plan and writes its artifacts: [`prepare`], then drive the phases
 /// (`drive::drive`), then write the reports (`finish::write_reports`).
+///
+/// A terminating signal (SIGINT, SIGTERM, SIGHUP) at any point stops the run: requests stop,
+/// and the artifacts are written marked partial (see [`Interrupt`]).
 pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let run_start = RunStart::now();
+    let signals = signals::SignalWatch::start();
     let anchor = WallAnchor::now();
     let start_time = local_iso_time();
     let prepared = prepare(plan)?;
@@ -262,17 +276,26 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
     let plan = resized.as_ref().unwrap_or(plan);
     let dir = plan.artifact_dir.clone();
     std::fs::create_dir_all(&dir).map_err(artifacts_err(&dir))?;
+    remove_previous_artifacts(&dir)?;
     if plan.calibrate {
         let figures = calibrate::calibrate(&calibrate::CalibrateOptions {
             client_threads: plan.client_threads,
             ..Default::default()
         })?;
         eprintln!("{figures}");
-        let path = dir.join("calibration.json");
+        let path = dir.join(CALIBRATION_JSON);
         let json = serde_json::to_vec_pretty(&figures).unwrap_or_default();
         crate::atomic_file::write_bytes(&path, &json).map_err(artifacts_err(&path))?;
     }
-    let collected = drive::drive(plan, &dir, anchor, prepared, fixed_schedule, sessions)?;
+    let collected = drive::drive(
+        plan,
+        &dir,
+        anchor,
+        prepared,
+        fixed_schedule,
+        sessions,
+        &signals,
+    )?;
     let started = finish::Started {
         run_start,
         anchor,
@@ -280,6 +303,42 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         from_cache,
     };
     finish::write_reports(plan, dir, started, collected)
+}
+
+/// Name of the `--calibrate` figures in the artifact folder.
+const CALIBRATION_JSON: &str = "calibration.json";
+
+/// Removes the files an earlier run left in `dir` (every file a run writes there, nothing
+/// else), so a run stopped half way never sits beside an earlier run's complete-looking
+/// results. Like AIPerf, a run takes its artifact folder over rather than refusing it; a
+/// directory where a file goes is left for the write to name.
+fn remove_previous_artifacts(dir: &std::path::Path) -> Result<(), RunError> {
+    use crate::report::{files, telemetry_files as telemetry};
+    let names = [
+        files::JSON,
+        files::CSV,
+        files::CONSOLE,
+        files::INPUTS,
+        files::JSONL,
+        telemetry::SERVER_JSON,
+        telemetry::SERVER_CSV,
+        telemetry::SERVER_JSONL,
+        telemetry::GPU_JSONL,
+        telemetry::GPU_JSON,
+        CALIBRATION_JSON,
+    ];
+    for name in names {
+        let path = dir.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if !meta.is_dir() => {
+                std::fs::remove_file(&path).map_err(artifacts_err(&path))?
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(artifacts_err(&path)(e)),
+        }
+    }
+    Ok(())
 }
 
 /// The session table of a multi-turn workload; `None` when every request stands alone.

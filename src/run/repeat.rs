@@ -31,7 +31,7 @@ pub struct RepeatOutcome {
     pub across: Vec<AcrossRuns>,
     /// Where the across-runs exports are.
     pub aggregate_dir: PathBuf,
-    /// The worst exit code of the runs (130 when one was interrupted).
+    /// The worst exit code of the runs (129, 130 or 143 when a signal stopped one).
     pub exit_code: u8,
 }
 
@@ -86,7 +86,7 @@ pub fn run_repeated(plan: &Plan, repeat: Repeat) -> Result<RepeatOutcome, Repeat
             .join(format!("run_{index:04}"));
         let _ = writeln!(std::io::stdout(), "== run {index} of {} ==", repeat.runs);
         let outcome = run(&one).map_err(|source| RepeatError::Run { index, source })?;
-        let interrupted = outcome.exit_code == 130;
+        let interrupted = outcome.interrupted();
         outcomes.push(outcome);
         if interrupted {
             break;

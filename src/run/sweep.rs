@@ -82,7 +82,7 @@ pub struct SweepOutcome {
     pub rows: Vec<(String, Summary)>,
     /// Where `sweep_summary.csv` is.
     pub summary_dir: PathBuf,
-    /// The worst exit code of the variations (130 when one was interrupted).
+    /// The worst exit code of the variations (129, 130 or 143 when a signal stopped one).
     pub exit_code: u8,
 }
 
@@ -170,7 +170,7 @@ pub fn run_sweep(
                     label: v.label.clone(),
                     source: Box::new(source),
                 })?;
-                let interrupted = outcome.exit_code == 130;
+                let interrupted = outcome.interrupted();
                 rows.push((v.label.clone(), outcome.summary.clone()));
                 runs.push((v.label.clone(), outcome));
                 interrupted
@@ -183,7 +183,7 @@ pub fn run_sweep(
                 let summaries: Vec<Summary> =
                     outcome.runs.iter().map(|o| o.summary.clone()).collect();
                 rows.push((v.label.clone(), mean_summary(&summaries)));
-                let interrupted = outcome.runs.iter().any(|o| o.exit_code == 130);
+                let interrupted = outcome.runs.iter().any(|o| o.interrupted());
                 runs.extend(outcome.runs.into_iter().map(|o| (v.label.clone(), o)));
                 interrupted
             }
