@@ -84,6 +84,7 @@ Exit codes:
   0    finished, failed share within --tolerated-error-rate
   1    finished, more requests failed than tolerated
   2    bad flags, config or set-up (nothing was run)
+  3    finished, results printed, but an artifact could not be written (named on stderr)
   129  stopped by SIGHUP  } artifacts written, marked partial
   130  stopped by SIGINT  } (was_cancelled true, is_complete false)
   143  stopped by SIGTERM }";

@@ -45,6 +45,8 @@ pub struct RunTotals {
 pub struct RecordProcessor {
     ctx: ProcessorContext,
     jsonl: Option<BufWriter<Box<dyn Write + Send>>>,
+    /// The first JSONL write that failed; no line is written after it.
+    jsonl_error: Option<std::io::Error>,
     count_tokens: Box<dyn Fn(&str) -> u32 + Send>,
     metrics: RequestMetrics,
     aggregator: Aggregator,
@@ -66,6 +68,7 @@ impl RecordProcessor {
         Self {
             ctx,
             jsonl: jsonl.map(|w| BufWriter::with_capacity(1 << 16, w)),
+            jsonl_error: None,
             count_tokens,
             metrics: RequestMetrics::new(),
             aggregator,
@@ -83,14 +86,15 @@ impl RecordProcessor {
     }
 
     /// Processes one finished request; `input_tokens` is its exact prompt length and
-    /// `session_id` its conversation id and `turn_index` its place in it. Fails only when writing the JSONL fails.
+    /// `session_id` its conversation id and `turn_index` its place in it. A failed JSONL write
+    /// (a full disk) stops the JSONL, not the statistics: [`RecordProcessor::finish`] reports it.
     pub fn process(
         &mut self,
         record: &RequestRecord,
         input_tokens: u32,
         session_id: &str,
         turn_index: u32,
-    ) -> std::io::Result<()> {
+    ) {
         let derive_ctx = DeriveContext {
             endpoint: self.ctx.endpoint,
             streaming: self.ctx.streaming,
@@ -125,26 +129,33 @@ impl RecordProcessor {
                 anchor: &self.ctx.anchor,
             };
             write_line(&mut self.line, record, &self.metrics, &meta);
-            flush_line(out, &mut self.line)?;
+            let written = flush_line(out, &mut self.line);
+            self.keep_jsonl_error(written);
         }
-        Ok(())
+    }
+
+    /// Remembers the first failed JSONL write and stops writing after it.
+    fn keep_jsonl_error(&mut self, result: std::io::Result<()>) {
+        if let Err(e) = result {
+            self.jsonl = None;
+            self.jsonl_error.get_or_insert(e);
+        }
     }
 
     /// Hands the JSONL lines buffered so far to the file (the caller does it about once a
     /// second, so a killed process loses at most the last second of lines).
-    pub fn flush_jsonl(&mut self) -> std::io::Result<()> {
-        match &mut self.jsonl {
-            Some(out) => out.flush(),
-            None => Ok(()),
+    pub fn flush_jsonl(&mut self) {
+        if let Some(out) = &mut self.jsonl {
+            let flushed = out.flush();
+            self.keep_jsonl_error(flushed);
         }
     }
 
-    /// Flushes the JSONL and returns the run's summary.
-    pub fn finish(mut self, totals: RunTotals) -> std::io::Result<Summary> {
-        if let Some(out) = &mut self.jsonl {
-            out.flush()?;
-        }
-        Ok(Summary {
+    /// Flushes the JSONL and returns the run's summary, and the first JSONL write that
+    /// failed, if one did (the JSONL then stops at the line before it).
+    pub fn finish(mut self, totals: RunTotals) -> (Summary, Option<std::io::Error>) {
+        self.flush_jsonl();
+        let summary = Summary {
             metrics: self.aggregator.metric_summaries(),
             aggregates: self.aggregator.aggregates(),
             errors: self.aggregator.error_summary(),
@@ -156,7 +167,8 @@ impl RecordProcessor {
                 not_sent: totals.not_sent,
             },
             was_cancelled: totals.was_cancelled,
-        })
+        };
+        (summary, self.jsonl_error)
     }
 }
 

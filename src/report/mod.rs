@@ -73,23 +73,33 @@ pub struct RunInfo {
     pub telemetry_data: Option<serde_json::Value>,
 }
 
-/// Writes the JSON, CSV and console-text exports into `dir` (created when missing).
+/// Writes the JSON, CSV and console-text exports into `dir` (created when missing). Each is
+/// written even when another could not be; the errors returned (none when all were written)
+/// each name their file.
 pub fn write_artifacts(
     dir: &Path,
     summary: &Summary,
     plan: &Plan,
     info: &RunInfo,
-) -> io::Result<()> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
-    let doc = json::render(summary, plan, info)
-        .map_err(|e| io::Error::other(format!("serializing {}: {e}", files::JSON)))?;
-    atomic::write_bytes(&dir.join(files::JSON), &doc)?;
-    atomic::write_bytes(&dir.join(files::CSV), csv::render(summary).as_bytes())?;
-    atomic::write_bytes(
+) -> Vec<io::Error> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return vec![io::Error::new(
+            e.kind(),
+            format!("creating {}: {e}", dir.display()),
+        )];
+    }
+    let json = json::render(summary, plan, info)
+        .map_err(|e| io::Error::other(format!("serializing {}: {e}", files::JSON)))
+        .and_then(|doc| atomic::write_bytes(&dir.join(files::JSON), &doc));
+    let csv = atomic::write_bytes(&dir.join(files::CSV), csv::render(summary).as_bytes());
+    let console = atomic::write_bytes(
         &dir.join(files::CONSOLE),
         render_console(summary).as_bytes(),
-    )
+    );
+    [json, csv, console]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect()
 }
 
 /// Writes the across-runs exports into `dir` and returns the console table.

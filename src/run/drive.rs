@@ -66,6 +66,8 @@ pub(super) struct Collected {
     pub jsonl_path: PathBuf,
     /// The signal that stopped the phases, if one did.
     pub interrupt: Option<Interrupt>,
+    /// Artifacts that could not be written so far (each error names its file).
+    pub write_failures: Vec<std::io::Error>,
 }
 
 /// Runs `plan`'s phases over the prepared workload: streams `profile_export.jsonl`, writes
@@ -132,15 +134,18 @@ pub(super) fn drive(
     // delay the first request.
     let mut inputs = (session_ids.iter().enumerate())
         .map(|(i, session)| (session.as_str(), bodies.body_bytes(i)));
-    report::write_inputs_json(dir, &mut inputs).map_err(artifacts_err(dir.join("inputs.json")))?;
+    // A failed write is named at the end, after the results are printed.
+    let write_failures: Vec<std::io::Error> = report::write_inputs_json(dir, &mut inputs)
+        .err()
+        .into_iter()
+        .collect();
     let phase_counts = phase_counts?;
     let collected = telemetry.stop();
     runtime.shutdown_background();
 
     let (processor, first_sent_ns) = processor_thread
         .join()
-        .map_err(|_| RunError::Runtime(std::io::Error::other("the record processor panicked")))?
-        .map_err(artifacts_err(&jsonl_path))?;
+        .map_err(|_| RunError::Runtime(std::io::Error::other("the record processor panicked")))?;
     progress.finish_and_clear();
     Ok(Collected {
         phase_counts,
@@ -150,12 +155,13 @@ pub(super) fn drive(
         cpu_before_phases_s,
         jsonl_path,
         interrupt: signals.interrupt(),
+        write_failures,
     })
 }
 
 /// The record processor's thread, and what the drive step keeps of its setup.
 struct ProcessorThread {
-    handle: std::thread::JoinHandle<std::io::Result<(RecordProcessor, Option<u64>)>>,
+    handle: std::thread::JoinHandle<(RecordProcessor, Option<u64>)>,
     /// Where the workers hand finished records.
     sink: RecordSink,
     progress: indicatif::ProgressBar,
@@ -285,7 +291,7 @@ fn process_records(
     turn_index: &[u32],
     multi_turn: bool,
     progress: &indicatif::ProgressBar,
-) -> std::io::Result<(RecordProcessor, Option<u64>)> {
+) -> (RecordProcessor, Option<u64>) {
     let mut first_sent_ns: Option<u64> = None;
     // Tokens of each finished session turn's whole conversation (history, prompt, reply), so
     // a later turn's input length counts everything it sent.
@@ -295,7 +301,7 @@ fn process_records(
         let record = match source.next_until(flush_at) {
             Ok(record) => record,
             Err(RecvTimeoutError::Timeout) => {
-                processor.flush_jsonl()?;
+                processor.flush_jsonl();
                 flush_at = Instant::now() + JSONL_FLUSH_EVERY;
                 continue;
             }
@@ -310,7 +316,7 @@ fn process_records(
             .and_then(|h| conversation_tokens.get(&h).copied())
             .unwrap_or(0);
         let isl = input_tokens[entry].saturating_add(history);
-        processor.process(&record, isl, &session_ids[entry], turn_index[entry])?;
+        processor.process(&record, isl, &session_ids[entry], turn_index[entry]);
         if multi_turn && record.outcome == Outcome::Success {
             let reply = processor.last_output_tokens().unwrap_or(0.0) as u32;
             conversation_tokens.insert(record.request_index, isl.saturating_add(reply));
@@ -318,11 +324,11 @@ fn process_records(
         progress.inc(1);
         source.recycle(record);
         if Instant::now() >= flush_at {
-            processor.flush_jsonl()?;
+            processor.flush_jsonl();
             flush_at = Instant::now() + JSONL_FLUSH_EVERY;
         }
     }
-    Ok((processor, first_sent_ns))
+    (processor, first_sent_ns)
 }
 
 fn progress_bar(plan: &Plan, sessions: Option<&SessionTable>) -> indicatif::ProgressBar {

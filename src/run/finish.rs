@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::drive::Collected;
 use super::overhead::{HarnessOverhead, RunStart};
 use super::wallclock::local_iso_time;
-use super::{artifacts_err, RunError, RunOutcome};
+use super::{RunError, RunOutcome};
 use crate::clock::WallAnchor;
 use crate::config::Plan;
 use crate::metrics::processor::RunTotals;
@@ -26,8 +26,8 @@ pub(super) struct Started {
     pub from_cache: bool,
 }
 
-/// Finishes the metrics from what the phases collected, writes the artifacts to `dir` and
-/// prints the console report.
+/// Finishes the metrics from what the phases collected, prints the console report, then
+/// writes the artifacts to `dir`: every one that can be, naming on stderr each that cannot.
 pub(super) fn write_reports(
     plan: &Plan,
     dir: PathBuf,
@@ -48,6 +48,7 @@ pub(super) fn write_reports(
         cpu_before_phases_s,
         jsonl_path,
         interrupt,
+        mut write_failures,
     } = collected;
     let was_cancelled = phase_counts.iter().any(|c| c.cancelled);
     let totals = RunTotals {
@@ -55,14 +56,19 @@ pub(super) fn write_reports(
         not_sent: phase_counts.iter().map(|c| c.not_sent).sum(),
         was_cancelled,
     };
-    let summary = processor
-        .finish(totals)
-        .map_err(artifacts_err(&jsonl_path))?;
+    let (summary, jsonl_error) = processor.finish(totals);
+    if let Some(e) = jsonl_error {
+        let message = format!("writing {}: {e}", jsonl_path.display());
+        write_failures.push(std::io::Error::new(e.kind(), message));
+    }
     let windows: Vec<(bool, u64, u64)> = (plan.phases.iter().zip(&phase_counts))
         .map(|(p, c)| (p.excluded_from_results(), c.start_ns, c.end_ns))
         .collect();
     let telemetry = report::finish_telemetry(&dir, collected, &windows, &summary, &anchor)
-        .map_err(artifacts_err(&dir))?;
+        .unwrap_or_else(|e| {
+            write_failures.push(e);
+            report::TelemetryOutcome::default()
+        });
     let info = RunInfo {
         benchmark_id: benchmark_id(&anchor),
         start_time,
@@ -73,7 +79,6 @@ pub(super) fn write_reports(
         cli_command: plan.cli_command.clone(),
         telemetry_data: telemetry.telemetry_data,
     };
-    report::write_artifacts(&dir, &summary, plan, &info).map_err(artifacts_err(&dir))?;
     let scheduled = summary.accounting.scheduled;
     print_console(&summary, &telemetry.console, &dir, || {
         HarnessOverhead::measure(
@@ -84,8 +89,16 @@ pub(super) fn write_reports(
             cpu_before_phases_s,
         )
     });
+    // The results are on the console before any file is written; a file that cannot be
+    // written is named and the others are still written.
+    write_failures.extend(report::write_artifacts(&dir, &summary, plan, &info));
+    for e in &write_failures {
+        eprintln!("error: artifact not written: {e}");
+    }
     let exit_code = if was_cancelled {
         interrupt.map_or(130, |i| i.exit_code())
+    } else if !write_failures.is_empty() {
+        ARTIFACTS_NOT_WRITTEN
     } else if error_rate_pct(&summary) > plan.tolerated_error_rate_pct {
         1
     } else {
@@ -97,6 +110,11 @@ pub(super) fn write_reports(
         exit_code,
     })
 }
+
+/// The exit code of a run whose requests all ran but some of whose artifacts could not be
+/// written (a full disk, a folder where a file goes); the failed share of requests is then
+/// read from the console. A signal's code wins over it: that run is partial anyway.
+pub(super) const ARTIFACTS_NOT_WRITTEN: u8 = 3;
 
 /// Prints the console report: the metrics table, telemetry, the harness's overhead (measured
 /// once the tables are out, so printing them counts), a send-lag warning when the schedule was
