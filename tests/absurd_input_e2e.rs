@@ -98,3 +98,69 @@ fn urls_are_parsed_by_a_real_url_parser() {
         "{stderr}"
     );
 }
+
+#[test]
+fn prompts_longer_than_the_cap_are_refused_before_memory_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = ["profile", "--model", "m", "--request-count", "1"];
+    // 1e12 tokens asked for: refused at once, not grown until the machine runs out of memory.
+    let args = [
+        &profile[..],
+        &["--isl", "1000000000000", "--url", "http://127.0.0.1:9"],
+    ];
+    assert_one_line_refusal(&args.concat(), &["at most 1048576 tokens"]);
+    // A trace row asking for 1e9 tokens is named by file and line.
+    let trace = dir.path().join("absurd.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"timestamp\": 0, \"input_length\": 8, \"output_length\": 2}\n\
+         {\"timestamp\": 1, \"input_length\": 1000000000, \"output_length\": 2}\n",
+    )
+    .unwrap();
+    let trace = trace.to_str().unwrap();
+    let args = [
+        &profile[..],
+        &[
+            "--input-file",
+            trace,
+            "--custom-dataset-type",
+            "mooncake_trace",
+        ],
+        &["--url", "http://127.0.0.1:9"],
+    ];
+    assert_one_line_refusal(&args.concat(), &["absurd.jsonl:2", "1000000000 tokens"]);
+}
+
+#[test]
+fn a_line_longer_than_the_cap_is_refused_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.jsonl");
+    let mut text = String::from("{\"text\": \"short\"}\n{\"text\": \"");
+    text.push_str(&"a".repeat(gauntlet::config::MAX_LINE_BYTES));
+    text.push_str("\"}\n");
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let args = [
+        "profile",
+        "--model",
+        "m",
+        "--url",
+        "http://127.0.0.1:9",
+        "--input-file",
+        file,
+        "--custom-dataset-type",
+        "single_turn",
+    ];
+    assert_one_line_refusal(&args, &["long.jsonl:2", "67108864 bytes"]);
+    // analyze-trace streams its trace: the long line is refused after reading one byte past
+    // the cap, not after reading it whole.
+    let trace = dir.path().join("long-trace.jsonl");
+    let mut text = String::from("{\"input_length\": 8, \"output_length\": 2}\n");
+    text.push_str(&" ".repeat(gauntlet::config::MAX_LINE_BYTES + 10));
+    std::fs::write(&trace, text).unwrap();
+    let trace = trace.to_str().unwrap();
+    assert_one_line_refusal(
+        &["analyze-trace", trace],
+        &["long-trace.jsonl:2", "67108864 bytes"],
+    );
+}

@@ -111,10 +111,28 @@ pub fn main() -> ExitCode {
         // `gauntlet … | head`: the reader went away, which is not the command's failure.
         Err(err) if stdout_closed(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_line(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// `err` and its causes on one line. Many errors already print their cause in their own
+/// message (`{path}:{line}: {source}`), so a cause whose text is already there is not
+/// repeated.
+fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// Whether `err` is a command's output meeting a closed stdout.
@@ -333,5 +351,21 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("--model 'a b'"), "{line}");
+    }
+
+    #[test]
+    fn error_line_does_not_repeat_a_cause_already_in_the_message() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("inner reason")]
+        struct Inner;
+        #[derive(Debug, thiserror::Error)]
+        #[error("f.jsonl:3: {source}")]
+        struct Outer {
+            source: Inner,
+        }
+        let err = anyhow::Error::new(Outer { source: Inner });
+        assert_eq!(error_line(&err), "f.jsonl:3: inner reason");
+        let err = anyhow::Error::new(Inner).context("reading f.jsonl");
+        assert_eq!(error_line(&err), "reading f.jsonl: inner reason");
     }
 }

@@ -13,6 +13,7 @@ mod file;
 #[cfg(test)]
 mod file_tests;
 mod input_plan;
+mod limits;
 mod media_plan;
 mod phases;
 mod plan;
@@ -34,6 +35,7 @@ pub use defaults::*;
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
+pub use limits::{MAX_LINE_BYTES, MAX_PROMPT_TOKENS};
 pub use media_plan::{
     AudioFormat, AudioPlan, ImageFormatChoice, ImagePlan, MediaPlan, AUDIO_DEPTHS, MP3_RATES_HZ,
 };

@@ -140,3 +140,11 @@ pub enum DatasetError {
     #[error(transparent)]
     Files(#[from] files::FilesError),
 }
+
+/// The first line (1-based) longer than [`crate::config::MAX_LINE_BYTES`], with its length.
+pub(crate) fn long_line(text: &str) -> Option<(usize, usize)> {
+    text.split('\n')
+        .enumerate()
+        .find(|(_, l)| l.len() > crate::config::MAX_LINE_BYTES)
+        .map(|(i, l)| (i + 1, l.len()))
+}

@@ -98,4 +98,15 @@ pub enum TokenizerError {
         /// How many random starts were tried.
         attempts: u32,
     },
+    /// A prompt longer than gauntlet makes (see [`crate::config::MAX_PROMPT_TOKENS`]).
+    #[error(
+        "a prompt of {tokens} tokens was asked for; one prompt may have at most {max} tokens \
+         (gauntlet's cap, docs/reliability.md)"
+    )]
+    PromptTooLong {
+        /// The requested (or counted) length.
+        tokens: u64,
+        /// The cap.
+        max: u32,
+    },
 }

@@ -23,7 +23,7 @@ pub use error::TokenizerError;
 pub use hub::HubOptions;
 pub(crate) use hub::{find_cached, RepoKind};
 pub use lazy::LazyTokenizer;
-pub use prompt::PromptGenerator;
+pub use prompt::{check_prompt_tokens, PromptGenerator};
 pub use text::{tokenizer_file_of, Tokenizer};
 
 #[cfg(test)]

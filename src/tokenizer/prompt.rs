@@ -9,6 +9,18 @@
 use rand::Rng;
 
 use super::{Corpus, Tokenizer, TokenizerError};
+use crate::config::MAX_PROMPT_TOKENS;
+
+/// Refuses a prompt length over [`MAX_PROMPT_TOKENS`] (before any memory is taken for it).
+pub fn check_prompt_tokens(tokens: u64) -> Result<(), TokenizerError> {
+    if tokens > u64::from(MAX_PROMPT_TOKENS) {
+        return Err(TokenizerError::PromptTooLong {
+            tokens,
+            max: MAX_PROMPT_TOKENS,
+        });
+    }
+    Ok(())
+}
 
 /// Random starts tried before giving up on one prompt.
 const MAX_STARTS: u32 = 32;
@@ -43,6 +55,7 @@ impl<'a> PromptGenerator<'a> {
         if tokens == 0 {
             return Ok(String::new());
         }
+        check_prompt_tokens(u64::from(tokens))?;
         for _ in 0..MAX_STARTS {
             let start = self.word_start(rng.random_range(0..self.corpus.len()))?;
             if let Some(text) = self.exact_from(start, tokens as usize)? {

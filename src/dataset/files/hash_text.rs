@@ -119,6 +119,7 @@ impl HashText {
             corpus: "hash_ids blocks".into(),
             attempts: 1,
         };
+        crate::tokenizer::check_prompt_tokens(u64::from(input_length))?;
         let size = self.block_size.max(1);
         let needed = input_length.div_ceil(size) as usize;
         if needed == 0 || hash_ids.len() < needed {

@@ -23,7 +23,7 @@ pub use detect::detect_format;
 
 use super::synthesis::SynthesisError;
 use super::Workload;
-use crate::config::{InputFilePlan, InputFormat};
+use crate::config::{InputFilePlan, InputFormat, MAX_LINE_BYTES};
 use crate::rng::RngRoot;
 use crate::tokenizer::{PromptGenerator, Tokenizer, TokenizerError};
 
@@ -53,6 +53,20 @@ pub enum FilesError {
         key: String,
         /// What is wrong and what was expected.
         message: String,
+    },
+    /// A line longer than [`MAX_LINE_BYTES`].
+    #[error(
+        "{path}:{line}: the line is {bytes} bytes; a line may have at most {max} bytes \
+         (gauntlet's cap, docs/reliability.md)",
+        max = MAX_LINE_BYTES
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// The line's length in bytes.
+        bytes: usize,
     },
     /// The file has no entries.
     #[error("{path}: no entries; expected {expected}")]
@@ -167,12 +181,21 @@ pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload,
     assemble::assemble(path, sessions, plan.block_size, source)
 }
 
-/// Reads a whole file, naming it in the error.
+/// Reads a whole line-oriented file (JSONL, CSV), naming it in the error; a line longer than
+/// [`MAX_LINE_BYTES`] is refused before it is parsed or tokenized.
 pub(crate) fn read_text(path: &Path) -> Result<String, FilesError> {
-    std::fs::read_to_string(path).map_err(|source| FilesError::Io {
+    let text = std::fs::read_to_string(path).map_err(|source| FilesError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    })?;
+    if let Some((line, bytes)) = super::long_line(&text) {
+        return Err(FilesError::LineTooLong {
+            path: path.to_path_buf(),
+            line,
+            bytes,
+        });
+    }
+    Ok(text)
 }
 
 /// The non-blank lines of `text` with their 1-based numbers.

@@ -61,9 +61,23 @@ pub(crate) fn read_rows(path: &Path) -> Result<Vec<Row>, FlavorError> {
     let is_csv = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_array = !is_csv && text.trim_start().starts_with('[');
+    // A JSON array may be one minified line; its elements are bounded by the prompt cap.
+    if !is_array {
+        if let Some((line, bytes)) = crate::dataset::long_line(&text) {
+            return Err(FlavorError::Syntax {
+                at: loc(path, line, false),
+                reason: format!(
+                    "the line is {bytes} bytes; a line may have at most {} bytes (gauntlet's \
+                     cap, docs/reliability.md)",
+                    crate::config::MAX_LINE_BYTES
+                ),
+            });
+        }
+    }
     if is_csv {
         read_csv(path, &text)
-    } else if text.trim_start().starts_with('[') {
+    } else if is_array {
         read_json_array(path, &text)
     } else {
         read_jsonl(path, &text)

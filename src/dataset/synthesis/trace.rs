@@ -2,12 +2,13 @@
 //! `output_length` and `hash_ids` (one id per block of the prompt, shared blocks share ids).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use serde::Deserialize;
 
 use super::SynthesisError;
+use crate::config::MAX_LINE_BYTES;
 
 /// One request of a trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +74,9 @@ fn visit_reader(
     let mut count = 0;
     loop {
         line.clear();
-        let read = reader
+        // At most one byte past the cap is read, so an endless line never fills memory.
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
             .read_line(&mut line)
             .map_err(|source| SynthesisError::Io {
                 path: label.to_path_buf(),
@@ -83,6 +86,16 @@ fn visit_reader(
             break;
         }
         line_number += 1;
+        if line.trim_end_matches('\n').len() > MAX_LINE_BYTES {
+            return Err(SynthesisError::Parse {
+                path: label.to_path_buf(),
+                line: line_number,
+                message: format!(
+                    "the line is longer than {MAX_LINE_BYTES} bytes, the most a line may have \
+                     (gauntlet's cap, docs/reliability.md)"
+                ),
+            });
+        }
         let text = line.trim();
         if text.is_empty() {
             continue;
