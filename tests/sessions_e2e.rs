@@ -95,6 +95,7 @@ fn run(workload: &Workload, concurrency: u32) -> (Vec<Sent>, gauntlet::engine::P
         targets: vec![Target::new(&url, EndpointType::Chat, true, None, &[]).unwrap()],
         streaming: true,
         timeout: Duration::from_secs(10),
+        max_response_bytes: gauntlet::config::DEFAULT_MAX_RESPONSE_BYTES,
         sink,
         sent: Default::default(),
         sessions: Some(SessionTable::new(
@@ -306,6 +307,7 @@ fn open_loop(
         targets: vec![Target::new(&url, EndpointType::Chat, true, None, &[]).unwrap()],
         streaming: true,
         timeout: Duration::from_secs(10),
+        max_response_bytes: gauntlet::config::DEFAULT_MAX_RESPONSE_BYTES,
         sink,
         sent: Default::default(),
         sessions: None,

@@ -68,6 +68,11 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub request_timeout_seconds: Option<f64>,
 
+    /// Response body bytes one request may receive; past it the request fails as
+    /// ResponseTooLarge and its connection is dropped [default: 67108864 (64 MiB)].
+    #[arg(long, value_name = "BYTES")]
+    pub max_response_bytes: Option<u64>,
+
     /// Requests in flight at once (closed loop). With --request-rate, caps the open loop
     /// [default: 1 when no rate is given]. A comma list (8,16,32) is a sweep: one run each.
     #[arg(long, help_heading = "Load", value_delimiter = ',', num_args = 1)]

@@ -9,8 +9,9 @@ use super::profile::{EndpointArg, PatternArg, ProfileArgs};
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
     Arrival, ArrivalPattern, EndpointType, FileSettings, LengthPlan, Phase, PhaseKind, Plan,
-    StopRule, TokenizerSpec, DEFAULT_ENTRIES, DEFAULT_GRACE_SECS, DEFAULT_ISL, DEFAULT_RANDOM_SEED,
-    DEFAULT_REQUESTS, DEFAULT_TIMEOUT_SECS, DEFAULT_URL,
+    StopRule, TokenizerSpec, DEFAULT_ENTRIES, DEFAULT_GRACE_SECS, DEFAULT_ISL,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RANDOM_SEED, DEFAULT_REQUESTS, DEFAULT_TIMEOUT_SECS,
+    DEFAULT_URL,
 };
 use crate::dist::{DistSpec, SeqDist, Shape};
 
@@ -100,6 +101,16 @@ impl ProfileArgs {
             (None, Some(d)) => d,
             (None, None) => Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
         };
+        let max_response_bytes = match (self.max_response_bytes, file.max_response_bytes) {
+            (Some(0), _) => {
+                return Err(flag_err(
+                    "--max-response-bytes",
+                    "must be at least 1 (bytes of response body per request)",
+                ))
+            }
+            (Some(n), _) | (None, Some(n)) => n,
+            (None, None) => DEFAULT_MAX_RESPONSE_BYTES,
+        };
         if !(0.0..=100.0).contains(&self.tolerated_error_rate) {
             return Err(flag_err(
                 "--tolerated-error-rate",
@@ -143,6 +154,7 @@ impl ProfileArgs {
             headers,
             api_key,
             request_timeout,
+            max_response_bytes,
             artifact_dir,
             tolerated_error_rate_pct: self.tolerated_error_rate,
             cli_command,

@@ -13,6 +13,13 @@ pub const DEFAULT_URL: &str = "http://localhost:8000";
 /// stall a run for hours (AIPerf waits six).
 pub const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
 
+/// Response body bytes one request may receive (`--max-response-bytes`): 64 MiB. The longest
+/// real replies are long streamed generations: ~250–400 bytes of SSE per token in OpenAI's
+/// chunk format, so a 128k-token completion is ~32–50 MB; an embeddings reply of a few
+/// thousand floats per input is far below. A server that sends more is broken (an endless
+/// stream, a body without framing), and the cap keeps it from taking the machine's memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
+
 /// Mean prompt length in tokens of synthetic prompts (`--synthetic-input-tokens-mean`):
 /// AIPerf's default.
 pub const DEFAULT_ISL: f64 = 550.0;

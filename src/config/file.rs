@@ -41,6 +41,8 @@ pub struct FileSettings {
     pub extra_inputs: Vec<(String, serde_json::Value)>,
     /// `benchmark.endpoint.timeout`.
     pub request_timeout: Option<Duration>,
+    /// `benchmark.endpoint.max_response_bytes` (≥ 1).
+    pub max_response_bytes: Option<u64>,
     /// `benchmark.dataset`.
     pub dataset: DatasetSettings,
     /// `benchmark.random_seed` or `benchmark.dataset.random_seed`.
@@ -73,6 +75,7 @@ impl std::fmt::Debug for FileSettings {
             .field("headers", &header_names)
             .field("extra_inputs", &self.extra_inputs)
             .field("request_timeout", &self.request_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("dataset", &self.dataset)
             .field("random_seed", &self.random_seed)
             .field("phases", &self.phases)
@@ -433,6 +436,10 @@ fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {
         out.request_timeout = w
             .positive(v, &p)
             .and_then(|s| Duration::try_from_secs_f64(s).ok());
+    }
+    if let Some(v) = sec.get("max_response_bytes") {
+        let p = sec.path_of("max_response_bytes");
+        out.max_response_bytes = w.whole(v, &p, 1);
     }
 }
 

@@ -203,3 +203,18 @@ fn duration_phases_default_their_grace() {
         }
     );
 }
+
+#[test]
+fn max_response_bytes_is_a_whole_number_of_bytes() {
+    let with = |value: &str| {
+        let text = format!("{BASE}  endpoint:\n    max_response_bytes: {value}\n");
+        ConfigFile::parse(&text, "w.yaml").unwrap().resolve()
+    };
+    assert_eq!(with("1048576").unwrap().max_response_bytes, Some(1 << 20));
+    let err = with("0").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "w.yaml:7: benchmark.endpoint.max_response_bytes: 0 is less than 1; expected at least 1"
+    );
+    assert!(with("1.5").is_err());
+}

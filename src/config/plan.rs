@@ -309,6 +309,9 @@ pub struct Plan {
     /// Per-request time limit.
     #[serde(with = "secs")]
     pub request_timeout: Duration,
+    /// Response body bytes one request may receive; past it the request fails
+    /// (`ResponseTooLarge`) and its connection is dropped.
+    pub max_response_bytes: u64,
     /// Where artifacts go.
     pub artifact_dir: PathBuf,
     /// Highest failed-request percentage that still exits 0.

@@ -31,4 +31,5 @@ pub const ENDPOINT_KEYS: &[&str] = &[
     "headers",
     "extra_inputs",
     "timeout",
+    "max_response_bytes",
 ];

@@ -21,6 +21,8 @@ pub enum Outcome {
     Cancelled,
     /// The server sent an error object inside a 2xx response (an SSE error event).
     ServerError,
+    /// The response body passed `--max-response-bytes`; the connection was dropped.
+    ResponseTooLarge,
 }
 
 impl Outcome {
@@ -34,11 +36,18 @@ impl Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventMark {
     /// End offset of this event's `data:` payload in [`RequestRecord::body`]; the payload
-    /// starts where the previous event ended.
-    pub end: u32,
+    /// starts where the previous event ended. A u64, not a u32: `--max-response-bytes` may be
+    /// raised past 4 GiB, and the mark is 16 bytes either way.
+    pub end: u64,
     /// Monotonic ns when the read that completed this event arrived.
     pub ts_ns: u64,
 }
+
+/// Body bytes a recycled record keeps allocated: far above a typical reply (a few KB), so
+/// only an outsized one gives memory back.
+pub const KEPT_BODY_BYTES: usize = 1 << 20;
+/// Event marks a recycled record keeps allocated (16 bytes each).
+pub const KEPT_EVENTS: usize = 1 << 14;
 
 /// Everything measured about one request. Field names say their unit.
 #[derive(Debug, Clone, Default)]
@@ -96,12 +105,20 @@ impl RequestRecord {
         }
     }
 
-    /// Clears the record for reuse, keeping its buffers.
+    /// Clears the record for reuse, keeping its buffers unless one response made them larger
+    /// than [`KEPT_BODY_BYTES`] / [`KEPT_EVENTS`]: a huge reply's memory goes back at once
+    /// instead of staying with a pooled record for the rest of the run.
     pub fn reset(&mut self) {
         let mut body = std::mem::take(&mut self.body);
         let mut events = std::mem::take(&mut self.events);
         body.clear();
         events.clear();
+        if body.capacity() > KEPT_BODY_BYTES {
+            body.shrink_to(KEPT_BODY_BYTES);
+        }
+        if events.capacity() > KEPT_EVENTS {
+            events.shrink_to(KEPT_EVENTS);
+        }
         *self = Self {
             body,
             events,
@@ -114,7 +131,7 @@ impl RequestRecord {
     pub fn push_event(&mut self, payload: &[u8], ts_ns: u64) {
         self.body.extend_from_slice(payload);
         self.events.push(EventMark {
-            end: self.body.len() as u32,
+            end: self.body.len() as u64,
             ts_ns,
         });
     }
@@ -156,5 +173,17 @@ mod tests {
         assert!(record.body.is_empty() && record.events.is_empty());
         assert_eq!(record.status, 0);
         assert!(record.body.capacity() >= 64);
+    }
+
+    #[test]
+    fn reset_gives_back_the_memory_of_an_outsized_reply() {
+        let mut record = RequestRecord::with_capacity(64, 4);
+        record.push_event(&vec![b'x'; 8 * KEPT_BODY_BYTES], 1);
+        for i in 0..2 * KEPT_EVENTS as u64 {
+            record.push_event(b"", i);
+        }
+        record.reset();
+        assert!(record.body.capacity() <= KEPT_BODY_BYTES);
+        assert!(record.events.capacity() <= KEPT_EVENTS);
     }
 }

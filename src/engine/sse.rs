@@ -18,6 +18,9 @@ pub struct SseParser {
     error_event: bool,
 }
 
+/// Bytes of unfinished line the parser keeps allocated between responses.
+const KEPT_PARTIAL_BYTES: usize = 64 * 1024;
+
 /// Prefix added to payloads of `event: error` events so the processor sees them as errors
 /// even when their data is not an OpenAI error object.
 pub const ERROR_EVENT_PREFIX: &[u8] = b"{\"error\":";
@@ -32,9 +35,13 @@ impl SseParser {
         }
     }
 
-    /// Forgets any state from a previous response.
+    /// Forgets any state from a previous response; a line buffer that one response grew past
+    /// [`KEPT_PARTIAL_BYTES`] (a huge line without a newline) gives its memory back.
     pub fn reset(&mut self) {
         self.partial.clear();
+        if self.partial.capacity() > KEPT_PARTIAL_BYTES {
+            self.partial.shrink_to(KEPT_PARTIAL_BYTES);
+        }
         self.in_event = false;
         self.error_event = false;
     }
@@ -110,7 +117,7 @@ impl SseParser {
                 record.body.push(b'}');
             }
             record.events.push(super::record::EventMark {
-                end: record.body.len() as u32,
+                end: record.body.len() as u64,
                 ts_ns,
             });
         }

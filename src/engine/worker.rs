@@ -25,6 +25,9 @@ pub struct Shared {
     pub streaming: bool,
     /// Per-request time limit.
     pub timeout: Duration,
+    /// Response body bytes a request may receive (`--max-response-bytes`); past it the
+    /// request fails and its connection is dropped.
+    pub max_response_bytes: u64,
     /// Where finished records go.
     pub sink: RecordSink,
     /// Requests that started sending.
@@ -226,6 +229,8 @@ pub(super) async fn perform(
         Ok(Ok(())) => {}
         Ok(Err(failure)) => {
             *slot = None;
+            // A reply cut off in the middle of a line (an outsized one) leaves it in the parser.
+            parser.reset();
             record.outcome = failure.outcome;
             record.error = Some(failure.message);
         }
@@ -279,7 +284,7 @@ async fn send_one(
     };
     record.connection_reused = reused;
     conn.uses += 1;
-    record.bytes_sent = body.len() as u32;
+    record.bytes_sent = u32::try_from(body.len()).unwrap_or(u32::MAX);
     record.sent_ns = now_ns();
     shared.sent.fetch_add(1, Ordering::Relaxed);
     let (head, head_ns) = match conn.exchange(target, &body).await {
@@ -312,8 +317,7 @@ async fn send_one(
             .map_err(|e| body_failed(record, e))?
         {
             let data = conn.bytes(piece);
-            record.bytes_received += data.len() as u64;
-            record.chunks_received += 1;
+            count_received(record, data.len(), shared.max_response_bytes)?;
             parser.feed(data, ts, record);
         }
         let ts = now_ns();
@@ -328,13 +332,12 @@ async fn send_one(
         {
             last_ts = ts;
             let data = conn.bytes(piece);
-            record.bytes_received += data.len() as u64;
-            record.chunks_received += 1;
+            count_received(record, data.len(), shared.max_response_bytes)?;
             record.body.extend_from_slice(data);
         }
         record.done_ns = last_ts.max(now_ns());
         record.events.push(EventMark {
-            end: record.body.len() as u32,
+            end: record.body.len() as u64,
             ts_ns: last_ts,
         });
         if !success {
@@ -349,6 +352,26 @@ async fn send_one(
         *slot = None;
     }
     Ok(())
+}
+
+/// Counts one piece of body; fails the request, before the piece is kept, when the body
+/// passes the cap. One comparison per read: no body is ever held beyond the cap, so an endless
+/// or enormous reply costs at most `max_response_bytes` of memory.
+#[inline]
+fn count_received(record: &mut RequestRecord, len: usize, max_bytes: u64) -> Result<(), Failure> {
+    record.bytes_received += len as u64;
+    record.chunks_received = record.chunks_received.saturating_add(1);
+    if record.bytes_received <= max_bytes {
+        return Ok(());
+    }
+    record.done_ns = now_ns();
+    Err(Failure {
+        outcome: Outcome::ResponseTooLarge,
+        message: format!(
+            "the response body passed --max-response-bytes ({max_bytes} bytes); the request \
+             was stopped and its connection dropped"
+        ),
+    })
 }
 
 /// A body that could not be read to its end: the request ends now, as a transport error.

@@ -294,6 +294,7 @@ impl RequestMetrics {
             Outcome::Transport => "TransportError",
             Outcome::Timeout => "Timeout",
             Outcome::ServerError => "ServerError",
+            Outcome::ResponseTooLarge => "ResponseTooLarge",
             Outcome::Success | Outcome::Cancelled => "Error",
         };
         self.error.kind.push_str(kind);

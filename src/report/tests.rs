@@ -160,6 +160,7 @@ fn plan() -> Plan {
         headers: vec![("X-Secret".into(), "hunter2".into())],
         api_key: Some("sk-secret".into()),
         request_timeout: Duration::from_secs(600),
+        max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
         artifact_dir: "artifacts".into(),
         tolerated_error_rate_pct: 0.0,
         cli_command: "gauntlet profile --model mock-model".into(),

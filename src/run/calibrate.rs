@@ -224,6 +224,7 @@ fn measure(
         targets: vec![target.clone()],
         streaming: true,
         timeout: Duration::from_secs(10),
+        max_response_bytes: crate::config::defaults::DEFAULT_MAX_RESPONSE_BYTES,
         sink,
         sent: Default::default(),
         sessions: None,

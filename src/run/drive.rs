@@ -117,6 +117,7 @@ pub(super) fn drive(
         targets,
         streaming: plan.streaming,
         timeout: plan.request_timeout,
+        max_response_bytes: plan.max_response_bytes,
         sink,
         sent: Default::default(),
         sessions,

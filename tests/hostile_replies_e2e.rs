@@ -1,0 +1,249 @@
+//! End-to-end: servers that answer HTTP 200 with a reply that is too large or carries nothing
+//! usable (issue #18, findings 4 and 5). One in-process server per misbehaviour, each run
+//! streaming and not; every run must balance its accounting, group the failures under their
+//! kind, exit 1 (errors above the default tolerance of 0) and write its artifacts, within a
+//! bounded time.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Requests per run.
+const REQUESTS: u64 = 4;
+/// A run that takes longer than this is killed and the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(90);
+
+/// What a hostile server answers to every request.
+#[derive(Clone, Copy)]
+enum Reply {
+    /// A chunked SSE stream of valid chat chunks that never ends.
+    EndlessStream,
+    /// `Content-Length: 200000000` of bytes without a single newline.
+    HugeLine,
+}
+
+/// Starts a server on 127.0.0.1 that answers every request on every connection with `reply`;
+/// it lives as long as the test process.
+fn hostile(reply: Reply) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("the bound address").port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(conn, reply));
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+fn serve(mut conn: TcpStream, reply: Reply) {
+    while read_request(&mut conn) {
+        let kept_open = match reply {
+            Reply::EndlessStream => {
+                let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+                             Transfer-Encoding: chunked\r\n\r\n";
+                let event = b"data: {\"choices\":[{\"delta\":{\"content\":\"again \"}}]}\n\n";
+                let chunk = [format!("{:x}\r\n", event.len()).as_bytes(), event, b"\r\n"].concat();
+                let many = chunk.repeat(256);
+                let _ = conn.write_all(head);
+                while conn.write_all(&many).is_ok() {}
+                false
+            }
+            Reply::HugeLine => {
+                let total = 200_000_000usize;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+                     Content-Length: {total}\r\n\r\n"
+                );
+                let piece = vec![b'x'; 64 * 1024];
+                let mut sent = 0;
+                let mut ok = conn.write_all(head.as_bytes()).is_ok();
+                while ok && sent < total {
+                    let n = piece.len().min(total - sent);
+                    ok = conn.write_all(&piece[..n]).is_ok();
+                    sent += n;
+                }
+                ok
+            }
+        };
+        if !kept_open {
+            return;
+        }
+    }
+}
+
+/// Reads one request (head and `Content-Length` body); false when the client went away.
+fn read_request(conn: &mut TcpStream) -> bool {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match conn.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return false,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).is_ok()
+}
+
+/// `gauntlet profile` against `url`, killed (and the test failed) past [`RUN_LIMIT`].
+fn run(url: &str, name: &str, streaming: bool, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = artifact_dir(&format!("hostile-{name}-{}", mode(streaming)));
+    let count = REQUESTS.to_string();
+    let mut args = vec![
+        "profile",
+        "--model",
+        "mock-model",
+        "--url",
+        url,
+        "--isl",
+        "8",
+        "--osl",
+        "4",
+        "--request-count",
+        &count,
+        "--concurrency",
+        "2",
+        "--request-timeout-seconds",
+        "30",
+        "--no-server-metrics",
+        "--no-gpu-telemetry",
+        "--output-artifact-dir",
+        dir.to_str().expect("utf-8 path"),
+    ];
+    if streaming {
+        args.push("--streaming");
+    }
+    args.extend_from_slice(extra);
+    let child = Command::new(env!("CARGO_BIN_EXE_gauntlet"))
+        .args(&args)
+        .env("GAUNTLET_CACHE_DIR", cache_dir())
+        .env("HF_HUB_OFFLINE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gauntlet binary runs");
+    let pid = child.id();
+    let done = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            while !done.load(Ordering::Relaxed) {
+                if start.elapsed() > RUN_LIMIT {
+                    // SAFETY: kill(2) on our own child, which has not been waited for yet.
+                    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            false
+        })
+    };
+    let out = child.wait_with_output().expect("the run ends");
+    done.store(true, Ordering::Relaxed);
+    let killed = watchdog.join().expect("the watchdog ends");
+    assert!(!killed, "the run outlived {RUN_LIMIT:?}: {}", text(&out));
+    (out, dir)
+}
+
+fn mode(streaming: bool) -> &'static str {
+    if streaming {
+        "streaming"
+    } else {
+        "plain"
+    }
+}
+
+/// Every request failed with `kind`: the identity holds, the exit code is 1, and the
+/// artifacts are written. Returns the error summary's first message.
+fn assert_all_failed(out: &Output, dir: &Path, kind: &str) -> String {
+    let all = text(out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let export = json(dir, "profile_export_aiperf.json");
+    let acc = &export["request_accounting"];
+    let count = |key: &str| acc[key].as_u64().unwrap_or_else(|| panic!("{key}: {acc}"));
+    assert_eq!(count("scheduled"), REQUESTS, "{acc}");
+    assert_eq!(count("not_sent"), 0, "{acc}");
+    assert_eq!(
+        count("completed") + count("failed") + count("cancelled"),
+        REQUESTS,
+        "sent = completed + failed + cancelled: {acc}"
+    );
+    assert_eq!(count("failed"), REQUESTS, "{acc}\n{all}");
+    let summary = export["error_summary"].as_array().expect("error_summary");
+    assert!(!summary.is_empty(), "{all}");
+    for group in summary {
+        assert_eq!(group["error_details"]["type"], kind, "{summary:?}");
+    }
+    assert_eq!(jsonl(dir).len() as u64, REQUESTS);
+    assert!(dir.join("profile_export_aiperf.csv").is_file());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("0 completed + {REQUESTS} failed")),
+        "{all}"
+    );
+    assert!(stdout.contains(kind), "{all}");
+    summary[0]["error_details"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn an_endless_stream_fails_at_the_response_cap() {
+    let url = hostile(Reply::EndlessStream);
+    for streaming in [true, false] {
+        let (out, dir) = run(
+            &url,
+            "endless",
+            streaming,
+            &["--max-response-bytes", "2000000"],
+        );
+        let message = assert_all_failed(&out, &dir, "ResponseTooLarge");
+        assert!(
+            message.contains("--max-response-bytes (2000000 bytes)"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn two_hundred_megabytes_without_a_newline_is_not_a_success() {
+    let url = hostile(Reply::HugeLine);
+    for streaming in [true, false] {
+        let (out, dir) = run(&url, "huge-line", streaming, &[]);
+        let message = assert_all_failed(&out, &dir, "ResponseTooLarge");
+        assert!(message.contains("(67108864 bytes)"), "{message}");
+    }
+}
+
+#[test]
+fn a_zero_response_cap_is_refused_in_one_line() {
+    let out = gauntlet(&[
+        "profile",
+        "--model",
+        "m",
+        "--url",
+        "http://127.0.0.1:9",
+        "--max-response-bytes",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--max-response-bytes"), "{stderr}");
+}
