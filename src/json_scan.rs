@@ -166,9 +166,171 @@ pub fn value_kind(value: &[u8]) -> ValueKind {
     }
 }
 
+/// Nesting deeper than this is not accepted by [`is_json_object`] (serde_json's limit too).
+const MAX_DEPTH: u32 = 128;
+
+/// Whether `doc` is exactly one JSON object, with only whitespace around it: a structural
+/// check, one pass, no allocation. Every bracket, comma, colon, string, number and literal must
+/// be where the grammar puts it; inside strings only the closing quote is looked for (escapes
+/// are skipped, not decoded, and UTF-8 is not verified), so this is cheaper than a parse and
+/// accepts a little more than one. The record processor runs it on every event to tell a
+/// reply from a truncated or non-JSON one.
+pub fn is_json_object(doc: &[u8]) -> bool {
+    let start = skip_whitespace(doc, 0);
+    if doc.get(start) != Some(&b'{') {
+        return false;
+    }
+    skip_value(doc, start, 0).is_some_and(|end| skip_whitespace(doc, end) == doc.len())
+}
+
+/// The index just past the value that starts at `i`, or `None` when it is not one.
+fn skip_value(doc: &[u8], i: usize, depth: u32) -> Option<usize> {
+    match *doc.get(i)? {
+        b'{' => skip_container(doc, i, depth, b'}', true),
+        b'[' => skip_container(doc, i, depth, b']', false),
+        b'"' => skip_string(doc, i),
+        b't' => skip_literal(doc, i, b"true"),
+        b'f' => skip_literal(doc, i, b"false"),
+        b'n' => skip_literal(doc, i, b"null"),
+        b'-' | b'0'..=b'9' => skip_number(doc, i),
+        _ => None,
+    }
+}
+
+fn skip_container(doc: &[u8], open: usize, depth: u32, close: u8, keyed: bool) -> Option<usize> {
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    let mut i = skip_whitespace(doc, open + 1);
+    if doc.get(i) == Some(&close) {
+        return Some(i + 1);
+    }
+    loop {
+        if keyed {
+            if doc.get(i) != Some(&b'"') {
+                return None;
+            }
+            i = skip_whitespace(doc, skip_string(doc, i)?);
+            if doc.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_whitespace(doc, i + 1);
+        }
+        i = skip_whitespace(doc, skip_value(doc, i, depth + 1)?);
+        match *doc.get(i)? {
+            b',' => i = skip_whitespace(doc, i + 1),
+            c if c == close => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_string(doc: &[u8], open: usize) -> Option<usize> {
+    let mut i = open + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', doc.get(i..)?)?;
+        if doc[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
+}
+
+fn skip_literal(doc: &[u8], i: usize, literal: &[u8]) -> Option<usize> {
+    (doc.get(i..i + literal.len())? == literal).then_some(i + literal.len())
+}
+
+fn skip_number(doc: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |from: usize| {
+        doc.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
+    };
+    if doc[i] == b'-' {
+        i += 1;
+    }
+    let whole = digits(i);
+    if whole == 0 {
+        return None;
+    }
+    i += whole;
+    if doc.get(i) == Some(&b'.') {
+        let fraction = digits(i + 1);
+        if fraction == 0 {
+            return None;
+        }
+        i += 1 + fraction;
+    }
+    if matches!(doc.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(doc.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exponent = digits(i);
+        if exponent == 0 {
+            return None;
+        }
+        i += exponent;
+    }
+    Some(i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn serde_says_object(doc: &[u8]) -> bool {
+        serde_json::from_slice::<serde_json::Value>(doc).is_ok_and(|v| v.is_object())
+    }
+
+    #[test]
+    fn is_json_object_agrees_with_serde_on_every_prefix() {
+        let docs: [&[u8]; 5] = [
+            br#"{"id":"c","choices":[{"index":0,"delta":{"content":"He said \"hi\" \\ \u00e9"},"finish_reason":null}],"usage":null}"#,
+            br#" { "a" : [ 1 , -2.5e+3 , 0.25 , true , false , null , { } , [ ] ] , "b" : { "c" : "" } } "#,
+            br#"{"data":[{"embedding":[0.1,-0.2,3E-2],"index":0}],"object":"list"}"#,
+            br#"{"e":1E5,"f":[[[[]]]],"g":"}{][,:"}"#,
+            b"{}",
+        ];
+        for doc in docs {
+            assert!(is_json_object(doc), "{}", String::from_utf8_lossy(doc));
+            for cut in 0..doc.len() {
+                let prefix = &doc[..cut];
+                assert_eq!(
+                    is_json_object(prefix),
+                    serde_says_object(prefix),
+                    "{}",
+                    String::from_utf8_lossy(prefix)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn is_json_object_refuses_what_is_not_one_object() {
+        for doc in [
+            &b""[..],
+            b"   ",
+            b"[]",
+            b"\"text\"",
+            b"data: {\"a\":1}",
+            b"{\"a\":1}}",
+            b"{\"a\":1} {\"b\":2}",
+            b"{\"a\":1,}",
+            b"{\"a\" 1}",
+            b"{a:1}",
+            b"{\"a\":01.}",
+            b"{\"a\":-}",
+            b"{\"a\":tru}",
+            b"{\"a\":[1 2]}",
+            b"{\"a\":\"x\\",
+            b"<html><body>Bad gateway</body></html>",
+        ] {
+            assert!(!is_json_object(doc), "{}", String::from_utf8_lossy(doc));
+        }
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(!is_json_object(deep.as_bytes()), "nesting is bounded");
+    }
 
     #[test]
     fn reads_numbers_bools_and_strings() {
