@@ -24,6 +24,10 @@ const RUN_LIMIT: Duration = Duration::from_secs(90);
 /// What a hostile server answers to every request.
 #[derive(Clone, Copy)]
 enum Reply {
+    /// These bytes, then the server closes the connection.
+    Bytes(&'static [u8]),
+    /// The first bytes to a request that asked for a stream, the second to one that did not.
+    ByMode(&'static [u8], &'static [u8]),
     /// A chunked SSE stream of valid chat chunks that never ends.
     EndlessStream,
     /// `Content-Length: 200000000` of bytes without a single newline.
@@ -44,8 +48,16 @@ fn hostile(reply: Reply) -> String {
 }
 
 fn serve(mut conn: TcpStream, reply: Reply) {
-    while read_request(&mut conn) {
+    while let Some(streamed) = read_request(&mut conn) {
         let kept_open = match reply {
+            Reply::Bytes(bytes) => {
+                let _ = conn.write_all(bytes);
+                false
+            }
+            Reply::ByMode(streaming, plain) => {
+                let _ = conn.write_all(if streamed { streaming } else { plain });
+                false
+            }
             Reply::EndlessStream => {
                 let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
                              Transfer-Encoding: chunked\r\n\r\n";
@@ -79,14 +91,15 @@ fn serve(mut conn: TcpStream, reply: Reply) {
     }
 }
 
-/// Reads one request (head and `Content-Length` body); false when the client went away.
-fn read_request(conn: &mut TcpStream) -> bool {
+/// Reads one request (head and `Content-Length` body): whether it asked for a stream, or
+/// `None` when the client went away.
+fn read_request(conn: &mut TcpStream) -> Option<bool> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
         match conn.read(&mut byte) {
             Ok(1) => head.push(byte[0]),
-            _ => return false,
+            _ => return None,
         }
     }
     let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
@@ -96,7 +109,9 @@ fn read_request(conn: &mut TcpStream) -> bool {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
     let mut body = vec![0u8; length];
-    conn.read_exact(&mut body).is_ok()
+    conn.read_exact(&mut body).ok()?;
+    let body = String::from_utf8_lossy(&body).replace(' ', "");
+    Some(body.contains("\"stream\":true"))
 }
 
 /// `gauntlet profile` against `url`, killed (and the test failed) past [`RUN_LIMIT`].
@@ -246,4 +261,127 @@ fn a_zero_response_cap_is_refused_in_one_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("--max-response-bytes"), "{stderr}");
+}
+
+/// Runs `reply`'s server streaming and not; every request must fail with the given kind.
+fn every_request_fails(name: &str, reply: Reply, streaming_kind: &str, plain_kind: &str) {
+    let url = hostile(reply);
+    for (streaming, kind) in [(true, streaming_kind), (false, plain_kind)] {
+        let (out, dir) = run(&url, name, streaming, &[]);
+        assert_all_failed(&out, &dir, kind);
+    }
+}
+
+#[test]
+fn an_empty_body_is_an_error() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n",
+    );
+    every_request_fails("empty", reply, "EmptyResponse", "EmptyResponse");
+}
+
+#[test]
+fn no_content_is_an_error() {
+    let reply = Reply::Bytes(b"HTTP/1.1 204 No Content\r\n\r\n");
+    every_request_fails("204", reply, "EmptyResponse", "EmptyResponse");
+}
+
+#[test]
+fn a_compressed_reply_is_an_error_that_names_its_coding() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n\
+          Content-Length: 10\r\n\r\n\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
+    );
+    let url = hostile(reply);
+    for streaming in [true, false] {
+        let (out, dir) = run(&url, "gzip", streaming, &[]);
+        let message = assert_all_failed(&out, &dir, "EncodedResponse");
+        assert!(message.contains("Content-Encoding: gzip"), "{message}");
+    }
+}
+
+#[test]
+fn sse_lines_without_data_are_an_error() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n\
+          id: 1\nevent: message\n\n: keep-alive\n\nretry: 10\n\n",
+    );
+    every_request_fails("no-data", reply, "NoSseData", "InvalidJson");
+}
+
+#[test]
+fn every_event_invalid_json_is_an_error() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n\
+          data: not json\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"a\"}}\n\ndata: [DONE]\n\n",
+    );
+    every_request_fails("invalid-events", reply, "InvalidJson", "InvalidJson");
+}
+
+#[test]
+fn a_body_that_is_not_json_is_an_error() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 37\r\n\r\n\
+          <html><body>Bad gateway</body></html>",
+    );
+    every_request_fails("not-json", reply, "InvalidJson", "InvalidJson");
+}
+
+#[test]
+fn json_without_choices_is_an_error() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 39\r\n\r\n\
+          {\"id\":\"x\",\"object\":\"chat.completion\"}  ",
+    );
+    every_request_fails("no-choices", reply, "MissingChoices", "MissingChoices");
+}
+
+#[test]
+fn json_cut_short_by_its_content_length_is_an_error() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 30\r\n\r\n\
+          {\"choices\":[{\"message\":{\"content\":\"hello\"}}],\"usage\":{}}",
+    );
+    every_request_fails("truncated", reply, "InvalidJson", "InvalidJson");
+}
+
+#[test]
+fn cr_only_line_endings_are_an_error() {
+    let reply = Reply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n\
+          data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\r\r\
+          data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\r\rdata: [DONE]\r\r",
+    );
+    every_request_fails("cr-only", reply, "InvalidJson", "InvalidJson");
+}
+
+#[test]
+fn single_malformed_events_are_counted_and_the_requests_succeed() {
+    let url = hostile(Reply::ByMode(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n\
+          data: {\"choices\":[{\"delta\":{\"content\":\"one \"}}]}\n\n\
+          data: {\"choices\":[{\"delta\":{\"cont\n\n\
+          data: {\"choices\":[{\"delta\":{\"content\":\"two\"}}]}\n\n\
+          data: {\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2}}\n\n\
+          data: [DONE]\n\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n\
+          {\"choices\":[{\"message\":{\"content\":\"one two\"}}],\
+          \"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2}}",
+    ));
+    for (streaming, malformed) in [(true, REQUESTS), (false, 0)] {
+        let (out, dir) = run(&url, "one-malformed", streaming, &[]);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{all}");
+        let export = json(&dir, "profile_export_aiperf.json");
+        let acc = &export["request_accounting"];
+        assert_eq!(acc["completed"], REQUESTS, "{acc}");
+        assert_eq!(acc["malformed_events"], malformed, "{acc}");
+        assert_eq!(stat(&export, "output_sequence_length", "avg"), 2.0);
+        let line = format!("Malformed events: {malformed} ");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).contains(&line),
+            malformed > 0,
+            "{all}"
+        );
+    }
 }

@@ -91,6 +91,12 @@ impl Target {
         };
         headers.insert(HOST, header_value("Host", &host)?);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Replies are kept and timed as they arrive: ask for them uncompressed (a reply that
+        // comes compressed anyway fails as EncodedResponse). A user `--header` may override.
+        headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
         if streaming && endpoint.produces_tokens() {
             headers.insert(
                 http::header::ACCEPT,
@@ -423,6 +429,7 @@ mod tests {
             "{head}"
         );
         assert!(head.contains("\r\nx-team: a\r\n"), "{head}");
+        assert!(head.contains("\r\naccept-encoding: identity\r\n"), "{head}");
         assert!(
             head.contains("\r\nauthorization: Bearer sk-secret\r\n"),
             "{head}"

@@ -28,6 +28,60 @@ pub struct ResponseHead {
     pub keep_alive: bool,
     /// How the body's end is found.
     pub framing: Framing,
+    /// The body's `Content-Encoding`.
+    pub coding: ContentCoding,
+}
+
+/// A response's `Content-Encoding`. Requests ask for `identity` (see `client::Target`): the
+/// engine keeps replies as they arrived, so a compressed one is reported, never measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContentCoding {
+    /// No header, or `identity`.
+    #[default]
+    Identity,
+    /// `gzip` (or `x-gzip`).
+    Gzip,
+    /// `deflate`.
+    Deflate,
+    /// `br`.
+    Brotli,
+    /// `zstd`.
+    Zstd,
+    /// Anything else.
+    Other,
+}
+
+impl ContentCoding {
+    fn parse(value: &[u8]) -> Self {
+        // With several codings the last one applied is what the body is in first.
+        let last = trim(value.rsplit(|&b| b == b',').next().unwrap_or_default());
+        let is = |name: &str| last.eq_ignore_ascii_case(name.as_bytes());
+        if last.is_empty() || is("identity") {
+            ContentCoding::Identity
+        } else if is("gzip") || is("x-gzip") {
+            ContentCoding::Gzip
+        } else if is("deflate") {
+            ContentCoding::Deflate
+        } else if is("br") {
+            ContentCoding::Brotli
+        } else if is("zstd") {
+            ContentCoding::Zstd
+        } else {
+            ContentCoding::Other
+        }
+    }
+
+    /// The coding's name, as in the header.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContentCoding::Identity => "identity",
+            ContentCoding::Gzip => "gzip",
+            ContentCoding::Deflate => "deflate",
+            ContentCoding::Brotli => "br",
+            ContentCoding::Zstd => "zstd",
+            ContentCoding::Other => "an unknown coding",
+        }
+    }
 }
 
 /// How a response body is delimited (RFC 9112 §6.3).
@@ -129,6 +183,7 @@ pub fn parse_head(input: &[u8]) -> Result<Option<(ResponseHead, usize)>, WireErr
     let mut length: Option<u64> = None;
     let mut chunked = false;
     let mut transfer_encoded = false;
+    let mut coding = ContentCoding::Identity;
     for header in response.headers.iter() {
         let name = header.name;
         let value = header.value;
@@ -155,6 +210,15 @@ pub fn parse_head(input: &[u8]) -> Result<Option<(ResponseHead, usize)>, WireErr
                 .rsplit(|&b| b == b',')
                 .next()
                 .is_some_and(|last| trim(last).eq_ignore_ascii_case(b"chunked"));
+            // A compressing transfer coding under the chunks changes the body like a
+            // Content-Encoding does.
+            let compressed = value
+                .split(|&b| b == b',')
+                .map(ContentCoding::parse)
+                .find(|c| !matches!(c, ContentCoding::Identity | ContentCoding::Other));
+            if let Some(compressed) = compressed {
+                coding = compressed;
+            }
         } else if name.eq_ignore_ascii_case("connection") {
             for token in value.split(|&b| b == b',').map(trim) {
                 if token.eq_ignore_ascii_case(b"close") {
@@ -163,6 +227,8 @@ pub fn parse_head(input: &[u8]) -> Result<Option<(ResponseHead, usize)>, WireErr
                     keep_alive = true;
                 }
             }
+        } else if name.eq_ignore_ascii_case("content-encoding") {
+            coding = ContentCoding::parse(value);
         } else if name.eq_ignore_ascii_case("content-type") {
             is_sse = value.len() >= 17 && value[..17].eq_ignore_ascii_case(b"text/event-stream");
         }
@@ -186,6 +252,7 @@ pub fn parse_head(input: &[u8]) -> Result<Option<(ResponseHead, usize)>, WireErr
             is_sse,
             keep_alive,
             framing,
+            coding,
         },
         used,
     )))
@@ -432,6 +499,35 @@ mod tests {
     }
 
     #[test]
+    fn heads_name_their_content_coding() {
+        let coding = |wire: &[u8]| parse_head(wire).unwrap().unwrap().0.coding;
+        assert_eq!(
+            coding(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+            ContentCoding::Identity
+        );
+        assert_eq!(
+            coding(b"HTTP/1.1 200 OK\r\nContent-Encoding: Identity\r\n\r\n"),
+            ContentCoding::Identity
+        );
+        assert_eq!(
+            coding(b"HTTP/1.1 200 OK\r\nContent-Encoding: GZIP\r\n\r\n"),
+            ContentCoding::Gzip
+        );
+        assert_eq!(
+            coding(b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip, deflate\r\n\r\n"),
+            ContentCoding::Deflate
+        );
+        assert_eq!(
+            coding(b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n").name(),
+            "br"
+        );
+        assert_eq!(
+            coding(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            ContentCoding::Identity
+        );
+    }
+
+    #[test]
     fn heads_give_status_type_framing_and_reuse() {
         let wire = b"HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream; charset=utf-8\r\n\
               Transfer-Encoding: gzip, chunked\r\n\r\nbody";
@@ -444,6 +540,7 @@ mod tests {
                 is_sse: true,
                 keep_alive: true,
                 framing: Framing::Chunked(ChunkState::Size),
+                coding: ContentCoding::Gzip,
             }
         );
         let (head, _) = parse_head(

@@ -23,6 +23,9 @@ pub enum Outcome {
     ServerError,
     /// The response body passed `--max-response-bytes`; the connection was dropped.
     ResponseTooLarge,
+    /// A 2xx response came compressed (`Content-Encoding`) although the request asked for
+    /// `identity`; its body was not read.
+    EncodedResponse,
 }
 
 impl Outcome {

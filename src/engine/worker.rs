@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::client::{connect, Connection, ReadError, Target};
+use super::http1::ContentCoding;
 use super::record::{EventMark, Outcome, RequestRecord};
 use super::sink::RecordSink;
 use super::sse::SseParser;
@@ -308,6 +309,17 @@ async fn send_one(
     record.first_byte_ns = head_ns;
     record.status = head.status;
     let success = (200..300).contains(&head.status);
+    if success && head.coding != ContentCoding::Identity {
+        record.done_ns = now_ns();
+        return Err(Failure {
+            outcome: Outcome::EncodedResponse,
+            message: format!(
+                "the reply came compressed (Content-Encoding: {}) although the request asked \
+                 for identity; gauntlet measures replies as they arrive and does not decode them",
+                head.coding.name()
+            ),
+        });
+    }
     let mut framing = head.framing;
     if head.is_sse && shared.streaming && success {
         parser.reset();

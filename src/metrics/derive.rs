@@ -12,7 +12,7 @@ use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
 use crate::config::EndpointType;
 use crate::engine::record::{Outcome, RequestRecord};
 use crate::engine::reply::event_text;
-use crate::json_scan::{value_kind, Key, ValueKind};
+use crate::json_scan::{is_json_object, value_kind, Key, ValueKind};
 
 static USAGE: LazyLock<Key> = LazyLock::new(|| Key::new("usage"));
 static TIMINGS: LazyLock<Key> = LazyLock::new(|| Key::new("timings"));
@@ -21,6 +21,8 @@ static PREDICTED_N: LazyLock<Key> = LazyLock::new(|| Key::new("predicted_n"));
 static PROMPT_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("prompt_tokens"));
 static COMPLETION_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("completion_tokens"));
 static TOTAL_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("total_tokens"));
+static CHOICES: LazyLock<Key> = LazyLock::new(|| Key::new("choices"));
+static DATA: LazyLock<Key> = LazyLock::new(|| Key::new("data"));
 
 /// Error messages longer than this are cut: some servers echo whole prompts into errors.
 const MAX_ERROR_CHARS: usize = 500;
@@ -66,11 +68,19 @@ pub struct RequestMetrics {
     status: RequestStatus,
     error: ErrorInfo,
     text: String,
+    malformed_events: u32,
 }
 
 /// The timing and usage facts found in the events, before metrics are computed.
 #[derive(Default)]
 struct Scan {
+    /// Events (or the one plain body) seen.
+    events: u32,
+    /// Events that are not one JSON object; skipped.
+    malformed: u32,
+    /// Whether a JSON event carries the key the endpoint promises (`choices`, or `data` for
+    /// embeddings).
+    promised: bool,
     first_ns: Option<u64>,
     second_ns: Option<u64>,
     first_output_ns: Option<u64>,
@@ -104,6 +114,12 @@ impl RequestMetrics {
         self.status
     }
 
+    /// Events of a successful request that were not one JSON object and were skipped (the
+    /// other events carried the reply).
+    pub fn malformed_events(&self) -> u32 {
+        self.malformed_events
+    }
+
     /// The error of a failed request.
     pub fn error(&self) -> Option<&ErrorInfo> {
         (self.status == RequestStatus::Failed).then_some(&self.error)
@@ -129,17 +145,64 @@ impl RequestMetrics {
         if self.status == RequestStatus::Failed {
             self.fill_error(record);
         }
+        self.malformed_events = 0;
         self.derive_common(record, input_tokens);
-        if self.status != RequestStatus::Success || !ctx.endpoint.produces_tokens() {
+        if self.status != RequestStatus::Success {
             return;
         }
-        let scan = self.scan_events(record, ctx.streaming);
-        if self.status != RequestStatus::Success {
-            // An error event inside the stream: the output is not a completed response.
+        let scan = self.scan_events(record, ctx);
+        if self.status == RequestStatus::Success && !scan.promised {
+            self.fail_unusable(record, &scan, ctx);
+        }
+        if self.status != RequestStatus::Success || !ctx.endpoint.produces_tokens() {
+            // An error event inside the stream, or no usable reply: the output is not a
+            // completed response.
             self.inter_chunk_ns.clear();
             return;
         }
+        self.malformed_events = scan.malformed;
         self.derive_tokens(record, &scan, ctx);
+    }
+
+    /// A 2xx response without what its endpoint promises: an error grouped by what was
+    /// wrong. The messages are fixed per kind, so one misbehaving server makes one group.
+    fn fail_unusable(&mut self, record: &RequestRecord, scan: &Scan, ctx: &DeriveContext) {
+        let (kind, message) = if scan.events == 0 || record.body.is_empty() {
+            if record.bytes_received > 0 {
+                (
+                    "NoSseData",
+                    "the SSE stream has no data: event with a payload (lines without data:)",
+                )
+            } else if record.status == 204 {
+                (
+                    "EmptyResponse",
+                    "HTTP 204 No Content: a success must carry the reply",
+                )
+            } else {
+                ("EmptyResponse", "the reply has an empty body")
+            }
+        } else if scan.malformed == scan.events {
+            if ctx.streaming {
+                (
+                    "InvalidJson",
+                    "no event of the stream is a JSON object (truncated, not JSON, or lines \
+                     not split: the parser splits SSE lines on LF and CRLF)",
+                )
+            } else {
+                (
+                    "InvalidJson",
+                    "the body is not a JSON object (truncated by its Content-Length, or not JSON)",
+                )
+            }
+        } else if ctx.endpoint.produces_tokens() {
+            ("MissingChoices", "the JSON reply has no \"choices\"")
+        } else {
+            ("MissingData", "the JSON reply has no \"data\"")
+        };
+        self.status = RequestStatus::Failed;
+        self.error.code = Some(record.status);
+        self.error.kind.push_str(kind);
+        self.error.message.push_str(message);
     }
 
     fn derive_common(&mut self, record: &RequestRecord, input_tokens: u32) {
@@ -171,7 +234,12 @@ impl RequestMetrics {
     }
 
     /// One pass over the events: content timing, the last usage, and error events.
-    fn scan_events(&mut self, record: &RequestRecord, streaming: bool) -> Scan {
+    fn scan_events(&mut self, record: &RequestRecord, ctx: &DeriveContext) -> Scan {
+        let streaming = ctx.streaming;
+        let promised = match ctx.endpoint {
+            EndpointType::Embeddings => &*DATA,
+            EndpointType::Chat | EndpointType::Completions => &*CHOICES,
+        };
         let mut scan = Scan::default();
         let mut prev_ns: Option<u64> = None;
         // A non-streaming response is one "event": the whole body, arriving at the end.
@@ -187,6 +255,20 @@ impl RequestMetrics {
             let Some((payload, ts_ns)) = next else {
                 break;
             };
+            scan.events += 1;
+            if !is_json_object(payload) {
+                // An `event: error` whose data is not JSON is still an error event.
+                if ERROR
+                    .find(payload)
+                    .is_some_and(|e| value_kind(e) != ValueKind::Null)
+                {
+                    self.fill_error_event(payload);
+                    return scan;
+                }
+                scan.malformed += 1;
+                continue;
+            }
+            scan.promised |= promised.find(payload).is_some();
             if let Some((is_output, _)) = content_of(payload) {
                 if scan.first_ns.is_none() {
                     scan.first_ns = Some(ts_ns);
@@ -278,6 +360,9 @@ impl RequestMetrics {
             return;
         }
         for (payload, _) in record.event_payloads() {
+            if !is_json_object(payload) {
+                continue;
+            }
             if let Some((_, raw)) = content_of(payload) {
                 push_unescaped(&mut self.text, raw);
             }
@@ -295,6 +380,7 @@ impl RequestMetrics {
             Outcome::Timeout => "Timeout",
             Outcome::ServerError => "ServerError",
             Outcome::ResponseTooLarge => "ResponseTooLarge",
+            Outcome::EncodedResponse => "EncodedResponse",
             Outcome::Success | Outcome::Cancelled => "Error",
         };
         self.error.kind.push_str(kind);

@@ -273,3 +273,96 @@ fn llamacpp_timings_count_tokens_when_usage_is_absent() {
     assert_eq!(m.get(RecordMetric::OutputSequenceLength), Some(7.0));
     assert_eq!(m.get(RecordMetric::UsageCompletionTokens), None);
 }
+
+/// A 2xx record whose reply is `events` (SSE payloads) or, with none, a plain `body`.
+fn unusable(events: &[&[u8]], body: &[u8], received: u64, status: u16) -> RequestRecord {
+    let mut r = base_record();
+    r.status = status;
+    r.bytes_received = received;
+    for (i, event) in events.iter().enumerate() {
+        r.push_event(event, SENT + (i as u64 + 1) * MS);
+    }
+    if events.is_empty() && !body.is_empty() {
+        r.push_event(body, SENT + MS);
+    }
+    r.done_ns = SENT + 10 * MS;
+    r
+}
+
+fn failure(record: &RequestRecord, endpoint: EndpointType, streaming: bool) -> ErrorInfo {
+    let mut m = RequestMetrics::new();
+    let c = DeriveContext {
+        endpoint,
+        streaming,
+        count_tokens: &words,
+    };
+    m.derive(record, 4, &c);
+    assert_eq!(m.status(), RequestStatus::Failed, "{:?}", m.error());
+    assert_eq!(m.malformed_events(), 0);
+    assert_eq!(m.get(RecordMetric::OutputSequenceLength), None);
+    m.error().cloned().unwrap()
+}
+
+#[test]
+fn a_success_without_a_usable_reply_is_an_error_of_its_kind() {
+    let chat = EndpointType::Chat;
+    let kind = |r: &RequestRecord, streaming: bool| failure(r, chat, streaming).kind;
+    assert_eq!(kind(&unusable(&[], b"", 0, 200), false), "EmptyResponse");
+    let no_content = failure(&unusable(&[], b"", 0, 204), chat, false);
+    assert_eq!(no_content.code, Some(204));
+    assert!(no_content.message.contains("204"), "{no_content:?}");
+    assert_eq!(kind(&unusable(&[], b"", 0, 200), true), "EmptyResponse");
+    assert_eq!(kind(&unusable(&[], b"", 300, 200), true), "NoSseData");
+    assert_eq!(
+        kind(
+            &unusable(&[b"not json", b"{\"choices\":["], b"", 30, 200),
+            true
+        ),
+        "InvalidJson"
+    );
+    let truncated = br#"{"choices":[{"message":{"content":"hel"#;
+    assert_eq!(
+        kind(&unusable(&[], truncated, 40, 200), false),
+        "InvalidJson"
+    );
+    assert_eq!(
+        kind(&unusable(&[], b"<html>oops</html>", 17, 200), false),
+        "InvalidJson"
+    );
+    assert_eq!(
+        kind(&unusable(&[b"{\"id\":\"x\"}"], b"", 20, 200), true),
+        "MissingChoices"
+    );
+    let embeddings = unusable(&[], br#"{"object":"list"}"#, 17, 200);
+    assert_eq!(
+        failure(&embeddings, EndpointType::Embeddings, false).kind,
+        "MissingData"
+    );
+}
+
+#[test]
+fn one_malformed_event_among_good_ones_is_counted_and_skipped() {
+    let mut r = base_record();
+    r.push_event(chunk("a ").as_bytes(), SENT + 10 * MS);
+    r.push_event(
+        b"{\"choices\":[{\"delta\":{\"content\":\"lost",
+        SENT + 12 * MS,
+    );
+    r.push_event(chunk("b ").as_bytes(), SENT + 20 * MS);
+    r.done_ns = SENT + 30 * MS;
+    let mut m = RequestMetrics::new();
+    m.derive(&r, 4, &ctx(true, &words));
+    assert_eq!(m.status(), RequestStatus::Success);
+    assert_eq!(m.malformed_events(), 1);
+    approx(m.get(RecordMetric::OutputSequenceLength), 2.0);
+    approx(m.get(RecordMetric::TimeToSecondToken), (10 * MS) as f64);
+    assert_eq!(m.inter_chunk_ns(), &[10 * MS]);
+}
+
+#[test]
+fn an_error_event_that_is_not_json_is_still_a_server_error() {
+    let r = unusable(&[b"{\"error\":boom}"], b"", 20, 200);
+    let mut m = RequestMetrics::new();
+    m.derive(&r, 4, &ctx(true, &words));
+    assert_eq!(m.error().unwrap().kind, "ServerError");
+}

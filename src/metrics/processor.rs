@@ -54,6 +54,7 @@ pub struct RecordProcessor {
     completed: u64,
     failed: u64,
     cancelled: u64,
+    malformed_events: u64,
 }
 
 impl RecordProcessor {
@@ -76,6 +77,7 @@ impl RecordProcessor {
             completed: 0,
             failed: 0,
             cancelled: 0,
+            malformed_events: 0,
         }
     }
 
@@ -102,7 +104,10 @@ impl RecordProcessor {
         };
         self.metrics.derive(record, input_tokens, &derive_ctx);
         match self.metrics.status() {
-            RequestStatus::Success => self.completed += 1,
+            RequestStatus::Success => {
+                self.completed += 1;
+                self.malformed_events += u64::from(self.metrics.malformed_events());
+            }
             RequestStatus::Failed => self.failed += 1,
             RequestStatus::Cancelled => self.cancelled += 1,
         }
@@ -165,6 +170,7 @@ impl RecordProcessor {
                 failed: self.failed,
                 cancelled: self.cancelled,
                 not_sent: totals.not_sent,
+                malformed_events: self.malformed_events,
             },
             was_cancelled: totals.was_cancelled,
         };

@@ -47,6 +47,9 @@ pub struct Accounting {
     pub cancelled: u64,
     /// Requests released but never sent (the run stopped first).
     pub not_sent: u64,
+    /// Not an outcome: SSE events (or bodies) that were not one JSON object, inside requests
+    /// that still succeeded because their other events carried the reply.
+    pub malformed_events: u64,
 }
 
 impl Accounting {

@@ -131,6 +131,13 @@ fn accounting_line(summary: &Summary) -> String {
         );
     }
     line.push('\n');
+    if a.malformed_events > 0 {
+        let _ = writeln!(
+            line,
+            "Malformed events: {} (not one JSON object; skipped, their requests still succeeded)",
+            a.malformed_events
+        );
+    }
     line
 }
 

@@ -129,12 +129,13 @@ struct Accounting<'a>(&'a Summary);
 impl Serialize for Accounting<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = &self.0.accounting;
-        let mut map = s.serialize_map(Some(5))?;
+        let mut map = s.serialize_map(Some(6))?;
         map.serialize_entry("scheduled", &a.scheduled)?;
         map.serialize_entry("completed", &a.completed)?;
         map.serialize_entry("failed", &a.failed)?;
         map.serialize_entry("cancelled", &a.cancelled)?;
         map.serialize_entry("not_sent", &a.not_sent)?;
+        map.serialize_entry("malformed_events", &a.malformed_events)?;
         map.end()
     }
 }

@@ -112,6 +112,7 @@ fn summary() -> Summary {
             failed: 2,
             cancelled: 1,
             not_sent: 0,
+            malformed_events: 0,
         },
         was_cancelled: false,
     }
@@ -275,7 +276,7 @@ fn json_export_matches_the_reference_layout() {
     assert_eq!(doc["request_latency"]["count"], 10);
     assert_eq!(
         doc["request_accounting"],
-        serde_json::json!({"scheduled": 13, "completed": 10, "failed": 2, "cancelled": 1, "not_sent": 0})
+        serde_json::json!({"scheduled": 13, "completed": 10, "failed": 2, "cancelled": 1, "not_sent": 0, "malformed_events": 0})
     );
     assert_eq!(
         doc["error_summary"],

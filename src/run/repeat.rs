@@ -146,6 +146,7 @@ pub(crate) fn mean_summary(runs: &[Summary]) -> Summary {
         out.accounting.failed += r.accounting.failed;
         out.accounting.cancelled += r.accounting.cancelled;
         out.accounting.not_sent += r.accounting.not_sent;
+        out.accounting.malformed_events += r.accounting.malformed_events;
         out.was_cancelled |= r.was_cancelled;
     }
     out
