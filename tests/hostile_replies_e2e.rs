@@ -244,6 +244,22 @@ fn two_hundred_megabytes_without_a_newline_is_not_a_success() {
         let message = assert_all_failed(&out, &dir, "ResponseTooLarge");
         assert!(message.contains("(67108864 bytes)"), "{message}");
     }
+    // Two requests in flight, each holding at most the 64 MiB cap: the runs stayed far
+    // below the 200 MB per request (and 2 GB+ per run) that unbounded buffering took.
+    let peak = peak_child_rss_bytes();
+    assert!(peak < 512 << 20, "peak RSS of a run: {} MiB", peak >> 20);
+}
+
+/// The largest peak RSS of any child process waited for so far (this test binary's runs).
+fn peak_child_rss_bytes() -> u64 {
+    // SAFETY: getrusage(2) fills the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    // Linux reports ru_maxrss in KiB.
+    u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024
 }
 
 #[test]
