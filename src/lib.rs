@@ -18,6 +18,7 @@ pub mod media_helper;
 pub mod metrics;
 pub mod mock;
 pub mod payload;
+pub mod quiet_panic;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -13,6 +13,7 @@ const ORDER: &[&str] = &[
     "clock",
     "json_scan",
     "atomic_file",
+    "quiet_panic",
     // contract
     "config",
     // inputs

@@ -53,7 +53,7 @@ pub fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime
             .enable_all()
             .build()
     };
-    quiet_catch_unwind(build)
+    crate::quiet_panic::catch(build)
         .unwrap_or_else(|message| Err(std::io::Error::other(message)))
         .map_err(|e| {
             std::io::Error::new(
@@ -61,35 +61,6 @@ pub fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime
                 format!("{threads} threads (--client-threads): {e}; try fewer threads"),
             )
         })
-}
-
-std::thread_local! {
-    /// Set while [`quiet_catch_unwind`] runs on this thread: the panic hook stays silent.
-    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic into `Err(its message)` without printing it (the caller reports
-/// it in one line). The hook is wrapped once per process; other threads' panics still print.
-fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET_PANICS.with(|quiet| quiet.get()) {
-                previous(info);
-            }
-        }));
-    });
-    QUIET_PANICS.with(|quiet| quiet.set(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET_PANICS.with(|quiet| quiet.set(false));
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "the runtime could not start".into())
-    })
 }
 
 /// Open-loop phases without a concurrency cap grow their worker pool on demand up to this.
@@ -382,8 +353,9 @@ mod runtime_tests {
 
     #[test]
     fn a_thread_spawn_panic_becomes_an_error_message() {
-        let result: Result<(), String> =
-            quiet_catch_unwind(|| panic!("OS can't spawn worker thread: Resource unavailable"));
+        let result: Result<(), String> = crate::quiet_panic::catch(|| {
+            panic!("OS can't spawn worker thread: Resource unavailable")
+        });
         let message = result.unwrap_err();
         assert!(
             message.contains("OS can't spawn worker thread"),
@@ -395,6 +367,6 @@ mod runtime_tests {
     fn a_runtime_within_the_cap_starts() {
         let runtime = client_runtime(2).unwrap();
         assert_eq!(runtime.block_on(async { 1 + 1 }), 2);
-        assert_eq!(quiet_catch_unwind(|| 7), Ok(7));
+        assert_eq!(crate::quiet_panic::catch(|| 7), Ok(7));
     }
 }

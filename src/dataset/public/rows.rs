@@ -21,6 +21,17 @@ pub struct SpeedBenchRow {
 
 /// Every row of `path`, in file order.
 pub fn read_rows(path: &Path) -> Result<Vec<SpeedBenchRow>, PublicDatasetError> {
+    // The parquet crate still panics on some corrupt files (apache/arrow-rs#9742; found by
+    // fuzz/fuzz_targets/speed_bench_rows.rs): a bad download is an error naming the file.
+    crate::quiet_panic::catch(|| read_rows_unguarded(path)).unwrap_or_else(|panic| {
+        Err(PublicDatasetError::Parquet {
+            path: path.to_path_buf(),
+            reason: format!("corrupt file (the parquet reader failed: {panic})"),
+        })
+    })
+}
+
+fn read_rows_unguarded(path: &Path) -> Result<Vec<SpeedBenchRow>, PublicDatasetError> {
     let parquet_err = |reason: String| PublicDatasetError::Parquet {
         path: path.to_path_buf(),
         reason,
