@@ -106,6 +106,7 @@ fn run(workload: &Workload, concurrency: u32) -> (Vec<Sent>, gauntlet::engine::P
         )),
         next_request: Default::default(),
         fixed_schedule: None,
+        cancellation: None,
     });
     let phase = Phase {
         name: "profiling".into(),
@@ -313,6 +314,7 @@ fn open_loop(
         sessions: None,
         next_request: Default::default(),
         fixed_schedule,
+        cancellation: None,
     });
     let phase = Phase {
         name: "profiling".into(),

@@ -121,6 +121,24 @@ pub struct ProfileArgs {
     #[arg(long, help_heading = "Load")]
     pub warmup_request_count: Option<u64>,
 
+    /// Percentage (0-100) of the measured requests to cancel on purpose: each is sent in
+    /// full, then its connection is dropped --request-cancellation-delay seconds later unless
+    /// it has finished. Which requests follows from --random-seed. Counted as cancelled, apart
+    /// from errors, and left out of the latency statistics.
+    #[arg(long, help_heading = "Load")]
+    pub request_cancellation_rate: Option<f64>,
+
+    /// Seconds after a request is sent before it is cancelled (0 = send it, then disconnect
+    /// at once); needs --request-cancellation-rate [default: 0].
+    #[arg(long, help_heading = "Load")]
+    pub request_cancellation_delay: Option<f64>,
+
+    /// Stop the run, like Ctrl-C, once requests fail: a fraction below 1 (AIPerf's form: more
+    /// than that share of the finished requests failed, checked once max(concurrency, 10)
+    /// have finished) or a whole count of failed requests. Exits 4.
+    #[arg(long, help_heading = "Load")]
+    pub failed_request_threshold: Option<f64>,
+
     /// Mean prompt length in tokens (exact for every prompt when stddev is 0) [default: 550].
     #[arg(long, visible_alias = "isl", help_heading = "Workload")]
     pub synthetic_input_tokens_mean: Option<f64>,

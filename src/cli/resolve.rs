@@ -8,9 +8,10 @@ use super::flag_error::{flag_err, FlagError};
 use super::profile::{EndpointArg, PatternArg, ProfileArgs};
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
-    Arrival, ArrivalPattern, EndpointType, FileSettings, LengthPlan, Phase, PhaseKind, Plan,
-    StopRule, TokenizerSpec, DEFAULT_ENTRIES, DEFAULT_GRACE_SECS, DEFAULT_ISL,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RANDOM_SEED, DEFAULT_REQUESTS, DEFAULT_TIMEOUT_SECS,
+    Arrival, ArrivalPattern, CancellationField, EndpointType, FailureThreshold, FileSettings,
+    LengthPlan, Phase, PhaseKind, Plan, StopRule, TokenizerSpec, DEFAULT_ENTRIES,
+    DEFAULT_GRACE_SECS, DEFAULT_ISL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RANDOM_SEED,
+    DEFAULT_REQUESTS, DEFAULT_TIMEOUT_SECS,
     DEFAULT_URL,
 };
 use crate::dist::{DistSpec, SeqDist, Shape};
@@ -117,6 +118,19 @@ impl ProfileArgs {
                 "must be a percentage between 0 and 100",
             ));
         }
+        let request_cancellation = crate::config::request_cancellation(
+            self.request_cancellation_rate,
+            self.request_cancellation_delay,
+        )
+        .map_err(|(field, e)| match field {
+            CancellationField::Rate => flag_err("--request-cancellation-rate", e),
+            CancellationField::Delay => flag_err("--request-cancellation-delay", e),
+        })?;
+        let failed_request_threshold = self
+            .failed_request_threshold
+            .map(FailureThreshold::from_number)
+            .transpose()
+            .map_err(|e| flag_err("--failed-request-threshold", e))?;
         let client_threads = match self.client_threads {
             Some(n) => crate::config::check_client_threads(n)
                 .map_err(|e| flag_err("--client-threads", e))?,
@@ -157,6 +171,8 @@ impl ProfileArgs {
             max_response_bytes,
             artifact_dir,
             tolerated_error_rate_pct: self.tolerated_error_rate,
+            request_cancellation,
+            failed_request_threshold,
             cli_command,
             client_threads,
             input: self.files.resolve(entries)?.map(|mut input| {

@@ -6,6 +6,7 @@
 //! ([`defaults`]) is defined here, so a YAML file alone resolves to a `Plan`, and config
 //! imports nothing downstream of it.
 
+mod controls_plan;
 mod dataset;
 pub mod defaults;
 mod error;
@@ -30,6 +31,10 @@ mod video_plan;
 mod walk;
 pub mod yaml;
 
+pub use controls_plan::{
+    request_cancellation, CancellationField, FailureThreshold, RequestCancellation,
+    FAILURE_RATIO_MIN_SAMPLE,
+};
 pub use dataset::DatasetSettings;
 pub use defaults::*;
 pub use error::{ConfigError, ConfigErrors};

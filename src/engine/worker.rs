@@ -39,6 +39,8 @@ pub struct Shared {
     pub next_request: AtomicU64,
     /// Trace replay for profiling phases: `(entry or session, ns after the phase start)`.
     pub fixed_schedule: Option<Vec<(u64, u64)>>,
+    /// Requests cancelled on purpose (`--request-cancellation-rate`); `None` = none.
+    pub cancellation: Option<crate::schedule::CancelSchedule>,
 }
 
 /// A request released by the arrival source.
@@ -288,6 +290,40 @@ async fn send_one(
     record.bytes_sent = u32::try_from(body.len()).unwrap_or(u32::MAX);
     record.sent_ns = now_ns();
     shared.sent.fetch_add(1, Ordering::Relaxed);
+    let cancel_after = (shared.cancellation.as_ref())
+        .and_then(|c| c.delay_for(record.phase_index, record.request_index));
+    let exchange = exchange(shared, target, conn, reused, body, parser, record);
+    let reusable = match cancel_after {
+        None => exchange.await?,
+        // Dropping the exchange at the deadline leaves the connection mid-response: the
+        // caller drops it, which is the disconnect the server sees.
+        Some(delay) => tokio::time::timeout(delay, exchange)
+            .await
+            .map_err(|_| Failure {
+                outcome: Outcome::Cancelled,
+                message: format!(
+                    "cancelled {:.3} s after it was sent (--request-cancellation-rate)",
+                    delay.as_secs_f64()
+                ),
+            })??,
+    };
+    if !reusable {
+        *slot = None;
+    }
+    Ok(())
+}
+
+/// Writes the request on `conn` and reads its whole response into `record`. Returns whether
+/// the connection may carry the next request.
+async fn exchange(
+    shared: &Shared,
+    target: &super::client::Target,
+    conn: &mut Connection,
+    reused: bool,
+    body: Bytes,
+    parser: &mut SseParser,
+    record: &mut RequestRecord,
+) -> Result<bool, Failure> {
     let (head, head_ns) = match conn.exchange(target, &body).await {
         Ok(answer) => answer,
         Err(ReadError::NothingReceived(_)) if reused => {
@@ -360,10 +396,7 @@ async fn send_one(
             });
         }
     }
-    if !conn.reusable_after(&head) {
-        *slot = None;
-    }
-    Ok(())
+    Ok(conn.reusable_after(&head))
 }
 
 /// Counts one piece of body; fails the request, before the piece is kept, when the body

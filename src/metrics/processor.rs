@@ -87,6 +87,12 @@ impl RecordProcessor {
             .get(crate::metrics::catalog::RecordMetric::OutputSequenceLength)
     }
 
+    /// How the request processed last ended, as the statistics count it (a 2xx response
+    /// carrying an error event is a failure).
+    pub fn last_status(&self) -> RequestStatus {
+        self.metrics.status()
+    }
+
     /// Processes one finished request; `input_tokens` is its exact prompt length and
     /// `session_id` its conversation id and `turn_index` its place in it. A failed JSONL write
     /// (a full disk) stops the JSONL, not the statistics: [`RecordProcessor::finish`] reports it.

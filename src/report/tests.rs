@@ -164,6 +164,8 @@ fn plan() -> Plan {
         max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
         artifact_dir: "artifacts".into(),
         tolerated_error_rate_pct: 0.0,
+        request_cancellation: None,
+        failed_request_threshold: None,
         cli_command: "gauntlet profile --model mock-model".into(),
         client_threads: 2,
         input: None,

@@ -230,6 +230,7 @@ fn measure(
         sessions: None,
         next_request: Default::default(),
         fixed_schedule: None,
+        cancellation: None,
     });
     let phase = Phase {
         name: "calibrate".into(),

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::overhead::process_cpu_seconds;
 use super::signals::{Interrupt, SignalWatch};
+use super::threshold::FailureWatch;
 use super::{artifacts_err, Prepared, RunError};
 use crate::clock::WallAnchor;
 use crate::config::{Plan, StopRule};
@@ -25,6 +26,7 @@ use crate::engine::{run_phase, PhaseCounts};
 use crate::metrics::processor::{ProcessorContext, RecordProcessor};
 use crate::report;
 use crate::rng::RngRoot;
+use crate::schedule::CancelSchedule;
 use crate::tokenizer::LazyTokenizer;
 
 /// Puts the calling thread in Linux's SCHED_BATCH class: it still gets its fair share of CPU,
@@ -108,10 +110,21 @@ pub(super) fn drive(
         progress,
         session_ids,
         jsonl_path,
-    } = start_processor(plan, dir, anchor, &tokenizer, workload, sessions.as_ref())?;
+    } = start_processor(
+        plan,
+        dir,
+        anchor,
+        &tokenizer,
+        workload,
+        sessions.as_ref(),
+        FailureWatch::new(plan, signals.stopper()),
+    )?;
 
     // A second handle on the bodies (the bytes are shared) for `inputs.json`.
     let bodies = arena.clone();
+    let root = RngRoot::new(plan.random_seed);
+    let cancellation = (plan.request_cancellation.as_ref())
+        .map(|c| CancelSchedule::new(c, &root, plan.phases.iter().map(|p| p.kind)));
     let shared = Arc::new(Shared {
         arena,
         targets,
@@ -123,9 +136,9 @@ pub(super) fn drive(
         sessions,
         next_request: Default::default(),
         fixed_schedule,
+        cancellation,
     });
     let runtime = crate::engine::client_runtime(plan.client_threads).map_err(RunError::Runtime)?;
-    let root = RngRoot::new(plan.random_seed);
     let cpu_before_phases_s = process_cpu_seconds();
     // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
     let telemetry = crate::telemetry::Telemetry::start(&plan.telemetry);
@@ -180,6 +193,7 @@ fn start_processor(
     tokenizer: &Arc<LazyTokenizer>,
     workload: Workload,
     sessions: Option<&SessionTable>,
+    failures: Option<FailureWatch>,
 ) -> Result<ProcessorThread, RunError> {
     let jsonl_path = dir.join("profile_export.jsonl");
     let jsonl = std::fs::File::create(&jsonl_path).map_err(artifacts_err(&jsonl_path))?;
@@ -217,15 +231,13 @@ fn start_processor(
         .name("gauntlet-records".into())
         .spawn(move || {
             yield_to_the_engine();
-            process_records(
-                processor,
-                source,
-                &input_tokens,
-                &ids,
-                &turn_index,
+            let entries = EntryFacts {
+                input_tokens: &input_tokens,
+                session_ids: &ids,
+                turn_index: &turn_index,
                 multi_turn,
-                &bar,
-            )
+            };
+            process_records(processor, source, &entries, &bar, failures)
         })
         .map_err(RunError::Runtime)?;
     Ok(ProcessorThread {
@@ -284,15 +296,32 @@ async fn run_phases(
     Ok(counts)
 }
 
+/// What the record processor needs to know of each workload entry.
+#[derive(Clone, Copy)]
+struct EntryFacts<'a> {
+    /// Prompt tokens per entry.
+    input_tokens: &'a [u32],
+    /// Conversation id per entry.
+    session_ids: &'a [String],
+    /// Place in its conversation per entry.
+    turn_index: &'a [u32],
+    /// Whether entries are turns of multi-turn sessions.
+    multi_turn: bool,
+}
+
 fn process_records(
     mut processor: RecordProcessor,
     source: RecordSource,
-    input_tokens: &[u32],
-    session_ids: &[String],
-    turn_index: &[u32],
-    multi_turn: bool,
+    entries: &EntryFacts,
     progress: &indicatif::ProgressBar,
+    mut failures: Option<FailureWatch>,
 ) -> (RecordProcessor, Option<u64>) {
+    let EntryFacts {
+        input_tokens,
+        session_ids,
+        turn_index,
+        multi_turn,
+    } = *entries;
     let mut first_sent_ns: Option<u64> = None;
     // Tokens of each finished session turn's whole conversation (history, prompt, reply), so
     // a later turn's input length counts everything it sent.
@@ -318,6 +347,9 @@ fn process_records(
             .unwrap_or(0);
         let isl = input_tokens[entry].saturating_add(history);
         processor.process(&record, isl, &session_ids[entry], turn_index[entry]);
+        if let Some(watch) = &mut failures {
+            watch.observe(record.phase_index, processor.last_status());
+        }
         if multi_turn && record.outcome == Outcome::Success {
             let reply = processor.last_output_tokens().unwrap_or(0.0) as u32;
             conversation_tokens.insert(record.request_index, isl.saturating_add(reply));

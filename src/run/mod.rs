@@ -24,6 +24,7 @@ mod repeat;
 mod replay;
 mod signals;
 mod sweep;
+mod threshold;
 mod wallclock;
 
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};

@@ -4,13 +4,16 @@
 //! with the shell's code for its signal, 128 + its number (SIGINT 130, SIGTERM 143, SIGHUP
 //! 129). More signals after the first (coreutils `timeout` can deliver SIGINT twice, to the
 //! child and to its group) are acknowledged and change nothing: the run is already stopping.
+//!
+//! The record processor stops a run the same way when `--failed-request-threshold` is
+//! reached, through a [`Stopper`]: one stop flag and one "what stopped it" for every cause.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
-/// A terminating signal that stopped a run.
+/// What stopped a run early: a terminating signal, or the failed-request threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interrupt {
     /// SIGINT (Ctrl-C).
@@ -19,33 +22,72 @@ pub enum Interrupt {
     Term,
     /// SIGHUP.
     Hup,
+    /// `--failed-request-threshold` was reached.
+    FailureThreshold,
 }
 
+/// The exit code of a run stopped by `--failed-request-threshold` (artifacts written,
+/// marked partial).
+pub const FAILURE_THRESHOLD_EXIT: u8 = 4;
+
 impl Interrupt {
-    /// The run's exit code: 128 + the signal's number, as a shell reports a process the
-    /// signal killed.
+    /// The run's exit code: for a signal 128 + its number, as a shell reports a process the
+    /// signal killed; [`FAILURE_THRESHOLD_EXIT`] for the threshold.
     pub fn exit_code(self) -> u8 {
         match self {
             Interrupt::Int => 130,
             Interrupt::Term => 143,
             Interrupt::Hup => 129,
+            Interrupt::FailureThreshold => FAILURE_THRESHOLD_EXIT,
         }
     }
 
-    /// The signal's name, for the console.
+    /// The signal's (or the threshold's) name, for the console.
     pub fn name(self) -> &'static str {
         match self {
             Interrupt::Int => "SIGINT",
             Interrupt::Term => "SIGTERM",
             Interrupt::Hup => "SIGHUP",
+            Interrupt::FailureThreshold => "--failed-request-threshold",
         }
     }
 
     fn from_exit_code(code: u8) -> Option<Self> {
-        [Interrupt::Int, Interrupt::Term, Interrupt::Hup]
-            .into_iter()
-            .find(|i| i.exit_code() == code)
+        [
+            Interrupt::Int,
+            Interrupt::Term,
+            Interrupt::Hup,
+            Interrupt::FailureThreshold,
+        ]
+        .into_iter()
+        .find(|i| i.exit_code() == code)
     }
+}
+
+/// Stops the run from outside the signal watcher (the record processor's thread), exactly
+/// as the first signal does: the same stop flag, and the cause kept for the exit code unless
+/// a signal came first.
+#[derive(Clone)]
+pub(super) struct Stopper {
+    stop: Arc<watch::Sender<bool>>,
+    caught: Arc<AtomicU8>,
+}
+
+impl Stopper {
+    /// Stops the run for `cause`; returns whether this call was the first cause (a run
+    /// already stopping keeps its first cause).
+    pub fn stop(&self, cause: Interrupt) -> bool {
+        let first = record_cause(&self.caught, cause);
+        self.stop.send_replace(true);
+        first
+    }
+}
+
+/// Keeps `cause` unless one is already kept; returns whether it was kept.
+fn record_cause(caught: &AtomicU8, cause: Interrupt) -> bool {
+    caught
+        .compare_exchange(0, cause.exit_code(), Ordering::Relaxed, Ordering::Relaxed)
+        .is_ok()
 }
 
 /// Watches for terminating signals on its own thread for as long as it lives, from before
@@ -54,6 +96,7 @@ impl Interrupt {
 /// and otherwise ignored, so the partial artifacts are always written.
 pub(super) struct SignalWatch {
     stop: watch::Receiver<bool>,
+    stop_tx: Arc<watch::Sender<bool>>,
     caught: Arc<AtomicU8>,
     quit: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -64,10 +107,12 @@ impl SignalWatch {
     /// returns a watch that never fires: a signal then ends the process the default way.
     pub fn start() -> Self {
         let (stop_tx, stop) = watch::channel(false);
+        let stop_tx = Arc::new(stop_tx);
         let caught = Arc::new(AtomicU8::new(0));
         let (quit_tx, quit_rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let flag = caught.clone();
+        let sender = stop_tx.clone();
         let thread = std::thread::Builder::new()
             .name("gauntlet-signals".into())
             .spawn(move || {
@@ -90,7 +135,7 @@ impl SignalWatch {
                 };
                 runtime.block_on(async move {
                     tokio::select! {
-                        () = watch_signals(signals, stop_tx, flag) => {}
+                        () = watch_signals(signals, sender, flag) => {}
                         _ = quit_rx => {}
                     }
                 });
@@ -114,6 +159,7 @@ impl SignalWatch {
         };
         Self {
             stop,
+            stop_tx,
             caught,
             quit: Some(quit_tx),
             thread,
@@ -125,7 +171,15 @@ impl SignalWatch {
         self.stop.clone()
     }
 
-    /// The first terminating signal received so far, if any.
+    /// A handle that stops the run as a signal would (for the failed-request threshold).
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            stop: self.stop_tx.clone(),
+            caught: self.caught.clone(),
+        }
+    }
+
+    /// What stopped the run first (a signal or the threshold), if anything did.
     pub fn interrupt(&self) -> Option<Interrupt> {
         Interrupt::from_exit_code(self.caught.load(Ordering::Relaxed))
     }
@@ -142,14 +196,18 @@ impl Drop for SignalWatch {
     }
 }
 
-async fn watch_signals(mut signals: Signals, stop: watch::Sender<bool>, caught: Arc<AtomicU8>) {
+async fn watch_signals(
+    mut signals: Signals,
+    stop: Arc<watch::Sender<bool>>,
+    caught: Arc<AtomicU8>,
+) {
     let first = signals.next().await;
-    caught.store(first.exit_code(), Ordering::Relaxed);
+    record_cause(&caught, first);
     eprintln!(
         "\ninterrupted ({}): stopping, writing partial artifacts",
         first.name()
     );
-    let _ = stop.send(true);
+    stop.send_replace(true);
     loop {
         let again = signals.next().await;
         eprintln!(

@@ -4,6 +4,10 @@
 //! loop phases need no schedule (a free concurrency slot is the release). Gaps come from a
 //! dedicated random stream, so the schedule is the same whatever else the run draws.
 
+mod cancel;
+
+pub use cancel::CancelSchedule;
+
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Gamma};
