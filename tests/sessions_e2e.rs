@@ -119,6 +119,7 @@ fn run(workload: &Workload, concurrency: u32) -> (Vec<Sent>, gauntlet::engine::P
         stop: StopRule::Count {
             requests: workload.sessions.len() as u64,
         },
+        controls: Default::default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -321,6 +322,7 @@ fn open_loop(
         kind: PhaseKind::Profiling,
         arrival,
         stop: StopRule::Count { requests },
+        controls: Default::default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

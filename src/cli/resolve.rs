@@ -9,10 +9,9 @@ use super::profile::{EndpointArg, PatternArg, ProfileArgs};
 use super::values::{parse_extra_input, parse_header, parse_url, tokenizer_spec};
 use crate::config::{
     Arrival, ArrivalPattern, CancellationField, EndpointType, FailureThreshold, FileSettings,
-    LengthPlan, Phase, PhaseKind, Plan, StopRule, TokenizerSpec, DEFAULT_ENTRIES,
-    DEFAULT_GRACE_SECS, DEFAULT_ISL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RANDOM_SEED,
-    DEFAULT_REQUESTS, DEFAULT_TIMEOUT_SECS,
-    DEFAULT_URL,
+    LengthPlan, Phase, PhaseKind, Plan, RequestCancellation, RequestControls, StopRule,
+    TokenizerSpec, DEFAULT_ENTRIES, DEFAULT_GRACE_SECS, DEFAULT_ISL, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RANDOM_SEED, DEFAULT_REQUESTS, DEFAULT_TIMEOUT_SECS, DEFAULT_URL,
 };
 use crate::dist::{DistSpec, SeqDist, Shape};
 
@@ -118,19 +117,6 @@ impl ProfileArgs {
                 "must be a percentage between 0 and 100",
             ));
         }
-        let request_cancellation = crate::config::request_cancellation(
-            self.request_cancellation_rate,
-            self.request_cancellation_delay,
-        )
-        .map_err(|(field, e)| match field {
-            CancellationField::Rate => flag_err("--request-cancellation-rate", e),
-            CancellationField::Delay => flag_err("--request-cancellation-delay", e),
-        })?;
-        let failed_request_threshold = self
-            .failed_request_threshold
-            .map(FailureThreshold::from_number)
-            .transpose()
-            .map_err(|e| flag_err("--failed-request-threshold", e))?;
         let client_threads = match self.client_threads {
             Some(n) => crate::config::check_client_threads(n)
                 .map_err(|e| flag_err("--client-threads", e))?,
@@ -171,8 +157,6 @@ impl ProfileArgs {
             max_response_bytes,
             artifact_dir,
             tolerated_error_rate_pct: self.tolerated_error_rate,
-            request_cancellation,
-            failed_request_threshold,
             cli_command,
             client_threads,
             input: self.files.resolve(entries)?.map(|mut input| {
@@ -184,6 +168,36 @@ impl ProfileArgs {
             media,
             video: self.video.video_plan()?,
         })
+    }
+
+    /// `--request-cancellation-rate/-delay` (`Some(None)`: given, cancellation off) and
+    /// `--failed-request-threshold`, for the measured phases.
+    #[allow(clippy::type_complexity)]
+    fn request_controls(
+        &self,
+    ) -> Result<
+        (
+            Option<Option<RequestCancellation>>,
+            Option<FailureThreshold>,
+        ),
+        FlagError,
+    > {
+        let given =
+            self.request_cancellation_rate.is_some() || self.request_cancellation_delay.is_some();
+        let cancellation = crate::config::request_cancellation(
+            self.request_cancellation_rate,
+            self.request_cancellation_delay,
+        )
+        .map_err(|(field, e)| match field {
+            CancellationField::Rate => flag_err("--request-cancellation-rate", e),
+            CancellationField::Delay => flag_err("--request-cancellation-delay", e),
+        })?;
+        let threshold = self
+            .failed_request_threshold
+            .map(FailureThreshold::from_number)
+            .transpose()
+            .map_err(|e| flag_err("--failed-request-threshold", e))?;
+        Ok((given.then_some(cancellation), threshold))
     }
 
     /// The phases: built from the load flags, or the file's phases with the load flags given
@@ -227,6 +241,7 @@ impl ProfileArgs {
             .benchmark_grace_period
             .map(|s| non_negative_secs("--benchmark-grace-period", s))
             .transpose()?;
+        let (cancellation, failed_request_threshold) = self.request_controls()?;
         let Some(mut phases) = file else {
             let arrival = Arrival {
                 concurrency: match (concurrency, request_rate) {
@@ -243,10 +258,20 @@ impl ProfileArgs {
                 kind: PhaseKind::Profiling,
                 arrival,
                 stop: stop_rule(self.request_count, duration, grace),
+                controls: RequestControls {
+                    cancellation: cancellation.flatten(),
+                    failed_request_threshold,
+                },
             };
             return Ok(with_warmup(vec![profiling], self.warmup_request_count));
         };
         for phase in phases.iter_mut().filter(|p| p.kind == PhaseKind::Profiling) {
+            if let Some(c) = cancellation {
+                phase.controls.cancellation = c;
+            }
+            if failed_request_threshold.is_some() {
+                phase.controls.failed_request_threshold = failed_request_threshold;
+            }
             let arrival = &mut phase.arrival;
             if let Some(c) = concurrency {
                 arrival.concurrency = Some(c);
@@ -386,6 +411,7 @@ fn with_warmup(mut phases: Vec<Phase>, count: Option<u64>) -> Vec<Phase> {
             kind: PhaseKind::Warmup,
             arrival,
             stop: StopRule::Count { requests },
+            controls: Default::default(),
         },
     );
     phases

@@ -5,6 +5,16 @@
 
 use std::time::Duration;
 
+/// A phase's request controls (AIPerf's phase `cancellation` and `failed_request_threshold`);
+/// the CLI flags set them on every measured phase. Warmup phases have none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct RequestControls {
+    /// Requests cancelled on purpose; `None` = none.
+    pub cancellation: Option<RequestCancellation>,
+    /// Stop the run once this phase's requests fail this much; `None` = never.
+    pub failed_request_threshold: Option<FailureThreshold>,
+}
+
 /// Requests cancelled on purpose: AIPerf's `--request-cancellation-rate` and
 /// `--request-cancellation-delay`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

@@ -218,3 +218,50 @@ fn max_response_bytes_is_a_whole_number_of_bytes() {
     );
     assert!(with("1.5").is_err());
 }
+
+#[test]
+fn phases_read_aiperf_cancellation_and_the_failure_threshold() {
+    use super::{FailureThreshold, RequestCancellation};
+    let phases = |phase: &str| {
+        let text =
+            format!("schemaVersion: \"2.0\"\nbenchmark:\n  model: m\n  phases:\n    - {phase}\n");
+        ConfigFile::parse(&text, "w.yaml")
+            .unwrap()
+            .resolve()
+            .map(|s| s.phases.unwrap())
+            .map_err(|e| e.to_string())
+    };
+    let got = phases(
+        "{type: concurrency, concurrency: 2, requests: 3, cancellation: {rate: 20, delay: 0.5}, failed_request_threshold: 0.1}",
+    )
+    .unwrap();
+    assert_eq!(
+        got[0].controls.cancellation,
+        Some(RequestCancellation {
+            rate_pct: 20.0,
+            delay: std::time::Duration::from_millis(500)
+        })
+    );
+    assert_eq!(
+        got[0].controls.failed_request_threshold,
+        Some(FailureThreshold::Ratio(0.1))
+    );
+    let err = phases("{type: concurrency, concurrency: 2, requests: 3, cancellation: {delay: 1}}")
+        .unwrap_err();
+    assert!(
+        err.contains("benchmark.phases[0].cancellation.delay: needs a cancellation rate"),
+        "{err}"
+    );
+    let err = phases(
+        "{type: concurrency, concurrency: 2, requests: 3, exclude_from_results: true, cancellation: {rate: 5}}",
+    )
+    .unwrap_err();
+    assert!(err.contains("applies to measured phases only"), "{err}");
+    let err =
+        phases("{type: concurrency, concurrency: 2, requests: 3, failed_request_threshold: 2.5}")
+            .unwrap_err();
+    assert!(
+        err.contains("benchmark.phases[0].failed_request_threshold: 2.5 is neither"),
+        "{err}"
+    );
+}

@@ -33,7 +33,7 @@ pub mod yaml;
 
 pub use controls_plan::{
     request_cancellation, CancellationField, FailureThreshold, RequestCancellation,
-    FAILURE_RATIO_MIN_SAMPLE,
+    RequestControls, FAILURE_RATIO_MIN_SAMPLE,
 };
 pub use dataset::DatasetSettings;
 pub use defaults::*;

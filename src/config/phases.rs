@@ -5,7 +5,10 @@ use std::time::Duration;
 use super::defaults::DEFAULT_GRACE_SECS;
 use super::walk::{Val, Walker};
 use super::yaml::NodeKind;
-use super::{Arrival, ArrivalPattern, Phase, PhaseKind, StopRule};
+use super::{
+    request_cancellation, Arrival, ArrivalPattern, CancellationField, FailureThreshold, Phase,
+    PhaseKind, RequestControls, StopRule,
+};
 
 /// Keys of one phase.
 pub const PHASE_KEYS: &[&str] = &[
@@ -18,7 +21,12 @@ pub const PHASE_KEYS: &[&str] = &[
     "duration",
     "grace_period",
     "exclude_from_results",
+    "cancellation",
+    "failed_request_threshold",
 ];
+
+/// Keys of a phase's `cancellation` (AIPerf's `CancellationConfig`).
+pub const CANCELLATION_KEYS: &[&str] = &["rate", "delay"];
 
 /// Reads `benchmark.phases`; `None` when it has errors (they are recorded in `w`).
 pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> Option<Vec<Phase>> {
@@ -152,6 +160,7 @@ fn read_phase<'a>(w: &mut Walker<'a>, item: Val<'a>, path: &str) -> Option<Phase
         _ => {}
     }
     let stop = stop_rule(w, &sec, line, path);
+    let controls = controls(w, &sec, excluded);
     if w.errors.len() > before {
         return None;
     }
@@ -168,7 +177,69 @@ fn read_phase<'a>(w: &mut Walker<'a>, item: Val<'a>, path: &str) -> Option<Phase
             pattern: pattern.unwrap_or(ArrivalPattern::Poisson),
         },
         stop: stop?,
+        controls,
     })
+}
+
+/// `cancellation: {rate, delay}` and `failed_request_threshold`, validated as the flags
+/// are; a warmup phase takes neither (its requests are never cancelled nor counted).
+fn controls<'a>(
+    w: &mut Walker<'a>,
+    sec: &super::walk::Section<'a>,
+    excluded: bool,
+) -> RequestControls {
+    let mut controls = RequestControls::default();
+    if excluded {
+        for key in ["cancellation", "failed_request_threshold"] {
+            if let Some(v) = sec.get(key) {
+                w.err(
+                    v.line,
+                    &sec.path_of(key),
+                    "applies to measured phases only; warmup requests are never cancelled nor counted toward the threshold",
+                );
+            }
+        }
+        return controls;
+    }
+    if let Some(v) = sec.get("failed_request_threshold") {
+        let path = sec.path_of("failed_request_threshold");
+        if let Some(n) = w.number(v, &path) {
+            match FailureThreshold::from_number(n) {
+                Ok(t) => controls.failed_request_threshold = Some(t),
+                Err(e) => w.err(v.line, &path, e),
+            }
+        }
+    }
+    let Some(v) = sec.get("cancellation") else {
+        return controls;
+    };
+    let Some(c) = w.section(v, &sec.path_of("cancellation"), CANCELLATION_KEYS) else {
+        return controls;
+    };
+    let before = w.errors.len();
+    let rate = c.get("rate").and_then(|v| w.number(v, &c.path_of("rate")));
+    let delay = c
+        .get("delay")
+        .and_then(|v| w.number(v, &c.path_of("delay")));
+    if w.errors.len() > before {
+        return controls;
+    }
+    match request_cancellation(rate, delay) {
+        Ok(cancellation) => controls.cancellation = cancellation,
+        Err((field, e)) => {
+            let key = match field {
+                CancellationField::Rate => "rate",
+                CancellationField::Delay => "delay",
+            };
+            let line = c.get(key).map_or(v.line, |k| k.line);
+            w.err(
+                line,
+                &c.path_of(key),
+                e.replace("--request-cancellation-rate", "'rate'"),
+            );
+        }
+    }
+    controls
 }
 
 fn stop_rule<'a>(

@@ -132,6 +132,9 @@ pub struct Phase {
     pub arrival: Arrival,
     /// Stop rule.
     pub stop: StopRule,
+    /// Cancellation on purpose and the failed-request threshold (measured phases only).
+    #[serde(flatten)]
+    pub controls: super::RequestControls,
 }
 
 impl Phase {
@@ -316,10 +319,6 @@ pub struct Plan {
     pub artifact_dir: PathBuf,
     /// Highest failed-request percentage that still exits 0.
     pub tolerated_error_rate_pct: f64,
-    /// Requests cancelled on purpose (`--request-cancellation-rate`); `None` = none.
-    pub request_cancellation: Option<super::RequestCancellation>,
-    /// Stop the run once this many requests have failed (`--failed-request-threshold`).
-    pub failed_request_threshold: Option<super::FailureThreshold>,
     /// The command line as typed, with secrets redacted (for `run_info`).
     pub cli_command: String,
     /// Threads of the client runtime.

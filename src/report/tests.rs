@@ -140,6 +140,7 @@ fn plan() -> Plan {
                 pattern: ArrivalPattern::Poisson,
             },
             stop: StopRule::Count { requests: 10 },
+            controls: Default::default(),
         }],
         synthetic: SyntheticPlan {
             lengths: LengthPlan::Independent {
@@ -164,8 +165,6 @@ fn plan() -> Plan {
         max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
         artifact_dir: "artifacts".into(),
         tolerated_error_rate_pct: 0.0,
-        request_cancellation: None,
-        failed_request_threshold: None,
         cli_command: "gauntlet profile --model mock-model".into(),
         client_threads: 2,
         input: None,

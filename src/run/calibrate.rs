@@ -241,6 +241,7 @@ fn measure(
             pattern: ArrivalPattern::Constant,
         },
         stop: StopRule::Count { requests },
+        controls: Default::default(),
     };
     let (_stop_tx, stop_rx) = watch::channel(false);
     let started = now_ns();

@@ -123,8 +123,7 @@ pub(super) fn drive(
     // A second handle on the bodies (the bytes are shared) for `inputs.json`.
     let bodies = arena.clone();
     let root = RngRoot::new(plan.random_seed);
-    let cancellation = (plan.request_cancellation.as_ref())
-        .map(|c| CancelSchedule::new(c, &root, plan.phases.iter().map(|p| p.kind)));
+    let cancellation = CancelSchedule::new(&root, &plan.phases);
     let shared = Arc::new(Shared {
         arena,
         targets,

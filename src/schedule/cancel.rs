@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::config::{PhaseKind, RequestCancellation};
+use crate::config::{Phase, PhaseKind, RequestCancellation};
 use crate::rng::RngRoot;
 
 /// The cancellation decision for every request of a run.
@@ -18,43 +18,41 @@ use crate::rng::RngRoot;
 pub struct CancelSchedule {
     /// Drawn from the seed's own `request-cancellation` stream.
     key: u64,
-    /// A request is cancelled when its 53-bit draw is below this (rate × 2^53).
-    below: u64,
-    delay: Duration,
-    /// Per phase index: whether its requests may be cancelled (measured phases only).
-    phases: Box<[bool]>,
+    /// Per phase index: `(below, delay)` when its requests may be cancelled (measured phases
+    /// with a cancellation rate); a request is cancelled when its 53-bit draw is below
+    /// `below` (rate × 2^53).
+    phases: Box<[Option<(u64, Duration)>]>,
 }
 
 impl CancelSchedule {
-    /// The schedule for `plan` over phases of the given kinds, in plan order.
-    pub fn new(
-        plan: &RequestCancellation,
-        root: &RngRoot,
-        phases: impl IntoIterator<Item = PhaseKind>,
-    ) -> Self {
-        let share = (plan.rate_pct / 100.0).clamp(0.0, 1.0);
-        Self {
+    /// The schedule for a run's phases (in plan order), or `None` when none of its measured
+    /// phases cancels requests.
+    pub fn new<'a>(root: &RngRoot, phases: impl IntoIterator<Item = &'a Phase>) -> Option<Self> {
+        let phases: Box<[_]> = phases
+            .into_iter()
+            .map(|p| match (p.kind, p.controls.cancellation) {
+                (PhaseKind::Profiling, Some(c)) => Some(threshold(&c)),
+                _ => None,
+            })
+            .collect();
+        phases.iter().any(Option::is_some).then(|| Self {
             key: root.stream("request-cancellation", 0).random(),
-            below: (share * (1u64 << 53) as f64) as u64,
-            delay: plan.delay,
-            phases: phases
-                .into_iter()
-                .map(|kind| kind == PhaseKind::Profiling)
-                .collect(),
-        }
+            phases,
+        })
     }
 
     /// How long after it is sent request `request_index` of phase `phase_index` is
     /// cancelled, or `None` when it runs to its end.
     #[inline]
     pub fn delay_for(&self, phase_index: u8, request_index: u64) -> Option<Duration> {
-        let measured = self
-            .phases
-            .get(usize::from(phase_index))
-            .copied()
-            .unwrap_or(false);
-        (measured && draw(self.key, request_index) < self.below).then_some(self.delay)
+        let (below, delay) = (*self.phases.get(usize::from(phase_index))?)?;
+        (draw(self.key, request_index) < below).then_some(delay)
     }
+}
+
+fn threshold(c: &RequestCancellation) -> (u64, Duration) {
+    let share = (c.rate_pct / 100.0).clamp(0.0, 1.0);
+    ((share * (1u64 << 53) as f64) as u64, c.delay)
 }
 
 /// A uniform 53-bit number from `(key, index)`: splitmix64's finalizer over the pair.
@@ -70,16 +68,32 @@ fn draw(key: u64, index: u64) -> u64 {
 mod tests {
     use super::*;
 
+    fn phase(kind: PhaseKind, rate_pct: f64) -> Phase {
+        Phase {
+            name: format!("{kind:?}"),
+            kind,
+            arrival: crate::config::Arrival {
+                concurrency: Some(1),
+                request_rate: None,
+                pattern: crate::config::ArrivalPattern::Poisson,
+            },
+            stop: crate::config::StopRule::Count { requests: 1 },
+            controls: crate::config::RequestControls {
+                cancellation: Some(RequestCancellation {
+                    rate_pct,
+                    delay: Duration::from_millis(250),
+                }),
+                failed_request_threshold: None,
+            },
+        }
+    }
+
     fn schedule(rate_pct: f64, seed: u64) -> CancelSchedule {
-        let plan = RequestCancellation {
-            rate_pct,
-            delay: Duration::from_millis(250),
-        };
-        CancelSchedule::new(
-            &plan,
-            &RngRoot::new(seed),
-            [PhaseKind::Warmup, PhaseKind::Profiling],
-        )
+        let phases = [
+            phase(PhaseKind::Warmup, rate_pct),
+            phase(PhaseKind::Profiling, rate_pct),
+        ];
+        CancelSchedule::new(&RngRoot::new(seed), &phases).expect("a measured phase cancels")
     }
 
     fn cancelled(s: &CancelSchedule, n: u64) -> Vec<u64> {
@@ -113,5 +127,8 @@ mod tests {
         assert_eq!(s.delay_for(0, 5), None);
         assert_eq!(s.delay_for(1, 5), Some(Duration::from_millis(250)));
         assert_eq!(s.delay_for(9, 5), None, "an unknown phase is not cancelled");
+        let mut plain = phase(PhaseKind::Profiling, 50.0);
+        plain.controls.cancellation = None;
+        assert!(CancelSchedule::new(&RngRoot::new(1), &[plain]).is_none());
     }
 }
