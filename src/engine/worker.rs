@@ -235,7 +235,8 @@ pub(super) async fn perform(
             // A reply cut off in the middle of a line (an outsized one) leaves it in the parser.
             parser.reset();
             record.outcome = failure.outcome;
-            record.error = Some(failure.message);
+            // A cancellation carries no message (nothing reads one): no allocation.
+            record.error = (!failure.message.is_empty()).then_some(failure.message);
         }
         Err(_) => {
             *slot = None;
@@ -301,10 +302,7 @@ async fn send_one(
             .await
             .map_err(|_| Failure {
                 outcome: Outcome::Cancelled,
-                message: format!(
-                    "cancelled {:.3} s after it was sent (--request-cancellation-rate)",
-                    delay.as_secs_f64()
-                ),
+                message: String::new(),
             })??,
     };
     if !reusable {
