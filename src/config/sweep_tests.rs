@@ -267,3 +267,37 @@ fn repeat_keys_are_read_in_either_spelling() {
         "{e}"
     );
 }
+
+#[test]
+fn a_phase_s_cancellation_and_failure_threshold_can_be_swept() {
+    let vars = file(
+        "  type: zip\n  parameters:\n    benchmark.phases[0].cancellation: [{rate: 10}, {rate: 50, delay: 1}]\n    benchmark.phases[0].failed_request_threshold: [0.1, 3]\n",
+    )
+    .variations()
+    .unwrap()
+    .unwrap();
+    let controls = |i: usize| vars[i].settings.phases.as_ref().unwrap()[0].controls;
+    assert_eq!(controls(0).cancellation.unwrap().rate_pct, 10.0);
+    assert_eq!(
+        controls(1).cancellation.unwrap().delay,
+        std::time::Duration::from_secs(1)
+    );
+    assert_eq!(
+        controls(1).failed_request_threshold,
+        Some(super::FailureThreshold::Count(3))
+    );
+    // One key inside the phase's cancellation mapping.
+    let text = "schemaVersion: \"2.0\"\nbenchmark:\n  model: m\n  phases:\n    - {type: concurrency, concurrency: 2, requests: 3, cancellation: {rate: 5, delay: 2}}\nsweep:\n  parameters:\n    benchmark.phases[0].cancellation.rate: [10, 50]\n";
+    let vars = ConfigFile::parse(text, "w.yaml")
+        .unwrap()
+        .variations()
+        .unwrap()
+        .unwrap();
+    let c = vars[1].settings.phases.as_ref().unwrap()[0]
+        .controls
+        .cancellation;
+    assert_eq!(c.unwrap().rate_pct, 50.0);
+    assert_eq!(c.unwrap().delay, std::time::Duration::from_secs(2));
+    let e = errors("  parameters:\n    benchmark.phases[0].cancellation.rat: [1]\n");
+    assert!(e[0].contains("cancellation.rat"), "{e:?}");
+}
