@@ -217,3 +217,87 @@ fn a_failure_count_stops_the_run_and_a_threshold_not_reached_changes_nothing() {
     assert_eq!(export["is_complete"], true);
     assert_eq!(accounting(&dir), [20, 10, 10, 0, 0]);
 }
+
+/// A server that reads nothing for 300 ms, through a 4 KiB receive buffer, then everything
+/// until the client hangs up; returns the bytes it got.
+fn slow_reading_server() -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let size: libc::c_int = 4096;
+    // SAFETY: setsockopt on a socket this test owns, with a c_int option of its own size;
+    // accepted sockets inherit the buffer size.
+    unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mut got = Vec::new();
+        let _ = conn.read_to_end(&mut got);
+        got
+    });
+    (port, server)
+}
+
+#[test]
+fn a_cancellation_delay_counts_from_the_whole_request_written() {
+    // A ~9 MB request (above the kernel's 4 MiB most for a socket's send buffer) cannot be written at once into a server that is not reading: with
+    // a delay of 0 the server must still get all of it before the disconnect (AIPerf's
+    // timer starts once the request is fully sent).
+    let (port, server) = slow_reading_server();
+    let dir = artifact_dir("cancel-after-write");
+    let url = format!("http://127.0.0.1:{port}");
+    let out = profile(
+        &url,
+        &dir,
+        &[
+            "--isl",
+            "2000000",
+            "--osl",
+            "1",
+            "--request-count",
+            "1",
+            "--num-dataset-entries",
+            "1",
+            "--request-cancellation-rate",
+            "100",
+            "--request-cancellation-delay",
+            "0",
+            "--request-timeout-seconds",
+            "20",
+            // The server takes one connection: no /metrics scrapes.
+            "--no-server-metrics",
+            "--no-gpu-telemetry",
+        ],
+    );
+    let got = server.join().unwrap();
+    assert_eq!(accounting(&dir), [1, 0, 0, 1, 0], "{}", text(&out));
+    let head_end = got
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a request head")
+        + 4;
+    let head = String::from_utf8_lossy(&got[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .expect("Content-Length")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        length > 200_000,
+        "a request too small to test with: {length} bytes"
+    );
+    assert_eq!(got.len() - head_end, length, "the whole body arrived");
+}

@@ -293,7 +293,13 @@ async fn send_one(
     shared.sent.fetch_add(1, Ordering::Relaxed);
     let cancel_after = (shared.cancellation.as_ref())
         .and_then(|c| c.delay_for(record.phase_index, record.request_index));
-    let exchange = exchange(shared, target, conn, reused, body, parser, record);
+    // AIPerf starts the cancellation timer once the request is fully written, so the server
+    // always gets the whole request (a delay of 0: send it, then disconnect).
+    let written = match cancel_after {
+        Some(_) => Some(conn.send(target, &body).await),
+        None => None,
+    };
+    let exchange = exchange(shared, target, conn, written, body, parser, record);
     let reusable = match cancel_after {
         None => exchange.await?,
         // Dropping the exchange at the deadline leaves the connection mid-response: the
@@ -311,20 +317,27 @@ async fn send_one(
     Ok(())
 }
 
-/// Writes the request on `conn` and reads its whole response into `record`. Returns whether
-/// the connection may carry the next request.
+/// Writes the request on `conn` (unless `written` says how its write went already) and reads
+/// its whole response into `record`. Returns whether the connection may carry the next
+/// request.
 async fn exchange(
     shared: &Shared,
     target: &super::client::Target,
     conn: &mut Connection,
-    reused: bool,
+    written: Option<Result<(), ReadError>>,
     body: Bytes,
     parser: &mut SseParser,
     record: &mut RequestRecord,
 ) -> Result<bool, Failure> {
-    let (head, head_ns) = match conn.exchange(target, &body).await {
+    let answer = match written {
+        None => conn.exchange(target, &body).await,
+        // As `Connection::exchange`: a failed write may still have an answer to read.
+        Some(Ok(())) => conn.read_head().await,
+        Some(Err(failed)) => conn.read_head().await.map_err(|_| failed),
+    };
+    let (head, head_ns) = match answer {
         Ok(answer) => answer,
-        Err(ReadError::NothingReceived(_)) if reused => {
+        Err(ReadError::NothingReceived(_)) if record.connection_reused => {
             // The server closed the kept-alive connection before answering: some (llama.cpp's)
             // advertise keep-alive but close after a streamed response, and the close can land
             // after we reused it. Nothing of ours was answered, so send once more on a fresh
