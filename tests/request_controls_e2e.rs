@@ -251,7 +251,8 @@ fn slow_reading_server() -> (u16, std::thread::JoinHandle<Vec<u8>>) {
 
 #[test]
 fn a_cancellation_delay_counts_from_the_whole_request_written() {
-    // A ~9 MB request (above the kernel's 4 MiB most for a socket's send buffer) cannot be written at once into a server that is not reading: with
+    // A ~15 MB request (a 60 s stereo WAV clip, base64; above the kernel's 4 MiB most for a
+    // socket's send buffer) cannot be written at once into a server that is not reading: with
     // a delay of 0 the server must still get all of it before the disconnect (AIPerf's
     // timer starts once the request is fully sent).
     let (port, server) = slow_reading_server();
@@ -262,7 +263,17 @@ fn a_cancellation_delay_counts_from_the_whole_request_written() {
         &dir,
         &[
             "--isl",
-            "2000000",
+            "16",
+            "--audio-length-mean",
+            "60",
+            "--audio-sample-rates",
+            "48",
+            "--audio-depths",
+            "16",
+            "--audio-num-channels",
+            "2",
+            "--audio-format",
+            "wav",
             "--osl",
             "1",
             "--request-count",
