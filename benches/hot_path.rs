@@ -171,6 +171,7 @@ fn derive(c: &mut Criterion) {
         endpoint: EndpointType::Chat,
         streaming: true,
         count_tokens: &count,
+        redactor: &gauntlet::metrics::redact::NO_SECRETS,
     };
     let mut metrics = RequestMetrics::new();
     c.bench_function("metrics/derive_streaming_record", |b| {
@@ -187,6 +188,7 @@ fn derive(c: &mut Criterion) {
             phase_names: vec!["profiling".into()],
             excluded_phases: vec![false],
             anchor: WallAnchor::now(),
+            redactor: gauntlet::metrics::Redactor::default(),
         },
         Some(Box::new(std::io::sink())),
         Box::new(|s: &str| s.split_whitespace().count() as u32),

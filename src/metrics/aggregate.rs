@@ -261,6 +261,7 @@ mod tests {
             endpoint: EndpointType::Chat,
             streaming: false,
             count_tokens: &count,
+            redactor: &crate::metrics::redact::NO_SECRETS,
         };
         let mut m = RequestMetrics::new();
         for r in records {

@@ -9,6 +9,7 @@
 use std::sync::LazyLock;
 
 use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
+use super::redact::Redactor;
 use crate::config::EndpointType;
 use crate::engine::record::{Outcome, RequestRecord};
 use crate::engine::reply::event_text;
@@ -35,6 +36,8 @@ pub struct DeriveContext<'a> {
     pub streaming: bool,
     /// Counts output tokens when the server sent no `usage` (the run's tokenizer).
     pub count_tokens: &'a dyn Fn(&str) -> u32,
+    /// Takes the run's secrets out of error text (a server may echo request headers).
+    pub redactor: &'a Redactor,
 }
 
 /// How a request ended, as the metrics see it.
@@ -143,7 +146,7 @@ impl RequestMetrics {
             _ => RequestStatus::Failed,
         };
         if self.status == RequestStatus::Failed {
-            self.fill_error(record);
+            self.fill_error(record, ctx.redactor);
         }
         self.malformed_events = 0;
         self.derive_common(record, input_tokens);
@@ -236,6 +239,7 @@ impl RequestMetrics {
     /// One pass over the events: content timing, the last usage, and error events.
     fn scan_events(&mut self, record: &RequestRecord, ctx: &DeriveContext) -> Scan {
         let streaming = ctx.streaming;
+        let redactor = ctx.redactor;
         let promised = match ctx.endpoint {
             EndpointType::Embeddings => &*DATA,
             EndpointType::Chat | EndpointType::Completions => &*CHOICES,
@@ -286,7 +290,7 @@ impl RequestMetrics {
                 prev_ns = Some(ts_ns);
             } else if let Some(error) = ERROR.find(payload) {
                 if value_kind(error) != ValueKind::Null {
-                    self.fill_error_event(payload);
+                    self.fill_error_event(payload, redactor);
                     return scan;
                 }
             }
@@ -369,7 +373,7 @@ impl RequestMetrics {
         }
     }
 
-    fn fill_error(&mut self, record: &RequestRecord) {
+    fn fill_error(&mut self, record: &RequestRecord, redactor: &Redactor) {
         self.error.code = (record.status != 0).then_some(record.status);
         let kind = match record.outcome {
             Outcome::HttpError => http::StatusCode::from_u16(record.status)
@@ -385,7 +389,7 @@ impl RequestMetrics {
         };
         self.error.kind.push_str(kind);
         match &record.error {
-            Some(message) => push_truncated(&mut self.error.message, message),
+            Some(message) => push_truncated(&mut self.error.message, &redactor.redact(message)),
             None => {
                 use std::fmt::Write;
                 let _ = write!(self.error.message, "{kind} (HTTP status {})", record.status);
@@ -394,18 +398,19 @@ impl RequestMetrics {
     }
 
     /// An `{"error": …}` event inside a 2xx stream: the request failed with the server's message.
-    fn fill_error_event(&mut self, payload: &[u8]) {
+    fn fill_error_event(&mut self, payload: &[u8], redactor: &Redactor) {
         self.status = RequestStatus::Failed;
         self.error.kind.push_str("ServerError");
         let parsed: Option<serde_json::Value> = serde_json::from_slice(payload).ok();
         let error = parsed.as_ref().and_then(|v| v.get("error"));
+        let message = &mut self.error.message;
+        let mut push = |text: &str| push_truncated(message, &redactor.redact(text));
         match error {
-            Some(serde_json::Value::String(s)) => push_truncated(&mut self.error.message, s),
+            Some(serde_json::Value::String(s)) => push(s),
             Some(obj) => {
-                if let Some(m) = obj.get("message").and_then(|m| m.as_str()) {
-                    push_truncated(&mut self.error.message, m);
-                } else {
-                    push_truncated(&mut self.error.message, &obj.to_string());
+                match obj.get("message").and_then(|m| m.as_str()) {
+                    Some(m) => push(m),
+                    None => push(&obj.to_string()),
                 }
                 self.error.code = obj
                     .get("code")
@@ -413,10 +418,10 @@ impl RequestMetrics {
                     .and_then(|c| u16::try_from(c).ok());
                 if let Some(t) = obj.get("type").and_then(|t| t.as_str()) {
                     self.error.kind.clear();
-                    self.error.kind.push_str(t);
+                    self.error.kind.push_str(&redactor.redact(t));
                 }
             }
-            None => push_truncated(&mut self.error.message, &String::from_utf8_lossy(payload)),
+            None => push(&String::from_utf8_lossy(payload)),
         }
     }
 }

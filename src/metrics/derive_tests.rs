@@ -1,4 +1,5 @@
 use super::*;
+use crate::metrics::redact::NO_SECRETS;
 use std::cell::RefCell;
 
 const MS: u64 = 1_000_000;
@@ -13,6 +14,7 @@ fn ctx(streaming: bool, count: &dyn Fn(&str) -> u32) -> DeriveContext<'_> {
         endpoint: EndpointType::Chat,
         streaming,
         count_tokens: count,
+        redactor: &NO_SECRETS,
     }
 }
 
@@ -193,6 +195,7 @@ fn non_streaming_completion_without_usage_is_counted() {
         endpoint: EndpointType::Completions,
         streaming: false,
         count_tokens: &words,
+        redactor: &NO_SECRETS,
     };
     m.derive(&r, 3, &c);
     approx(m.get(RecordMetric::OutputSequenceLength), 3.0);
@@ -228,6 +231,7 @@ fn embeddings_have_latency_and_isl_only() {
         endpoint: EndpointType::Embeddings,
         streaming: false,
         count_tokens: &words,
+        redactor: &NO_SECRETS,
     };
     m.derive(&r, 5, &c);
     approx(m.get(RecordMetric::RequestLatency), (2 * MS) as f64);
@@ -267,6 +271,7 @@ fn llamacpp_timings_count_tokens_when_usage_is_absent() {
         endpoint: EndpointType::Chat,
         streaming: true,
         count_tokens: &never,
+        redactor: &NO_SECRETS,
     };
     let mut m = RequestMetrics::new();
     m.derive(&record, 10, &ctx);

@@ -13,6 +13,7 @@ pub mod confidence;
 pub mod derive;
 pub mod jsonl;
 pub mod processor;
+pub mod redact;
 pub mod stats;
 pub mod summary;
 
@@ -20,5 +21,6 @@ pub use aggregate::Aggregator;
 pub use catalog::{AggregateMetric, MetricKind, MetricSpec, RecordMetric};
 pub use derive::{DeriveContext, ErrorInfo, RequestMetrics, RequestStatus};
 pub use processor::{ProcessorContext, RecordProcessor, RunTotals};
+pub use redact::Redactor;
 pub use stats::{Accumulator, Stats};
 pub use summary::{Accounting, AggregateValue, ErrorCount, MetricSummary, Summary};

@@ -11,6 +11,7 @@ use std::io::{BufWriter, Write};
 use super::aggregate::Aggregator;
 use super::derive::{DeriveContext, RequestMetrics, RequestStatus};
 use super::jsonl::{flush_line, write_line, LineMeta};
+use super::redact::Redactor;
 use super::summary::{Accounting, Summary};
 use crate::clock::WallAnchor;
 use crate::config::EndpointType;
@@ -28,6 +29,8 @@ pub struct ProcessorContext {
     pub excluded_phases: Vec<bool>,
     /// Maps monotonic stamps to epoch ns for the JSONL.
     pub anchor: WallAnchor,
+    /// The run's secrets, taken out of every error before it is stored or counted.
+    pub redactor: Redactor,
 }
 
 /// What only the engine knows at the end of the run.
@@ -107,6 +110,7 @@ impl RecordProcessor {
             endpoint: self.ctx.endpoint,
             streaming: self.ctx.streaming,
             count_tokens: &*self.count_tokens,
+            redactor: &self.ctx.redactor,
         };
         self.metrics.derive(record, input_tokens, &derive_ctx);
         match self.metrics.status() {

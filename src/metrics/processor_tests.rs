@@ -28,6 +28,7 @@ fn context() -> ProcessorContext {
             mono_ns: 0,
             epoch_ns: 1_700_000_000_000_000_000,
         },
+        redactor: Default::default(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::format::thousands;
+use super::format::{printable, thousands};
 use crate::metrics::Summary;
 
 const COLUMNS: [&str; 8] = ["Metric", "avg", "min", "max", "p99", "p90", "p50", "std"];
@@ -149,7 +149,9 @@ fn error_summary(summary: &Summary) -> String {
         let _ = writeln!(
             out,
             "  {:>6} × [{code}{}] {}",
-            e.count, e.error.kind, e.error.message
+            e.count,
+            printable(&e.error.kind),
+            printable(&e.error.message)
         );
     }
     out

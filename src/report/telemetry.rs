@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::atomic::write_with;
-use super::format::thousands;
+use super::format::{printable, thousands};
 use crate::clock::WallAnchor;
 use crate::metrics::{AggregateMetric, Summary};
 use crate::telemetry::server::{SeriesStats, ServerMetricsExport};
@@ -383,7 +383,7 @@ pub fn render_telemetry(report: &TelemetryReport) -> String {
                 } else {
                     name.clone()
                 };
-                if let Some(line) = console_line(&shown, &series.stats) {
+                if let Some(line) = console_line(&printable(&shown), &series.stats) {
                     lines.push(line);
                 }
             }
@@ -400,7 +400,7 @@ pub fn render_telemetry(report: &TelemetryReport) -> String {
                 out,
                 "  {} scrapes failed (last error: {})",
                 s.scrape_failures,
-                s.last_error.as_deref().unwrap_or("unknown")
+                printable(s.last_error.as_deref().unwrap_or("unknown"))
             );
         }
     }
@@ -426,7 +426,7 @@ pub fn render_telemetry(report: &TelemetryReport) -> String {
                 out,
                 "  GPU {} {}: power {} W, util {} %, memory {} GB, SM {} MHz, {} °C",
                 g.gpu_index,
-                g.gpu_name,
+                printable(&g.gpu_name),
                 opt(avg("gpu_power_usage")),
                 opt(avg("gpu_utilization")),
                 opt(avg("gpu_memory_used")),
@@ -439,7 +439,7 @@ pub fn render_telemetry(report: &TelemetryReport) -> String {
                 out,
                 "  {} GPU samples failed (last error: {})",
                 report.gpu_failures.0,
-                report.gpu_failures.1.as_deref().unwrap_or("unknown")
+                printable(report.gpu_failures.1.as_deref().unwrap_or("unknown"))
             );
         }
     }

@@ -206,6 +206,7 @@ fn start_processor(
             .map(|p| p.excluded_from_results())
             .collect(),
         anchor,
+        redactor: crate::metrics::Redactor::from_plan(plan),
     };
     let counter = tokenizer.clone();
     let processor = RecordProcessor::new(
