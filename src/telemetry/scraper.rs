@@ -85,9 +85,11 @@ fn scrape_loop(
             scrape_once(target, interval, log, false);
             // Skip missed ticks instead of bursting to catch up.
             next = next.max(now) + interval_ns;
-            continue;
         }
-        match commands.recv_timeout(Duration::from_nanos(next - now)) {
+        // Commands are read after every scrape: a server that never answers makes each scrape
+        // last its whole timeout (one interval), and skipping this would never see Stop.
+        let wait = next.saturating_sub(now_ns());
+        match commands.recv_timeout(Duration::from_nanos(wait)) {
             Ok(Command::Boundary(done)) => {
                 scrape_once(target, interval, log, true);
                 let _ = done.send(());
