@@ -54,7 +54,7 @@ fn urls_are_parsed_by_a_real_url_parser() {
         let out = common::profile(&url, &dir, &small);
         assert!(out.status.success(), "{url}: {}", common::text(&out));
         assert!(
-            common::text(&out).contains("2 completed"),
+            common::text(&out).contains("2 succeeded"),
             "{}",
             common::text(&out)
         );

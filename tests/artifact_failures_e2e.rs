@@ -29,7 +29,7 @@ fn a_directory_where_the_csv_goes_names_it_and_keeps_the_rest() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("Requests: 20 scheduled = 20 completed + 0 failed"),
+        stdout.contains("Requests: 20 scheduled = 20 succeeded + 0 failed"),
         "{}",
         text(&out)
     );

@@ -313,7 +313,7 @@ fn the_multi_turn_worked_example_runs_against_the_mock() {
     let accounting = String::from_utf8_lossy(&out.stdout);
     let n = lines.len();
     assert!(
-        accounting.contains(&format!("Requests: {n} scheduled = {n} completed")),
+        accounting.contains(&format!("Requests: {n} scheduled = {n} succeeded")),
         "{accounting}"
     );
     // Within a session, turn k+1 resends turn k's conversation: its input length is larger

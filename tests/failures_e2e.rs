@@ -33,7 +33,7 @@ fn http_errors_are_counted_grouped_and_set_the_exit_code() {
     assert_eq!(summary[0]["count"], 10);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("20 scheduled = 10 completed + 10 failed + 0 cancelled + 0 not sent"),
+        stdout.contains("20 scheduled = 10 succeeded + 10 failed + 0 cancelled + 0 not sent"),
         "{}",
         text(&out)
     );

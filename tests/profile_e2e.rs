@@ -44,7 +44,7 @@ fn streaming_chat_numbers_match_the_mock_timing_model() {
     assert!(latency >= 40.0 + 7.0 * 5.0, "latency {latency}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("24 scheduled = 24 completed + 0 failed + 0 cancelled + 0 not sent"),
+        stdout.contains("24 scheduled = 24 succeeded + 0 failed + 0 cancelled + 0 not sent"),
         "{}",
         text(&out)
     );

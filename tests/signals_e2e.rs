@@ -92,7 +92,7 @@ fn assert_partial(dir: &Path, out: &std::process::Output, code: i32) {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("PARTIAL"), "{}", text(out));
-    let line = format!("Requests: {REQUESTS} scheduled = {completed} completed + ");
+    let line = format!("Requests: {REQUESTS} scheduled = {completed} succeeded + ");
     assert!(stdout.contains(&line), "{}", text(out));
     assert!(!stdout.contains("UNBALANCED"), "{}", text(out));
     for file in [

@@ -43,7 +43,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Benchmark a server: build the workload, send it on schedule, measure, report.
-    #[command(after_help = PROFILE_EXAMPLES)]
+    #[command(after_help = profile_after_help())]
     Profile(Box<profile::ProfileArgs>),
     /// Run the built-in OpenAI-compatible mock server.
     MockServer(mock_server::MockServerArgs),
@@ -79,15 +79,12 @@ Examples:
   gauntlet profile --config workload.yaml --url http://10.0.0.5:8000
 
 Artifacts (AIPerf's layout) go to --output-artifact-dir; see docs/profile.md.
+";
 
-Exit codes:
-  0    finished, failed share within --tolerated-error-rate
-  1    finished, more requests failed than tolerated
-  2    bad flags, config or set-up (nothing was run)
-  3    finished, results printed, but an artifact could not be written (named on stderr)
-  129  stopped by SIGHUP  } artifacts written, marked partial
-  130  stopped by SIGINT  } (was_cancelled true, is_complete false)
-  143  stopped by SIGTERM }";
+/// `gauntlet profile --help`'s tail: the examples, then the exit codes (`run::exit`).
+fn profile_after_help() -> String {
+    format!("{PROFILE_EXAMPLES}\n{}", crate::run::exit::help_text())
+}
 
 /// Entry point of the binary: parses, runs, prints the error chain, returns the exit code.
 pub fn main() -> ExitCode {
@@ -112,7 +109,7 @@ pub fn main() -> ExitCode {
         Err(err) if stdout_closed(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {}", error_line(&err));
-            ExitCode::from(2)
+            ExitCode::from(crate::run::exit::BAD_INPUT)
         }
     }
 }

@@ -215,12 +215,7 @@ impl ProfileArgs {
             ));
         }
         if let Some(rate) = request_rate {
-            if !(rate.is_finite() && rate > 0.0) {
-                return Err(flag_err(
-                    "--request-rate",
-                    format!("must be a positive number, got {rate}"),
-                ));
-            }
+            crate::config::check_request_rate(rate).map_err(|e| flag_err("--request-rate", e))?;
         }
         if let Some(s) = self.arrival_smoothness {
             if !(s.is_finite() && s > 0.0) {

@@ -75,6 +75,27 @@ pub fn check_client_threads(threads: usize) -> Result<usize, String> {
     }
 }
 
+/// The longest mean gap between requests a rate may ask for: one day. A lower rate's first
+/// request would not be sent within any real run (`1e-300` requests/s is one every 1e300 s).
+pub const MAX_MEAN_INTERVAL_S: f64 = 86_400.0;
+
+/// Checks a request rate (requests/s): a finite number whose mean gap is at most
+/// [`MAX_MEAN_INTERVAL_S`]. The error says why; the caller adds the flag or key.
+pub fn check_request_rate(rate: f64) -> Result<f64, String> {
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(format!("must be a positive number, got {rate}"));
+    }
+    if 1.0 / rate > MAX_MEAN_INTERVAL_S {
+        return Err(format!(
+            "{rate:e} requests/s is one request every {:.3e} s; the lowest rate is \
+             1/{MAX_MEAN_INTERVAL_S} ({:.3e}, one request a day)",
+            1.0 / rate,
+            1.0 / MAX_MEAN_INTERVAL_S
+        ));
+    }
+    Ok(rate)
+}
+
 /// The default number of client runtime threads: the cores, at most [`MAX_CLIENT_THREADS`].
 pub fn default_client_threads() -> usize {
     std::thread::available_parallelism()

@@ -96,9 +96,16 @@ fn read_phase<'a>(w: &mut Walker<'a>, item: Val<'a>, path: &str) -> Option<Phase
         w.whole(v, &p, 1)
             .and_then(|n| u32::try_from(n).ok().or_else(|| too_big(w, v, &p)))
     });
-    let rate = sec
-        .get("rate")
-        .and_then(|v| w.positive(v, &sec.path_of("rate")));
+    let rate = sec.get("rate").and_then(|v| {
+        let rate = w.positive(v, &sec.path_of("rate"))?;
+        match super::defaults::check_request_rate(rate) {
+            Ok(rate) => Some(rate),
+            Err(e) => {
+                w.err(v.line, &sec.path_of("rate"), e);
+                None
+            }
+        }
+    });
     let smoothness = sec
         .get("smoothness")
         .and_then(|v| w.positive(v, &sec.path_of("smoothness")));

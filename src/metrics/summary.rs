@@ -39,7 +39,8 @@ pub struct ErrorCount {
 pub struct Accounting {
     /// Requests the schedule released.
     pub scheduled: u64,
-    /// Requests that completed without error.
+    /// Requests that succeeded (AIPerf's `request_count`; the console says "succeeded", since
+    /// AIPerf's "completed" means success + error).
     pub completed: u64,
     /// Requests that failed.
     pub failed: u64,

@@ -119,7 +119,7 @@ fn line(out: &mut String, widths: &[usize], cells: &[String; 8], bar: char) {
 fn accounting_line(summary: &Summary) -> String {
     let a = &summary.accounting;
     let mut line = format!(
-        "Requests: {} scheduled = {} completed + {} failed + {} cancelled + {} not sent",
+        "Requests: {} scheduled = {} succeeded + {} failed + {} cancelled + {} not sent",
         a.scheduled, a.completed, a.failed, a.cancelled, a.not_sent
     );
     if !a.is_balanced() {

@@ -210,7 +210,7 @@ fn console_snapshot() {
         "│                        Benchmark Duration (sec) │     0.05 │      N/A │      N/A │      N/A │      N/A │      N/A │    N/A │\n",
         "└─────────────────────────────────────────────────┴──────────┴──────────┴──────────┴──────────┴──────────┴──────────┴────────┘\n",
         "\n",
-        "Requests: 13 scheduled = 10 completed + 2 failed + 1 cancelled + 0 not sent\n",
+        "Requests: 13 scheduled = 10 succeeded + 2 failed + 1 cancelled + 0 not sent\n",
         "\n",
         "Errors (2 failed requests, most frequent first):\n",
         "       2 × [500 Internal Server Error] boom\n",

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::drive::Collected;
+use super::exit;
 use super::overhead::{HarnessOverhead, RunStart};
 use super::wallclock::local_iso_time;
 use super::{RunError, RunOutcome};
@@ -98,11 +99,14 @@ pub(super) fn write_reports(
     let exit_code = if was_cancelled {
         interrupt.map_or(130, |i| i.exit_code())
     } else if !write_failures.is_empty() {
-        ARTIFACTS_NOT_WRITTEN
+        exit::ARTIFACTS_NOT_WRITTEN
+    } else if let Some(line) = nothing_finished_line(plan, &summary) {
+        eprintln!("{line}");
+        exit::NOTHING_FINISHED
     } else if error_rate_pct(&summary) > plan.tolerated_error_rate_pct {
-        1
+        exit::ERRORS_ABOVE_TOLERANCE
     } else {
-        0
+        exit::CLEAN
     };
     Ok(RunOutcome {
         artifact_dir: dir,
@@ -111,10 +115,32 @@ pub(super) fn write_reports(
     })
 }
 
-/// The exit code of a run whose requests all ran but some of whose artifacts could not be
-/// written (a full disk, a folder where a file goes); the failed share of requests is then
-/// read from the console. A signal's code wins over it: that run is partial anyway.
-pub(super) const ARTIFACTS_NOT_WRITTEN: u8 = 3;
+/// The one line for a run that sent requests of which none completed or failed: each was
+/// still in flight when its phase's grace period ended and was cancelled (a stalled server, a
+/// grace period shorter than one request). Without it the run would read as 100 % failed.
+fn nothing_finished_line(plan: &Plan, summary: &Summary) -> Option<String> {
+    let a = &summary.accounting;
+    if a.completed + a.failed > 0 || a.cancelled == 0 {
+        return None;
+    }
+    let grace = plan
+        .phases
+        .iter()
+        .find_map(|p| match p.stop {
+            crate::config::StopRule::Duration { grace, .. } => Some(grace.as_secs_f64()),
+            crate::config::StopRule::Count { .. } => None,
+        })
+        .map_or_else(String::new, |g| {
+            format!(" (--benchmark-grace-period {g} s)")
+        });
+    Some(format!(
+        "error: no request finished: all {} requests sent were still in flight when the grace \
+         period ended{grace} and were cancelled; nothing was measured (exit code {}). Give the \
+         server more time (--benchmark-grace-period, --benchmark-duration) or check that it answers",
+        a.cancelled,
+        exit::NOTHING_FINISHED
+    ))
+}
 
 /// Prints the console report: the metrics table, telemetry, the harness's overhead (measured
 /// once the tables are out, so printing them counts), a send-lag warning when the schedule was

@@ -18,6 +18,7 @@ use crate::tokenizer::{Corpus, LazyTokenizer, PromptGenerator, Tokenizer};
 
 pub mod calibrate;
 mod drive;
+pub mod exit;
 mod finish;
 mod overhead;
 mod repeat;
