@@ -1,5 +1,5 @@
 //! The exit codes of `gauntlet profile`: one table, printed by `gauntlet profile --help` and
-//! copied into docs/reliability.md (a test checks the copy).
+//! copied into docs/reliability.md and docs/profile.md (a test checks both copies).
 
 /// Finished; the failed share of requests is at most `--tolerated-error-rate`.
 pub const CLEAN: u8 = 0;
@@ -61,12 +61,16 @@ mod tests {
 
     #[test]
     fn docs_hold_the_same_table() {
-        let docs = include_str!("../../docs/reliability.md");
-        assert!(
-            docs.contains(&markdown_table()),
-            "docs/reliability.md's exit-code table differs from run::exit::EXIT_CODES; paste:\n{}",
-            markdown_table()
-        );
+        for (name, docs) in [
+            ("reliability.md", include_str!("../../docs/reliability.md")),
+            ("profile.md", include_str!("../../docs/profile.md")),
+        ] {
+            assert!(
+                docs.contains(&markdown_table()),
+                "docs/{name}'s exit-code table differs from run::exit::EXIT_CODES; paste:\n{}",
+                markdown_table()
+            );
+        }
     }
 
     #[test]
