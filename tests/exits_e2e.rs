@@ -40,7 +40,7 @@ fn a_run_whose_every_request_was_cancelled_at_the_grace_period_says_so() {
         "0",
     ];
     let out = profile(&url, &dir, &flags);
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr
         .lines()

@@ -208,7 +208,7 @@ fn assert_all_failed(out: &Output, dir: &Path, kind: &str) -> String {
     assert!(dir.join("profile_export_aiperf.csv").is_file());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains(&format!("0 completed + {REQUESTS} failed")),
+        stdout.contains(&format!("0 succeeded + {REQUESTS} failed")),
         "{all}"
     );
     assert!(stdout.contains(kind), "{all}");

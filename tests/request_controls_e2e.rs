@@ -74,7 +74,7 @@ fn a_seeded_share_of_requests_is_cancelled_at_its_deadline_and_counted_apart() {
     assert!((3..=20).contains(&cancelled), "cancelled {cancelled}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = format!(
-        "40 scheduled = {completed} completed + 0 failed + {cancelled} cancelled + 0 not sent"
+        "40 scheduled = {completed} succeeded + 0 failed + {cancelled} cancelled + 0 not sent"
     );
     assert!(stdout.contains(&line), "{}", text(&out));
 

@@ -9,6 +9,7 @@ use gauntlet::engine::http1::{parse_head, Step};
 use gauntlet::engine::record::RequestRecord;
 use gauntlet::engine::sse::SseParser;
 use gauntlet::metrics::derive::{DeriveContext, RequestMetrics};
+use gauntlet::metrics::redact::Redactor;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -59,10 +60,13 @@ fuzz_target!(|data: &[u8]| {
         1 => EndpointType::Completions,
         _ => EndpointType::Embeddings,
     };
+    // A secret the fuzzer can echo back, so redaction runs on server text too.
+    let redactor = Redactor::new(["sk-secret".to_string()]);
     let ctx = DeriveContext {
         endpoint,
         streaming: head.is_sse,
         count_tokens: &count_tokens,
+        redactor: &redactor,
     };
     RequestMetrics::new().derive(&record, 8, &ctx);
 });

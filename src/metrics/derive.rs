@@ -266,7 +266,7 @@ impl RequestMetrics {
                     .find(payload)
                     .is_some_and(|e| value_kind(e) != ValueKind::Null)
                 {
-                    self.fill_error_event(payload);
+                    self.fill_error_event(payload, redactor);
                     return scan;
                 }
                 scan.malformed += 1;

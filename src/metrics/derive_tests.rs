@@ -300,6 +300,7 @@ fn failure(record: &RequestRecord, endpoint: EndpointType, streaming: bool) -> E
         endpoint,
         streaming,
         count_tokens: &words,
+        redactor: &NO_SECRETS,
     };
     m.derive(record, 4, &c);
     assert_eq!(m.status(), RequestStatus::Failed, "{:?}", m.error());

@@ -9,9 +9,11 @@ pub const ERRORS_ABOVE_TOLERANCE: u8 = 1;
 pub const BAD_INPUT: u8 = 2;
 /// Finished and the results printed, but an artifact could not be written (each is named).
 pub const ARTIFACTS_NOT_WRITTEN: u8 = 3;
+/// Stopped by `--failed-request-threshold`: artifacts written, marked partial.
+pub const FAILURE_THRESHOLD: u8 = 4;
 /// Finished, but no request completed or failed: every request sent was still in flight when
 /// the grace period ended and was cancelled, so nothing was measured.
-pub const NOTHING_FINISHED: u8 = 4;
+pub const NOTHING_FINISHED: u8 = 5;
 
 /// Every exit code with what it means, in order: the one source of the help text and the docs.
 pub const EXIT_CODES: &[(&str, &str)] = &[
@@ -27,6 +29,10 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
     ),
     (
         "4",
+        "stopped by --failed-request-threshold; artifacts written, marked partial",
+    ),
+    (
+        "5",
         "no request finished: every request sent was cancelled when the grace period ended",
     ),
     (
@@ -49,7 +55,9 @@ pub fn help_text() -> String {
 pub fn markdown_table() -> String {
     let mut out = String::from("| code | meaning |\n| --- | --- |\n");
     for (code, meaning) in EXIT_CODES {
-        let meaning = meaning.replace("--tolerated-error-rate", "`--tolerated-error-rate`");
+        let meaning = meaning
+            .replace("--tolerated-error-rate", "`--tolerated-error-rate`")
+            .replace("--failed-request-threshold", "`--failed-request-threshold`");
         out.push_str(&format!("| {code} | {meaning} |\n"));
     }
     out
@@ -81,6 +89,7 @@ mod tests {
             ERRORS_ABOVE_TOLERANCE,
             BAD_INPUT,
             ARTIFACTS_NOT_WRITTEN,
+            FAILURE_THRESHOLD,
             NOTHING_FINISHED,
         ] {
             assert!(help.contains(&format!("\n  {code} ")), "{help}");

@@ -26,19 +26,15 @@ pub enum Interrupt {
     FailureThreshold,
 }
 
-/// The exit code of a run stopped by `--failed-request-threshold` (artifacts written,
-/// marked partial).
-pub const FAILURE_THRESHOLD_EXIT: u8 = 4;
-
 impl Interrupt {
     /// The run's exit code: for a signal 128 + its number, as a shell reports a process the
-    /// signal killed; [`FAILURE_THRESHOLD_EXIT`] for the threshold.
+    /// signal killed; [`super::exit::FAILURE_THRESHOLD`] for the threshold.
     pub fn exit_code(self) -> u8 {
         match self {
             Interrupt::Int => 130,
             Interrupt::Term => 143,
             Interrupt::Hup => 129,
-            Interrupt::FailureThreshold => FAILURE_THRESHOLD_EXIT,
+            Interrupt::FailureThreshold => super::exit::FAILURE_THRESHOLD,
         }
     }
 
