@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor, DEFAULT_BLOCK_SIZE};
-use crate::dataset::files::detect_format;
+use crate::config::settings::{CustomDatasetType, InputSettings};
+use crate::config::TraceFlavor;
 
 /// Flags that build the workload from a user file instead of synthetic prompts.
 #[derive(Debug, Clone, Default, Args)]
@@ -112,118 +111,33 @@ impl From<TraceFlavorArg> for TraceFlavor {
 }
 
 impl DatasetFileArgs {
-    /// The input plan, `None` without `--input-file`. `entries` is the resolved
-    /// `--num-dataset-entries` (the conversations a random pool draws).
-    pub fn resolve(&self, entries: u32) -> Result<Option<InputFilePlan>, FlagError> {
-        let synthesis = self.synthesis()?;
-        let Some(path) = &self.input_file else {
-            if self.block_size.is_some() || synthesis.is_some() {
-                return Err(flag_err(
-                    "--input-file",
-                    "the block size and --synthesis-* flags apply to an input trace; pass --input-file",
-                ));
-            }
-            return Ok(None);
-        };
-        let is_csv = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if self.trace_sessions == Some(0) {
-            return Err(flag_err("--trace-sessions", "must be at least 1"));
+    /// The flags as settings; config resolves them.
+    pub fn settings(&self) -> InputSettings {
+        InputSettings {
+            input_file: self.input_file.clone(),
+            trace_sessions: self.trace_sessions,
+            block_size: self.block_size,
+            synthesis_speedup_ratio: self.synthesis_speedup_ratio,
+            synthesis_prefix_len_multiplier: self.synthesis_prefix_len_multiplier,
+            synthesis_prefix_root_multiplier: self.synthesis_prefix_root_multiplier,
+            synthesis_prompt_len_multiplier: self.synthesis_prompt_len_multiplier,
+            synthesis_max_isl: self.synthesis_max_isl,
+            custom_dataset_type: self.custom_dataset_type.map(|t| match t {
+                DatasetTypeArg::SingleTurn => CustomDatasetType::SingleTurn,
+                DatasetTypeArg::MultiTurn => CustomDatasetType::MultiTurn,
+                DatasetTypeArg::RandomPool => CustomDatasetType::RandomPool,
+                DatasetTypeArg::MooncakeTrace => CustomDatasetType::MooncakeTrace,
+            }),
+            trace_flavor: self.trace_flavor.map(TraceFlavor::from),
         }
-        let format = match (self.trace_flavor, self.custom_dataset_type) {
-            (Some(flavor), _) => InputFormat::Flavor {
-                flavor: flavor.into(),
-                target_sessions: self.trace_sessions,
-            },
-            (None, Some(DatasetTypeArg::SingleTurn)) => InputFormat::SingleTurn,
-            (None, Some(DatasetTypeArg::MultiTurn)) => InputFormat::MultiTurn,
-            (None, Some(DatasetTypeArg::RandomPool)) => InputFormat::RandomPool,
-            (None, Some(DatasetTypeArg::MooncakeTrace)) if is_csv => InputFormat::CsvTrace,
-            (None, Some(DatasetTypeArg::MooncakeTrace)) => InputFormat::MooncakeTrace,
-            (None, None) => detect_format(path).map_err(|m| flag_err("--input-file", m))?,
-        };
-        if !path.exists() {
-            return Err(flag_err(
-                "--input-file",
-                format!("{} does not exist", path.display()),
-            ));
-        }
-        if path.is_dir() && format != InputFormat::RandomPool {
-            return Err(flag_err(
-                "--input-file",
-                "a folder is only accepted with --custom-dataset-type random_pool",
-            ));
-        }
-        let is_trace = matches!(format, InputFormat::MooncakeTrace | InputFormat::CsvTrace);
-        if synthesis.is_some() && !is_trace {
-            return Err(flag_err(
-                "--synthesis-speedup-ratio",
-                format!(
-                    "--synthesis-* flags need a mooncake_trace input, not {}",
-                    format.flag_name()
-                ),
-            ));
-        }
-        let block_size = self.block_size.unwrap_or(DEFAULT_BLOCK_SIZE);
-        if block_size == 0 {
-            return Err(flag_err(
-                "--prompt-input-tokens-block-size",
-                "must be at least 1",
-            ));
-        }
-        Ok(Some(InputFilePlan {
-            path: path.clone(),
-            format,
-            block_size,
-            pool_entries: entries,
-            synthesis,
-            window_ms: None,
-        }))
-    }
-
-    /// The synthesis plan when any `--synthesis-*` flag differs from its default.
-    fn synthesis(&self) -> Result<Option<SynthesisPlan>, FlagError> {
-        let positive = |flag: &'static str, value: Option<f64>| match value {
-            Some(v) if !(v.is_finite() && v > 0.0) => Err(flag_err(flag, "must be a number > 0")),
-            _ => Ok(value.unwrap_or(1.0)),
-        };
-        let plan = SynthesisPlan {
-            speedup_ratio: positive("--synthesis-speedup-ratio", self.synthesis_speedup_ratio)?,
-            prefix_len_multiplier: positive(
-                "--synthesis-prefix-len-multiplier",
-                self.synthesis_prefix_len_multiplier,
-            )?,
-            prefix_root_multiplier: self.synthesis_prefix_root_multiplier.unwrap_or(1),
-            prompt_len_multiplier: positive(
-                "--synthesis-prompt-len-multiplier",
-                self.synthesis_prompt_len_multiplier,
-            )?,
-            max_isl: self.synthesis_max_isl,
-        };
-        if plan.prefix_root_multiplier == 0 {
-            return Err(flag_err(
-                "--synthesis-prefix-root-multiplier",
-                "must be at least 1",
-            ));
-        }
-        if plan.max_isl == Some(0) {
-            return Err(flag_err("--synthesis-max-isl", "must be at least 1"));
-        }
-        let identity = SynthesisPlan {
-            speedup_ratio: 1.0,
-            prefix_len_multiplier: 1.0,
-            prefix_root_multiplier: 1,
-            prompt_len_multiplier: 1.0,
-            max_isl: None,
-        };
-        Ok((plan != identity).then_some(plan))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::flag_error::FlagError;
     use super::*;
+    use crate::config::{InputFilePlan, InputFormat};
     use clap::Parser;
 
     #[derive(Parser)]
@@ -235,7 +149,11 @@ mod tests {
     fn resolve(args: &[&str]) -> Result<Option<InputFilePlan>, FlagError> {
         let mut full = vec!["x"];
         full.extend_from_slice(args);
-        Wrapper::try_parse_from(full).unwrap().files.resolve(7)
+        Wrapper::try_parse_from(full)
+            .unwrap()
+            .files
+            .settings()
+            .resolve(7)
     }
 
     #[test]
@@ -324,7 +242,7 @@ mod tests {
             ),
         ];
         for (args, flag) in cases {
-            assert_eq!(resolve(args).unwrap_err().flag, flag, "{args:?}");
+            assert_eq!(resolve(args).unwrap_err().name(), flag, "{args:?}");
         }
     }
 }

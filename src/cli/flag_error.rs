@@ -1,19 +1,9 @@
-//! The error every flag resolver returns: which flag, and what is wrong with its value. Its own
-//! module so the `*_args` files and `profile` (which gathers them) both import it from below.
+//! The error every flag check returns: config's [`SettingError`], whose origin is the flag.
+//! Its own module so the `*_args` files and `profile` (which gathers them) both import it from
+//! below.
 
-/// A flag value that cannot make a valid plan.
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{flag}: {message}")]
-pub struct FlagError {
-    /// The flag, as the user typed it.
-    pub flag: &'static str,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
+pub use crate::config::settings::SettingError as FlagError;
 
 pub(super) fn flag_err(flag: &'static str, message: impl Into<String>) -> FlagError {
-    FlagError {
-        flag,
-        message: message.into(),
-    }
+    FlagError::flag(flag, message)
 }

@@ -3,12 +3,8 @@
 
 use clap::{Args, ValueEnum};
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{
-    AudioFormat, AudioPlan, EndpointType, FileSettings, ImageFormatChoice, ImagePlan, MediaPlan,
-    AUDIO_DEPTHS, MP3_RATES_HZ,
-};
-use crate::dist::{DistSpec, Shape};
+use crate::config::settings::MediaSettings;
+use crate::config::{AudioFormat, ImageFormatChoice};
 
 /// Flags of synthetic images and audio (docs/media.md). A flag given beats the config file.
 #[derive(Debug, Clone, Default, Args)]
@@ -88,170 +84,41 @@ pub enum AudioFormatArg {
 }
 
 impl MediaArgs {
-    /// The media plan from these flags over `file`'s `dataset.images`/`dataset.audio`.
-    pub fn resolve(
-        &self,
-        file: &FileSettings,
-        endpoint: EndpointType,
-    ) -> Result<MediaPlan, FlagError> {
-        let data = &file.dataset;
-        let width = size(
-            "--image-width-mean",
-            self.image_width_mean,
-            self.image_width_stddev,
-            data.image_width.as_ref(),
-        )?;
-        let height = size(
-            "--image-height-mean",
-            self.image_height_mean,
-            self.image_height_stddev,
-            data.image_height.as_ref(),
-        )?;
-        let images = match (width, height) {
-            (Some(width), Some(height)) => Some(ImagePlan {
-                width,
-                height,
-                format: match self.image_format {
-                    Some(ImageFormatArg::Png) => ImageFormatChoice::Png,
-                    Some(ImageFormatArg::Jpeg) => ImageFormatChoice::Jpeg,
-                    Some(ImageFormatArg::Random) | None => ImageFormatChoice::Random,
-                },
-                batch_size: batch("--image-batch-size", self.image_batch_size)?,
+    /// The flags as settings; config resolves them over the file's.
+    pub fn settings(&self) -> MediaSettings {
+        MediaSettings {
+            image_width_mean: self.image_width_mean,
+            image_width_stddev: self.image_width_stddev,
+            image_height_mean: self.image_height_mean,
+            image_height_stddev: self.image_height_stddev,
+            image_format: self.image_format.map(|f| match f {
+                ImageFormatArg::Png => ImageFormatChoice::Png,
+                ImageFormatArg::Jpeg => ImageFormatChoice::Jpeg,
+                ImageFormatArg::Random => ImageFormatChoice::Random,
             }),
-            _ => None,
-        };
-        let length = size(
-            "--audio-length-mean",
-            self.audio_length_mean,
-            self.audio_length_stddev,
-            data.audio_length.as_ref(),
-        )?;
-        let audio = length.map(|l| self.audio(l)).transpose()?;
-        let plan = MediaPlan { images, audio };
-        if plan.is_enabled() && endpoint != EndpointType::Chat {
-            let flag = if plan.images.is_some() {
-                "--image-width-mean"
-            } else {
-                "--audio-length-mean"
-            };
-            return Err(flag_err(
-                flag,
-                format!("media is sent as chat content parts; use --endpoint-type chat (got {endpoint:?})"),
-            ));
+            image_batch_size: self.image_batch_size,
+            audio_length_mean: self.audio_length_mean,
+            audio_length_stddev: self.audio_length_stddev,
+            audio_format: self.audio_format.map(|f| match f {
+                AudioFormatArg::Wav => AudioFormat::Wav,
+                AudioFormatArg::Mp3 => AudioFormat::Mp3,
+            }),
+            audio_sample_rates: self.audio_sample_rates.clone(),
+            audio_depths: self.audio_depths.clone(),
+            audio_num_channels: self.audio_num_channels,
+            audio_batch_size: self.audio_batch_size,
+            ..MediaSettings::default()
         }
-        Ok(plan)
-    }
-
-    fn audio(&self, length_s: DistSpec) -> Result<AudioPlan, FlagError> {
-        let format = match self.audio_format {
-            Some(AudioFormatArg::Mp3) => AudioFormat::Mp3,
-            Some(AudioFormatArg::Wav) | None => AudioFormat::Wav,
-        };
-        let khz = if self.audio_sample_rates.is_empty() {
-            vec![16.0]
-        } else {
-            self.audio_sample_rates.clone()
-        };
-        let mut sample_rates_hz = Vec::with_capacity(khz.len());
-        for k in khz {
-            if !(k.is_finite() && k > 0.0 && k <= 768.0) {
-                return Err(flag_err(
-                    "--audio-sample-rates",
-                    format!("rates are kHz between 0 and 768, got {k}"),
-                ));
-            }
-            let hz = (k * 1000.0).round() as u32;
-            if format == AudioFormat::Mp3 && !MP3_RATES_HZ.contains(&hz) {
-                return Err(flag_err(
-                    "--audio-sample-rates",
-                    format!("{k} kHz cannot be sent as MP3, which takes 8, 11.025, 12, 16, 22.05, 24, 32, 44.1 or 48 kHz; change the rates or use --audio-format wav"),
-                ));
-            }
-            sample_rates_hz.push(hz);
-        }
-        let depths = if self.audio_depths.is_empty() {
-            vec![16]
-        } else {
-            self.audio_depths.clone()
-        };
-        if let Some(d) = depths.iter().find(|d| !AUDIO_DEPTHS.contains(d)) {
-            return Err(flag_err(
-                "--audio-depths",
-                format!("{d} is not a bit depth; use 8, 16, 24 or 32"),
-            ));
-        }
-        let channels = self.audio_num_channels.unwrap_or(1);
-        if !(1..=2).contains(&channels) {
-            return Err(flag_err(
-                "--audio-num-channels",
-                format!("must be 1 or 2, got {channels}"),
-            ));
-        }
-        Ok(AudioPlan {
-            length_s,
-            sample_rates_hz,
-            depths,
-            channels,
-            format,
-            batch_size: batch("--audio-batch-size", self.audio_batch_size)?,
-        })
-    }
-}
-
-/// A size or length distribution: from the flags when either is given (a missing mean comes
-/// from the file), else the file's; `None` when its mean is not > 0 (the feature is off).
-fn size(
-    flag: &'static str,
-    mean: Option<f64>,
-    stddev: Option<f64>,
-    file: Option<&DistSpec>,
-) -> Result<Option<DistSpec>, FlagError> {
-    let spec = if mean.is_none() && stddev.is_none() {
-        match file {
-            Some(spec) => spec.clone(),
-            None => return Ok(None),
-        }
-    } else {
-        let mean = mean.or(file.and_then(mean_of)).unwrap_or(0.0);
-        let stddev = stddev.unwrap_or(0.0);
-        if !(mean.is_finite() && mean >= 0.0 && stddev.is_finite() && stddev >= 0.0) {
-            return Err(flag_err(
-                flag,
-                format!("mean and stddev must be numbers >= 0, got {mean} and {stddev}"),
-            ));
-        }
-        let shape = if stddev == 0.0 {
-            Shape::Fixed { value: mean }
-        } else {
-            Shape::Normal { mean, stddev }
-        };
-        DistSpec::new(shape, None, None, flag).map_err(|e| flag_err(flag, e.to_string()))?
-    };
-    let off = matches!(mean_of(&spec), Some(m) if m <= 0.0);
-    Ok((!off).then_some(spec))
-}
-
-/// The mean of the simple shapes flags make; `None` for others (taken as enabled).
-fn mean_of(spec: &DistSpec) -> Option<f64> {
-    match spec.shape() {
-        Shape::Fixed { value } => Some(*value),
-        Shape::Normal { mean, .. } => Some(*mean),
-        _ => None,
-    }
-}
-
-fn batch(flag: &'static str, value: Option<u32>) -> Result<u32, FlagError> {
-    match value {
-        Some(0) => Err(flag_err(flag, "must be at least 1")),
-        Some(n) => Ok(n),
-        None => Ok(1),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::flag_error::FlagError;
     use super::*;
+    use crate::config::settings::Settings;
     use crate::config::ConfigFile;
+    use crate::config::{EndpointType, FileSettings, MediaPlan};
     use clap::Parser;
 
     #[derive(Parser)]
@@ -272,7 +139,9 @@ mod tests {
         let mut argv = vec!["x"];
         argv.extend_from_slice(flags);
         let args = Wrapper::try_parse_from(argv).unwrap().args;
-        args.resolve(file, EndpointType::Chat)
+        args.settings()
+            .over(Settings::from_file(file).media)
+            .resolve(EndpointType::Chat)
     }
 
     #[test]
@@ -400,7 +269,7 @@ mod tests {
         ];
         for (flags, flag) in cases {
             let err = resolve(flags, &none).unwrap_err();
-            assert_eq!(err.flag, *flag, "{flags:?}: {err}");
+            assert_eq!(err.name(), *flag, "{flags:?}: {err}");
         }
         let err = resolve(
             &[
@@ -417,7 +286,10 @@ mod tests {
         assert!(err.message.contains("44.1"), "{err}");
         let argv = ["x", "--image-width-mean", "8", "--image-height-mean", "8"];
         let args = Wrapper::try_parse_from(argv).unwrap().args;
-        let err = args.resolve(&none, EndpointType::Completions).unwrap_err();
+        let err = args
+            .settings()
+            .resolve(EndpointType::Completions)
+            .unwrap_err();
         assert!(err.message.contains("--endpoint-type chat"), "{err}");
     }
 }

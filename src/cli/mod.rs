@@ -21,7 +21,6 @@ pub mod stdout;
 pub mod telemetry_args;
 pub mod trace;
 pub mod validate;
-mod values;
 pub mod video_args;
 
 use std::process::ExitCode;
@@ -206,38 +205,19 @@ fn run_plan(plan: &crate::config::Plan, repeat: Option<crate::run::Repeat>) -> a
 }
 
 /// `--num-profile-runs` and friends, each flag over the file's `benchmark.` key of the same
-/// name (already validated there).
+/// name, resolved by config.
 fn repeat_settings(
     args: &profile::ProfileArgs,
     file: Option<&crate::config::FileSettings>,
 ) -> anyhow::Result<Option<crate::run::Repeat>> {
-    let runs = args
-        .num_profile_runs
-        .or(file.and_then(|f| f.num_profile_runs))
-        .unwrap_or(1);
-    if runs == 0 {
-        anyhow::bail!("--num-profile-runs: must be at least 1");
-    }
-    let confidence = args
-        .confidence_level
-        .or(file.and_then(|f| f.confidence_level))
-        .unwrap_or(crate::config::DEFAULT_CONFIDENCE_LEVEL);
-    if !(confidence > 0.0 && confidence < 1.0) {
-        anyhow::bail!("--confidence-level: must be between 0 and 1 (e.g. 0.95), got {confidence}");
-    }
-    let cooldown = args
-        .profile_run_cooldown_seconds
-        .or(file.and_then(|f| f.profile_run_cooldown_seconds))
-        .unwrap_or(0.0);
-    if !(cooldown.is_finite() && cooldown >= 0.0) {
-        anyhow::bail!(
-            "--profile-run-cooldown-seconds: must be zero or more seconds, got {cooldown}"
-        );
-    }
-    Ok((runs > 1).then(|| crate::run::Repeat {
-        runs,
-        confidence,
-        cooldown: std::time::Duration::from_secs_f64(cooldown),
+    let file = file
+        .map(crate::config::settings::Settings::from_file)
+        .unwrap_or_default();
+    let r = args.settings()?.over(file).repeat()?;
+    Ok((r.runs > 1).then_some(crate::run::Repeat {
+        runs: r.runs,
+        confidence: r.confidence,
+        cooldown: r.cooldown,
     }))
 }
 

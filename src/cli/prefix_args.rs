@@ -3,8 +3,7 @@
 
 use clap::Args;
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{OutputLengthPlan, PrefixPlan, PromptPlan};
+use crate::config::settings::PrefixSettings;
 
 /// Shared prefixes (AIPerf's prefix pool or Veeksha's shared prefix) and how requests ask for
 /// their output length.
@@ -59,100 +58,26 @@ pub struct PrefixArgs {
 }
 
 impl PrefixArgs {
-    /// The prompt shaping: the prefix mode (pool, shared or none) and the output hint.
-    pub(super) fn prompt_plan(&self) -> Result<PromptPlan, FlagError> {
-        Ok(PromptPlan {
-            prefix: self.prefix_plan()?,
-            osl_prompt_hint: self.osl_prompt_hint,
-        })
-    }
-
-    /// How requests ask for their output length.
-    pub(super) fn output_length(&self) -> Result<OutputLengthPlan, FlagError> {
-        let mut plan = OutputLengthPlan {
+    /// The flags as settings; config resolves them.
+    pub fn settings(&self) -> PrefixSettings {
+        PrefixSettings {
+            prefix_prompt_length: self.prefix_prompt_length,
+            prefix_prompt_pool_size: self.prefix_prompt_pool_size,
+            shared_prefix_ratio: self.shared_prefix_ratio,
+            shared_prefix_probability: self.shared_prefix_probability,
+            max_tokens_param: self.max_tokens_param.clone(),
             min_tokens: self.min_tokens,
             ignore_eos: self.ignore_eos,
-            ..OutputLengthPlan::default()
-        };
-        if let Some(name) = &self.max_tokens_param {
-            let name = name.trim();
-            if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '"') {
-                return Err(flag_err(
-                    "--max-tokens-param",
-                    format!(
-                        "must be a JSON field name such as max_completion_tokens, got {name:?}"
-                    ),
-                ));
-            }
-            plan.max_tokens_param = name.to_string();
+            osl_prompt_hint: self.osl_prompt_hint,
         }
-        Ok(plan)
-    }
-
-    fn prefix_plan(&self) -> Result<PrefixPlan, FlagError> {
-        let pool_size = self.prefix_prompt_pool_size.unwrap_or(0);
-        let ratio = self
-            .shared_prefix_ratio
-            .map(|r| fraction("--shared-prefix-ratio", r))
-            .transpose()?;
-        let probability = self
-            .shared_prefix_probability
-            .map(|p| fraction("--shared-prefix-probability", p))
-            .transpose()?;
-        if pool_size > 0 && ratio.is_some() {
-            return Err(flag_err(
-                "--shared-prefix-ratio",
-                "cannot be combined with --prefix-prompt-pool-size: both decide how every root \
-                 prompt starts; pick the prefix pool (AIPerf) or the shared prefix (Veeksha)",
-            ));
-        }
-        if pool_size > 0 {
-            let length = match self.prefix_prompt_length {
-                Some(0) | None => {
-                    return Err(flag_err(
-                        "--prefix-prompt-length",
-                        "must be at least 1 when --prefix-prompt-pool-size is set",
-                    ))
-                }
-                Some(length) => length,
-            };
-            return Ok(PrefixPlan::Pool { length, pool_size });
-        }
-        if self.prefix_prompt_length.is_some_and(|l| l > 0) {
-            return Err(flag_err(
-                "--prefix-prompt-length",
-                "needs --prefix-prompt-pool-size (how many distinct prefixes to make)",
-            ));
-        }
-        match (ratio, probability) {
-            (Some(ratio), probability) if ratio > 0.0 => Ok(PrefixPlan::Shared {
-                ratio,
-                probability: probability.unwrap_or(1.0),
-            }),
-            (None, Some(_)) => Err(flag_err(
-                "--shared-prefix-probability",
-                "needs --shared-prefix-ratio (the fraction of each prompt that is shared)",
-            )),
-            _ => Ok(PrefixPlan::None),
-        }
-    }
-}
-
-/// `value` if it is a number in 0..=1.
-fn fraction(flag: &'static str, value: f64) -> Result<f64, FlagError> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(flag_err(
-            flag,
-            format!("must be a number between 0 and 1, got {value}"),
-        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::flag_error::FlagError;
     use super::*;
+    use crate::config::{OutputLengthPlan, PrefixPlan, PromptPlan};
     use clap::Parser;
 
     #[derive(Parser)]
@@ -168,14 +93,17 @@ mod tests {
     }
 
     fn prefix(flags: &[&str]) -> Result<PrefixPlan, FlagError> {
-        args(flags).prompt_plan().map(|p| p.prefix)
+        args(flags).settings().prompt_plan().map(|p| p.prefix)
     }
 
     #[test]
     fn defaults_change_nothing() {
         let a = args(&[]);
-        assert_eq!(a.prompt_plan().unwrap(), PromptPlan::default());
-        assert_eq!(a.output_length().unwrap(), OutputLengthPlan::default());
+        assert_eq!(a.settings().prompt_plan().unwrap(), PromptPlan::default());
+        assert_eq!(
+            a.settings().output_length().unwrap(),
+            OutputLengthPlan::default()
+        );
         assert_eq!(OutputLengthPlan::default().max_tokens_param, "max_tokens");
     }
 
@@ -259,7 +187,7 @@ mod tests {
         ];
         for (flags, flag) in cases {
             let err = prefix(flags).unwrap_err();
-            assert_eq!(err.flag, flag, "{flags:?}: {err}");
+            assert_eq!(err.name(), flag, "{flags:?}: {err}");
         }
         let both = [
             "--prefix-prompt-length",
@@ -272,9 +200,10 @@ mod tests {
         let err = prefix(&both).unwrap_err().to_string();
         assert!(err.contains("cannot be combined"), "{err}");
         let err = args(&["--max-tokens-param", " "])
+            .settings()
             .output_length()
             .unwrap_err();
-        assert_eq!(err.flag, "--max-tokens-param");
+        assert_eq!(err.name(), "--max-tokens-param");
     }
 
     #[test]
@@ -287,13 +216,13 @@ mod tests {
             "--osl-prompt-hint",
         ]);
         assert_eq!(
-            plan.output_length().unwrap(),
+            plan.settings().output_length().unwrap(),
             OutputLengthPlan {
                 max_tokens_param: "max_completion_tokens".into(),
                 min_tokens: true,
                 ignore_eos: true,
             }
         );
-        assert!(plan.prompt_plan().unwrap().osl_prompt_hint);
+        assert!(plan.settings().prompt_plan().unwrap().osl_prompt_hint);
     }
 }

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{PublicDatasetPlan, SpeedBenchVariant, DEFAULT_MAX_TOKENS};
+use crate::config::settings::PublicSettings;
 
 /// Flags that build the workload from a public dataset.
 #[derive(Debug, Clone, Default, Args)]
@@ -33,35 +32,14 @@ pub struct PublicDatasetArgs {
 }
 
 impl PublicDatasetArgs {
-    /// The plan, `None` without `--public-dataset`.
-    pub fn resolve(&self) -> Result<Option<PublicDatasetPlan>, FlagError> {
-        let Some(name) = &self.public_dataset else {
-            return Ok(None);
-        };
-        let variant = SpeedBenchVariant::parse(name).ok_or_else(|| {
-            flag_err(
-                "--public-dataset",
-                format!(
-                    "unknown dataset '{name}'; expected one of: {}",
-                    SpeedBenchVariant::all()
-                        .iter()
-                        .map(|v| v.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
-        let max_tokens = match self.public_dataset_max_tokens {
-            Some(0) => None,
-            Some(n) => Some(n),
-            None => Some(DEFAULT_MAX_TOKENS),
-        };
-        Ok(Some(PublicDatasetPlan {
-            variant,
+    /// The flags as settings; config resolves them.
+    pub fn settings(&self) -> PublicSettings {
+        PublicSettings {
+            public_dataset: self.public_dataset.clone(),
             dataset_path: self.dataset_path.clone(),
-            multi_turn: self.public_dataset_multi_turn,
-            max_tokens,
-        }))
+            public_dataset_multi_turn: self.public_dataset_multi_turn,
+            public_dataset_max_tokens: self.public_dataset_max_tokens,
+        }
     }
 }
 
@@ -70,6 +48,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+    use crate::config::{PublicDatasetPlan, SpeedBenchVariant};
 
     #[derive(Debug, Parser)]
     struct Wrapper {
@@ -82,7 +61,11 @@ mod tests {
     fn resolve(args: &[&str]) -> Result<Option<PublicDatasetPlan>, String> {
         let parsed = Wrapper::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
             .map_err(|e| e.to_string())?;
-        parsed.public.resolve().map_err(|e| e.to_string())
+        parsed
+            .public
+            .settings()
+            .resolve()
+            .map_err(|e| e.to_string())
     }
 
     #[test]

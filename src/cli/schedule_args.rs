@@ -2,8 +2,8 @@
 
 use clap::{Args, ValueEnum};
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{FixedSchedule, SessionRouting};
+use crate::config::settings::ScheduleSettings;
+use crate::config::SessionRouting;
 
 /// `gauntlet profile` flags of the "Trace replay and sessions" group.
 #[derive(Debug, Clone, Default, Args)]
@@ -48,54 +48,18 @@ pub enum RoutingArg {
 }
 
 impl ScheduleArgs {
-    /// The fixed schedule, when asked for.
-    pub fn fixed_schedule(&self) -> Result<Option<FixedSchedule>, FlagError> {
-        if !self.fixed_schedule {
-            return Ok(None);
-        }
-        let speedup = self.fixed_schedule_speedup.unwrap_or(1.0);
-        if !(speedup.is_finite() && speedup > 0.0) {
-            return Err(flag_err(
-                "--fixed-schedule-speedup",
-                format!("must be a positive number, got {speedup}"),
-            ));
-        }
-        if let (Some(lo), Some(hi)) = (
-            self.fixed_schedule_start_offset,
-            self.fixed_schedule_end_offset,
-        ) {
-            if hi < lo {
-                return Err(flag_err(
-                    "--fixed-schedule-end-offset",
-                    format!("{hi} is before --fixed-schedule-start-offset {lo}"),
-                ));
-            }
-        }
-        Ok(Some(FixedSchedule {
-            start_offset_ms: self.fixed_schedule_start_offset,
-            end_offset_ms: self.fixed_schedule_end_offset,
-            auto_offset: self.fixed_schedule_auto_offset,
-            speedup,
-        }))
-    }
-
-    /// The trace window `--fixed-schedule` replays, in ms, when offsets narrow it.
-    pub fn fixed_schedule_window(&self) -> Option<(u64, u64)> {
-        let narrowed =
-            self.fixed_schedule_start_offset.is_some() || self.fixed_schedule_end_offset.is_some();
-        (self.fixed_schedule && narrowed).then(|| {
-            (
-                self.fixed_schedule_start_offset.unwrap_or(0),
-                self.fixed_schedule_end_offset.unwrap_or(u64::MAX),
-            )
-        })
-    }
-
-    /// How session turns are routed.
-    pub fn session_routing(&self) -> SessionRouting {
-        match self.session_routing {
-            Some(RoutingArg::RoundRobin) => SessionRouting::RoundRobin,
-            Some(RoutingArg::Sticky) | None => SessionRouting::Sticky,
+    /// The flags as settings; config resolves them.
+    pub fn settings(&self) -> ScheduleSettings {
+        ScheduleSettings {
+            fixed_schedule: self.fixed_schedule,
+            fixed_schedule_auto_offset: self.fixed_schedule_auto_offset,
+            fixed_schedule_start_offset: self.fixed_schedule_start_offset,
+            fixed_schedule_end_offset: self.fixed_schedule_end_offset,
+            fixed_schedule_speedup: self.fixed_schedule_speedup,
+            session_routing: self.session_routing.map(|r| match r {
+                RoutingArg::Sticky => SessionRouting::Sticky,
+                RoutingArg::RoundRobin => SessionRouting::RoundRobin,
+            }),
         }
     }
 }

@@ -3,14 +3,7 @@
 
 use clap::Args;
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{
-    FileSettings, LengthPlan, PromptPlan, SessionGraphSpec, SessionPlan, SpecKeys, SyntheticPlan,
-};
-use crate::dist::{DistSpec, Shape};
-
-const TURN_MEAN: &str = "--conversation-turn-mean";
-const DELAY_MEAN: &str = "--conversation-turn-delay-mean";
+use crate::config::settings::{flag, SessionSettings};
 
 /// Flags of multi-turn sessions. Each one given beats the config file (see docs/sessions.md).
 #[derive(Debug, Clone, Default, Args)]
@@ -45,126 +38,39 @@ pub struct SessionArgs {
 }
 
 impl SessionArgs {
-    /// The synthetic plan from the resolved `lengths` and `entries`, with sessions from these
-    /// flags over the file's: turn flags replace the file's `turns` (a missing mean comes from
-    /// the file, then 1) and its `session_graph`; delay flags replace its `turn_delay`.
-    pub fn synthetic(
-        &self,
-        lengths: LengthPlan,
-        entries: u32,
-        file: &FileSettings,
-        prompt: PromptPlan,
-    ) -> Result<SyntheticPlan, FlagError> {
-        let entries = match self.conversation_num {
-            Some(0) => return Err(flag_err("--conversation-num", "must be at least 1")),
-            Some(n) => n,
-            None => entries,
-        };
-        let delay_ratio = match self.conversation_turn_delay_ratio {
-            Some(r) if !(r.is_finite() && r >= 0.0) => {
-                return Err(flag_err(
-                    "--conversation-turn-delay-ratio",
-                    format!("must be a number >= 0, got {r}"),
-                ))
-            }
-            r => r.unwrap_or(1.0),
-        };
-        let data = &file.dataset;
-        let turns = normal(
-            TURN_MEAN,
-            self.conversation_turn_mean,
-            self.conversation_turn_stddev,
-            data.turns.as_ref(),
-            1.0,
-        )?;
-        let delay = normal(
-            DELAY_MEAN,
-            self.conversation_turn_delay_mean,
-            self.conversation_turn_delay_stddev,
-            data.turn_delay.as_ref(),
-            0.0,
-        )?;
-        let graph = match (turns, delay) {
-            (None, None) => match &data.turns {
-                Some(t) => Some(SessionGraphSpec::chat(t.clone(), data.turn_delay.clone())),
-                None => data.session_graph.clone(),
-            },
-            (turns, delay) => {
-                let turns = turns.or(data.turns.clone());
-                let turns = match turns {
-                    Some(t) => t,
-                    None => fixed(TURN_MEAN, 1.0)?,
-                };
-                let spec = SessionGraphSpec::chat(turns, delay.or(data.turn_delay.clone()));
-                let keys = SpecKeys {
-                    count: TURN_MEAN,
-                    width: TURN_MEAN,
-                    fan_in: TURN_MEAN,
-                    wait: DELAY_MEAN,
-                };
-                spec.check(keys).map_err(|e| {
-                    let flag = if e.key == DELAY_MEAN {
-                        DELAY_MEAN
-                    } else {
-                        TURN_MEAN
-                    };
-                    flag_err(flag, e.message)
-                })?;
-                Some(spec)
-            }
-        };
-        let sessions = graph
-            .filter(|g| !g.is_single_turn())
-            .map(|graph| SessionPlan { graph, delay_ratio });
-        Ok(SyntheticPlan {
-            lengths,
-            entries,
-            sessions,
-            prompt,
-        })
+    /// The flags as settings; config resolves them over the file's.
+    pub fn settings(&self) -> SessionSettings {
+        SessionSettings {
+            conversation_num: flag("--conversation-num", self.conversation_num),
+            turn_mean: flag("--conversation-turn-mean", self.conversation_turn_mean),
+            turn_stddev: flag("--conversation-turn-stddev", self.conversation_turn_stddev),
+            delay_mean: flag(
+                "--conversation-turn-delay-mean",
+                self.conversation_turn_delay_mean,
+            ),
+            delay_stddev: flag(
+                "--conversation-turn-delay-stddev",
+                self.conversation_turn_delay_stddev,
+            ),
+            delay_ratio: flag(
+                "--conversation-turn-delay-ratio",
+                self.conversation_turn_delay_ratio,
+            ),
+            ..SessionSettings::default()
+        }
     }
-}
-
-/// A normal distribution from a mean/stddev flag pair, if either was given: a missing mean
-/// comes from the file's fixed or normal `file` spec, then `default`.
-fn normal(
-    flag: &'static str,
-    mean: Option<f64>,
-    stddev: Option<f64>,
-    file: Option<&DistSpec>,
-    default: f64,
-) -> Result<Option<DistSpec>, FlagError> {
-    if mean.is_none() && stddev.is_none() {
-        return Ok(None);
-    }
-    let file_mean = file.and_then(|d| match d.shape() {
-        Shape::Fixed { value } => Some(*value),
-        Shape::Normal { mean, .. } => Some(*mean),
-        _ => None,
-    });
-    let mean = mean.or(file_mean).unwrap_or(default);
-    let stddev = stddev.unwrap_or(0.0);
-    if !(mean.is_finite() && mean >= 0.0 && stddev.is_finite() && stddev >= 0.0) {
-        return Err(flag_err(
-            flag,
-            format!("mean and stddev must be numbers >= 0, got {mean} and {stddev}"),
-        ));
-    }
-    if stddev == 0.0 {
-        return fixed(flag, mean).map(Some);
-    }
-    DistSpec::new(Shape::Normal { mean, stddev }, None, None, flag)
-        .map(Some)
-        .map_err(|e| flag_err(flag, e.to_string()))
-}
-
-fn fixed(flag: &'static str, value: f64) -> Result<DistSpec, FlagError> {
-    DistSpec::fixed(value, flag).map_err(|e| flag_err(flag, e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::flag_error::FlagError;
     use super::*;
+    use crate::config::settings::Settings;
+    use crate::config::{FileSettings, LengthPlan, SessionGraphSpec, SyntheticPlan};
+    use crate::dist::DistSpec;
+
+    const TURN_MEAN: &str = "--conversation-turn-mean";
+    const DELAY_MEAN: &str = "--conversation-turn-delay-mean";
     use crate::config::ConfigFile;
     use clap::Parser;
 
@@ -192,12 +98,12 @@ mod tests {
     fn resolve(flags: &[&str], file: &FileSettings) -> Result<SyntheticPlan, FlagError> {
         let mut argv = vec!["x"];
         argv.extend_from_slice(flags);
-        Wrapper::try_parse_from(argv).unwrap().args.synthetic(
-            lengths(),
-            7,
-            file,
-            Default::default(),
-        )
+        Wrapper::try_parse_from(argv)
+            .unwrap()
+            .args
+            .settings()
+            .over(Settings::from_file(file).sessions)
+            .synthetic(lengths(), 7, Default::default())
     }
 
     fn turns(plan: &SyntheticPlan) -> String {
@@ -219,7 +125,7 @@ mod tests {
         let p = p.unwrap();
         assert_eq!((p.entries, p.sessions.is_none()), (3, true));
         assert_eq!(
-            resolve(&["--num-sessions", "0"], &none).unwrap_err().flag,
+            resolve(&["--num-sessions", "0"], &none).unwrap_err().name(),
             "--conversation-num"
         );
     }
@@ -265,7 +171,7 @@ mod tests {
     #[test]
     fn bad_flags_name_themselves() {
         let none = FileSettings::default();
-        let flag = |args: &[&str]| resolve(args, &none).unwrap_err().flag;
+        let flag = |args: &[&str]| resolve(args, &none).unwrap_err().name().to_string();
         assert_eq!(flag(&["--conversation-turn-mean", "0"]), TURN_MEAN);
         assert_eq!(flag(&["--conversation-turn-mean=-2"]), TURN_MEAN);
         assert_eq!(flag(&["--conversation-turn-mean", "70000"]), TURN_MEAN);

@@ -1,12 +1,9 @@
 //! Telemetry flags (AIPerf's names): server metrics scraping and GPU telemetry, resolved into
 //! the plan's [`TelemetryPlan`] (see docs/telemetry.md).
 
-use std::time::Duration;
-
 use clap::Args;
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{ServerUrl, TelemetryPlan, DEFAULT_INTERVAL};
+use crate::config::settings::TelemetrySettings;
 
 /// Flags of server metrics and GPU telemetry.
 #[derive(Debug, Clone, Default, Args)]
@@ -40,94 +37,24 @@ pub struct TelemetryArgs {
 }
 
 impl TelemetryArgs {
-    /// Resolves the flags against the run's servers.
-    pub fn resolve(&self, urls: &[ServerUrl]) -> Result<TelemetryPlan, FlagError> {
-        let mut server_metrics_urls = Vec::new();
-        if !self.no_server_metrics {
-            for u in urls {
-                push_unique(
-                    &mut server_metrics_urls,
-                    format!("http://{}/metrics", authority(u) + &u.base_path),
-                );
-            }
-            for raw in &self.server_metrics {
-                push_unique(
-                    &mut server_metrics_urls,
-                    normalize("--server-metrics", raw)?,
-                );
-            }
+    /// The flags as settings; config resolves them.
+    pub fn settings(&self) -> TelemetrySettings {
+        TelemetrySettings {
+            server_metrics: self.server_metrics.clone(),
+            no_server_metrics: self.no_server_metrics,
+            server_metrics_interval: self.server_metrics_interval,
+            gpu_telemetry: self.gpu_telemetry.clone(),
+            no_gpu_telemetry: self.no_gpu_telemetry,
+            gpu_telemetry_interval: self.gpu_telemetry_interval,
         }
-        let mut dcgm_urls = Vec::new();
-        for raw in self.gpu_telemetry.iter().flatten() {
-            if !matches!(raw.as_str(), "nvml" | "pynvml") {
-                push_unique(&mut dcgm_urls, normalize("--gpu-telemetry", raw)?);
-            }
-        }
-        Ok(TelemetryPlan {
-            server_metrics_urls,
-            server_metrics_interval: interval(
-                "--server-metrics-interval",
-                self.server_metrics_interval,
-            )?,
-            gpu_nvml: !self.no_gpu_telemetry,
-            dcgm_urls,
-            gpu_telemetry_interval: interval(
-                "--gpu-telemetry-interval",
-                self.gpu_telemetry_interval,
-            )?,
-        })
-    }
-}
-
-fn authority(u: &ServerUrl) -> String {
-    if u.host.contains(':') {
-        format!("[{}]:{}", u.host, u.port)
-    } else {
-        format!("{}:{}", u.host, u.port)
-    }
-}
-
-fn push_unique(list: &mut Vec<String>, url: String) {
-    if !list.contains(&url) {
-        list.push(url);
-    }
-}
-
-/// `host:port` → `http://host:port/metrics`; a given path is kept.
-fn normalize(flag: &'static str, raw: &str) -> Result<String, FlagError> {
-    let raw = raw.trim();
-    let with_scheme = if raw.contains("://") {
-        raw.to_owned()
-    } else {
-        format!("http://{raw}")
-    };
-    let target = crate::telemetry::http_get::HttpTarget::parse(&with_scheme)
-        .map_err(|e| flag_err(flag, e))?;
-    let after_scheme = with_scheme.split_once("://").map_or("", |(_, r)| r);
-    let before_query = after_scheme
-        .split_once('?')
-        .map_or(after_scheme, |(b, _)| b);
-    Ok(if before_query.contains('/') {
-        with_scheme
-    } else {
-        format!("http://{}{}", before_query, target.path)
-    })
-}
-
-fn interval(flag: &'static str, secs: Option<f64>) -> Result<Duration, FlagError> {
-    match secs {
-        None => Ok(DEFAULT_INTERVAL),
-        Some(s) if (0.01..=3600.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
-        Some(s) => Err(flag_err(
-            flag,
-            format!("{s} is not a number of seconds from 0.01 to 3600 (e.g. 0.333)"),
-        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{ServerUrl, DEFAULT_INTERVAL};
+    use std::time::Duration;
 
     fn url(raw: &str) -> ServerUrl {
         ServerUrl::parse(raw).unwrap()
@@ -136,6 +63,7 @@ mod tests {
     #[test]
     fn defaults_scrape_each_url_and_sample_nvml() {
         let plan = TelemetryArgs::default()
+            .settings()
             .resolve(&[url("http://127.0.0.1:8000"), url("localhost:9000/proxy")])
             .unwrap();
         assert_eq!(
@@ -159,7 +87,7 @@ mod tests {
             gpu_telemetry_interval: Some(1.0),
             ..Default::default()
         };
-        let plan = args.resolve(&[url("localhost:10001")]).unwrap();
+        let plan = args.settings().resolve(&[url("localhost:10001")]).unwrap();
         assert_eq!(
             plan.server_metrics_urls,
             vec!["http://localhost:10001/metrics", "http://h:1/x/metrics"]
@@ -172,6 +100,7 @@ mod tests {
             ..Default::default()
         };
         assert!(off
+            .settings()
             .resolve(&[url("h:1")])
             .unwrap()
             .server_metrics_urls
@@ -185,13 +114,16 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            args.resolve(&[]).unwrap_err().flag,
+            args.settings().resolve(&[]).unwrap_err().name(),
             "--server-metrics-interval"
         );
         let args = TelemetryArgs {
             server_metrics: vec!["https://h/metrics".into()],
             ..Default::default()
         };
-        assert_eq!(args.resolve(&[]).unwrap_err().flag, "--server-metrics");
+        assert_eq!(
+            args.settings().resolve(&[]).unwrap_err().name(),
+            "--server-metrics"
+        );
     }
 }

@@ -2,13 +2,8 @@
 
 use clap::{Args, ValueEnum};
 
-use super::flag_error::{flag_err, FlagError};
-use crate::config::{
-    SynthType, VideoCodec, VideoContainer, VideoPlan, DEFAULT_DURATION_S, DEFAULT_FPS,
-};
-
-const MAX_SIDE: u32 = 8192;
-const MAX_FRAMES: f64 = 100_000.0;
+use crate::config::settings::VideoSettings;
+use crate::config::{SynthType, VideoCodec, VideoContainer};
 
 /// Flags of synthetic video (docs/video.md). Videos are made when both `--video-width` and
 /// `--video-height` are given, as in AIPerf.
@@ -98,100 +93,40 @@ pub enum FormatArg {
 }
 
 impl VideoArgs {
-    /// The video plan, or `None` when no video was asked for. Errors name the flag.
-    pub fn video_plan(&self) -> Result<Option<VideoPlan>, FlagError> {
-        let (width, height) = match (self.video_width, self.video_height) {
-            (Some(w), Some(h)) => (side("--video-width", w)?, side("--video-height", h)?),
-            (None, None) if !self.any_other_given() => return Ok(None),
-            (None, None) => {
-                return Err(flag_err(
-                    "--video-width",
-                    "video flags were given without a size: pass --video-width and --video-height",
-                ))
-            }
-            (Some(_), None) => return Err(flag_err("--video-height", "needed with --video-width")),
-            (None, Some(_)) => return Err(flag_err("--video-width", "needed with --video-height")),
-        };
-        let fps = self.video_fps.unwrap_or(DEFAULT_FPS);
-        if !(1..=240).contains(&fps) {
-            return Err(flag_err(
-                "--video-fps",
-                format!("must be 1 to 240, got {fps}"),
-            ));
-        }
-        let duration_s = self.video_duration.unwrap_or(DEFAULT_DURATION_S);
-        if !(duration_s.is_finite() && duration_s > 0.0) || duration_s * f64::from(fps) > MAX_FRAMES
-        {
-            return Err(flag_err(
-                "--video-duration",
-                format!("must be > 0 seconds and at most {MAX_FRAMES} frames at --video-fps, got {duration_s}"),
-            ));
-        }
-        let codec = match self.video_codec.unwrap_or(CodecArg::Vp9) {
-            CodecArg::Vp9 => VideoCodec::Vp9,
-            CodecArg::X264 => VideoCodec::X264,
-            CodecArg::X265 => VideoCodec::X265,
-            CodecArg::H264Nvenc => VideoCodec::H264Nvenc,
-            CodecArg::HevcNvenc => VideoCodec::HevcNvenc,
-        };
-        let container = match self.video_format {
-            Some(FormatArg::Webm) if !codec.fits_webm() => {
-                return Err(flag_err(
-                    "--video-format",
-                    format!(
-                    "WebM holds VP9, not {}: pass --video-format mp4 or --video-codec libvpx-vp9",
-                    codec.ffmpeg_name()
-                ),
-                ))
-            }
-            Some(FormatArg::Webm) => VideoContainer::Webm,
-            Some(FormatArg::Mp4) => VideoContainer::Mp4,
-            None if codec.fits_webm() => VideoContainer::Webm,
-            None => VideoContainer::Mp4,
-        };
-        Ok(Some(VideoPlan {
-            width,
-            height,
-            fps,
-            duration_s,
-            synth: match self.video_synth_type.unwrap_or(SynthArg::MovingShapes) {
+    /// The flags as settings; config resolves them.
+    pub fn settings(&self) -> VideoSettings {
+        VideoSettings {
+            video_width: self.video_width,
+            video_height: self.video_height,
+            video_fps: self.video_fps,
+            video_duration: self.video_duration,
+            video_synth_type: self.video_synth_type.map(|s| match s {
                 SynthArg::MovingShapes => SynthType::MovingShapes,
                 SynthArg::GridClock => SynthType::GridClock,
                 SynthArg::Noise => SynthType::Noise,
-            },
-            codec,
-            container,
-            batch_size: self.video_batch_size.unwrap_or(1),
-            gpu_synthesis: self.video_gpu_synthesis,
-        }))
+            }),
+            video_codec: self.video_codec.map(|c| match c {
+                CodecArg::Vp9 => VideoCodec::Vp9,
+                CodecArg::X264 => VideoCodec::X264,
+                CodecArg::X265 => VideoCodec::X265,
+                CodecArg::H264Nvenc => VideoCodec::H264Nvenc,
+                CodecArg::HevcNvenc => VideoCodec::HevcNvenc,
+            }),
+            video_format: self.video_format.map(|f| match f {
+                FormatArg::Webm => VideoContainer::Webm,
+                FormatArg::Mp4 => VideoContainer::Mp4,
+            }),
+            video_batch_size: self.video_batch_size,
+            video_gpu_synthesis: self.video_gpu_synthesis,
+        }
     }
-
-    fn any_other_given(&self) -> bool {
-        self.video_fps.is_some()
-            || self.video_duration.is_some()
-            || self.video_synth_type.is_some()
-            || self.video_codec.is_some()
-            || self.video_format.is_some()
-            || self.video_batch_size.is_some()
-            || self.video_gpu_synthesis
-    }
-}
-
-fn side(flag: &'static str, value: u32) -> Result<u32, FlagError> {
-    if !(16..=MAX_SIDE).contains(&value) || value % 2 != 0 {
-        return Err(flag_err(
-            flag,
-            format!(
-                "must be an even number of pixels from 16 to {MAX_SIDE} (4:2:0 video), got {value}"
-            ),
-        ));
-    }
-    Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::flag_error::FlagError;
     use super::*;
+    use crate::config::VideoPlan;
     use clap::Parser;
 
     #[derive(Parser)]
@@ -203,7 +138,11 @@ mod tests {
     fn plan(args: &[&str]) -> Result<Option<VideoPlan>, FlagError> {
         let mut argv = vec!["gauntlet"];
         argv.extend_from_slice(args);
-        Wrapper::try_parse_from(argv).unwrap().video.video_plan()
+        Wrapper::try_parse_from(argv)
+            .unwrap()
+            .video
+            .settings()
+            .video_plan()
     }
 
     #[test]
@@ -241,7 +180,7 @@ mod tests {
         let mut webm = base.to_vec();
         webm.extend(["--video-format", "webm"]);
         let e = plan(&webm).unwrap_err();
-        assert_eq!(e.flag, "--video-format");
+        assert_eq!(e.name(), "--video-format");
     }
 
     #[test]
@@ -250,22 +189,22 @@ mod tests {
         let with = |extra: &[&'static str]| {
             let mut a = size.to_vec();
             a.extend_from_slice(extra);
-            plan(&a).unwrap_err().flag
+            plan(&a).unwrap_err().name().to_string()
         };
         assert_eq!(with(&["--video-fps", "0"]), "--video-fps");
         assert_eq!(with(&["--video-duration=-1"]), "--video-duration");
         assert_eq!(
             plan(&["--video-width", "63", "--video-height", "48"])
                 .unwrap_err()
-                .flag,
+                .name(),
             "--video-width"
         );
         assert_eq!(
-            plan(&["--video-width", "64"]).unwrap_err().flag,
+            plan(&["--video-width", "64"]).unwrap_err().name(),
             "--video-height"
         );
         assert_eq!(
-            plan(&["--video-fps", "8"]).unwrap_err().flag,
+            plan(&["--video-fps", "8"]).unwrap_err().name(),
             "--video-width"
         );
     }

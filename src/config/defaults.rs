@@ -102,3 +102,15 @@ pub fn default_client_threads() -> usize {
         .map_or(2, |n| n.get())
         .min(MAX_CLIENT_THREADS)
 }
+
+/// Runs of the same plan (`--num-profile-runs`): one, no across-runs statistics.
+pub const DEFAULT_PROFILE_RUNS: u32 = 1;
+
+/// Seconds between repeated runs (`--profile-run-cooldown-seconds`).
+pub const DEFAULT_COOLDOWN_SECS: f64 = 0.0;
+
+/// Failed-request percentage still a success for the exit code (`--tolerated-error-rate`).
+pub const DEFAULT_TOLERATED_ERROR_PCT: f64 = 0.0;
+
+/// Gamma shape of `--arrival-pattern gamma` when no smoothness is given (1 = Poisson).
+pub const DEFAULT_SMOOTHNESS: f64 = 1.0;

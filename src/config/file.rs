@@ -61,6 +61,8 @@ pub struct FileSettings {
     /// Keys that ask for features not implemented yet: valid (`config validate` accepts them
     /// with a note), but `profile` refuses to run rather than ignore them.
     pub unsupported: Vec<ConfigError>,
+    /// The file these settings were read from, for the lines of their keys.
+    pub(crate) source: Option<ConfigFile>,
 }
 
 impl std::fmt::Debug for FileSettings {
@@ -87,7 +89,7 @@ impl std::fmt::Debug for FileSettings {
             )
             .field("sweep", &self.sweep)
             .field("unsupported", &self.unsupported)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -242,6 +244,7 @@ impl ConfigFile {
             );
         }
         out.unsupported = std::mem::take(&mut w.unsupported);
+        out.source = Some(self.clone());
         if w.errors.is_empty() {
             Ok(out)
         } else {

@@ -9,6 +9,7 @@
 mod controls_plan;
 mod dataset;
 pub mod defaults;
+mod detect;
 mod error;
 mod file;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod plan;
 mod public_plan;
 mod schema_keys;
 mod session_plan;
+pub mod settings;
 mod sweep;
 #[cfg(test)]
 mod sweep_tests;
@@ -37,6 +39,7 @@ pub use controls_plan::{
 };
 pub use dataset::DatasetSettings;
 pub use defaults::*;
+pub use detect::detect_format;
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};

@@ -8,7 +8,6 @@
 
 mod assemble;
 mod csv;
-mod detect;
 mod fields;
 pub mod hash_text;
 mod mooncake;
@@ -19,7 +18,7 @@ mod single_turn;
 
 use std::path::{Path, PathBuf};
 
-pub use detect::detect_format;
+pub use crate::config::detect_format;
 
 use super::synthesis::SynthesisError;
 use super::Workload;

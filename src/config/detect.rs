@@ -4,7 +4,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::InputFormat;
+use super::input_plan::InputFormat;
 
 /// The format of `path`, or a sentence saying why it could not be told.
 pub fn detect_format(path: &Path) -> Result<InputFormat, String> {

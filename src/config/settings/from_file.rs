@@ -1,0 +1,149 @@
+//! A config file's [`FileSettings`] as [`Settings`]: every value with the file, line and key
+//! it came from.
+
+use super::{ExtraInput, Given, Opt, Origin, Settings};
+use crate::config::file::{ConfigFile, FileSettings};
+use crate::config::walk::{normalize, path_segments, Segment};
+use crate::config::yaml::NodeKind;
+
+/// Finds where a key of the file is: the first of `paths` the file holds.
+struct Lines<'a> {
+    file: Option<&'a ConfigFile>,
+}
+
+impl Lines<'_> {
+    /// The origin of the first of `paths` the file holds (the first path, line 0, when none).
+    fn origin(&self, paths: &[&str]) -> Origin {
+        let name = self.file.map_or("config", |f| f.name()).to_string();
+        for path in paths {
+            if let Some(line) = self.file.and_then(|f| line_of(f, path)) {
+                return Origin::Key {
+                    file: name,
+                    line,
+                    path: (*path).to_string(),
+                };
+            }
+        }
+        Origin::Key {
+            file: name,
+            line: 0,
+            path: paths[0].to_string(),
+        }
+    }
+
+    fn given<T>(&self, value: Option<T>, paths: &[&str]) -> Opt<T> {
+        value.map(|value| Given {
+            value,
+            from: self.origin(paths),
+        })
+    }
+}
+
+/// The line of the key `path` names, if the file holds every step of it (0 when a sweep set
+/// it, which has no line of its own).
+fn line_of(file: &ConfigFile, path: &str) -> Option<usize> {
+    let mut node = file.root();
+    let mut line = 0;
+    for segment in path_segments(path) {
+        let (child, at) = match (&node.kind, segment) {
+            (NodeKind::Map(entries), Segment::Key(key)) => entries
+                .iter()
+                .find(|e| normalize(&e.key) == normalize(key))
+                .map(|e| (&e.value, e.key_line))?,
+            (NodeKind::Seq(items), Segment::Index(i)) => items.get(i).map(|n| (n, n.line))?,
+            _ => return None,
+        };
+        node = child;
+        line = at;
+    }
+    Some(line)
+}
+
+const ISL: &[&str] = &["benchmark.dataset.isl", "benchmark.dataset.prompts.isl"];
+const OSL: &[&str] = &["benchmark.dataset.osl", "benchmark.dataset.prompts.osl"];
+const SEQ: &[&str] = &[
+    "benchmark.dataset.sequence_distribution",
+    "benchmark.dataset.prompts.sequence_distribution",
+];
+const SEED: &[&str] = &["benchmark.random_seed", "benchmark.dataset.random_seed"];
+
+impl Settings {
+    /// What a config file sets, each value with its file, line and key.
+    pub fn from_file(file: &FileSettings) -> Settings {
+        let at = Lines {
+            file: file.source.as_ref(),
+        };
+        let headers = file
+            .headers
+            .iter()
+            .map(|(name, value)| Given {
+                value: format!("{name}: {value}"),
+                from: at.origin(&[&format!("benchmark.endpoint.headers.{name}")]),
+            })
+            .collect();
+        let extra_inputs = file
+            .extra_inputs
+            .iter()
+            .map(|(key, value)| Given {
+                value: ExtraInput::Field(key.clone(), value.clone()),
+                from: at.origin(&[&format!("benchmark.endpoint.extra_inputs.{key}")]),
+            })
+            .collect();
+        let urls = file
+            .urls
+            .as_ref()
+            .map(|urls| urls.iter().map(|u| u.original.clone()).collect());
+        let data = &file.dataset;
+        let mut out = Settings {
+            model: at.given(file.model.clone(), &["benchmark.model"]),
+            urls: at.given(urls, &["benchmark.endpoint.url"]),
+            endpoint: at.given(file.endpoint, &["benchmark.endpoint.type"]),
+            streaming: at.given(file.streaming, &["benchmark.endpoint.streaming"]),
+            api_key: at.given(file.api_key.clone(), &["benchmark.endpoint.api_key"]),
+            headers,
+            extra_inputs,
+            request_timeout_s: at.given(
+                file.request_timeout.map(|d| d.as_secs_f64()),
+                &["benchmark.endpoint.timeout"],
+            ),
+            max_response_bytes: at.given(
+                file.max_response_bytes,
+                &["benchmark.endpoint.max_response_bytes"],
+            ),
+            phases: at.given(file.phases.clone(), &["benchmark.phases"]),
+            num_profile_runs: at.given(file.num_profile_runs, &["benchmark.num_profile_runs"]),
+            confidence_level: at.given(file.confidence_level, &["benchmark.confidence_level"]),
+            cooldown_s: at.given(
+                file.profile_run_cooldown_seconds,
+                &["benchmark.profile_run_cooldown_seconds"],
+            ),
+            isl: at.given(data.isl.clone(), ISL),
+            osl: at.given(data.osl.clone(), OSL),
+            seq_dist: at.given(data.seq_dist.clone(), SEQ),
+            entries: at.given(data.entries, &["benchmark.dataset.entries"]),
+            random_seed: at.given(file.random_seed, SEED),
+            ..Settings::default()
+        };
+        let sessions = &mut out.sessions;
+        sessions.turns = at.given(data.turns.clone(), &["benchmark.dataset.turns"]);
+        sessions.turn_delay = at.given(data.turn_delay.clone(), &["benchmark.dataset.turn_delay"]);
+        sessions.session_graph = at.given(
+            data.session_graph.clone(),
+            &["benchmark.dataset.session_graph"],
+        );
+        let media = &mut out.media;
+        media.image_width = at.given(
+            data.image_width.clone(),
+            &["benchmark.dataset.images.width"],
+        );
+        media.image_height = at.given(
+            data.image_height.clone(),
+            &["benchmark.dataset.images.height"],
+        );
+        media.audio_length = at.given(
+            data.audio_length.clone(),
+            &["benchmark.dataset.audio.length"],
+        );
+        out
+    }
+}

@@ -1,0 +1,132 @@
+//! Server metrics scraping and GPU telemetry (AIPerf's flags), resolved into the plan's
+//! [`TelemetryPlan`] (see docs/telemetry.md).
+
+use std::time::Duration;
+
+use super::SettingError;
+use crate::config::{redact_userinfo, HttpUrl, ServerUrl, TelemetryPlan, DEFAULT_INTERVAL};
+
+/// Telemetry settings, from flags only.
+#[derive(Debug, Clone, Default)]
+pub struct TelemetrySettings {
+    /// `--server-metrics` URLs.
+    pub server_metrics: Vec<String>,
+    /// `--no-server-metrics`.
+    pub no_server_metrics: bool,
+    /// `--server-metrics-interval`, seconds.
+    pub server_metrics_interval: Option<f64>,
+    /// `--gpu-telemetry` URLs (or `nvml`).
+    pub gpu_telemetry: Option<Vec<String>>,
+    /// `--no-gpu-telemetry`.
+    pub no_gpu_telemetry: bool,
+    /// `--gpu-telemetry-interval`, seconds.
+    pub gpu_telemetry_interval: Option<f64>,
+}
+
+impl TelemetrySettings {
+    /// Resolves the flags against the run's servers.
+    pub fn resolve(&self, urls: &[ServerUrl]) -> Result<TelemetryPlan, SettingError> {
+        let mut server_metrics_urls = Vec::new();
+        if !self.no_server_metrics {
+            for u in urls {
+                push_unique(
+                    &mut server_metrics_urls,
+                    format!("http://{}/metrics", authority(u) + &u.base_path),
+                );
+            }
+            for raw in &self.server_metrics {
+                push_unique(
+                    &mut server_metrics_urls,
+                    normalize("--server-metrics", raw)?,
+                );
+            }
+        }
+        let mut dcgm_urls = Vec::new();
+        for raw in self.gpu_telemetry.iter().flatten() {
+            if !matches!(raw.as_str(), "nvml" | "pynvml") {
+                push_unique(&mut dcgm_urls, normalize("--gpu-telemetry", raw)?);
+            }
+        }
+        Ok(TelemetryPlan {
+            server_metrics_urls,
+            server_metrics_interval: interval(
+                "--server-metrics-interval",
+                self.server_metrics_interval,
+            )?,
+            gpu_nvml: !self.no_gpu_telemetry,
+            dcgm_urls,
+            gpu_telemetry_interval: interval(
+                "--gpu-telemetry-interval",
+                self.gpu_telemetry_interval,
+            )?,
+        })
+    }
+}
+
+fn authority(u: &ServerUrl) -> String {
+    if u.host.contains(':') {
+        format!("[{}]:{}", u.host, u.port)
+    } else {
+        format!("{}:{}", u.host, u.port)
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, url: String) {
+    if !list.contains(&url) {
+        list.push(url);
+    }
+}
+
+/// `host:port` → `http://host:port/metrics`; a given path is kept.
+fn normalize(flag: &'static str, raw: &str) -> Result<String, SettingError> {
+    let raw = raw.trim();
+    let with_scheme = if raw.contains("://") {
+        raw.to_owned()
+    } else {
+        format!("http://{raw}")
+    };
+    let path = metrics_path(&with_scheme).map_err(|e| SettingError::flag(flag, e))?;
+    let after_scheme = with_scheme.split_once("://").map_or("", |(_, r)| r);
+    let before_query = after_scheme
+        .split_once('?')
+        .map_or(after_scheme, |(b, _)| b);
+    Ok(if before_query.contains('/') {
+        with_scheme
+    } else {
+        format!("http://{before_query}{path}")
+    })
+}
+
+fn interval(flag: &'static str, secs: Option<f64>) -> Result<Duration, SettingError> {
+    match secs {
+        None => Ok(DEFAULT_INTERVAL),
+        Some(s) if (0.01..=3600.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        Some(s) => Err(SettingError::flag(
+            flag,
+            format!("{s} is not a number of seconds from 0.01 to 3600 (e.g. 0.333)"),
+        )),
+    }
+}
+
+/// The path (and query) a metrics URL is scraped at: `/metrics` when none is given.
+/// Credentials are refused: the URL is stored in the exports as written.
+fn metrics_path(url: &str) -> Result<String, String> {
+    let parsed = HttpUrl::parse(url)?;
+    if parsed.credentials.is_some() {
+        return Err(format!(
+            "'{}': user:password@ is not supported in a metrics URL (it would be stored in the exports)",
+            redact_userinfo(url)
+        ));
+    }
+    let path = if parsed.path == "/" {
+        "/metrics"
+    } else {
+        parsed.path.as_str()
+    };
+    let query = parsed
+        .query
+        .as_deref()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    Ok(format!("{path}{query}"))
+}
