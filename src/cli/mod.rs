@@ -210,10 +210,19 @@ fn repeat_settings(
     args: &profile::ProfileArgs,
     file: Option<&crate::config::FileSettings>,
 ) -> anyhow::Result<Option<crate::run::Repeat>> {
-    let file = file
-        .map(crate::config::settings::Settings::from_file)
-        .unwrap_or_default();
-    let r = args.settings()?.over(file).repeat()?;
+    use crate::config::settings::{flag, Settings};
+    let file = file.map(Settings::from_file).unwrap_or_default();
+    // Only the repeat flags: a comma list elsewhere is a sweep these settings apply to.
+    let flags = Settings {
+        num_profile_runs: flag("--num-profile-runs", args.num_profile_runs),
+        confidence_level: flag("--confidence-level", args.confidence_level),
+        cooldown_s: flag(
+            "--profile-run-cooldown-seconds",
+            args.profile_run_cooldown_seconds,
+        ),
+        ..Settings::default()
+    };
+    let r = flags.over(file).repeat()?;
     Ok((r.runs > 1).then_some(crate::run::Repeat {
         runs: r.runs,
         confidence: r.confidence,

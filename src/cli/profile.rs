@@ -10,8 +10,9 @@ use crate::config::{ConfigError, ConfigErrors, ConfigFile, Plan};
 /// Flags of `gauntlet profile`. Names follow AIPerf's for the same concepts.
 ///
 /// Values a `--config` file can also set are `Option`s with no clap default (the default is in
-/// the help text), so "given on the command line" is known: a given flag beats the file, the
-/// file beats the default. `resolve` applies that rule in one place.
+/// the help text and `config::defaults`), so "given on the command line" is known. The flags
+/// become `config::settings::Settings` (each value's origin its flag); config's resolver lays
+/// them over the file's and applies the defaults and every rule.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Endpoint")]
 pub struct ProfileArgs {

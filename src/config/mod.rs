@@ -1,5 +1,6 @@
-//! The run's configuration: the resolved [`Plan`] and its validation, and AIPerf's YAML v2
-//! config file ([`ConfigFile`] → [`FileSettings`]), whose errors name file, line and key.
+//! The run's configuration: the resolved [`Plan`] and its validation, AIPerf's YAML v2
+//! config file ([`ConfigFile`] → [`FileSettings`]), whose errors name file, line and key, and
+//! the one resolver ([`settings::Settings`], filled by flags and files alike → `Plan`).
 //!
 //! This is the contract between the front ends and the rest of the crate: every part of the
 //! plan (sessions, input files, public datasets, telemetry, …) and every default
