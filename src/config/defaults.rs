@@ -114,3 +114,29 @@ pub const DEFAULT_TOLERATED_ERROR_PCT: f64 = 0.0;
 
 /// Gamma shape of `--arrival-pattern gamma` when no smoothness is given (1 = Poisson).
 pub const DEFAULT_SMOOTHNESS: f64 = 1.0;
+
+/// Images, audio clips or videos per request (`--image-batch-size`, `--audio-batch-size`,
+/// `--video-batch-size`): AIPerf's default.
+pub const DEFAULT_MEDIA_BATCH: u32 = 1;
+
+/// Sample rate of synthetic audio in kHz (`--audio-sample-rates`): speech models' usual rate.
+pub const DEFAULT_AUDIO_KHZ: f64 = 16.0;
+
+/// Bit depth of synthetic audio (`--audio-depths`).
+pub const DEFAULT_AUDIO_DEPTH: u16 = 16;
+
+/// Channels of synthetic audio (`--audio-num-channels`): mono.
+pub const DEFAULT_AUDIO_CHANNELS: u16 = 1;
+
+/// Turns per session when only other session flags are given (`--conversation-turn-mean`).
+pub const DEFAULT_TURNS: f64 = 1.0;
+
+/// Factor on every think time (`--conversation-turn-delay-ratio`): as drawn.
+pub const DEFAULT_DELAY_RATIO: f64 = 1.0;
+
+/// Replay speed of a trace and of trace synthesis (`--fixed-schedule-speedup`,
+/// `--synthesis-*` multipliers): as recorded.
+pub const DEFAULT_SPEEDUP: f64 = 1.0;
+
+/// Share of root prompts that use the shared prefix (`--shared-prefix-probability`): all.
+pub const DEFAULT_SHARED_PREFIX_PROBABILITY: f64 = 1.0;

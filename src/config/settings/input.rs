@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::SettingError;
 use crate::config::{
     detect_format, InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor, DEFAULT_BLOCK_SIZE,
+    DEFAULT_SPEEDUP,
 };
 
 /// `--custom-dataset-type` values, as AIPerf names them.
@@ -125,7 +126,7 @@ impl InputSettings {
             Some(v) if !(v.is_finite() && v > 0.0) => {
                 Err(SettingError::flag(flag, "must be a number > 0"))
             }
-            _ => Ok(value.unwrap_or(1.0)),
+            _ => Ok(value.unwrap_or(DEFAULT_SPEEDUP)),
         };
         let plan = SynthesisPlan {
             speedup_ratio: positive("--synthesis-speedup-ratio", self.synthesis_speedup_ratio)?,

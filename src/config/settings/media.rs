@@ -4,6 +4,7 @@
 use super::{Opt, SettingError};
 use crate::config::{
     AudioFormat, AudioPlan, EndpointType, ImageFormatChoice, ImagePlan, MediaPlan, AUDIO_DEPTHS,
+    DEFAULT_AUDIO_CHANNELS, DEFAULT_AUDIO_DEPTH, DEFAULT_AUDIO_KHZ, DEFAULT_MEDIA_BATCH,
     MP3_RATES_HZ,
 };
 use crate::dist::{DistSpec, Shape};
@@ -104,7 +105,7 @@ impl MediaSettings {
     fn audio(&self, length_s: DistSpec) -> Result<AudioPlan, SettingError> {
         let format = self.audio_format.unwrap_or(AudioFormat::Wav);
         let khz = if self.audio_sample_rates.is_empty() {
-            vec![16.0]
+            vec![DEFAULT_AUDIO_KHZ]
         } else {
             self.audio_sample_rates.clone()
         };
@@ -126,7 +127,7 @@ impl MediaSettings {
             sample_rates_hz.push(hz);
         }
         let depths = if self.audio_depths.is_empty() {
-            vec![16]
+            vec![DEFAULT_AUDIO_DEPTH]
         } else {
             self.audio_depths.clone()
         };
@@ -136,7 +137,7 @@ impl MediaSettings {
                 format!("{d} is not a bit depth; use 8, 16, 24 or 32"),
             ));
         }
-        let channels = self.audio_num_channels.unwrap_or(1);
+        let channels = self.audio_num_channels.unwrap_or(DEFAULT_AUDIO_CHANNELS);
         if !(1..=2).contains(&channels) {
             return Err(SettingError::flag(
                 "--audio-num-channels",
@@ -201,6 +202,6 @@ fn batch(flag: &'static str, value: Option<u32>) -> Result<u32, SettingError> {
     match value {
         Some(0) => Err(SettingError::flag(flag, "must be at least 1")),
         Some(n) => Ok(n),
-        None => Ok(1),
+        None => Ok(DEFAULT_MEDIA_BATCH),
     }
 }

@@ -2,7 +2,7 @@
 //! output length").
 
 use super::SettingError;
-use crate::config::{OutputLengthPlan, PrefixPlan, PromptPlan};
+use crate::config::{OutputLengthPlan, PrefixPlan, PromptPlan, DEFAULT_SHARED_PREFIX_PROBABILITY};
 
 /// Shared prefixes (AIPerf's prefix pool or Veeksha's shared prefix) and how requests ask for
 /// their output length; from flags only.
@@ -95,7 +95,7 @@ impl PrefixSettings {
         match (ratio, probability) {
             (Some(ratio), probability) if ratio > 0.0 => Ok(PrefixPlan::Shared {
                 ratio,
-                probability: probability.unwrap_or(1.0),
+                probability: probability.unwrap_or(DEFAULT_SHARED_PREFIX_PROBABILITY),
             }),
             (None, Some(_)) => Err(SettingError::flag(
                 "--shared-prefix-probability",

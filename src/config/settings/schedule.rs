@@ -1,7 +1,7 @@
 //! Trace replay (`--fixed-schedule*`) and the routing of multi-turn sessions.
 
 use super::SettingError;
-use crate::config::{FixedSchedule, SessionRouting};
+use crate::config::{FixedSchedule, SessionRouting, DEFAULT_SPEEDUP};
 
 /// Trace replay and routing settings, from flags only.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +26,7 @@ impl ScheduleSettings {
         if !self.fixed_schedule {
             return Ok(None);
         }
-        let speedup = self.fixed_schedule_speedup.unwrap_or(1.0);
+        let speedup = self.fixed_schedule_speedup.unwrap_or(DEFAULT_SPEEDUP);
         if !(speedup.is_finite() && speedup > 0.0) {
             return Err(SettingError::flag(
                 "--fixed-schedule-speedup",

@@ -4,6 +4,7 @@
 use super::{Given, Opt, SettingError};
 use crate::config::{
     LengthPlan, PromptPlan, SessionGraphSpec, SessionPlan, SpecKeys, SyntheticPlan,
+    DEFAULT_DELAY_RATIO, DEFAULT_TURNS,
 };
 use crate::dist::{DistSpec, Shape};
 
@@ -72,7 +73,7 @@ impl SessionSettings {
                     format!("must be a number >= 0, got {r}"),
                 ))
             }
-            r => r.as_ref().map_or(1.0, |r| r.value),
+            r => r.as_ref().map_or(DEFAULT_DELAY_RATIO, |r| r.value),
         };
         let file_turns = self.turns.as_ref().map(|t| &t.value);
         let file_delay = self.turn_delay.as_ref().map(|t| &t.value);
@@ -81,7 +82,7 @@ impl SessionSettings {
             value(&self.turn_mean),
             value(&self.turn_stddev),
             file_turns,
-            1.0,
+            DEFAULT_TURNS,
         )?;
         let delay = normal(
             DELAY_MEAN,
@@ -98,7 +99,7 @@ impl SessionSettings {
             (turns, delay) => {
                 let turns = match turns.or(file_turns.cloned()) {
                     Some(t) => t,
-                    None => fixed(TURN_MEAN, 1.0)?,
+                    None => fixed(TURN_MEAN, DEFAULT_TURNS)?,
                 };
                 let spec = SessionGraphSpec::chat(turns, delay.or(file_delay.cloned()));
                 let keys = SpecKeys {

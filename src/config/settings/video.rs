@@ -3,6 +3,7 @@
 use super::SettingError;
 use crate::config::{
     SynthType, VideoCodec, VideoContainer, VideoPlan, DEFAULT_DURATION_S, DEFAULT_FPS,
+    DEFAULT_MEDIA_BATCH,
 };
 
 const MAX_SIDE: u32 = 8192;
@@ -95,7 +96,7 @@ impl VideoSettings {
             synth: self.video_synth_type.unwrap_or(SynthType::MovingShapes),
             codec,
             container,
-            batch_size: self.video_batch_size.unwrap_or(1),
+            batch_size: self.video_batch_size.unwrap_or(DEFAULT_MEDIA_BATCH),
             gpu_synthesis: self.video_gpu_synthesis,
         }))
     }
