@@ -239,8 +239,18 @@ impl<'a> Walker<'a> {
     /// A whole number ≥ `min`.
     pub fn whole(&mut self, val: Val<'a>, path: &str, min: u64) -> Option<u64> {
         let n = self.number(val, path)?;
-        if n.fract() != 0.0 || n < 0.0 || n > u64::MAX as f64 {
+        if n.fract() != 0.0 || n < 0.0 {
             self.err(val.line, path, format!("expected a whole number, got {n}"));
+            return None;
+        }
+        // YAML integers are i64; a larger one arrives as a rounded float. Refuse it rather
+        // than clamp it to u64::MAX (`requests: 18446744073709551616` is not a count).
+        if n >= i64::MAX as f64 {
+            self.err(
+                val.line,
+                path,
+                format!("{n:e} is too large; expected at most {}", i64::MAX),
+            );
             return None;
         }
         let n = n as u64;

@@ -1,17 +1,167 @@
-//! Settings that contradict each other or have no effect (issue #18, finding 10): refused when
-//! the run would send something other than what was asked, warned about when a value is only
-//! ignored. Each message names both options.
+//! Settings that contradict each other or have no effect (issue #18, finding 10), on both
+//! paths alike: refused when the run would send something other than what was asked, warned
+//! about when a value is only ignored. Each message names both options.
 
-use super::{SettingError, Settings};
-use crate::config::Plan;
+use super::{Given, Origin, SettingError, Settings};
+use crate::config::{ArrivalPattern, EndpointType, Plan};
+
+/// Headers gauntlet writes itself for every request; one given would be sent twice or
+/// contradict the body.
+const OWN_HEADERS: &[&str] = &["content-length", "host", "transfer-encoding"];
 
 impl Settings {
-    /// Checks the combinations the resolved `plan` came from.
+    /// Checks the combinations the resolved `plan` came from; pushes a line per ignored value.
     pub(super) fn check_conflicts(
         &self,
-        _plan: &Plan,
-        _warnings: &mut Vec<String>,
+        plan: &Plan,
+        warnings: &mut Vec<String>,
     ) -> Result<(), SettingError> {
+        self.check_headers()?;
+        self.check_extra_inputs(plan.endpoint)?;
+        self.check_lengths()?;
+        self.warn_ignored(plan, warnings);
         Ok(())
+    }
+
+    /// `--api-key` beside an Authorization header; headers gauntlet writes itself.
+    fn check_headers(&self) -> Result<(), SettingError> {
+        for given in &self.headers {
+            let name = header_name(&given.value);
+            if OWN_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+                return Err(SettingError::new(
+                    &given.from,
+                    format!("{name} is written by gauntlet for every request; drop this header"),
+                ));
+            }
+            if let Some(key) = self
+                .api_key
+                .as_ref()
+                .filter(|_| name.eq_ignore_ascii_case("authorization"))
+            {
+                return Err(SettingError::new(
+                    &key.from,
+                    format!(
+                        "is sent as Authorization: Bearer and conflicts with the Authorization header given by {}; give one",
+                        given.from.described()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Extra inputs that would replace what gauntlet builds: the prompt field of the endpoint,
+    /// or `stream` (which `--streaming` decides).
+    fn check_extra_inputs(&self, endpoint: EndpointType) -> Result<(), SettingError> {
+        let prompt_field = match endpoint {
+            EndpointType::Chat => "messages",
+            EndpointType::Completions => "prompt",
+            EndpointType::Embeddings => "input",
+        };
+        for given in &self.extra_inputs {
+            for key in extra_input_keys(given) {
+                if key == prompt_field {
+                    return Err(SettingError::new(
+                        &given.from,
+                        format!("'{key}' would replace the {key} gauntlet builds from the dataset; give the prompts as a dataset (--input-file) instead"),
+                    ));
+                }
+                if key == "stream" || key == "stream_options" {
+                    let streaming = self
+                        .streaming
+                        .as_ref()
+                        .map_or("--streaming".to_string(), |s| s.from.described());
+                    return Err(SettingError::new(
+                        &given.from,
+                        format!("'{key}' conflicts with {streaming}, which decides streaming; use --streaming (or benchmark.endpoint.streaming) instead"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `--seq-dist` with the ISL/OSL flags: one would silently replace the others.
+    fn check_lengths(&self) -> Result<(), SettingError> {
+        let Some(seq) = &self.seq_dist_text else {
+            return Ok(());
+        };
+        let length_flag = [
+            self.isl_mean.as_ref().map(|g| &g.from),
+            self.isl_stddev.as_ref().map(|g| &g.from),
+            self.osl_mean.as_ref().map(|g| &g.from),
+            self.osl_stddev.as_ref().map(|g| &g.from),
+        ]
+        .into_iter()
+        .flatten()
+        .next();
+        match length_flag {
+            Some(other) => Err(SettingError::new(
+                &seq.from,
+                format!(
+                    "pairs ISL with OSL and replaces {}; give one or the other",
+                    other.described()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Values given that the plan does not use.
+    fn warn_ignored(&self, plan: &Plan, warnings: &mut Vec<String>) {
+        if plan.input.is_some() || plan.public_dataset.is_some() {
+            let source = if plan.input.is_some() {
+                "--input-file"
+            } else {
+                "--public-dataset"
+            };
+            let lengths: [Option<&Origin>; 3] = [
+                self.isl_mean.as_ref().map(|g| &g.from),
+                self.isl_stddev.as_ref().map(|g| &g.from),
+                self.seq_dist_text.as_ref().map(|g| &g.from),
+            ];
+            for from in lengths.into_iter().flatten() {
+                warnings.push(format!(
+                    "{} is ignored: {source} sets the prompts and their lengths",
+                    from.described()
+                ));
+            }
+        }
+        if let Some(s) = &self.arrival_smoothness {
+            let gamma = plan
+                .phases
+                .iter()
+                .any(|p| matches!(p.arrival.pattern, ArrivalPattern::Gamma { .. }));
+            if !gamma {
+                warnings.push(format!(
+                    "{} is ignored: it shapes gamma arrivals only; add --arrival-pattern gamma",
+                    s.from.described()
+                ));
+            }
+        }
+        if let Some(Given { value: true, from }) = &self.streaming {
+            if plan.endpoint == EndpointType::Embeddings {
+                warnings.push(format!(
+                    "{} is ignored: embeddings answer in one piece (--endpoint-type embeddings); TTFT and ITL are not measured",
+                    from.described()
+                ));
+            }
+        }
+    }
+}
+
+/// The header name of `Name: value` (the whole text when it has no colon; parsing refused
+/// that already).
+fn header_name(raw: &str) -> &str {
+    raw.split_once(':').map_or(raw, |(n, _)| n).trim()
+}
+
+/// The keys an extra input sets (none when it does not parse; parsing refused that already).
+fn extra_input_keys(given: &Given<super::ExtraInput>) -> Vec<String> {
+    match &given.value {
+        super::ExtraInput::Field(key, _) => vec![key.clone()],
+        super::ExtraInput::Text(raw) => super::resolve::parse_extra_input(raw)
+            .map(|fields| fields.into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default(),
     }
 }

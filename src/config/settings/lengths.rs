@@ -16,6 +16,9 @@ impl Settings {
                 .map_err(|e| SettingError::new(&text.from, e.to_string()))?;
             return Ok(LengthPlan::Paired { seq_dist });
         }
+        for given in [&self.isl, &self.osl].into_iter().flatten() {
+            check_tokens(&given.from, &given.value)?;
+        }
         let file_isl = self.isl.as_ref().map(|g| &g.value);
         let file_osl = self.osl.as_ref().map(|g| &g.value);
         let isl_flag = flag_length(
@@ -69,15 +72,41 @@ fn flag_length(
     }
 }
 
-/// A normal length distribution (AIPerf's mean/stddev flags), at least 1 token.
-fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<DistSpec, SettingError> {
-    let from = Origin::Flag(flag);
+/// The most tokens a length may ask for: a prompt or `max_tokens` is counted in `u32`, and a
+/// larger mean would be sent clamped (`--osl 1e30` as 4294967295) rather than as asked.
+const MAX_LENGTH_TOKENS: f64 = u32::MAX as f64;
+
+/// The rule flags and file keys share: a fixed or normal length's mean is 1 to
+/// [`MAX_LENGTH_TOKENS`] tokens (`isl: {mean: 0}` is refused as `--isl 0` is).
+fn check_mean(from: &Origin, mean: f64) -> Result<(), SettingError> {
     if !(mean.is_finite() && mean >= 1.0) {
         return Err(SettingError::new(
-            &from,
+            from,
             format!("must be at least 1, got {mean}"),
         ));
     }
+    if mean > MAX_LENGTH_TOKENS {
+        return Err(SettingError::new(
+            from,
+            format!("{mean:e} tokens is more than the {MAX_LENGTH_TOKENS} a length can ask for"),
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_mean`] for a file's distribution of the shapes that have a mean.
+fn check_tokens(from: &Origin, spec: &DistSpec) -> Result<(), SettingError> {
+    match spec.shape() {
+        Shape::Fixed { value } => check_mean(from, *value),
+        Shape::Normal { mean, .. } => check_mean(from, *mean),
+        _ => Ok(()),
+    }
+}
+
+/// A normal length distribution (AIPerf's mean/stddev flags), at least 1 token.
+fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<DistSpec, SettingError> {
+    let from = Origin::Flag(flag);
+    check_mean(&from, mean)?;
     if !(stddev.is_finite() && stddev >= 0.0) {
         return Err(SettingError::new(
             &from,

@@ -10,6 +10,8 @@
 //! trace replay, input files) hold plain values: their origin is always their flag.
 
 mod conflicts;
+#[cfg(test)]
+mod conflicts_tests;
 mod from_file;
 mod input;
 mod lengths;
