@@ -51,7 +51,20 @@ fn integers_past_their_type_are_refused_not_clamped() {
         "{e}"
     );
     let e = err(file("  dataset:\n    isl: {mean: 1e30}\n"));
-    assert!(e.starts_with("b.yaml:5: benchmark.dataset.isl: "), "{e}");
+    assert!(
+        e.starts_with("b.yaml:5: benchmark.dataset.isl: a prompt of "),
+        "{e}"
+    );
+    let e = err(file("  dataset:\n    osl: 1e30\n"));
+    assert!(
+        e.starts_with("b.yaml:5: benchmark.dataset.osl: 1e30 tokens "),
+        "{e}"
+    );
+    let isl = Settings {
+        isl_mean: flag("--synthetic-input-tokens-mean", Some(1e12)),
+        ..model()
+    };
+    assert!(err(isl).contains("at most 1048576 tokens"));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use super::resolve::value;
 use super::{Origin, SettingError, Settings};
-use crate::config::{LengthPlan, DEFAULT_ISL};
+use crate::config::{LengthPlan, DEFAULT_ISL, MAX_PROMPT_TOKENS};
 use crate::dist::{DistSpec, SeqDist, Shape};
 
 const ISL_FLAG: &str = "--synthetic-input-tokens-mean";
@@ -16,8 +16,11 @@ impl Settings {
                 .map_err(|e| SettingError::new(&text.from, e.to_string()))?;
             return Ok(LengthPlan::Paired { seq_dist });
         }
-        for given in [&self.isl, &self.osl].into_iter().flatten() {
-            check_tokens(&given.from, &given.value)?;
+        if let Some(given) = &self.isl {
+            check_tokens(&given.from, &given.value, Side::Input)?;
+        }
+        if let Some(given) = &self.osl {
+            check_tokens(&given.from, &given.value, Side::Output)?;
         }
         let file_isl = self.isl.as_ref().map(|g| &g.value);
         let file_osl = self.osl.as_ref().map(|g| &g.value);
@@ -72,33 +75,48 @@ fn flag_length(
     }
 }
 
-/// The most tokens a length may ask for: a prompt or `max_tokens` is counted in `u32`, and a
-/// larger mean would be sent clamped (`--osl 1e30` as 4294967295) rather than as asked.
-const MAX_LENGTH_TOKENS: f64 = u32::MAX as f64;
+/// The most tokens `max_tokens` may ask for: it is counted in `u32`, and a larger mean would be
+/// sent clamped (`--osl 1e30` as 4294967295) rather than as asked.
+const MAX_OUTPUT_TOKENS: f64 = u32::MAX as f64;
 
-/// The rule flags and file keys share: a fixed or normal length's mean is 1 to
-/// [`MAX_LENGTH_TOKENS`] tokens (`isl: {mean: 0}` is refused as `--isl 0` is).
-fn check_mean(from: &Origin, mean: f64) -> Result<(), SettingError> {
+/// Which length a mean is.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    /// A prompt: at most [`MAX_PROMPT_TOKENS`].
+    Input,
+    /// `max_tokens`: at most [`MAX_OUTPUT_TOKENS`].
+    Output,
+}
+
+/// The rule flags and file keys share: a fixed or normal length's mean is at least 1 token
+/// (`isl: {mean: 0}` is refused as `--isl 0` is) and within its cap.
+fn check_mean(from: &Origin, mean: f64, side: Side) -> Result<(), SettingError> {
     if !(mean.is_finite() && mean >= 1.0) {
         return Err(SettingError::new(
             from,
             format!("must be at least 1, got {mean}"),
         ));
     }
-    if mean > MAX_LENGTH_TOKENS {
+    if side == Side::Input && mean > f64::from(MAX_PROMPT_TOKENS) {
         return Err(SettingError::new(
             from,
-            format!("{mean:e} tokens is more than the {MAX_LENGTH_TOKENS} a length can ask for"),
+            format!("a prompt of {mean} tokens was asked for; one prompt may have at most {MAX_PROMPT_TOKENS} tokens (gauntlet's cap, docs/reliability.md)"),
+        ));
+    }
+    if side == Side::Output && mean > MAX_OUTPUT_TOKENS {
+        return Err(SettingError::new(
+            from,
+            format!("{mean:e} tokens is more than the {MAX_OUTPUT_TOKENS} max_tokens can ask for"),
         ));
     }
     Ok(())
 }
 
 /// [`check_mean`] for a file's distribution of the shapes that have a mean.
-fn check_tokens(from: &Origin, spec: &DistSpec) -> Result<(), SettingError> {
+fn check_tokens(from: &Origin, spec: &DistSpec, side: Side) -> Result<(), SettingError> {
     match spec.shape() {
-        Shape::Fixed { value } => check_mean(from, *value),
-        Shape::Normal { mean, .. } => check_mean(from, *mean),
+        Shape::Fixed { value } => check_mean(from, *value, side),
+        Shape::Normal { mean, .. } => check_mean(from, *mean, side),
         _ => Ok(()),
     }
 }
@@ -106,7 +124,12 @@ fn check_tokens(from: &Origin, spec: &DistSpec) -> Result<(), SettingError> {
 /// A normal length distribution (AIPerf's mean/stddev flags), at least 1 token.
 fn length(flag: &'static str, mean: f64, stddev: f64) -> Result<DistSpec, SettingError> {
     let from = Origin::Flag(flag);
-    check_mean(&from, mean)?;
+    let side = if flag == ISL_FLAG {
+        Side::Input
+    } else {
+        Side::Output
+    };
+    check_mean(&from, mean, side)?;
     if !(stddev.is_finite() && stddev >= 0.0) {
         return Err(SettingError::new(
             &from,
