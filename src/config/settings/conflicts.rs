@@ -66,7 +66,9 @@ impl Settings {
                         format!("'{key}' would replace the {key} gauntlet builds from the dataset; give the prompts as a dataset (--input-file) instead"),
                     ));
                 }
-                if key == "stream" || key == "stream_options" {
+                // `stream_options` stays open: include_usage: false is a documented probe
+                // (docs/real-servers.md).
+                if key == "stream" {
                     let streaming = self
                         .streaming
                         .as_ref()

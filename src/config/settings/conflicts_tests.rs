@@ -133,7 +133,7 @@ fn headers_gauntlet_writes_are_refused() {
 
 #[test]
 fn extra_inputs_cannot_replace_the_prompt_or_streaming() {
-    for raw in ["messages:[]", "stream:false", "{\"stream_options\":{}}"] {
+    for raw in ["messages:[]", "stream:false", "{\"stream\":true}"] {
         let s = Settings {
             extra_inputs: vec![Given::flag("--extra-inputs", ExtraInput::Text(raw.into()))],
             ..model()
@@ -149,15 +149,14 @@ fn extra_inputs_cannot_replace_the_prompt_or_streaming() {
             && e.contains("benchmark.endpoint.streaming (b.yaml:5)"),
         "{e}"
     );
-    // `prompt` is the completions endpoint's field, not chat's.
-    let s = Settings {
-        extra_inputs: vec![Given::flag(
-            "--extra-inputs",
-            ExtraInput::Text("prompt:x".into()),
-        )],
-        ..model()
-    };
-    assert!(s.resolve(String::new()).is_ok());
+    // `prompt` is the completions endpoint's field, not chat's; stream_options stays open.
+    for raw in ["prompt:x", "{\"stream_options\":{\"include_usage\":false}}"] {
+        let s = Settings {
+            extra_inputs: vec![Given::flag("--extra-inputs", ExtraInput::Text(raw.into()))],
+            ..model()
+        };
+        assert!(s.resolve(String::new()).is_ok(), "{raw}");
+    }
 }
 
 #[test]
