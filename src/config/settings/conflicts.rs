@@ -117,10 +117,12 @@ impl Settings {
             } else {
                 "--public-dataset"
             };
-            let lengths: [Option<&Origin>; 3] = [
+            let lengths: [Option<&Origin>; 5] = [
                 self.isl_mean.as_ref().map(|g| &g.from),
                 self.isl_stddev.as_ref().map(|g| &g.from),
                 self.seq_dist_text.as_ref().map(|g| &g.from),
+                self.isl.as_ref().map(|g| &g.from),
+                self.seq_dist.as_ref().map(|g| &g.from),
             ];
             for from in lengths.into_iter().flatten() {
                 warnings.push(format!(

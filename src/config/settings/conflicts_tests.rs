@@ -192,6 +192,23 @@ fn ignored_values_are_warned_about_in_one_line() {
         ..model()
     };
     assert!(warnings(gamma).is_empty());
+    let input = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/inputs/single_turn.jsonl"
+    );
+    let with_file = Settings {
+        input: InputSettings {
+            input_file: Some(input.into()),
+            ..InputSettings::default()
+        },
+        ..Settings::default()
+    }
+    .over(file("  dataset:\n    isl: 64\n"));
+    let w = warnings(with_file);
+    assert_eq!(
+        w,
+        ["benchmark.dataset.isl (b.yaml:5) is ignored: --input-file sets the prompts and their lengths"]
+    );
     let embeddings = Settings {
         streaming: flag("--streaming", Some(true)),
         endpoint: flag(
