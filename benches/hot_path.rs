@@ -173,6 +173,11 @@ fn derive(c: &mut Criterion) {
         count_tokens: &count,
         redactor: &gauntlet::metrics::redact::NO_SECRETS,
     };
+    // The structural check the processor runs on every event (issue #18): one content chunk.
+    let chunk = br#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"mock-model","choices":[{"index":0,"delta":{"content":"tok1 "},"finish_reason":null}]}"#;
+    c.bench_function("json_scan/is_json_object_chunk", |b| {
+        b.iter(|| gauntlet::json_scan::is_json_object(black_box(chunk)))
+    });
     let mut metrics = RequestMetrics::new();
     c.bench_function("metrics/derive_streaming_record", |b| {
         b.iter(|| {

@@ -272,7 +272,8 @@ impl RequestMetrics {
                 scan.malformed += 1;
                 continue;
             }
-            scan.promised |= promised.find(payload).is_some();
+            // One event with the key is enough: later events skip the search.
+            scan.promised = scan.promised || promised.find(payload).is_some();
             if let Some((is_output, _)) = content_of(payload) {
                 if scan.first_ns.is_none() {
                     scan.first_ns = Some(ts_ns);
