@@ -6,8 +6,10 @@ pub mod speed_bench_data;
 #[path = "../../src/test_support.rs"]
 mod test_support;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub use gauntlet::mock::{LatencyModel, MockConfig, MockServer, SseMode};
 /// One-shot fake servers and closed ports: the library's test support, shared by path.
@@ -32,15 +34,53 @@ pub fn gauntlet(args: &[&str]) -> Output {
     gauntlet_with_env(args, &[])
 }
 
-/// Runs `gauntlet ARGS…` with extra environment variables.
+/// The longest one command of a test may run: far above what any test needs, so a hung
+/// binary fails its test, naming the command, instead of holding the suite until CI's limit.
+const COMMAND_LIMIT: Duration = Duration::from_secs(300);
+
+/// Runs `gauntlet ARGS…` with extra environment variables (like `Command::output`, but
+/// killed and failed after [`COMMAND_LIMIT`]).
 pub fn gauntlet_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gauntlet"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gauntlet"))
         .args(args)
         .env("GAUNTLET_CACHE_DIR", cache_dir())
         .env("HF_HUB_OFFLINE", "1")
         .envs(env.iter().copied())
-        .output()
-        .expect("the gauntlet binary runs")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gauntlet binary runs");
+    // Both pipes are drained while the command runs, so a chatty one never blocks on a full pipe.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let deadline = Instant::now() + COMMAND_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for gauntlet") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "gauntlet {args:?} did not end within {} s; killed",
+                COMMAND_LIMIT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
 }
 
 /// `gauntlet profile` against `url` with a small streaming workload plus `extra` flags.
