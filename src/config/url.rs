@@ -102,6 +102,31 @@ impl HttpUrl {
             format!("{}:{}", self.host, self.port)
         }
     }
+
+    /// A metrics URL (`--server-metrics`): the URL and the path (and query) it is scraped at,
+    /// `/metrics` when none is given. Credentials are refused: the URL is stored in the
+    /// exports as written.
+    pub fn parse_metrics(raw: &str) -> Result<(Self, String), String> {
+        let parsed = Self::parse(raw)?;
+        if parsed.credentials.is_some() {
+            return Err(format!(
+                "'{}': user:password@ is not supported in a metrics URL (it would be stored in the exports)",
+                redact_userinfo(raw)
+            ));
+        }
+        let path = if parsed.path == "/" {
+            "/metrics"
+        } else {
+            parsed.path.as_str()
+        };
+        let query = parsed
+            .query
+            .as_deref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let path = format!("{path}{query}");
+        Ok((parsed, path))
+    }
 }
 
 /// `text` with the password of every `scheme://user:password@` in it replaced by `***`, for

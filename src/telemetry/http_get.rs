@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::config::{redact_userinfo, HttpUrl};
+use crate::config::HttpUrl;
 use crate::engine::http1::{parse_head, Framing, Step};
 
 /// Largest body read, so a misbehaving endpoint cannot fill memory.
@@ -30,26 +30,10 @@ impl HttpTarget {
     /// default, `/metrics` when no path is given). Credentials are refused: the URL is stored
     /// in the exports as written.
     pub fn parse(url: &str) -> Result<Self, String> {
-        let parsed = HttpUrl::parse(url)?;
-        if parsed.credentials.is_some() {
-            return Err(format!(
-                "'{}': user:password@ is not supported in a metrics URL (it would be stored in the exports)",
-                redact_userinfo(url)
-            ));
-        }
-        let path = if parsed.path == "/" {
-            "/metrics"
-        } else {
-            parsed.path.as_str()
-        };
-        let query = parsed
-            .query
-            .as_deref()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
+        let (parsed, path) = HttpUrl::parse_metrics(url)?;
         Ok(Self {
             authority: parsed.authority(),
-            path: format!("{path}{query}"),
+            path,
         })
     }
 }

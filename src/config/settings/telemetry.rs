@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::SettingError;
-use crate::config::{redact_userinfo, HttpUrl, ServerUrl, TelemetryPlan, DEFAULT_INTERVAL};
+use crate::config::{HttpUrl, ServerUrl, TelemetryPlan, DEFAULT_INTERVAL};
 
 /// Telemetry settings, from flags only.
 #[derive(Debug, Clone, Default)]
@@ -85,7 +85,8 @@ fn normalize(flag: &'static str, raw: &str) -> Result<String, SettingError> {
     } else {
         format!("http://{raw}")
     };
-    let path = metrics_path(&with_scheme).map_err(|e| SettingError::flag(flag, e))?;
+    let (_, path) =
+        HttpUrl::parse_metrics(&with_scheme).map_err(|e| SettingError::flag(flag, e))?;
     let after_scheme = with_scheme.split_once("://").map_or("", |(_, r)| r);
     let before_query = after_scheme
         .split_once('?')
@@ -106,27 +107,4 @@ fn interval(flag: &'static str, secs: Option<f64>) -> Result<Duration, SettingEr
             format!("{s} is not a number of seconds from 0.01 to 3600 (e.g. 0.333)"),
         )),
     }
-}
-
-/// The path (and query) a metrics URL is scraped at: `/metrics` when none is given.
-/// Credentials are refused: the URL is stored in the exports as written.
-fn metrics_path(url: &str) -> Result<String, String> {
-    let parsed = HttpUrl::parse(url)?;
-    if parsed.credentials.is_some() {
-        return Err(format!(
-            "'{}': user:password@ is not supported in a metrics URL (it would be stored in the exports)",
-            redact_userinfo(url)
-        ));
-    }
-    let path = if parsed.path == "/" {
-        "/metrics"
-    } else {
-        parsed.path.as_str()
-    };
-    let query = parsed
-        .query
-        .as_deref()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
-    Ok(format!("{path}{query}"))
 }
