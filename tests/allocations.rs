@@ -108,12 +108,12 @@ fn client_allocations_per_request_stay_small() {
     // must all read it back, or the difference would be the build, not the requests.
     let turns = ["--conversation-turn-mean", "4"];
     run(&url, 200, &dir.join("warm"));
-    run_with(&url, 50, &dir.join("warm-mt"), &turns);
+    run_with(&url, 200, &dir.join("warm-mt"), &turns);
     let small = run(&url, 200, &dir.join("small"));
     let large = run(&url, 2200, &dir.join("large"));
-    // Multi-turn: sessions of exactly four turns; the count is in sessions.
-    let small_mt = run_with(&url, 50, &dir.join("small-mt"), &turns);
-    let large_mt = run_with(&url, 550, &dir.join("large-mt"), &turns);
+    // Multi-turn: sessions of exactly four turns; the count is in requests (turns).
+    let small_mt = run_with(&url, 200, &dir.join("small-mt"), &turns);
+    let large_mt = run_with(&url, 2200, &dir.join("large-mt"), &turns);
     drop(server);
     // The counter works (every run allocates, and multi-turn requests measurably so). A
     // single-turn run's total can come out *below* a smaller run's: it allocates ~0.1 per

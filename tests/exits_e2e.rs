@@ -128,3 +128,44 @@ fn profile_help_prints_the_exit_code_table() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains(&gauntlet::run::exit::help_text()), "{help}");
 }
+
+#[test]
+fn a_request_count_counts_requests_in_a_multi_turn_run() {
+    let server = mock(0, 0);
+    let sessions = [
+        "--isl",
+        "8",
+        "--osl",
+        "2",
+        "--conversation-num",
+        "4",
+        "--conversation-turn-mean",
+        "3",
+        "--concurrency",
+        "2",
+    ];
+    // 7 requests: two whole sessions and a third cut short, whatever their order.
+    let dir = artifact_dir("exits-multi-turn-count");
+    let mut flags = sessions.to_vec();
+    flags.extend(["--request-count", "7"]);
+    let out = profile(&server.url(), &dir, &flags);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Requests: 7 scheduled = 7 succeeded + 0 failed + 0 cancelled + 0 not sent"),
+        "{}",
+        text(&out)
+    );
+    let lines = jsonl(&dir);
+    assert_eq!(lines.len(), 7);
+    let sessions_seen: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .map(|l| l["metadata"]["conversation_id"].as_str().unwrap())
+        .collect();
+    assert!(sessions_seen.len() >= 3, "{sessions_seen:?}");
+    // No stop rule: each of the 4 sessions is sent once, whole (12 turns).
+    let dir = artifact_dir("exits-multi-turn-once");
+    let out = profile(&server.url(), &dir, &sessions);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(jsonl(&dir).len(), 12, "{}", text(&out));
+}

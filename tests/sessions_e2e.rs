@@ -66,7 +66,17 @@ struct Sent {
     body: Value,
 }
 
+/// Runs every session of `workload` once, whole.
 fn run(workload: &Workload, concurrency: u32) -> (Vec<Sent>, gauntlet::engine::PhaseCounts) {
+    let sessions = workload.sessions.len() as u64;
+    run_until(workload, concurrency, StopRule::Sessions { sessions })
+}
+
+fn run_until(
+    workload: &Workload,
+    concurrency: u32,
+    stop: StopRule,
+) -> (Vec<Sent>, gauntlet::engine::PhaseCounts) {
     let mock = MockServer::start(MockConfig {
         ttft: LatencyModel::Fixed(Duration::from_millis(15)),
         capture_requests: true,
@@ -116,9 +126,7 @@ fn run(workload: &Workload, concurrency: u32) -> (Vec<Sent>, gauntlet::engine::P
             request_rate: None,
             pattern: ArrivalPattern::Poisson,
         },
-        stop: StopRule::Count {
-            requests: workload.sessions.len() as u64,
-        },
+        stop,
         controls: Default::default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -281,6 +289,38 @@ fn one_session_at_a_time_runs_sessions_back_to_back() {
     let l2 = by_prompt(&sent, &w, "L2");
     let d0 = by_prompt(&sent, &w, "D0");
     assert!(d0.record.sent_ns >= l2.record.done_ns);
+}
+
+#[test]
+fn a_request_count_counts_turns_and_cuts_the_last_session_short() {
+    let w = workload();
+    // One session at a time: the linear session's 3 turns, then D0 and the first of its
+    // children to leave (D2, the shorter wait); D1 and D3 are cut.
+    let (sent, counts) = run_until(&w, 1, StopRule::Count { requests: 5 });
+    let mut prompts: Vec<&str> = sent
+        .iter()
+        .map(|s| w.entries[s.record.entry_index as usize].prompt.as_str())
+        .collect();
+    prompts.sort_unstable();
+    assert_eq!(prompts, ["D0", "D2", "L0", "L1", "L2"]);
+    assert_eq!(
+        (
+            counts.scheduled,
+            counts.issued,
+            counts.not_sent,
+            counts.tickets
+        ),
+        (5, 5, 0, 2)
+    );
+    // Two at a time past the dataset: sessions cycle until exactly 9 turns were sent.
+    let (sent, counts) = run_until(&w, 2, StopRule::Count { requests: 9 });
+    assert_eq!(sent.len(), 9);
+    assert!(sent.iter().all(|s| s.record.outcome == Outcome::Success));
+    assert_eq!(
+        (counts.scheduled, counts.issued, counts.not_sent),
+        (9, 9, 0)
+    );
+    assert!(counts.tickets >= 3, "{counts:?}");
 }
 
 /// Runs one single-turn open-loop phase of `requests` against a fresh mock and returns its

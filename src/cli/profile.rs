@@ -105,7 +105,9 @@ pub struct ProfileArgs {
     #[arg(long, help_heading = "Load")]
     pub arrival_smoothness: Option<f64>,
 
-    /// Requests to send in the profiling phase [default: 10 when no duration is given].
+    /// Requests to send in the profiling phase; with multi-turn sessions each turn is one
+    /// request, and the last sessions are cut short at the count [default: 10 when no
+    /// duration is given; with sessions or an input file, the dataset once].
     #[arg(long, visible_alias = "num-requests", help_heading = "Load")]
     pub request_count: Option<u64>,
 

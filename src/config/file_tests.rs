@@ -205,6 +205,37 @@ fn duration_phases_default_their_grace() {
 }
 
 #[test]
+fn sessions_phases_count_whole_sessions_and_take_one_stop_key() {
+    let phase = |keys: &str| {
+        let text = format!(
+            "schemaVersion: 2.0\nbenchmark:\n  phases:\n    - {{type: concurrency, concurrency: 2, {keys}}}\n"
+        );
+        ConfigFile::parse(&text, "w.yaml").and_then(|f| f.resolve())
+    };
+    let s = phase("sessions: 12").unwrap();
+    assert_eq!(
+        s.phases.unwrap()[0].stop,
+        StopRule::Sessions { sessions: 12 }
+    );
+    let err = phase("requests: 4, sessions: 12").unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "w.yaml:4: benchmark.phases[0]: has both 'requests' and 'sessions'; a phase stops on exactly one of them"
+        ),
+        "{err}"
+    );
+    let err = phase("sessions: 0").unwrap_err().to_string();
+    assert!(err.contains("benchmark.phases[0].sessions"), "{err}");
+    let err = phase("sessions: 3, grace_period: 1")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("a sessions phase waits for every request"),
+        "{err}"
+    );
+}
+
+#[test]
 fn max_response_bytes_is_a_whole_number_of_bytes() {
     let with = |value: &str| {
         let text = format!("{BASE}  endpoint:\n    max_response_bytes: {value}\n");

@@ -18,6 +18,7 @@ pub const PHASE_KEYS: &[&str] = &[
     "rate",
     "smoothness",
     "requests",
+    "sessions",
     "duration",
     "grace_period",
     "exclude_from_results",
@@ -255,45 +256,51 @@ fn stop_rule<'a>(
     line: usize,
     path: &str,
 ) -> Option<StopRule> {
-    let requests = sec
-        .get("requests")
-        .and_then(|v| w.whole(v, &sec.path_of("requests"), 1));
-    let duration = sec
-        .get("duration")
-        .and_then(|v| w.positive(v, &sec.path_of("duration")));
-    let grace = sec
-        .get("grace_period")
-        .and_then(|v| w.non_negative(v, &sec.path_of("grace_period")));
-    match (sec.get("requests"), sec.get("duration")) {
-        (Some(_), Some(d)) => {
+    let given: Vec<&str> = ["requests", "sessions", "duration"]
+        .into_iter()
+        .filter(|k| sec.get(k).is_some())
+        .collect();
+    if let [first, second, ..] = given[..] {
+        let at = sec.get(second).map_or(line, |v| v.line);
+        w.err(
+            at,
+            path,
+            format!("has both '{first}' and '{second}'; a phase stops on exactly one of them"),
+        );
+        return None;
+    }
+    let count = |w: &mut Walker<'a>, key: &str| {
+        let value = sec.get(key).and_then(|v| w.whole(v, &sec.path_of(key), 1));
+        if let Some(g) = sec.get("grace_period") {
             w.err(
-                d.line,
-                path,
-                "has both 'requests' and 'duration'; a phase stops on exactly one of them",
+                g.line,
+                &sec.path_of("grace_period"),
+                format!("applies to duration phases only; a {key} phase waits for every request"),
             );
-            None
         }
-        (None, None) => {
+        value
+    };
+    match given.first().copied() {
+        None => {
             w.err(
                 line,
                 path,
-                "needs 'requests' (a count) or 'duration' (seconds) to say when it stops",
+                "needs 'requests' (a count), 'sessions' (whole multi-turn sessions) or 'duration' (seconds) to say when it stops",
             );
             None
         }
-        (Some(_), None) => {
-            if let Some(g) = sec.get("grace_period") {
-                w.err(
-                    g.line,
-                    &sec.path_of("grace_period"),
-                    "applies to duration phases only; a requests phase waits for every request",
-                );
-            }
-            Some(StopRule::Count {
-                requests: requests?,
-            })
-        }
-        (None, Some(d)) => {
+        Some("requests") => Some(StopRule::Count {
+            requests: count(w, "requests")?,
+        }),
+        Some("sessions") => Some(StopRule::Sessions {
+            sessions: count(w, "sessions")?,
+        }),
+        Some(_) => {
+            let d = sec.get("duration")?;
+            let duration = w.positive(d, &sec.path_of("duration"));
+            let grace = sec
+                .get("grace_period")
+                .and_then(|v| w.non_negative(v, &sec.path_of("grace_period")));
             let secs = |s: f64| Duration::try_from_secs_f64(s).ok();
             let duration = secs(duration?);
             let grace = secs(grace.unwrap_or(DEFAULT_GRACE_SECS));

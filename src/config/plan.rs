@@ -95,10 +95,17 @@ pub struct Arrival {
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum StopRule {
-    /// After this many requests have been sent.
+    /// After this many requests have been sent (session turns, in a multi-turn run: the
+    /// last sessions may be cut short).
     Count {
         /// Requests in the phase.
         requests: u64,
+    },
+    /// After this many whole sessions of a multi-turn workload (the dataset sent once, a
+    /// replayed trace); a single-turn workload reads it as a request count.
+    Sessions {
+        /// Sessions in the phase.
+        sessions: u64,
     },
     /// After this long; requests in flight then get `grace` to finish before being cancelled.
     Duration {

@@ -96,16 +96,25 @@ pub async fn run_phase(
     mut stop: watch::Receiver<bool>,
 ) -> Result<PhaseCounts, crate::schedule::ScheduleError> {
     let start = now_ns();
-    let (limit, deadline_ns, grace) = match phase.stop {
-        StopRule::Count { requests } => (requests, u64::MAX, None),
-        StopRule::Duration { duration, grace } => {
-            (u64::MAX, start + duration.as_nanos() as u64, Some(grace))
-        }
+    let multi_turn = shared.sessions.is_some();
+    // (tickets, session turns, deadline, grace)
+    let (limit, turn_limit, deadline_ns, grace) = match phase.stop {
+        StopRule::Count { requests } if multi_turn => (u64::MAX, requests, u64::MAX, None),
+        StopRule::Count { requests } => (requests, u64::MAX, u64::MAX, None),
+        StopRule::Sessions { sessions } => (sessions, u64::MAX, u64::MAX, None),
+        StopRule::Duration { duration, grace } => (
+            u64::MAX,
+            u64::MAX,
+            start + duration.as_nanos() as u64,
+            Some(grace),
+        ),
     };
     let state = Arc::new(PhaseState {
         phase_index,
         first_index,
         limit,
+        turn_limit,
+        turns_claimed: Default::default(),
         deadline_ns,
         stopping: Default::default(),
         released: Default::default(),
@@ -118,7 +127,7 @@ pub async fn run_phase(
         None if !fixed => {
             let credits = Arc::new(Credits::default());
             let concurrency = phase.arrival.concurrency.unwrap_or(1).max(1);
-            let concurrency = u64::from(concurrency).min(limit.max(1)) as u32;
+            let concurrency = u64::from(concurrency).min(limit.min(turn_limit).max(1)) as u32;
             for _ in 0..concurrency {
                 workers.spawn(run_worker(
                     shared.clone(),
@@ -189,12 +198,11 @@ pub async fn run_phase(
         }
     }
     let issued = state.released.load(Ordering::Relaxed);
-    let scheduled = match (&shared.sessions, limit) {
-        (_, u64::MAX) => issued,
-        // A session's turns are all planned when its ticket is: count-bound multi-turn
-        // phases count sessions, and the requests they plan are their turns.
-        (Some(table), sessions) => table.turns_in(first_index, sessions),
-        (None, requests) => requests,
+    let scheduled = match (&shared.sessions, phase.stop) {
+        (_, StopRule::Duration { .. }) => issued,
+        // Every turn of a whole session is planned when its ticket is.
+        (Some(table), StopRule::Sessions { sessions }) => table.turns_in(first_index, sessions),
+        (_, StopRule::Count { requests } | StopRule::Sessions { sessions: requests }) => requests,
     };
     Ok(PhaseCounts {
         scheduled,

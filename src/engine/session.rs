@@ -9,6 +9,9 @@
 //!
 //! Sessions in flight are bounded by the phase's workers, so `--concurrency` counts sessions
 //! (a worker keeps its session through the think time), as vLLM's multi-turn benchmark does.
+//! A request count counts turns (AIPerf's `--request-count`): each turn claims one from the
+//! phase's budget before it is sent, so the last sessions may be cut short; whole sessions
+//! are counted by [`crate::config::StopRule::Sessions`] (the dataset once, a trace replay).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -236,8 +239,9 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         parser: SseParser::new(),
         reply: None,
     };
-    if !phase.allows(0, now_ns()) {
-        // The phase ended during the think time: the turn is planned but never sent.
+    if !phase.allows(0, now_ns()) || !phase.claim_turn() {
+        // The phase ended during the think time, or its request count was reached by other
+        // sessions: the turn is never sent, and neither are the turns after it.
         done.connection = connection;
         done.parser = parser;
         return done;

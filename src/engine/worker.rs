@@ -61,8 +61,15 @@ pub struct PhaseState {
     pub phase_index: u8,
     /// Run-wide index of the phase's first request.
     pub first_index: u64,
-    /// Requests the phase may issue (u64::MAX when duration-bound).
+    /// Tickets the phase may issue: requests, or sessions when the workload is multi-turn
+    /// (u64::MAX when unbounded).
     pub limit: u64,
+    /// Session turns the phase may send in all (u64::MAX when unbounded): a multi-turn
+    /// phase bound by a request count stops starting sessions, and cuts the last ones short,
+    /// when its turns are used up.
+    pub turn_limit: u64,
+    /// Session turns claimed against `turn_limit`.
+    pub turns_claimed: AtomicU64,
     /// Monotonic ns after which no request is released (u64::MAX when count-bound).
     pub deadline_ns: u64,
     /// Set when the run is being stopped.
@@ -75,7 +82,17 @@ impl PhaseState {
     /// Whether the phase may release request number `n` (0-based within the phase) now.
     #[inline]
     pub fn allows(&self, n: u64, now: u64) -> bool {
-        n < self.limit && now < self.deadline_ns && !self.stopping.load(Ordering::Relaxed)
+        n < self.limit
+            && now < self.deadline_ns
+            && !self.stopping.load(Ordering::Relaxed)
+            && self.turns_claimed.load(Ordering::Relaxed) < self.turn_limit
+    }
+
+    /// Claims one session turn against the phase's turn budget; false when it is used up.
+    #[inline]
+    pub fn claim_turn(&self) -> bool {
+        self.turn_limit == u64::MAX
+            || self.turns_claimed.fetch_add(1, Ordering::Relaxed) < self.turn_limit
     }
 }
 

@@ -262,9 +262,11 @@ async fn run_phases(
         if counts.last().is_some_and(|c: &PhaseCounts| c.cancelled) {
             // Phases that never started are planned-but-not-sent requests.
             let planned = match (phase.stop, &shared.sessions) {
-                (StopRule::Count { requests }, None) => requests,
-                (StopRule::Count { requests: sessions }, Some(table)) => {
+                (StopRule::Sessions { sessions }, Some(table)) => {
                     table.turns_in(first_index, sessions)
+                }
+                (StopRule::Count { requests } | StopRule::Sessions { sessions: requests }, _) => {
+                    requests
                 }
                 (StopRule::Duration { .. }, _) => 0,
             };
@@ -370,11 +372,13 @@ fn progress_bar(plan: &Plan, sessions: Option<&SessionTable>) -> indicatif::Prog
         .phases
         .iter()
         .map(|p| match (p.stop, sessions) {
-            (StopRule::Count { requests }, None) => Some(requests),
-            (StopRule::Count { requests: count }, Some(table)) => {
+            (StopRule::Sessions { sessions: count }, Some(table)) => {
                 let turns = table.turns_in(tickets, count);
                 tickets += count;
                 Some(turns)
+            }
+            (StopRule::Count { requests } | StopRule::Sessions { sessions: requests }, _) => {
+                Some(requests)
             }
             (StopRule::Duration { .. }, _) => None,
         })

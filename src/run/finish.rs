@@ -123,16 +123,17 @@ fn nothing_finished_line(plan: &Plan, summary: &Summary) -> Option<String> {
     if a.completed + a.failed > 0 || a.cancelled == 0 {
         return None;
     }
-    let grace = plan
-        .phases
-        .iter()
-        .find_map(|p| match p.stop {
-            crate::config::StopRule::Duration { grace, .. } => Some(grace.as_secs_f64()),
-            crate::config::StopRule::Count { .. } => None,
-        })
-        .map_or_else(String::new, |g| {
-            format!(" (--benchmark-grace-period {g} s)")
-        });
+    let grace =
+        plan.phases
+            .iter()
+            .find_map(|p| match p.stop {
+                crate::config::StopRule::Duration { grace, .. } => Some(grace.as_secs_f64()),
+                crate::config::StopRule::Count { .. }
+                | crate::config::StopRule::Sessions { .. } => None,
+            })
+            .map_or_else(String::new, |g| {
+                format!(" (--benchmark-grace-period {g} s)")
+            });
     Some(format!(
         "error: no request finished: all {} requests sent were still in flight when the grace \
          period ended{grace} and were cancelled; nothing was measured (exit code {}). Give the \

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::clock::WallAnchor;
-use crate::config::Plan;
+use crate::config::{Plan, StopRule};
 use crate::dataset::{self, Workload};
 use crate::engine::session_table::SessionTable;
 use crate::metrics::Summary;
@@ -365,20 +365,27 @@ fn replayed_plan(
     workload: &Workload,
     fixed_schedule: Option<&[(u64, u64)]>,
 ) -> Option<Plan> {
-    let dataset_size = if workload.is_multi_turn() {
+    let multi_turn = workload.is_multi_turn();
+    let dataset_size = if multi_turn {
         workload.sessions.len()
     } else {
         workload.entries.len()
     } as u64;
     let once = plan.send_dataset_once
-        && (workload.is_multi_turn() || plan.input.is_some() || plan.public_dataset.is_some());
-    let requests = match (fixed_schedule, once) {
+        && (multi_turn || plan.input.is_some() || plan.public_dataset.is_some());
+    // A trace's times and the dataset both count sessions when the workload has them.
+    let size = match (fixed_schedule, once) {
         (Some(times), _) => times.len() as u64,
         (None, true) => dataset_size,
         (None, false) => return None,
     };
+    let stop = if multi_turn {
+        StopRule::Sessions { sessions: size }
+    } else {
+        StopRule::Count { requests: size }
+    };
     Some(Plan {
-        phases: replay::replay_phases(&plan.phases, requests),
+        phases: replay::replay_phases(&plan.phases, stop),
         ..plan.clone()
     })
 }

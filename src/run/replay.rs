@@ -87,15 +87,15 @@ pub fn release_times(
         .collect())
 }
 
-/// The phases with every profiling phase sending `requests` requests (sessions for a
-/// multi-turn workload): the replayed trace, or the dataset once.
-pub fn replay_phases(phases: &[Phase], requests: u64) -> Vec<Phase> {
+/// The phases with every profiling phase stopping at `stop`: the replayed trace, or the
+/// dataset once.
+pub fn replay_phases(phases: &[Phase], stop: StopRule) -> Vec<Phase> {
     phases
         .iter()
         .map(|p| {
             let mut p = p.clone();
             if p.kind == PhaseKind::Profiling {
-                p.stop = StopRule::Count { requests };
+                p.stop = stop;
             }
             p
         })

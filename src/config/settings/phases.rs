@@ -104,7 +104,7 @@ impl Settings {
             }
             let file_grace = match phase.stop {
                 StopRule::Duration { grace, .. } => Some(grace),
-                StopRule::Count { .. } => None,
+                StopRule::Count { .. } | StopRule::Sessions { .. } => None,
             };
             phase.stop = match (request_count, duration, &phase.stop) {
                 (Some(_), _, _) | (None, Some(_), _) => {
