@@ -102,7 +102,15 @@ fn run_until(
     let (sink, source) = sink::channel(1024);
     let shared = Arc::new(EngineShared {
         arena,
-        targets: vec![Target::new(&url, EndpointType::Chat, true, None, &[]).unwrap()],
+        targets: vec![Target::new(
+            &url,
+            EndpointType::Chat,
+            EndpointType::Chat.path(),
+            true,
+            None,
+            &[],
+        )
+        .unwrap()],
         streaming: true,
         timeout: Duration::from_secs(10),
         max_response_bytes: gauntlet::config::DEFAULT_MAX_RESPONSE_BYTES,
@@ -346,7 +354,15 @@ fn open_loop(
     let (sink, source) = sink::channel(requests as usize + 8);
     let shared = Arc::new(EngineShared {
         arena,
-        targets: vec![Target::new(&url, EndpointType::Chat, true, None, &[]).unwrap()],
+        targets: vec![Target::new(
+            &url,
+            EndpointType::Chat,
+            EndpointType::Chat.path(),
+            true,
+            None,
+            &[],
+        )
+        .unwrap()],
         streaming: true,
         timeout: Duration::from_secs(10),
         max_response_bytes: gauntlet::config::DEFAULT_MAX_RESPONSE_BYTES,

@@ -9,6 +9,7 @@ pub mod flag_error;
 pub mod media_args;
 pub mod media_codecs;
 pub mod mock_server;
+pub mod model_args;
 pub mod prefix_args;
 pub mod profile;
 pub mod public_args;

@@ -26,9 +26,16 @@ pub struct ProfileArgs {
     )]
     pub config: Option<PathBuf>,
 
-    /// Model name sent in each request (required here or as benchmark.model in --config).
-    #[arg(short = 'm', long, visible_alias = "model-names")]
-    pub model: Option<String>,
+    /// Model name sent in each request; a comma list (or the flag repeated) gives several,
+    /// shared out by --model-selection-strategy. Left out (here and in --config), the server's
+    /// first GET /v1/models entry is used.
+    #[arg(
+        short = 'm',
+        long,
+        visible_alias = "model-names",
+        value_delimiter = ','
+    )]
+    pub model: Vec<String>,
 
     /// Server base URL; repeat for several servers, used round-robin
     /// [default: http://localhost:8000].
@@ -56,6 +63,10 @@ pub struct ProfileArgs {
     /// object; repeatable.
     #[arg(long = "extra-inputs", value_name = "KEY:VALUE")]
     pub extra_inputs: Vec<String>,
+
+    /// Model selection, the request path and the readiness wait.
+    #[command(flatten)]
+    pub models: super::model_args::ModelArgs,
 
     /// Trace replay and multi-turn routing.
     #[command(flatten)]

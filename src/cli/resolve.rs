@@ -11,8 +11,8 @@ impl ProfileArgs {
     /// The flags given, as settings. Only a comma list (a sweep, split before here) is
     /// refused; every other rule is config's.
     pub fn settings(&self) -> Result<Settings, FlagError> {
-        Ok(Settings {
-            model: flag("--model", self.model.clone()),
+        let mut settings = Settings {
+            model: (!self.model.is_empty()).then(|| Given::flag("--model", self.model.clone())),
             urls: (!self.urls.is_empty()).then(|| Given::flag("--url", self.urls.clone())),
             endpoint: flag(
                 "--endpoint-type",
@@ -103,7 +103,10 @@ impl ProfileArgs {
             telemetry: self.telemetry.settings(),
             schedule: self.schedule.settings(),
             input: self.files.settings(),
-        })
+            ..Settings::default()
+        };
+        self.models.fill(&mut settings);
+        Ok(settings)
     }
 
     /// The flags over `file` (what a config file set, if any), resolved by config: the plan

@@ -12,6 +12,8 @@ pub const DEFAULT_URL: &str = "http://localhost:8000";
 /// for any single generation on a healthy server, short enough that a hung request cannot
 /// stall a run for hours (AIPerf waits six).
 pub const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
+/// Seconds between two readiness attempts (`--wait-for-model-interval`), AIPerf's default.
+pub const DEFAULT_WAIT_FOR_MODEL_INTERVAL_SECS: f64 = 5.0;
 
 /// Response body bytes one request may receive (`--max-response-bytes`): 64 MiB. The longest
 /// real replies are long streamed generations: ~250–400 bytes of SSE per token in OpenAI's

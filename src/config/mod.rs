@@ -18,6 +18,7 @@ mod file_tests;
 mod input_plan;
 mod limits;
 mod media_plan;
+mod model_plan;
 mod phases;
 mod plan;
 mod public_plan;
@@ -48,6 +49,7 @@ pub use limits::{MAX_LINE_BYTES, MAX_PROMPT_TOKENS};
 pub use media_plan::{
     AudioFormat, AudioPlan, ImageFormatChoice, ImagePlan, MediaPlan, AUDIO_DEPTHS, MP3_RATES_HZ,
 };
+pub use model_plan::{check_custom_endpoint, ModelPlan, ModelSelection, WaitForModel, WaitMode};
 pub use plan::*;
 pub use public_plan::{
     PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, ENTROPY_TIERS, THROUGHPUT_ISLS,

@@ -342,6 +342,22 @@ pub struct Plan {
     pub media: super::MediaPlan,
     /// Synthetic videos attached to root requests; `None` = no video.
     pub video: Option<super::VideoPlan>,
+    /// Every model requests name (`model` is the first) and how each request gets one.
+    pub models: super::ModelPlan,
+    /// `--custom-endpoint`: the request path instead of the endpoint type's own.
+    pub custom_endpoint: Option<String>,
+    /// `--wait-for-model-timeout` and friends: wait for the servers before the clock starts.
+    pub wait_for_model: Option<super::WaitForModel>,
+}
+
+impl Plan {
+    /// The path requests go to under each server's base URL: `--custom-endpoint` when given,
+    /// else the endpoint type's own.
+    pub fn request_path(&self) -> &str {
+        self.custom_endpoint
+            .as_deref()
+            .unwrap_or_else(|| self.endpoint.path())
+    }
 }
 
 fn redact_headers<S: serde::Serializer>(

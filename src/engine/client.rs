@@ -68,15 +68,17 @@ pub enum TargetError {
 }
 
 impl Target {
-    /// Builds the target for one server URL.
+    /// Builds the target for one server URL; requests go to `endpoint_path` under its base
+    /// path (the endpoint type's own path, or `--custom-endpoint`).
     pub fn new(
         url: &ServerUrl,
         endpoint: EndpointType,
+        endpoint_path: &str,
         streaming: bool,
         api_key: Option<&str>,
         extra_headers: &[(String, String)],
     ) -> Result<Self, TargetError> {
-        let path = format!("{}{}{}", url.base_path, endpoint.path(), url.query);
+        let path = format!("{}{}{}", url.base_path, endpoint_path, url.query);
         // The request line carries the path as is: it must be a valid origin-form target.
         path.parse::<http::uri::PathAndQuery>()
             .map_err(|e| TargetError::BadPath {
@@ -413,6 +415,7 @@ mod tests {
         let t = Target::new(
             &url(),
             EndpointType::Chat,
+            EndpointType::Chat.path(),
             true,
             Some("sk-secret"),
             &[("X-Team".into(), "a".into())],
@@ -440,7 +443,15 @@ mod tests {
     #[test]
     fn url_userinfo_is_sent_as_basic_auth_and_the_query_after_the_endpoint() {
         let url = ServerUrl::parse("http://user:PASSWORD@h:8000/base?api-version=2").unwrap();
-        let t = Target::new(&url, EndpointType::Chat, false, None, &[]).unwrap();
+        let t = Target::new(
+            &url,
+            EndpointType::Chat,
+            EndpointType::Chat.path(),
+            false,
+            None,
+            &[],
+        )
+        .unwrap();
         assert_eq!(t.path, "/base/v1/chat/completions?api-version=2");
         assert_eq!(t.headers[HOST], "h:8000");
         assert!(t.headers[AUTHORIZATION].is_sensitive());
@@ -461,6 +472,7 @@ mod tests {
         let err = Target::new(
             &url(),
             EndpointType::Chat,
+            EndpointType::Chat.path(),
             false,
             None,
             &[("Bad Name".into(), "v".into())],
@@ -513,7 +525,15 @@ mod tests {
 
     fn local_target(port: u16, streaming: bool) -> Target {
         let url = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
-        Target::new(&url, EndpointType::Chat, streaming, None, &[]).unwrap()
+        Target::new(
+            &url,
+            EndpointType::Chat,
+            EndpointType::Chat.path(),
+            streaming,
+            None,
+            &[],
+        )
+        .unwrap()
     }
 
     async fn body_of(conn: &mut Connection, framing: &mut Framing) -> (Vec<u8>, usize) {

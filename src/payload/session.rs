@@ -35,12 +35,25 @@ pub struct SessionBodies {
 impl SessionBodies {
     /// Renders the pieces of every entry of `workload` with the run's options.
     pub fn build(opts: &RenderOptions, workload: &Workload) -> Result<Self, SessionRenderError> {
-        if opts.endpoint != EndpointType::Chat {
-            return Err(SessionRenderError::NotChat(opts.endpoint));
+        Self::build_per_model(std::slice::from_ref(opts), workload, |_| 0)
+    }
+
+    /// [`SessionBodies::build`] with several models: entry `i` is rendered with
+    /// `opts[model_of(i)]` (the options differ only in their model; the caller gives every
+    /// turn of a session the same one).
+    pub fn build_per_model(
+        opts: &[RenderOptions],
+        workload: &Workload,
+        model_of: impl Fn(usize) -> usize,
+    ) -> Result<Self, SessionRenderError> {
+        let endpoint = opts.first().map_or(EndpointType::Chat, |o| o.endpoint);
+        if endpoint != EndpointType::Chat {
+            return Err(SessionRenderError::NotChat(endpoint));
         }
         let mut users = Vec::with_capacity(workload.entries.len());
         let mut tails = Vec::with_capacity(workload.entries.len());
-        for entry in &workload.entries {
+        for (i, entry) in workload.entries.iter().enumerate() {
+            let opts = &opts[model_of(i).min(opts.len() - 1)];
             let body = render_body_with_media(opts, &entry.prompt, entry.max_tokens, &entry.media);
             let (user, tail) = split(&body)?;
             users.push(user);

@@ -173,6 +173,9 @@ fn plan() -> Plan {
         telemetry: Default::default(),
         media: Default::default(),
         video: None,
+        models: crate::config::ModelPlan::single("mock-model"),
+        custom_endpoint: None,
+        wait_for_model: None,
     }
 }
 

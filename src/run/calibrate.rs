@@ -99,7 +99,15 @@ pub fn calibrate(opts: &CalibrateOptions) -> Result<Calibration, CalibrateError>
     };
     let prompt = "calibrate ".repeat(50);
     let arena = PayloadArena::build([render_body(&render, &prompt, Some(16))], 1024);
-    let target = Target::new(&url, EndpointType::Chat, true, None, &[]).map_err(start_err)?;
+    let target = Target::new(
+        &url,
+        EndpointType::Chat,
+        EndpointType::Chat.path(),
+        true,
+        None,
+        &[],
+    )
+    .map_err(start_err)?;
     let runtime = crate::engine::client_runtime(opts.client_threads).map_err(start_err)?;
     let step = |rate: f64, requests: u64| measure(&runtime, &arena, &target, rate, requests);
 

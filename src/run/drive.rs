@@ -97,6 +97,7 @@ pub(super) fn drive(
             Target::new(
                 u,
                 plan.endpoint,
+                plan.request_path(),
                 plan.streaming,
                 plan.api_key.as_deref(),
                 &plan.headers,

@@ -20,6 +20,7 @@ pub mod calibrate;
 mod drive;
 pub mod exit;
 mod finish;
+mod models;
 mod overhead;
 mod repeat;
 mod replay;
@@ -143,9 +144,12 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
                 }
             });
         }
+        let per_model = models::options_per_model(plan, &opts);
+        let model_of = models::entry_models(plan, &workload);
         PayloadArena::build_parallel(workload.entries.len(), |i| {
             let e = &workload.entries[i];
-            render_body_with_media(&opts, &e.prompt, e.max_tokens, &e.media)
+            let opts = &per_model[model_of[i]];
+            render_body_with_media(opts, &e.prompt, e.max_tokens, &e.media)
         })
     });
     Ok(Prepared {
@@ -348,7 +352,9 @@ fn session_table(plan: &Plan, workload: &Workload) -> Result<Option<SessionTable
     if !workload.is_multi_turn() {
         return Ok(None);
     }
-    let bodies = SessionBodies::build(&render_options(plan), workload)?;
+    let per_model = models::options_per_model(plan, &render_options(plan));
+    let model_of = models::entry_models(plan, workload);
+    let bodies = SessionBodies::build_per_model(&per_model, workload, |i| model_of[i])?;
     let speedup = plan.fixed_schedule.as_ref().map(|s| s.speedup);
     Ok(Some(SessionTable::new(
         bodies,

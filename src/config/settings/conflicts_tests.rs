@@ -24,7 +24,7 @@ fn file_err(body: &str) -> String {
 
 fn model() -> Settings {
     Settings {
-        model: flag("--model", Some("m".to_string())),
+        model: flag("--model", Some(vec!["m".to_string()])),
         ..Settings::default()
     }
 }

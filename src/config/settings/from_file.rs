@@ -95,7 +95,7 @@ impl Settings {
             .map(|urls| urls.iter().map(|u| u.original.clone()).collect());
         let data = &file.dataset;
         let mut out = Settings {
-            model: at.given(file.model.clone(), &["benchmark.model"]),
+            model: at.given(file.model.clone().map(|m| vec![m]), &["benchmark.model"]),
             urls: at.given(urls, &["benchmark.endpoint.url"]),
             endpoint: at.given(file.endpoint, &["benchmark.endpoint.type"]),
             streaming: at.given(file.streaming, &["benchmark.endpoint.streaming"]),

@@ -16,6 +16,7 @@ mod from_file;
 mod input;
 mod lengths;
 mod media;
+mod models;
 mod phases;
 mod prefix;
 mod public;
@@ -40,7 +41,7 @@ pub use sessions::SessionSettings;
 pub use telemetry::TelemetrySettings;
 pub use video::VideoSettings;
 
-use super::{EndpointType, Phase};
+use super::{EndpointType, ModelSelection, Phase, WaitMode};
 use crate::dist::{DistSpec, SeqDist};
 
 /// Where a setting's value came from.
@@ -173,8 +174,19 @@ pub enum PatternChoice {
 /// Every setting of a `profile` run; `None` (or empty) where nothing set it.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// Model name.
-    pub model: Opt<String>,
+    /// Model names in order (a comma list is split by the resolver); none given: the CLI asks
+    /// the server's `/v1/models` before resolving.
+    pub model: Opt<Vec<String>>,
+    /// How a request gets one of several models.
+    pub model_selection: Opt<ModelSelection>,
+    /// Request path replacing the endpoint type's (`--custom-endpoint`).
+    pub custom_endpoint: Opt<String>,
+    /// Readiness wait, seconds (0 = no wait).
+    pub wait_for_model_timeout: Opt<f64>,
+    /// What the readiness wait checks.
+    pub wait_for_model_mode: Opt<WaitMode>,
+    /// Seconds between readiness attempts.
+    pub wait_for_model_interval: Opt<f64>,
     /// Server URLs, as written.
     pub urls: Opt<Vec<String>>,
     /// API to call.
@@ -286,6 +298,14 @@ impl Settings {
         extra_inputs.extend(self.extra_inputs);
         Settings {
             model: pick(self.model, file.model),
+            model_selection: pick(self.model_selection, file.model_selection),
+            custom_endpoint: pick(self.custom_endpoint, file.custom_endpoint),
+            wait_for_model_timeout: pick(self.wait_for_model_timeout, file.wait_for_model_timeout),
+            wait_for_model_mode: pick(self.wait_for_model_mode, file.wait_for_model_mode),
+            wait_for_model_interval: pick(
+                self.wait_for_model_interval,
+                file.wait_for_model_interval,
+            ),
             urls: pick(self.urls, file.urls),
             endpoint: pick(self.endpoint, file.endpoint),
             streaming: pick(self.streaming, file.streaming),

@@ -38,12 +38,8 @@ pub struct RepeatPlan {
 impl Settings {
     /// Applies the defaults and every rule; `cli_command` is recorded in the plan.
     pub fn resolve(self, cli_command: String) -> Result<Resolved, SettingError> {
-        let model = self.model.clone().map(|m| m.value).ok_or_else(|| {
-            SettingError::flag(
-                "--model",
-                "required: pass --model NAME, or set benchmark.model in a --config file",
-            )
-        })?;
+        let models = self.model_plan()?;
+        let model = models.names[0].clone();
         let urls = match &self.urls {
             Some(Given { value, from }) => value
                 .iter()
@@ -150,6 +146,9 @@ impl Settings {
             public_dataset: self.public.resolve()?,
             media,
             video: self.video.video_plan()?,
+            models,
+            custom_endpoint: self.custom_endpoint()?,
+            wait_for_model: self.wait_for_model()?,
         };
         let mut warnings = Vec::new();
         self.check_conflicts(&plan, &mut warnings)?;

@@ -56,7 +56,7 @@ fn file_values_carry_their_line_and_flags_win() {
     let isl = f.isl.clone().unwrap();
     assert_eq!(isl.from.to_string(), "bench.yaml:8: benchmark.dataset.isl");
     let flags = Settings {
-        model: flag("--model", Some("x".to_string())),
+        model: flag("--model", Some(vec!["x".to_string()])),
         ..Settings::default()
     };
     let merged = flags.over(f);
@@ -66,7 +66,7 @@ fn file_values_carry_their_line_and_flags_win() {
 #[test]
 fn nothing_set_is_every_default() {
     let none = Settings {
-        model: flag("--model", Some("m".to_string())),
+        model: flag("--model", Some(vec!["m".to_string()])),
         ..Settings::default()
     };
     let plan = none.resolve(String::new()).unwrap().plan;
@@ -90,7 +90,7 @@ fn urls_are_split_and_errors_name_their_origin() {
         ("10.0.0.1", 9000, "/proxy")
     );
     let bad = Settings {
-        model: flag("--model", Some("m".to_string())),
+        model: flag("--model", Some(vec!["m".to_string()])),
         urls: Some(Given::flag("--url", vec!["https://x".to_string()])),
         ..Settings::default()
     };
