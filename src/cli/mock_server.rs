@@ -32,9 +32,20 @@ pub struct MockServerArgs {
     #[arg(long, default_value_t = 8000)]
     pub port: u16,
 
-    /// Model name listed by /v1/models (requests may name any model; it is echoed back).
-    #[arg(long, default_value = "mock-model")]
-    pub model: String,
+    /// Model name listed by /v1/models; a comma list (or the flag repeated) lists several,
+    /// in order (requests may name any model; it is echoed back).
+    #[arg(
+        long,
+        visible_alias = "model-names",
+        default_value = "mock-model",
+        value_delimiter = ','
+    )]
+    pub model: Vec<String>,
+
+    /// Answer HTTP 503 to inference requests, /v1/models and /health for this many seconds
+    /// after start (a server still loading its model), to try --wait-for-model-timeout.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub ready_after: Option<f64>,
 
     /// Mean time to first token, in milliseconds.
     #[arg(long, default_value_t = 0.0, value_name = "MS")]
@@ -103,6 +114,14 @@ pub struct MockServerArgs {
     pub gpu_metrics: bool,
 }
 
+/// Zero or more seconds.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=1e9).contains(&s) => Ok(s),
+        _ => Err(format!("expected zero or more seconds, got '{text}'")),
+    }
+}
+
 /// A rate between 0 and 1.
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -133,7 +152,13 @@ impl MockServerArgs {
     /// The resolved server configuration.
     pub fn to_config(&self) -> MockConfig {
         MockConfig {
-            model: self.model.clone(),
+            model: self
+                .model
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "mock-model".into()),
+            more_models: self.model.iter().skip(1).cloned().collect(),
+            ready_after: self.ready_after.map(std::time::Duration::from_secs_f64),
             ttft: LatencyModel::from_ms(self.ttft_ms, self.ttft_stddev_ms),
             itl: LatencyModel::from_ms(self.itl_ms, self.itl_stddev_ms),
             tokens_per_chunk: self.tokens_per_chunk,

@@ -4,6 +4,7 @@
 
 pub mod calibrate;
 pub mod dataset_args;
+mod discover;
 mod file_sweep;
 pub mod flag_error;
 pub mod media_args;
@@ -175,8 +176,11 @@ fn raise_open_file_limit() {
     unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) };
 }
 
-fn run_profile(args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
+fn run_profile(mut args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
     let command_line = redacted_command_line(std::env::args());
+    if let Some(model) = discover::model_if_missing(&args)? {
+        args.model = vec![model];
+    }
     let file = match file_sweep::load(&args, &command_line)? {
         file_sweep::ConfigLoad::Sweep(sweep) => {
             if !sweep.unsupported.is_empty() {

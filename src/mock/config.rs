@@ -46,6 +46,11 @@ pub struct MockConfig {
     /// Add DCGM-exporter-style GPU series (`DCGM_FI_DEV_*{gpu="0"}`) to `/metrics`, derived
     /// from the mock's own activity, so `--gpu-telemetry URL` can be tested without a GPU.
     pub gpu_metrics: bool,
+    /// More model names `/v1/models` lists after `model` (`mock-server --model a,b`).
+    pub more_models: Vec<String>,
+    /// Until this long after start, every inference request, `/v1/models` and `/health`
+    /// answer HTTP 503 (a server still loading its model), for testing readiness waits.
+    pub ready_after: Option<std::time::Duration>,
 }
 
 impl Default for MockConfig {
@@ -63,6 +68,8 @@ impl Default for MockConfig {
             capture_requests: false,
             spec_decode: None,
             gpu_metrics: false,
+            more_models: Vec::new(),
+            ready_after: None,
         }
     }
 }

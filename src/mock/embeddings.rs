@@ -68,13 +68,16 @@ fn vector(index: usize, tokens: u64) -> Vec<f32> {
         .collect()
 }
 
-/// The `/v1/models` answer listing the served model.
-pub(crate) fn models_response(model: &str) -> Vec<u8> {
-    let body = json!({
-        "object": "list",
-        "data": [{"id": model, "object": "model", "created": 0, "owned_by": "gauntlet-mock",
-                  "root": model, "parent": null, "max_model_len": null, "permission": []}],
-    });
+/// The `/v1/models` answer listing the served models, in order.
+pub(crate) fn models_response(models: &[&str]) -> Vec<u8> {
+    let data: Vec<Value> = models
+        .iter()
+        .map(|model| {
+            json!({"id": model, "object": "model", "created": 0, "owned_by": "gauntlet-mock",
+                   "root": model, "parent": null, "max_model_len": null, "permission": []})
+        })
+        .collect();
+    let body = json!({ "object": "list", "data": data });
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
@@ -112,7 +115,7 @@ mod tests {
 
     #[test]
     fn models_lists_the_served_name() {
-        let v: Value = serde_json::from_slice(&models_response("mine")).unwrap();
+        let v: Value = serde_json::from_slice(&models_response(&["mine"])).unwrap();
         assert_eq!(v["data"][0]["id"], "mine");
         assert_eq!(v["object"], "list");
     }

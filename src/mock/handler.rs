@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub stats: Arc<MockStats>,
     /// The served model name as a JSON string literal.
     model_json: Bytes,
+    /// When the server started (for `MockConfig::ready_after`).
+    started: std::time::Instant,
 }
 
 impl Shared {
@@ -43,6 +45,7 @@ impl Shared {
             config,
             stats,
             model_json,
+            started: std::time::Instant::now(),
         }
     }
 }
@@ -56,7 +59,24 @@ pub(crate) async fn handle(
     let stats = &shared.stats;
     let post = req.method() == Method::POST;
     let get = req.method() == Method::GET || req.method() == Method::HEAD;
+    let loading = shared
+        .config
+        .ready_after
+        .is_some_and(|after| shared.started.elapsed() < after);
     let response = match req.uri().path() {
+        "/v1/chat/completions"
+        | "/v1/completions"
+        | "/v1/embeddings"
+        | "/v1/models"
+        | "/health"
+            if loading =>
+        {
+            error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the model is still loading",
+                "ServiceUnavailableError",
+            )
+        }
         "/v1/chat/completions" if post => {
             stats.count_endpoint(Endpoint::Chat);
             generate(&shared, req, GenKind::Chat, seed).await
@@ -81,7 +101,10 @@ pub(crate) async fn handle(
         }
         "/v1/models" if get => {
             stats.count_endpoint(Endpoint::Models);
-            let body = super::embeddings::models_response(&shared.config.model);
+            let config = &shared.config;
+            let mut names = vec![config.model.as_str()];
+            names.extend(config.more_models.iter().map(String::as_str));
+            let body = super::embeddings::models_response(&names);
             respond(StatusCode::OK, JSON, MockBody::full(body, None))
         }
         "/health" if get => {

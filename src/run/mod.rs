@@ -22,6 +22,7 @@ pub mod exit;
 mod finish;
 mod models;
 mod overhead;
+pub mod ready;
 mod repeat;
 mod replay;
 mod signals;
@@ -96,6 +97,9 @@ pub enum RunError {
     /// Synthetic videos could not be made.
     #[error(transparent)]
     Video(#[from] crate::video::VideoError),
+    /// The servers never served the model (`--wait-for-model-timeout`).
+    #[error(transparent)]
+    NotReady(#[from] ready::ReadyError),
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
@@ -265,7 +269,12 @@ fn render_options(plan: &Plan) -> RenderOptions {
 /// A terminating signal (SIGINT, SIGTERM, SIGHUP) at any point stops the run: requests stop,
 /// and the artifacts are written marked partial (see [`Interrupt`]).
 pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
-    let run_start = RunStart::now();
+    let mut run_start = RunStart::now();
+    if let Some(wait) = &plan.wait_for_model {
+        let waiting = std::time::Instant::now();
+        ready::wait_for_model(plan, wait)?;
+        run_start = run_start.after_wait(waiting.elapsed());
+    }
     let signals = signals::SignalWatch::start();
     let anchor = WallAnchor::now();
     let start_time = local_iso_time();

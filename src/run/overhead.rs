@@ -58,6 +58,16 @@ impl RunStart {
             }
         }
     }
+
+    /// This start moved later by `waited` (the readiness wait, which is the server's time,
+    /// not the harness's start-up).
+    pub(super) fn after_wait(self, waited: std::time::Duration) -> Self {
+        let waited_ns = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+        Self {
+            ns: self.ns.saturating_add(waited_ns),
+            ..self
+        }
+    }
 }
 
 impl HarnessOverhead {

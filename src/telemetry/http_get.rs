@@ -1,4 +1,5 @@
-//! A small blocking HTTP/1.1 GET for scrapes, on the scraper's own thread.
+//! A small blocking HTTP/1.1 client: GETs for scrapes, on the scraper's own thread, and the
+//! one-off requests of model discovery and the readiness wait, before the clock starts.
 //!
 //! Scrapes are one short GET every few hundred milliseconds; a blocking socket with a
 //! deadline keeps them off the client runtime entirely, so they can never delay a request.
@@ -40,6 +41,47 @@ impl HttpTarget {
 
 /// GETs the target within `timeout` and returns the body of a 2xx answer.
 pub fn get(target: &HttpTarget, timeout: Duration) -> Result<String, String> {
+    let headers = [("Accept".to_string(), "text/plain;version=0.0.4".to_string())];
+    let request = Request {
+        method: "GET",
+        authority: &target.authority,
+        path: &target.path,
+        headers: &headers,
+        body: &[],
+    };
+    let reply = send(&request, timeout)?;
+    if !(200..300).contains(&reply.status) {
+        return Err(format!("HTTP {}", reply.status));
+    }
+    String::from_utf8(reply.body).map_err(|_| "answer is not UTF-8".to_owned())
+}
+
+/// One blocking HTTP/1.1 request (the connection is closed after it).
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// `host:port` to connect to (also the `Host` header).
+    pub authority: &'a str,
+    /// Origin-form path and query.
+    pub path: &'a str,
+    /// More header lines, `(name, value)`; values may be secrets and are never in an error.
+    pub headers: &'a [(String, String)],
+    /// The body; a non-empty one is sent with its `Content-Length`.
+    pub body: &'a [u8],
+}
+
+/// A whole answer, whatever its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The decoded body.
+    pub body: Vec<u8>,
+}
+
+/// Sends `request` within `timeout` and reads the whole answer (any status).
+pub fn send(request: &Request<'_>, timeout: Duration) -> Result<Reply, String> {
     let deadline = Instant::now() + timeout;
     let left = || {
         deadline
@@ -47,24 +89,31 @@ pub fn get(target: &HttpTarget, timeout: Duration) -> Result<String, String> {
             .filter(|d| !d.is_zero())
             .ok_or_else(|| format!("timed out after {} ms", timeout.as_millis()))
     };
-    let addr = target
+    let addr = request
         .authority
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {}: {e}", target.authority))?
+        .map_err(|e| format!("cannot resolve {}: {e}", request.authority))?
         .next()
-        .ok_or_else(|| format!("cannot resolve {}", target.authority))?;
+        .ok_or_else(|| format!("cannot resolve {}", request.authority))?;
     let mut stream = TcpStream::connect_timeout(&addr, left()?).map_err(|e| io_msg(&e, timeout))?;
     let _ = stream.set_nodelay(true);
     stream
         .set_write_timeout(Some(left()?))
         .map_err(|e| e.to_string())?;
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/plain;version=0.0.4\r\nConnection: close\r\n\r\n",
-        target.path, target.authority
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+        request.method, request.path, request.authority
     );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| io_msg(&e, timeout))?;
+    for (name, value) in request.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !request.body.is_empty() || request.method == "POST" {
+        head.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
+    }
+    head.push_str("\r\n");
+    let mut wire = head.into_bytes();
+    wire.extend_from_slice(request.body);
+    stream.write_all(&wire).map_err(|e| io_msg(&e, timeout))?;
     let mut answer = Answer::default();
     let mut buf = [0u8; 16 << 10];
     loop {
@@ -75,7 +124,7 @@ pub fn get(target: &HttpTarget, timeout: Duration) -> Result<String, String> {
             Ok(0) => return answer.closed(),
             Ok(n) => {
                 if answer.feed(&buf[..n])? {
-                    return answer.body();
+                    return Ok(answer.reply());
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -104,6 +153,8 @@ struct Answer {
     framing: Option<Framing>,
     /// The decoded body so far.
     body: Vec<u8>,
+    /// The status of the final (non-1xx) head.
+    status: u16,
 }
 
 impl Answer {
@@ -125,9 +176,7 @@ impl Answer {
             if (100..200).contains(&head.status) {
                 continue;
             }
-            if !(200..300).contains(&head.status) {
-                return Err(format!("HTTP {}", head.status));
-            }
+            self.status = head.status;
             self.framing = Some(head.framing);
         };
         loop {
@@ -145,18 +194,21 @@ impl Answer {
         }
     }
 
-    /// The server closed the connection: the body if its framing allows that.
-    fn closed(self) -> Result<String, String> {
+    /// The server closed the connection: the answer if its framing allows that.
+    fn closed(self) -> Result<Reply, String> {
         match self.framing {
             None => Err("incomplete HTTP answer".into()),
-            Some(Framing::UntilClose) => self.body(),
-            Some(framing) if framing.is_done() => self.body(),
+            Some(Framing::UntilClose) => Ok(self.reply()),
+            Some(framing) if framing.is_done() => Ok(self.reply()),
             Some(_) => Err("answer cut short".into()),
         }
     }
 
-    fn body(self) -> Result<String, String> {
-        String::from_utf8(self.body).map_err(|_| "answer is not UTF-8".to_owned())
+    fn reply(self) -> Reply {
+        Reply {
+            status: self.status,
+            body: self.body,
+        }
     }
 }
 
@@ -204,10 +256,12 @@ mod tests {
     fn answers_decode_the_same_however_they_arrive() {
         let decode = |wire: &[u8], cut: usize| {
             let mut answer = Answer::default();
-            if answer.feed(&wire[..cut])? || answer.feed(&wire[cut..])? {
-                return answer.body();
-            }
-            answer.closed()
+            let reply = if answer.feed(&wire[..cut])? || answer.feed(&wire[cut..])? {
+                answer.reply()
+            } else {
+                answer.closed()?
+            };
+            Ok::<_, String>(String::from_utf8(reply.body).unwrap())
         };
         let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nx \r\n2\r\n1\n\r\n0\r\n\r\n";
         let until_close = b"HTTP/1.0 200 OK\r\n\r\nx 1\n";
