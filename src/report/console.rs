@@ -21,6 +21,7 @@ pub fn render(summary: &Summary) -> String {
     if !summary.errors.is_empty() {
         out.push('\n');
         out.push_str(&error_summary(summary));
+        out.push_str(&super::hints::render(summary));
     }
     if summary.was_cancelled {
         out.push('\n');

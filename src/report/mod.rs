@@ -11,6 +11,7 @@ use crate::atomic_file as atomic;
 mod console;
 mod csv;
 mod format;
+mod hints;
 mod inputs;
 mod json;
 pub mod media_codecs;
