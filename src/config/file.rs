@@ -25,8 +25,18 @@ pub struct ConfigFile {
 /// flags and defaults can fill in. Built only by [`ConfigFile::resolve`].
 #[derive(Clone, Default)]
 pub struct FileSettings {
-    /// `benchmark.model`.
+    /// `benchmark.model` (a list is joined by commas, as `--model a,b`).
     pub model: Option<String>,
+    /// `benchmark.model_selection_strategy`.
+    pub model_selection: Option<super::ModelSelection>,
+    /// `benchmark.endpoint.custom_endpoint`.
+    pub custom_endpoint: Option<String>,
+    /// `benchmark.endpoint.wait_for_model_timeout` (≥ 0).
+    pub wait_for_model_timeout: Option<f64>,
+    /// `benchmark.endpoint.wait_for_model_mode`.
+    pub wait_for_model_mode: Option<super::WaitMode>,
+    /// `benchmark.endpoint.wait_for_model_interval` (> 0).
+    pub wait_for_model_interval: Option<f64>,
     /// `benchmark.endpoint.url` (a string or a list).
     pub urls: Option<Vec<ServerUrl>>,
     /// `benchmark.endpoint.type`.
@@ -310,7 +320,11 @@ fn read_benchmark<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) 
         return;
     };
     if let Some(v) = sec.get("model") {
-        out.model = w.string(v, "benchmark.model");
+        out.model = super::file_models::read_model(w, v, "benchmark.model");
+    }
+    if let Some(v) = sec.get("model_selection_strategy") {
+        let p = sec.path_of("model_selection_strategy");
+        out.model_selection = super::file_models::read_selection(w, v, &p);
     }
     if let Some(v) = sec.get("endpoint") {
         read_endpoint(w, v, out);
@@ -444,6 +458,7 @@ fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {
         let p = sec.path_of("max_response_bytes");
         out.max_response_bytes = w.whole(v, &p, 1);
     }
+    super::file_models::read_endpoint_keys(w, &sec, out);
 }
 
 fn read_urls<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<Vec<ServerUrl>> {

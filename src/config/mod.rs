@@ -13,6 +13,7 @@ pub mod defaults;
 mod detect;
 mod error;
 mod file;
+mod file_models;
 #[cfg(test)]
 mod file_tests;
 mod input_plan;

@@ -14,6 +14,7 @@ pub const BENCHMARK_KEYS: &[&str] = &[
     "num_profile_runs",
     "confidence_level",
     "profile_run_cooldown_seconds",
+    "model_selection_strategy",
 ];
 /// Keys of `benchmark` that say how often to run the whole plan (`--num-profile-runs` and
 /// friends), not what one run does.
@@ -32,4 +33,8 @@ pub const ENDPOINT_KEYS: &[&str] = &[
     "extra_inputs",
     "timeout",
     "max_response_bytes",
+    "custom_endpoint",
+    "wait_for_model_timeout",
+    "wait_for_model_mode",
+    "wait_for_model_interval",
 ];

@@ -96,6 +96,26 @@ impl Settings {
         let data = &file.dataset;
         let mut out = Settings {
             model: at.given(file.model.clone().map(|m| vec![m]), &["benchmark.model"]),
+            model_selection: at.given(
+                file.model_selection,
+                &["benchmark.model_selection_strategy"],
+            ),
+            custom_endpoint: at.given(
+                file.custom_endpoint.clone(),
+                &["benchmark.endpoint.custom_endpoint"],
+            ),
+            wait_for_model_timeout: at.given(
+                file.wait_for_model_timeout,
+                &["benchmark.endpoint.wait_for_model_timeout"],
+            ),
+            wait_for_model_mode: at.given(
+                file.wait_for_model_mode,
+                &["benchmark.endpoint.wait_for_model_mode"],
+            ),
+            wait_for_model_interval: at.given(
+                file.wait_for_model_interval,
+                &["benchmark.endpoint.wait_for_model_interval"],
+            ),
             urls: at.given(urls, &["benchmark.endpoint.url"]),
             endpoint: at.given(file.endpoint, &["benchmark.endpoint.type"]),
             streaming: at.given(file.streaming, &["benchmark.endpoint.streaming"]),
