@@ -403,3 +403,92 @@ fn not_found_failures_come_with_one_hint() {
         text(&out)
     );
 }
+
+#[test]
+fn a_multi_turn_session_keeps_one_model_for_all_its_turns() {
+    let server = capturing(MockConfig::default());
+    let dir = artifact_dir("session-models");
+    let url = server.url();
+    let mut args = vec![
+        "profile",
+        "--url",
+        &url,
+        "--model",
+        "a,b",
+        "--conversation-num",
+        "4",
+        "--conversation-turn-mean",
+        "3",
+        "--output-artifact-dir",
+    ];
+    args.push(dir.to_str().unwrap());
+    args.extend_from_slice(&SMALL);
+    let out = gauntlet(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A session is known by its first user message, which every one of its turns carries.
+    let mut sessions: Vec<(String, Vec<String>)> = Vec::new();
+    for body in server.stats().captured_requests() {
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let first = v["messages"][0]["content"].to_string();
+        let model = v["model"].as_str().unwrap().to_string();
+        match sessions.iter_mut().find(|(f, _)| *f == first) {
+            Some((_, models)) => models.push(model),
+            None => sessions.push((first, vec![model])),
+        }
+    }
+    assert_eq!(sessions.len(), 4, "{sessions:?}");
+    for (_, models) in &sessions {
+        assert_eq!(models.len(), 3, "{sessions:?}");
+        assert!(models.iter().all(|m| *m == models[0]), "{sessions:?}");
+    }
+    let firsts: Vec<&str> = sessions.iter().map(|(_, m)| m[0].as_str()).collect();
+    assert_eq!(
+        firsts.iter().filter(|m| **m == "a").count(),
+        2,
+        "{firsts:?}"
+    );
+}
+
+#[test]
+fn the_wait_checks_every_url() {
+    let ready = MockServer::start(MockConfig::default()).unwrap();
+    let late = MockServer::start(MockConfig {
+        ready_after: Some(Duration::from_millis(800)),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = artifact_dir("wait-every-url");
+    let late_url = late.url();
+    let mut args = vec![
+        "--url",
+        &late_url,
+        "--request-count",
+        "4",
+        "--wait-for-model-timeout",
+        "20",
+        "--wait-for-model-interval",
+        "0.2",
+        "--wait-for-model-mode",
+        "models",
+    ];
+    args.extend_from_slice(&SMALL);
+    let started = Instant::now();
+    let out = profile(&ready.url(), &dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(started.elapsed() >= Duration::from_millis(700));
+    let err = stderr(&out);
+    for url in [ready.url(), late.url()] {
+        assert!(
+            err.contains(&format!("model mock-model ready on {url}")),
+            "{}",
+            text(&out)
+        );
+    }
+    assert!(
+        err.contains(&format!(
+            "waiting for mock-model on {late_url}: GET /v1/models: HTTP 503"
+        )),
+        "{}",
+        text(&out)
+    );
+}
