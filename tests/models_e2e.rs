@@ -492,3 +492,69 @@ fn the_wait_checks_every_url() {
         text(&out)
     );
 }
+
+#[test]
+fn with_a_wait_discovery_asks_again_until_the_server_lists_a_model() {
+    let server = MockServer::start(MockConfig {
+        ready_after: Some(Duration::from_millis(800)),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = artifact_dir("discovery-wait");
+    let url = server.url();
+    let mut args = vec![
+        "profile",
+        "--url",
+        &url,
+        "--request-count",
+        "2",
+        "--wait-for-model-timeout",
+        "20",
+        "--wait-for-model-interval",
+        "0.2",
+        "--output-artifact-dir",
+    ];
+    args.push(dir.to_str().unwrap());
+    args.extend_from_slice(&SMALL);
+    let out = gauntlet(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("waiting for a model on {url}: answered HTTP 503")),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        err.contains(&format!("model: mock-model (from {url}/v1/models)")),
+        "{}",
+        text(&out)
+    );
+
+    let never = MockServer::start(MockConfig {
+        ready_after: Some(Duration::from_secs(3600)),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let url = never.url();
+    let out = gauntlet(&[
+        "profile",
+        "--url",
+        &url,
+        "--wait-for-model-timeout",
+        "0.6",
+        "--wait-for-model-interval",
+        "0.2",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{}", text(&out));
+    assert!(
+        errors[0].starts_with(&format!(
+            "error: --model not given and {url}/v1/models answered HTTP 503 (still, after "
+        )),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].ends_with("; pass --model NAME"), "{}", errors[0]);
+}

@@ -107,7 +107,8 @@ pub fn model_ids(body: &[u8]) -> Result<Vec<String>, String> {
 }
 
 /// The first model `GET /v1/models` lists on the plan's first server (the plan's own model
-/// is a placeholder here).
+/// is a placeholder here). With `--wait-for-model-timeout`, a server that does not list one
+/// yet is asked again every interval until the timeout, as the readiness wait does.
 pub fn discover_model(plan: &Plan) -> Result<String, ReadyError> {
     let Some(url) = plan.urls.first() else {
         return Err(ReadyError::Discovery {
@@ -115,20 +116,73 @@ pub fn discover_model(plan: &Plan) -> Result<String, ReadyError> {
             cause: "cannot be asked".into(),
         });
     };
-    let fail = |cause: String| ReadyError::Discovery {
+    let ask = |timeout: Duration| -> Result<String, String> {
+        let reply = exchange(plan, url, "GET", "/v1/models", &[], timeout)
+            .map_err(|e| format!("could not be read: {e}"))?;
+        if reply.status != 200 {
+            return Err(format!("answered HTTP {}", reply.status));
+        }
+        model_ids(&reply.body)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| "lists no models".to_string())
+    };
+    let limit = plan.request_timeout.min(ATTEMPT_LIMIT);
+    let found = match &plan.wait_for_model {
+        None => ask(limit),
+        Some(wait) => poll(&shown(url), "a model", wait, Instant::now(), |left| {
+            ask(left.min(limit))
+        })
+        .map(|(model, _)| model)
+        .map_err(|(attempts, last)| {
+            format!(
+                "{last} (still, after {attempts} attempts in {} s)",
+                wait.timeout.as_secs_f64()
+            )
+        }),
+    };
+    found.map_err(|cause| ReadyError::Discovery {
         url: shown(url),
         cause,
-    };
-    let timeout = plan.request_timeout.min(ATTEMPT_LIMIT);
-    let reply = exchange(plan, url, "GET", "/v1/models", &[], timeout)
-        .map_err(|e| fail(format!("could not be read: {e}")))?;
-    if reply.status != 200 {
-        return Err(fail(format!("answered HTTP {}", reply.status)));
+    })
+}
+
+/// Calls `attempt` (with the time left) until it succeeds or `wait.timeout` after `start`
+/// has passed, pausing `wait.interval` between attempts and printing one progress line per
+/// failed attempt, at most one every 2 s. `Ok` holds the value and the attempts made, `Err`
+/// the attempts made and the last failure.
+fn poll<T>(
+    server: &str,
+    what: &str,
+    wait: &WaitForModel,
+    start: Instant,
+    mut attempt: impl FnMut(Duration) -> Result<T, String>,
+) -> Result<(T, u32), (u32, String)> {
+    let deadline = start + wait.timeout;
+    let mut attempts = 0u32;
+    let mut last_line: Option<Instant> = None;
+    let mut last = String::from("no attempt fitted in the time");
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err((attempts, last));
+        }
+        attempts += 1;
+        match attempt(left) {
+            Ok(value) => return Ok((value, attempts)),
+            Err(seen) => last = seen,
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if !last_line.is_some_and(|t| t.elapsed() < Duration::from_secs(2)) {
+            eprintln!(
+                "waiting for {what} on {server}: {last} (attempt {attempts}, {:.1} of {:.0} s)",
+                start.elapsed().as_secs_f64(),
+                wait.timeout.as_secs_f64()
+            );
+            last_line = Some(Instant::now());
+        }
+        std::thread::sleep(wait.interval.min(left));
     }
-    let ids = model_ids(&reply.body).map_err(fail)?;
-    ids.into_iter()
-        .next()
-        .ok_or_else(|| fail("lists no models".into()))
 }
 
 /// What one attempt on one server saw: `Ok` when it is ready.
@@ -180,15 +234,20 @@ fn attempt(plan: &Plan, url: &ServerUrl, mode: WaitMode, timeout: Duration) -> R
 /// 2 s) and one when each server is ready.
 pub fn wait_for_model(plan: &Plan, wait: &WaitForModel) -> Result<(), ReadyError> {
     let start = Instant::now();
-    let deadline = start + wait.timeout;
     let model = plan.models.names.join(", ");
     for url in &plan.urls {
-        let mut attempts = 0u32;
-        let mut last_line: Option<Instant> = None;
-        let mut last = String::from("no attempt fitted in the time");
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+        let limit = plan.request_timeout.min(ATTEMPT_LIMIT);
+        let polled = poll(&shown(url), &model, wait, start, |left| {
+            attempt(plan, url, wait.mode, left.min(limit))
+        });
+        match polled {
+            Ok(((), attempts)) => eprintln!(
+                "model {model} ready on {} after {:.1} s ({attempts} attempt{})",
+                shown(url),
+                start.elapsed().as_secs_f64(),
+                if attempts == 1 { "" } else { "s" }
+            ),
+            Err((attempts, last)) => {
                 return Err(ReadyError::NotReady {
                     url: shown(url),
                     model,
@@ -196,33 +255,8 @@ pub fn wait_for_model(plan: &Plan, wait: &WaitForModel) -> Result<(), ReadyError
                     mode: wait.mode.name(),
                     attempts,
                     last,
-                });
+                })
             }
-            attempts += 1;
-            let limit = left.min(plan.request_timeout).min(ATTEMPT_LIMIT);
-            match attempt(plan, url, wait.mode, limit) {
-                Ok(()) => {
-                    eprintln!(
-                        "model {model} ready on {} after {:.1} s ({attempts} attempt{})",
-                        shown(url),
-                        start.elapsed().as_secs_f64(),
-                        if attempts == 1 { "" } else { "s" }
-                    );
-                    break;
-                }
-                Err(seen) => last = seen,
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if !last_line.is_some_and(|t| t.elapsed() < Duration::from_secs(2)) {
-                eprintln!(
-                    "waiting for {model} on {}: {last} (attempt {attempts}, {:.1} of {:.0} s)",
-                    shown(url),
-                    start.elapsed().as_secs_f64(),
-                    wait.timeout.as_secs_f64()
-                );
-                last_line = Some(Instant::now());
-            }
-            std::thread::sleep(wait.interval.min(left));
         }
     }
     Ok(())
