@@ -284,8 +284,9 @@ fn the_wait_gives_up_after_its_timeout_in_one_line() {
     assert!(!dir.join("profile_export_aiperf.json").exists());
 }
 
-/// A server that answers every POST with one non-streaming chat completion and records each
-/// request line.
+/// A server that answers `GET /v1/models` with one model (`listed`) and every other request
+/// with one non-streaming chat completion, and records each request line (with ` +auth` when
+/// it carried `Authorization: Bearer sk-test`).
 fn recording_server() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -317,9 +318,24 @@ fn recording_server() -> (String, Arc<Mutex<Vec<String>>>) {
                 if conn.read_exact(&mut body).is_err() {
                     return;
                 }
+                let line = head.lines().next().unwrap_or("").to_string();
+                let auth = head
+                    .to_ascii_lowercase()
+                    .contains("\r\nauthorization: bearer sk-test\r\n");
                 seen.lock()
                     .unwrap()
-                    .push(head.lines().next().unwrap_or("").to_string());
+                    .push(format!("{line}{}", if auth { " +auth" } else { "" }));
+                if line.starts_with("GET /v1/models ") {
+                    let list = br#"{"object":"list","data":[{"id":"listed","object":"model"}]}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        list.len()
+                    );
+                    if conn.write_all(answer.as_bytes()).is_err() || conn.write_all(list).is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 let json = br#"{"id":"x","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi there"},"finish_reason":"length"}],"usage":{"prompt_tokens":8,"completion_tokens":2,"total_tokens":10}}"#;
                 let answer = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -557,4 +573,44 @@ fn with_a_wait_discovery_asks_again_until_the_server_lists_a_model() {
         errors[0]
     );
     assert!(errors[0].ends_with("; pass --model NAME"), "{}", errors[0]);
+}
+
+#[test]
+fn discovery_and_the_wait_carry_the_api_key_and_never_print_it() {
+    let (url, lines) = recording_server();
+    let dir = artifact_dir("discovery-auth");
+    let mut args = vec![
+        "profile",
+        "--url",
+        &url,
+        "--api-key",
+        "sk-test",
+        "--request-count",
+        "1",
+        "--wait-for-model-timeout",
+        "5",
+        "--wait-for-model-mode",
+        "both",
+        "--output-artifact-dir",
+    ];
+    args.push(dir.to_str().unwrap());
+    args.extend_from_slice(&SMALL);
+    let out = gauntlet(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("sk-test"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("model: listed (from"),
+        "{}",
+        text(&out)
+    );
+    let lines = lines.lock().unwrap().clone();
+    assert_eq!(
+        lines,
+        [
+            "GET /v1/models HTTP/1.1 +auth",
+            "GET /v1/models HTTP/1.1 +auth",
+            "POST /v1/chat/completions HTTP/1.1 +auth",
+            "POST /v1/chat/completions HTTP/1.1 +auth",
+        ]
+    );
 }
