@@ -458,7 +458,11 @@ fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {
         let p = sec.path_of("max_response_bytes");
         out.max_response_bytes = w.whole(v, &p, 1);
     }
-    super::file_models::read_endpoint_keys(w, &sec, out);
+    let keys = super::file_models::read_endpoint_keys(w, &sec);
+    out.custom_endpoint = keys.custom_endpoint;
+    out.wait_for_model_timeout = keys.wait_for_model_timeout;
+    out.wait_for_model_mode = keys.wait_for_model_mode;
+    out.wait_for_model_interval = keys.wait_for_model_interval;
 }
 
 fn read_urls<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<Vec<ServerUrl>> {

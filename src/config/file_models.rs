@@ -2,7 +2,6 @@
 //! `benchmark.model_selection_strategy`, and `benchmark.endpoint`'s `custom_endpoint` and
 //! `wait_for_model_timeout` / `_mode` / `_interval` (the flags' names, snake_case).
 
-use super::file::FileSettings;
 use super::walk::{Section, Val, Walker};
 use super::yaml::NodeKind;
 use super::{ModelSelection, WaitMode};
@@ -47,12 +46,22 @@ pub(super) fn read_selection<'a>(
     }
 }
 
+/// The model keys of `benchmark.endpoint`, as written (`None` where absent or invalid).
+#[derive(Debug, Default)]
+pub(super) struct EndpointModelKeys {
+    /// `custom_endpoint`.
+    pub custom_endpoint: Option<String>,
+    /// `wait_for_model_timeout` (≥ 0).
+    pub wait_for_model_timeout: Option<f64>,
+    /// `wait_for_model_mode`.
+    pub wait_for_model_mode: Option<WaitMode>,
+    /// `wait_for_model_interval` (> 0).
+    pub wait_for_model_interval: Option<f64>,
+}
+
 /// The model keys of `benchmark.endpoint`.
-pub(super) fn read_endpoint_keys<'a>(
-    w: &mut Walker<'a>,
-    sec: &Section<'a>,
-    out: &mut FileSettings,
-) {
+pub(super) fn read_endpoint_keys<'a>(w: &mut Walker<'a>, sec: &Section<'a>) -> EndpointModelKeys {
+    let mut out = EndpointModelKeys::default();
     if let Some(v) = sec.get("custom_endpoint") {
         let p = sec.path_of("custom_endpoint");
         if let Some(path) = w.string(v, &p) {
@@ -85,4 +94,5 @@ pub(super) fn read_endpoint_keys<'a>(
             None => None,
         };
     }
+    out
 }
