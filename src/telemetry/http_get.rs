@@ -290,6 +290,31 @@ mod tests {
     }
 
     #[test]
+    fn send_returns_any_status_with_its_body() {
+        let (addr, server) = test_support::serve_once(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 7\r\n\r\nloading",
+        );
+        let authority = addr.to_string();
+        let headers = [("Authorization".to_string(), "Bearer k".to_string())];
+        let request = Request {
+            method: "POST",
+            authority: &authority,
+            path: "/v1/chat/completions",
+            headers: &headers,
+            body: b"{}",
+        };
+        let reply = send(&request, Duration::from_secs(5)).unwrap();
+        server.join().unwrap();
+        assert_eq!(
+            reply,
+            Reply {
+                status: 503,
+                body: b"loading".to_vec()
+            }
+        );
+    }
+
+    #[test]
     fn a_silent_server_times_out() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
