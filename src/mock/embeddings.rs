@@ -14,6 +14,8 @@ pub(crate) fn embeddings_response(
     let request: Value =
         serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
     let inputs: Vec<u64> = match request.get("input") {
+        // vLLM's chat-style embeddings: one vector for the whole conversation.
+        None if request.get("messages").is_some() => vec![message_words(&request)?],
         Some(Value::String(s)) => vec![words(s)],
         Some(Value::Array(items)) if items.iter().all(Value::is_number) && !items.is_empty() => {
             vec![items.len() as u64]
@@ -52,6 +54,31 @@ pub(crate) fn embeddings_response(
                   "completion_tokens": 0, "prompt_tokens_details": null},
     });
     Ok((serde_json::to_vec(&body).unwrap_or_default(), prompt_tokens))
+}
+
+/// Whitespace words of every text in `messages` (string contents and `text` parts).
+fn message_words(request: &Value) -> Result<u64, String> {
+    let bad = || "`messages` must be a non-empty array of {role, content}".to_owned();
+    let messages = request
+        .get("messages")
+        .and_then(Value::as_array)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(bad)?;
+    let mut total = 0;
+    for message in messages {
+        match message.get("content") {
+            Some(Value::String(s)) => total += words(s),
+            Some(Value::Array(parts)) => {
+                for part in parts {
+                    if let Some(text) = part.get("text").and_then(Value::as_str) {
+                        total += words(text);
+                    }
+                }
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(total)
 }
 
 fn words(s: &str) -> u64 {
@@ -103,6 +130,15 @@ mod tests {
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!((tokens, v["data"].as_array().unwrap().len()), (3, 1));
         assert_eq!(v["model"], "m");
+    }
+
+    #[test]
+    fn chat_style_embeddings_get_one_vector() {
+        let body = br#"{"model":"e","messages":[{"role":"user","content":[{"type":"text","text":"a b c"},{"type":"image_url","image_url":{"url":"data:,"}}]}]}"#;
+        let (body, tokens) = embeddings_response(body, b"\"m\"").unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((tokens, v["data"].as_array().unwrap().len()), (3, 1));
+        assert!(embeddings_response(br#"{"messages":[]}"#, b"\"m\"").is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::body::{MockBody, SseStream, Timing};
 use super::config::{latency_rng, MockConfig, SseMode};
 use super::embeddings::embeddings_response;
 use super::media_scan::scan_media;
+use super::rankings::RerankApi;
 use super::render::{render_head, ResponsePlan, StreamFault, Wait};
 use super::request::{parse_gen_request, FinishReason, GenKind};
 use super::stats::{Endpoint, MockStats, RunningGuard};
@@ -21,7 +22,7 @@ use super::stats::{Endpoint, MockStats, RunningGuard};
 /// Largest request body read; bigger ones get a 413 instead of filling memory.
 const MAX_BODY_BYTES: usize = 256 << 20;
 
-const JSON: &str = "application/json";
+pub(super) const JSON: &str = "application/json";
 const EVENT_STREAM: &str = "text/event-stream; charset=utf-8";
 const PROMETHEUS: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -47,6 +48,11 @@ impl Shared {
             model_json,
             started: std::time::Instant::now(),
         }
+    }
+
+    /// The served model name as a JSON string literal.
+    pub(super) fn model_json(&self) -> &[u8] {
+        &self.model_json
     }
 }
 
@@ -99,6 +105,22 @@ pub(crate) async fn handle(
                 },
             }
         }
+        "/v1/ranking" if post => {
+            stats.count_endpoint(Endpoint::NimRanking);
+            super::extra_routes::rerank(&shared, req, RerankApi::Nim).await
+        }
+        "/v1/rerank" | "/v2/rerank" if post => {
+            stats.count_endpoint(Endpoint::Rerank);
+            super::extra_routes::rerank(&shared, req, RerankApi::Cohere).await
+        }
+        "/rerank" if post => {
+            stats.count_endpoint(Endpoint::TeiRerank);
+            super::extra_routes::rerank(&shared, req, RerankApi::Tei).await
+        }
+        "/v1/images/generations" if post => {
+            stats.count_endpoint(Endpoint::Images);
+            super::extra_routes::images(&shared, req).await
+        }
         "/v1/models" if get => {
             stats.count_endpoint(Endpoint::Models);
             let config = &shared.config;
@@ -121,7 +143,12 @@ pub(crate) async fn handle(
         | "/v1/embeddings"
         | "/v1/models"
         | "/health"
-        | "/metrics" => {
+        | "/metrics"
+        | "/v1/ranking"
+        | "/v1/rerank"
+        | "/v2/rerank"
+        | "/rerank"
+        | "/v1/images/generations" => {
             stats.count_endpoint(Endpoint::NotFound);
             error_response(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -140,7 +167,7 @@ pub(crate) async fn handle(
 
 /// Reads the whole request body. A body that arrives as one frame (the usual case) is used
 /// as is, without the copy and list `collect` would make.
-async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<MockBody>> {
+pub(super) async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<MockBody>> {
     let mut body = req.into_body();
     let mut first = Bytes::new();
     let mut joined: Option<BytesMut> = None;
@@ -177,7 +204,7 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<MockBody>> 
 
 /// Numbers an inference request (from 1, across all connections); `None` when `fail_every`
 /// says this one answers 500.
-fn inference_seq_unless_failed(shared: &Shared) -> Option<u64> {
+pub(super) fn inference_seq_unless_failed(shared: &Shared) -> Option<u64> {
     let seq = shared.stats.next_inference_seq();
     if matches!(shared.config.fail_every, Some(n) if n > 0 && seq % n == 0) {
         shared.stats.record_failed();
@@ -186,7 +213,7 @@ fn inference_seq_unless_failed(shared: &Shared) -> Option<u64> {
     Some(seq)
 }
 
-fn injected_500() -> Response<MockBody> {
+pub(super) fn injected_500() -> Response<MockBody> {
     error_response(
         StatusCode::INTERNAL_SERVER_ERROR,
         "mock failure (fail_every)",
@@ -306,7 +333,11 @@ fn whole_response_wait(plan: &ResponsePlan, timing: &mut Timing) -> Duration {
     total
 }
 
-fn respond(status: StatusCode, content_type: &'static str, body: MockBody) -> Response<MockBody> {
+pub(super) fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: MockBody,
+) -> Response<MockBody> {
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     resp.headers_mut()
@@ -314,7 +345,7 @@ fn respond(status: StatusCode, content_type: &'static str, body: MockBody) -> Re
     resp
 }
 
-fn bad_request(stats: &MockStats, message: &str) -> Response<MockBody> {
+pub(super) fn bad_request(stats: &MockStats, message: &str) -> Response<MockBody> {
     stats.count_bad_request();
     error_response(StatusCode::BAD_REQUEST, message, "BadRequestError")
 }

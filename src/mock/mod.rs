@@ -1,7 +1,8 @@
 //! A built-in OpenAI-compatible server with a timing model and fault injection.
 //!
 //! It answers `/v1/chat/completions`, `/v1/completions` (streaming and not, in vLLM's exact
-//! JSON shapes), `/v1/embeddings`, `/v1/models`, `/health` and `/metrics` (vLLM metric names; optionally speculative-decoding counters whose
+//! JSON shapes), `/v1/embeddings` (also chat-style), the rerank APIs (`/v1/ranking`, `/v1/rerank`, `/rerank`),
+//! `/v1/images/generations`, `/v1/models`, `/health` and `/metrics` (vLLM metric names; optionally speculative-decoding counters whose
 //! acceptance depends on the request, and DCGM-style GPU series).
 //! Its answers are cheap enough (pre-rendered fragments, no serde on the hot path) that one core
 //! serves 100k+ streaming responses per second, so benchmarks of the harness measure the
@@ -11,10 +12,13 @@
 mod body;
 mod config;
 mod embeddings;
+mod extra_routes;
 mod gpu;
 mod handler;
 mod histogram;
+mod images;
 mod media_scan;
+mod rankings;
 mod render;
 mod request;
 mod scan;

@@ -49,6 +49,12 @@ pub struct MockStatsSnapshot {
     pub media_audio_parts: u64,
     /// `video_url` parts received in well-formed chat requests.
     pub media_video_parts: u64,
+    /// `POST /v1/ranking`, `/v1/rerank` (and `/v2/rerank`) and `/rerank` requests.
+    pub rankings_requests: u64,
+    /// `POST /v1/images/generations` requests.
+    pub image_generation_requests: u64,
+    /// Images sent by `/v1/images/generations`.
+    pub images_generated: u64,
 }
 
 impl MockStatsSnapshot {

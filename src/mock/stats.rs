@@ -17,10 +17,14 @@ pub(crate) enum Endpoint {
     Health,
     Metrics,
     NotFound,
+    NimRanking,
+    Rerank,
+    TeiRerank,
+    Images,
 }
 
 impl Endpoint {
-    const ALL: [Endpoint; 7] = [
+    const ALL: [Endpoint; 11] = [
         Endpoint::Chat,
         Endpoint::Completions,
         Endpoint::Embeddings,
@@ -28,6 +32,10 @@ impl Endpoint {
         Endpoint::Health,
         Endpoint::Metrics,
         Endpoint::NotFound,
+        Endpoint::NimRanking,
+        Endpoint::Rerank,
+        Endpoint::TeiRerank,
+        Endpoint::Images,
     ];
 
     fn label(self) -> &'static str {
@@ -39,6 +47,10 @@ impl Endpoint {
             Endpoint::Health => "/health",
             Endpoint::Metrics => "/metrics",
             Endpoint::NotFound => "other",
+            Endpoint::NimRanking => "/v1/ranking",
+            Endpoint::Rerank => "/v1/rerank",
+            Endpoint::TeiRerank => "/rerank",
+            Endpoint::Images => "/v1/images/generations",
         }
     }
 }
@@ -50,7 +62,9 @@ impl Endpoint {
 /// but a snapshot taken while requests are in flight is not one consistent instant.
 #[derive(Debug, Default)]
 pub struct MockStats {
-    by_endpoint: [AtomicU64; 7],
+    by_endpoint: [AtomicU64; 11],
+    /// Images sent by `/v1/images/generations`.
+    images_generated: AtomicU64,
     bad_requests: AtomicU64,
     streaming: AtomicU64,
     prompt_tokens: AtomicU64,
@@ -121,11 +135,20 @@ impl MockStats {
             media_image_parts: self.media_parts[MediaKind::Image as usize].load(Relaxed),
             media_audio_parts: self.media_parts[MediaKind::Audio as usize].load(Relaxed),
             media_video_parts: self.media_parts[MediaKind::Video as usize].load(Relaxed),
+            rankings_requests: e(Endpoint::NimRanking)
+                + e(Endpoint::Rerank)
+                + e(Endpoint::TeiRerank),
+            image_generation_requests: e(Endpoint::Images),
+            images_generated: self.images_generated.load(Relaxed),
         }
     }
 
     pub(crate) fn count_endpoint(&self, ep: Endpoint) {
         self.by_endpoint[ep as usize].fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_images(&self, n: u64) {
+        self.images_generated.fetch_add(n, Relaxed);
     }
 
     pub(crate) fn count_bad_request(&self) {
@@ -273,6 +296,12 @@ impl MockStats {
                 let _ = writeln!(out, "{name}{{{labels}}} {value}");
             }
         };
+        metric(
+            "gauntlet_mock_images_generated_total",
+            "counter",
+            "Images sent by /v1/images/generations.",
+            &[(m.clone(), s.images_generated)],
+        );
         metric(
             "gauntlet_mock_faults_total",
             "counter",
