@@ -183,6 +183,38 @@ pub fn is_json_object(doc: &[u8]) -> bool {
     skip_value(doc, start, 0).is_some_and(|end| skip_whitespace(doc, end) == doc.len())
 }
 
+/// Whether `doc` is exactly one JSON array (whitespace around it allowed): TEI's rerank
+/// replies with a bare array.
+pub fn is_json_array(doc: &[u8]) -> bool {
+    let start = skip_whitespace(doc, 0);
+    if doc.get(start) != Some(&b'[') {
+        return false;
+    }
+    skip_value(doc, start, 0).is_some_and(|end| skip_whitespace(doc, end) == doc.len())
+}
+
+/// The number of elements of the array at the start of `value` (what follows the array is
+/// ignored), or `None` when it does not start with a whole array.
+pub fn array_len(value: &[u8]) -> Option<usize> {
+    if value.first() != Some(&b'[') {
+        return None;
+    }
+    let mut i = skip_whitespace(value, 1);
+    if value.get(i) == Some(&b']') {
+        return Some(0);
+    }
+    let mut count = 0;
+    loop {
+        i = skip_whitespace(value, skip_value(value, i, 1)?);
+        count += 1;
+        match *value.get(i)? {
+            b',' => i = skip_whitespace(value, i + 1),
+            b']' => return Some(count),
+            _ => return None,
+        }
+    }
+}
+
 /// The index just past the value that starts at `i`, or `None` when it is not one.
 fn skip_value(doc: &[u8], i: usize, depth: u32) -> Option<usize> {
     match *doc.get(i)? {
@@ -298,6 +330,22 @@ mod tests {
 
     fn serde_says_object(doc: &[u8]) -> bool {
         serde_json::from_slice::<serde_json::Value>(doc).is_ok_and(|v| v.is_object())
+    }
+
+    #[test]
+    fn arrays_are_recognised_and_counted() {
+        assert!(is_json_array(
+            br#" [{"index":0,"score":0.5},{"index":1,"score":0.1}] "#
+        ));
+        assert!(!is_json_array(br#"[{"index":0}"#));
+        assert!(!is_json_array(br#"{"a":[]}"#));
+        assert_eq!(
+            array_len(br#"[{"b64_json":"AA=="},{"url":"x"}], "usage": {}}"#),
+            Some(2)
+        );
+        assert_eq!(array_len(b"[ ]"), Some(0));
+        assert_eq!(array_len(b"[1, 2"), None);
+        assert_eq!(array_len(b"{}"), None);
     }
 
     #[test]

@@ -397,9 +397,11 @@ fn not_found_failures_come_with_one_hint() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let hints: Vec<&str> = stdout.lines().filter(|l| l.starts_with("hint:")).collect();
+    let every_type = gauntlet::config::ENDPOINT_TYPE_NAMES.join(", ");
+    assert!(every_type.starts_with("chat, completions, embeddings, "));
     assert_eq!(
         hints,
-        ["hint: HTTP 404 means the server has no such path: try another --endpoint-type (chat, completions, embeddings) or give the server's own path with --custom-endpoint PATH"],
+        [format!("hint: HTTP 404 means the server has no such path: try another --endpoint-type ({every_type}) or give the server's own path with --custom-endpoint PATH")],
         "{}",
         text(&out)
     );

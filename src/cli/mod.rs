@@ -14,6 +14,7 @@ pub mod model_args;
 pub mod prefix_args;
 pub mod profile;
 pub mod public_args;
+pub mod rankings_args;
 mod resolve;
 pub mod schedule_args;
 pub mod session_args;

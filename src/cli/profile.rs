@@ -235,6 +235,10 @@ pub struct ProfileArgs {
     /// Synthetic video (src/cli/video_args.rs).
     #[command(flatten)]
     pub video: super::video_args::VideoArgs,
+
+    /// Rankings query and passages (src/cli/rankings_args.rs).
+    #[command(flatten)]
+    pub rankings: super::rankings_args::RankingsArgs,
 }
 
 /// `--endpoint-type` values.
@@ -246,6 +250,24 @@ pub enum EndpointArg {
     Completions,
     /// /v1/embeddings
     Embeddings,
+    /// NVIDIA NIM reranker, /v1/ranking (query + passages; --rankings-*)
+    #[value(name = "nim_rankings")]
+    NimRankings,
+    /// Cohere rerank, /v1/rerank (llama-server --reranking, vLLM)
+    #[value(name = "cohere_rankings")]
+    CohereRankings,
+    /// Hugging Face TEI rerank, /rerank
+    #[value(name = "hf_tei_rankings")]
+    HfTeiRankings,
+    /// NIM embeddings, /v1/embeddings with input_type
+    #[value(name = "nim_embeddings")]
+    NimEmbeddings,
+    /// vLLM chat-style embeddings, /v1/embeddings with messages (media allowed)
+    #[value(name = "chat_embeddings")]
+    ChatEmbeddings,
+    /// OpenAI image generation, /v1/images/generations
+    #[value(name = "image_generation")]
+    ImageGeneration,
 }
 
 /// `--arrival-pattern` values.

@@ -1,12 +1,10 @@
 //! `benchmark.dataset`: synthetic prompt lengths, entries and seed, multi-turn sessions
 //! (AIPerf's `turns`/`turn_delay`, Veeksha's `session_graph`), image sizes and audio lengths
-//! (docs/media.md), plus the keys of features still to come (rankings), which are checked now
-//! and refused by `profile` with a line naming the key rather than being ignored.
+//! (docs/media.md), and the query and passages of rankings requests (docs/endpoints.md).
 
 use super::session_plan::{SessionGraphSpec, SpecKeys, WaitSpec};
 use super::walk::{Section, Val, Walker};
 use crate::dist::{DistSpec, SeqDist};
-use crate::rng::RngRoot;
 
 /// Keys of `benchmark.dataset`.
 pub const DATASET_KEYS: &[&str] = &[
@@ -64,6 +62,12 @@ pub struct DatasetSettings {
     pub image_height: Option<DistSpec>,
     /// `audio.length`: synthetic audio clip length in seconds.
     pub audio_length: Option<DistSpec>,
+    /// `rankings.passages`: passages per rankings request.
+    pub rankings_passages: Option<DistSpec>,
+    /// `rankings.passage_tokens`: tokens of each passage.
+    pub rankings_passage_tokens: Option<DistSpec>,
+    /// `rankings.query_tokens`: tokens of each query.
+    pub rankings_query_tokens: Option<DistSpec>,
 }
 
 /// Reads `benchmark.dataset`.
@@ -133,7 +137,7 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
     }
     read_sessions(w, &sec, &mut out);
     read_media(w, &sec, &mut out);
-    future_features(w, &sec);
+    read_rankings(w, &sec, &mut out);
     out
 }
 
@@ -395,34 +399,22 @@ fn seq_dist<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<SeqDist> {
     }
 }
 
-/// Rankings keys: parsed and checked like the rest, and listed as unsupported when they ask
-/// for something other than the text default.
-fn future_features<'a>(w: &mut Walker<'a>, sec: &Section<'a>) {
-    let later = [("rankings", RANKING_KEYS, "rankings requests")];
-    for (key, keys, what) in later {
-        let Some(v) = sec.get(key) else { continue };
-        let p = sec.path_of(key);
-        let Some(inner) = w.section(v, &p, keys) else {
-            continue;
-        };
-        let mut asks = false;
-        for sub in keys {
-            if let Some(sv) = inner.get(sub) {
-                let d = w.dist(sv, &inner.path_of(sub));
-                asks |= d.is_some_and(|d| !is_constant(&d, 0.0));
-            }
-        }
-        if asks {
-            w.unsupported(
-                v.line,
-                &p,
-                format!("{what} are not supported yet; remove the key"),
-            );
-        }
+/// `rankings: {passages, passage_tokens, query_tokens}`, each a distribution (the rankings
+/// endpoint types; AIPerf's `--rankings-*` flags win over them).
+fn read_rankings<'a>(w: &mut Walker<'a>, sec: &Section<'a>, out: &mut DatasetSettings) {
+    let Some(v) = sec.get("rankings") else {
+        return;
+    };
+    let Some(inner) = w.section(v, &sec.path_of("rankings"), RANKING_KEYS) else {
+        return;
+    };
+    if let Some(d) = inner.get("passages") {
+        out.rankings_passages = w.dist(d, &inner.path_of("passages"));
     }
-}
-
-/// Whether every draw of `d` is `value` (a deterministic spec draws the same at any index).
-fn is_constant(d: &DistSpec, value: f64) -> bool {
-    d.is_deterministic() && d.sample_at(&RngRoot::new(0), "config", 0) == value
+    if let Some(d) = inner.get("passage_tokens") {
+        out.rankings_passage_tokens = w.dist(d, &inner.path_of("passage_tokens"));
+    }
+    if let Some(d) = inner.get("query_tokens") {
+        out.rankings_query_tokens = w.dist(d, &inner.path_of("query_tokens"));
+    }
 }

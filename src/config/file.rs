@@ -387,17 +387,20 @@ fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {
     if let Some(v) = sec.get("type") {
         let p = sec.path_of("type");
         out.endpoint = match w.string(v, &p).as_deref() {
-            Some("chat") => Some(EndpointType::Chat),
-            Some("completions") => Some(EndpointType::Completions),
-            Some("embeddings") => Some(EndpointType::Embeddings),
-            Some(other) => {
-                w.err(
-                    v.line,
-                    &p,
-                    format!("unknown endpoint type '{other}'; expected one of: chat, completions, embeddings"),
-                );
-                None
-            }
+            Some(name) => match EndpointType::from_name(name) {
+                Some(e) => Some(e),
+                None => {
+                    w.err(
+                        v.line,
+                        &p,
+                        format!(
+                            "unknown endpoint type '{name}'; expected one of: {}",
+                            super::ENDPOINT_TYPE_NAMES.join(", ")
+                        ),
+                    );
+                    None
+                }
+            },
             None => None,
         };
     }

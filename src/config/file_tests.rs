@@ -38,9 +38,16 @@ fn future_features_are_unsupported_only_when_they_ask_for_something() {
     assert!(with("    turns: 1\n    images: {width: 0}\n").is_empty());
     // Multi-turn is supported now (issue #5).
     assert!(with("    turns: {mean: 3}\n    turn_delay: 500\n").is_empty());
-    // Images and audio are supported now (issue #6); rankings are not.
+    // Images and audio are supported now (issue #6), rankings too (issue #19).
     let u = with("    audio: {length: 5}\n    rankings: {passages: 4}\n");
-    assert_eq!(u.len(), 1, "{u:?}");
+    assert!(u.is_empty(), "{u:?}");
+    let d = dataset("    rankings: {passages: {mean: 6, stddev: 2}, query_tokens: 16}\n").unwrap();
+    assert_eq!(
+        d.rankings_passages.unwrap().to_string(),
+        "normal(mean=6, stddev=2)"
+    );
+    assert!(d.rankings_query_tokens.is_some() && d.rankings_passage_tokens.is_none());
+    assert!(dataset("    rankings: {passage: 4}\n").is_err());
     let d =
         dataset("    images: {width: {mean: 64, stddev: 4}, height: 32}\n    audio: {length: 2}\n")
             .unwrap();

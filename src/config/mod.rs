@@ -11,6 +11,7 @@ mod controls_plan;
 mod dataset;
 pub mod defaults;
 mod detect;
+mod endpoint_kinds;
 mod error;
 mod file;
 mod file_models;
@@ -43,6 +44,7 @@ pub use controls_plan::{
 pub use dataset::DatasetSettings;
 pub use defaults::*;
 pub use detect::detect_format;
+pub use endpoint_kinds::{RankingsPlan, ENDPOINT_TYPE_NAMES};
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};

@@ -16,6 +16,18 @@ pub enum EndpointType {
     Completions,
     /// `/v1/embeddings`
     Embeddings,
+    /// NVIDIA NIM reranker, `/v1/ranking` (src/config/endpoint_kinds.rs).
+    NimRankings,
+    /// Cohere rerank, `/v1/rerank`.
+    CohereRankings,
+    /// Hugging Face TEI rerank, `/rerank`.
+    HfTeiRankings,
+    /// NIM embeddings, `/v1/embeddings` with `input_type`.
+    NimEmbeddings,
+    /// vLLM chat-style embeddings, `/v1/embeddings` with `messages`.
+    ChatEmbeddings,
+    /// OpenAI image generation, `/v1/images/generations`.
+    ImageGeneration,
 }
 
 impl EndpointType {
@@ -25,12 +37,17 @@ impl EndpointType {
             EndpointType::Chat => "/v1/chat/completions",
             EndpointType::Completions => "/v1/completions",
             EndpointType::Embeddings => "/v1/embeddings",
+            EndpointType::NimRankings => "/v1/ranking",
+            EndpointType::CohereRankings => "/v1/rerank",
+            EndpointType::HfTeiRankings => "/rerank",
+            EndpointType::NimEmbeddings | EndpointType::ChatEmbeddings => "/v1/embeddings",
+            EndpointType::ImageGeneration => "/v1/images/generations",
         }
     }
 
-    /// Whether responses carry generated tokens (embeddings do not).
+    /// Whether responses carry generated tokens (embeddings, rankings and images do not).
     pub fn produces_tokens(self) -> bool {
-        !matches!(self, EndpointType::Embeddings)
+        matches!(self, EndpointType::Chat | EndpointType::Completions)
     }
 }
 
@@ -348,6 +365,8 @@ pub struct Plan {
     pub custom_endpoint: Option<String>,
     /// `--wait-for-model-timeout` and friends: wait for the servers before the clock starts.
     pub wait_for_model: Option<super::WaitForModel>,
+    /// Query and passage shapes for the rankings endpoint types; `None` for every other type.
+    pub rankings: Option<super::RankingsPlan>,
 }
 
 impl Plan {

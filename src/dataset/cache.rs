@@ -14,7 +14,7 @@ use super::Workload;
 
 const MAGIC: &[u8; 8] = b"GNTWKLD\0";
 /// Bump when the layout or the meaning of the body changes.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 32 + 8;
 const CHECKSUM_LEN: usize = 32;
 /// Workload files kept in the cache folder; older ones are removed after a write.

@@ -8,6 +8,7 @@ pub mod flavors;
 pub mod graph;
 pub mod prefix;
 pub mod public;
+pub mod rankings;
 pub mod synthesis;
 pub mod synthetic;
 
@@ -31,6 +32,9 @@ pub struct WorkloadEntry {
     pub timestamp_ms: Option<u64>,
     /// Images, audio clips and videos sent with the prompt, in order.
     pub media: Vec<MediaPart>,
+    /// The passages of a rankings request (whose query is `prompt`); empty for other types.
+    /// `input_tokens` counts the query and every passage.
+    pub passages: Vec<String>,
 }
 
 impl WorkloadEntry {
@@ -49,6 +53,7 @@ impl WorkloadEntry {
             turn: TurnLinks::default(),
             timestamp_ms: None,
             media: Vec::new(),
+            passages: Vec::new(),
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct Aggregator {
     total_isl: f64,
     total_osl: f64,
     usage: [Option<f64>; 3],
+    /// Images in the successful replies of an image-generation run; `None` for other types.
+    images: Option<f64>,
     errors: HashMap<ErrorInfo, u64>,
     other_errors: u64,
 }
@@ -51,6 +53,7 @@ impl Aggregator {
             total_isl: 0.0,
             total_osl: 0.0,
             usage: [None; 3],
+            images: None,
             errors: HashMap::new(),
             other_errors: 0,
         }
@@ -103,6 +106,9 @@ impl Aggregator {
             if let Some(v) = metrics.get(metric) {
                 *total = Some(total.unwrap_or(0.0) + v);
             }
+        }
+        if let Some(n) = metrics.get(RecordMetric::NumOutputImages) {
+            self.images = Some(self.images.unwrap_or(0.0) + n);
         }
     }
 
@@ -192,6 +198,10 @@ impl Aggregator {
             if let Some(v) = total {
                 push(metric, *v);
             }
+        }
+        if let Some(images) = self.images {
+            push(A::TotalOutputImages, images);
+            push(A::OutputImageThroughput, per_sec(images));
         }
         out.sort_by_key(|a| a.metric);
         out

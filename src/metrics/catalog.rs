@@ -137,10 +137,12 @@ pub enum RecordMetric {
     HttpWaiting,
     /// `http_req_connecting`
     HttpConnecting,
+    /// `num_output_images` (image generation: images in the reply)
+    NumOutputImages,
 }
 
 /// How many per-request metrics there are.
-pub const RECORD_METRIC_COUNT: usize = 21;
+pub const RECORD_METRIC_COUNT: usize = 22;
 
 impl RecordMetric {
     /// Every per-request metric, in table order.
@@ -166,6 +168,7 @@ impl RecordMetric {
         RecordMetric::HttpDataReceived,
         RecordMetric::HttpWaiting,
         RecordMetric::HttpConnecting,
+        RecordMetric::NumOutputImages,
     ];
 
     /// The metric's naming and unit.
@@ -199,6 +202,7 @@ pub static RECORD_METRICS: [MetricSpec; RECORD_METRIC_COUNT] = [
     per_request("http_req_data_received", "HTTP Data Received", "KB", 1024.0, false, false, false),
     per_request("http_req_waiting", "HTTP Waiting (TTFB)", "ms", NS_PER_MS, false, false, false),
     per_request("http_req_connecting", "HTTP Connecting", "ms", NS_PER_MS, false, false, false),
+    per_request("num_output_images", "Output Images", "images", 1.0, true, true, true),
 ];
 
 /// Run-level metrics, indexed by [`AggregateMetric`]; the order is the console order.
@@ -235,10 +239,14 @@ pub enum AggregateMetric {
     TotalUsageCompletionTokens,
     /// `total_usage_total_tokens`
     TotalUsageTotalTokens,
+    /// `total_output_images` (image generation)
+    TotalOutputImages,
+    /// `output_image_throughput` (image generation: output images / benchmark duration)
+    OutputImageThroughput,
 }
 
 /// How many aggregate metrics there are.
-pub const AGGREGATE_METRIC_COUNT: usize = 15;
+pub const AGGREGATE_METRIC_COUNT: usize = 17;
 
 impl AggregateMetric {
     /// Every aggregate metric, in table order.
@@ -258,6 +266,8 @@ impl AggregateMetric {
         AggregateMetric::TotalUsagePromptTokens,
         AggregateMetric::TotalUsageCompletionTokens,
         AggregateMetric::TotalUsageTotalTokens,
+        AggregateMetric::TotalOutputImages,
+        AggregateMetric::OutputImageThroughput,
     ];
 
     /// The metric's naming and unit.
@@ -286,6 +296,8 @@ pub static AGGREGATE_METRICS: [MetricSpec; AGGREGATE_METRIC_COUNT] = [
     aggregate("total_usage_prompt_tokens", "Total Usage Prompt Tokens", "tokens", 1.0, true, false),
     aggregate("total_usage_completion_tokens", "Total Usage Completion Tokens", "tokens", 1.0, true, false),
     aggregate("total_usage_total_tokens", "Total Usage Total Tokens", "tokens", 1.0, true, false),
+    aggregate("total_output_images", "Total Output Images", "images", 1.0, true, true),
+    aggregate("output_image_throughput", "Output Image Throughput", "images/sec", 1.0, true, true),
 ];
 
 #[cfg(test)]
@@ -316,6 +328,7 @@ mod tests {
             "http_req_data_received",
             "http_req_waiting",
             "http_req_connecting",
+            "num_output_images",
         ];
         for (metric, tag) in RecordMetric::ALL.iter().zip(expected_record) {
             assert_eq!(metric.spec().tag, tag);

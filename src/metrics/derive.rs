@@ -22,8 +22,6 @@ static PREDICTED_N: LazyLock<Key> = LazyLock::new(|| Key::new("predicted_n"));
 static PROMPT_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("prompt_tokens"));
 static COMPLETION_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("completion_tokens"));
 static TOTAL_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("total_tokens"));
-static CHOICES: LazyLock<Key> = LazyLock::new(|| Key::new("choices"));
-static DATA: LazyLock<Key> = LazyLock::new(|| Key::new("data"));
 
 /// Error messages longer than this are cut: some servers echo whole prompts into errors.
 const MAX_ERROR_CHARS: usize = 500;
@@ -157,6 +155,11 @@ impl RequestMetrics {
         if self.status == RequestStatus::Success && !scan.promised {
             self.fail_unusable(record, &scan, ctx);
         }
+        if self.status == RequestStatus::Success && ctx.endpoint == EndpointType::ImageGeneration {
+            if let Some(n) = super::kinds::output_images(&record.body) {
+                self.set(RecordMetric::NumOutputImages, n as f64);
+            }
+        }
         if self.status != RequestStatus::Success || !ctx.endpoint.produces_tokens() {
             // An error event inside the stream, or no usable reply: the output is not a
             // completed response.
@@ -197,10 +200,8 @@ impl RequestMetrics {
                     "the body is not a JSON object (truncated by its Content-Length, or not JSON)",
                 )
             }
-        } else if ctx.endpoint.produces_tokens() {
-            ("MissingChoices", "the JSON reply has no \"choices\"")
         } else {
-            ("MissingData", "the JSON reply has no \"data\"")
+            super::kinds::missing_reply(ctx.endpoint)
         };
         self.status = RequestStatus::Failed;
         self.error.code = Some(record.status);
@@ -240,10 +241,7 @@ impl RequestMetrics {
     fn scan_events(&mut self, record: &RequestRecord, ctx: &DeriveContext) -> Scan {
         let streaming = ctx.streaming;
         let redactor = ctx.redactor;
-        let promised = match ctx.endpoint {
-            EndpointType::Embeddings => &*DATA,
-            EndpointType::Chat | EndpointType::Completions => &*CHOICES,
-        };
+        let promised = super::kinds::promised_key(ctx.endpoint);
         let mut scan = Scan::default();
         let mut prev_ns: Option<u64> = None;
         // A non-streaming response is one "event": the whole body, arriving at the end.
@@ -260,6 +258,10 @@ impl RequestMetrics {
                 break;
             };
             scan.events += 1;
+            if super::kinds::is_bare_array_reply(ctx.endpoint, payload) {
+                scan.promised = true;
+                continue;
+            }
             if !is_json_object(payload) {
                 // An `event: error` whose data is not JSON is still an error event.
                 if ERROR

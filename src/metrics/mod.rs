@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod confidence;
 pub mod derive;
 pub mod jsonl;
+mod kinds;
 pub mod processor;
 pub mod redact;
 pub mod stats;

@@ -4,10 +4,11 @@
 //! engine then only slices it (a reference-count bump), so the send path never formats JSON.
 
 mod arena;
+pub mod kinds;
 pub mod parts;
 mod render;
 mod session;
 
 pub use arena::PayloadArena;
-pub use render::{render_body, render_body_with_media, RenderOptions};
+pub use render::{render_body, render_body_with_media, render_entry_body, RenderOptions};
 pub use session::{SessionBodies, SessionRenderError};

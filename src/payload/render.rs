@@ -40,6 +40,18 @@ pub fn render_body_with_media(
     max_tokens: Option<u32>,
     media: &[MediaPart],
 ) -> Vec<u8> {
+    render_entry_body(opts, prompt, &[], max_tokens, media)
+}
+
+/// [`render_body_with_media`] with a rankings request's passages (`prompt` is then its query;
+/// other types have no passages). The other types' bodies are in [`super::kinds`].
+pub fn render_entry_body(
+    opts: &RenderOptions,
+    prompt: &str,
+    passages: &[String],
+    max_tokens: Option<u32>,
+    media: &[MediaPart],
+) -> Vec<u8> {
     let mut body = Map::new();
     body.insert("model".into(), Value::from(opts.model.as_str()));
     match opts.endpoint {
@@ -54,6 +66,7 @@ pub fn render_body_with_media(
         EndpointType::Embeddings => {
             body.insert("input".into(), Value::from(prompt));
         }
+        other => super::kinds::fill(&mut body, other, prompt, passages, media),
     }
     if opts.endpoint.produces_tokens() {
         let output = &opts.output_length;

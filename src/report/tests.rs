@@ -176,6 +176,7 @@ fn plan() -> Plan {
         models: crate::config::ModelPlan::single("mock-model"),
         custom_endpoint: None,
         wait_for_model: None,
+        rankings: None,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::config::{Plan, StopRule};
 use crate::dataset::{self, Workload};
 use crate::engine::session_table::SessionTable;
 use crate::metrics::Summary;
-use crate::payload::{render_body_with_media, PayloadArena, RenderOptions, SessionBodies};
+use crate::payload::{render_entry_body, PayloadArena, RenderOptions, SessionBodies};
 use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, LazyTokenizer, PromptGenerator, Tokenizer};
 
@@ -153,7 +153,7 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         PayloadArena::build_parallel(workload.entries.len(), |i| {
             let e = &workload.entries[i];
             let opts = &per_model[model_of[i]];
-            render_body_with_media(opts, &e.prompt, e.max_tokens, &e.media)
+            render_entry_body(opts, &e.prompt, &e.passages, e.max_tokens, &e.media)
         })
     });
     Ok(Prepared {
@@ -202,6 +202,7 @@ fn workload_cache_slot(plan: &Plan) -> Option<(std::path::PathBuf, [u8; 32])> {
         &plan.tokenizer,
         &plan.media,
         &plan.video,
+        &plan.rankings,
     ))
     .ok()?;
     let key = dataset::cache::key(&[
@@ -235,7 +236,12 @@ fn build_workload(plan: &Plan, tokenizer: &Tokenizer) -> Result<Workload, RunErr
             };
             dataset::files::build(input, source).map_err(dataset::DatasetError::from)?
         }
-        (None, None) => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
+        (None, None) => match &plan.rankings {
+            Some(rankings) => {
+                dataset::rankings::build(rankings, plan.synthetic.entries, &root, &generator)?
+            }
+            None => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
+        },
     };
     if plan.media.is_enabled() || plan.video.is_some() {
         // Media go to session roots; the FFmpeg work runs in the helper process unless this

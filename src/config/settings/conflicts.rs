@@ -19,6 +19,7 @@ impl Settings {
         self.check_headers()?;
         self.check_extra_inputs(plan.endpoint)?;
         self.check_lengths()?;
+        self.check_streaming(plan.endpoint)?;
         self.warn_ignored(plan, warnings);
         Ok(())
     }
@@ -53,11 +54,7 @@ impl Settings {
     /// Extra inputs that would replace what gauntlet builds: the prompt field of the endpoint,
     /// or `stream` (which `--streaming` decides).
     fn check_extra_inputs(&self, endpoint: EndpointType) -> Result<(), SettingError> {
-        let prompt_field = match endpoint {
-            EndpointType::Chat => "messages",
-            EndpointType::Completions => "prompt",
-            EndpointType::Embeddings => "input",
-        };
+        let prompt_field = endpoint.prompt_field();
         for given in &self.extra_inputs {
             for key in extra_input_keys(given) {
                 if key == prompt_field {
@@ -150,6 +147,23 @@ impl Settings {
                     from.described()
                 ));
             }
+        }
+    }
+}
+
+impl Settings {
+    /// `--streaming` with a type whose API answers in one piece (rankings, NIM and chat
+    /// embeddings, image generation): refused, since nothing streamed could be measured.
+    fn check_streaming(&self, endpoint: EndpointType) -> Result<(), SettingError> {
+        match &self.streaming {
+            Some(Given { value: true, from }) if !endpoint.can_stream() => Err(SettingError::new(
+                from,
+                format!(
+                    "{} answers in one piece and cannot stream; drop --streaming",
+                    endpoint.name()
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 }

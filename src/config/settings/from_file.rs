@@ -164,6 +164,19 @@ impl Settings {
             data.audio_length.clone(),
             &["benchmark.dataset.audio.length"],
         );
+        let rankings = &mut out.rankings;
+        rankings.passages = at.given(
+            data.rankings_passages.clone(),
+            &["benchmark.dataset.rankings.passages"],
+        );
+        rankings.passage_tokens = at.given(
+            data.rankings_passage_tokens.clone(),
+            &["benchmark.dataset.rankings.passage_tokens"],
+        );
+        rankings.query_tokens = at.given(
+            data.rankings_query_tokens.clone(),
+            &["benchmark.dataset.rankings.query_tokens"],
+        );
         out
     }
 }

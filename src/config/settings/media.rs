@@ -88,7 +88,7 @@ impl MediaSettings {
         )?;
         let audio = length.map(|l| self.audio(l)).transpose()?;
         let plan = MediaPlan { images, audio };
-        if plan.is_enabled() && endpoint != EndpointType::Chat {
+        if plan.is_enabled() && !endpoint.accepts_media() {
             let flag = if plan.images.is_some() {
                 "--image-width-mean"
             } else {
@@ -96,7 +96,7 @@ impl MediaSettings {
             };
             return Err(SettingError::flag(
                 flag,
-                format!("media is sent as chat content parts; use --endpoint-type chat (got {endpoint:?})"),
+                format!("media is sent as chat content parts; use --endpoint-type chat or chat_embeddings (got {})", endpoint.name()),
             ));
         }
         Ok(plan)

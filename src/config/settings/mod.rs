@@ -20,6 +20,7 @@ mod models;
 mod phases;
 mod prefix;
 mod public;
+mod rankings;
 mod resolve;
 mod schedule;
 mod sessions;
@@ -35,6 +36,7 @@ pub use input::{CustomDatasetType, InputSettings};
 pub use media::MediaSettings;
 pub use prefix::PrefixSettings;
 pub use public::PublicSettings;
+pub use rankings::RankingsSettings;
 pub use resolve::Resolved;
 pub use schedule::ScheduleSettings;
 pub use sessions::SessionSettings;
@@ -281,6 +283,8 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     /// Input files (flags only).
     pub input: InputSettings,
+    /// Rankings query and passages.
+    pub rankings: RankingsSettings,
 }
 
 /// `a` where given, else `b`: the rule of every setting both sides can give.
@@ -356,6 +360,7 @@ impl Settings {
             telemetry: self.telemetry,
             schedule: self.schedule,
             input: self.input,
+            rankings: self.rankings.over(file.rankings),
         }
     }
 }

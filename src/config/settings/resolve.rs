@@ -149,6 +149,9 @@ impl Settings {
             models,
             custom_endpoint: self.custom_endpoint()?,
             wait_for_model: self.wait_for_model()?,
+            rankings: self
+                .rankings
+                .resolve(endpoint, self.endpoint.as_ref().map(|g| &g.from))?,
         };
         let mut warnings = Vec::new();
         self.check_conflicts(&plan, &mut warnings)?;
@@ -310,11 +313,7 @@ fn default_artifact_dir(model: &str, endpoint: EndpointType, phases: &[Phase]) -
 }
 
 fn endpoint_name(endpoint: EndpointType) -> &'static str {
-    match endpoint {
-        EndpointType::Chat => "chat",
-        EndpointType::Completions => "completions",
-        EndpointType::Embeddings => "embeddings",
-    }
+    endpoint.name()
 }
 
 pub(super) fn positive_secs(from: &Origin, secs: f64) -> Result<Duration, SettingError> {

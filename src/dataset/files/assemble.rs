@@ -145,6 +145,7 @@ pub(crate) fn assemble(
                 turn: links,
                 timestamp_ms: turn.timestamp_ms,
                 media: Vec::new(),
+                passages: Vec::new(),
             })
         })
         .collect();

@@ -77,6 +77,7 @@ pub(crate) fn render(
                             .timestamp_ms
                             .map(|t| (t + placement.shift_ms).max(0.0).round() as u64),
                         media: Vec::new(),
+                        passages: Vec::new(),
                     })
                 })
                 .collect()
