@@ -1,5 +1,6 @@
-//! The routes of the non-generation endpoint types: the three rerank APIs and image
-//! generation. Each reads the body, honours `fail_every`, answers from [`super::rankings`] or
+//! The routes of the non-generation endpoint types: embeddings (plain, NIM and chat-style),
+//! the three rerank APIs and image generation. Each reads the body (kept when capturing),
+//! honours `fail_every`, answers from [`super::embeddings`], [`super::rankings`] or
 //! [`super::images`], and counts what it served.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,15 +9,42 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use super::body::MockBody;
-use super::handler::{
-    bad_request, inference_seq_unless_failed, injected_500, read_body, respond, Shared, JSON,
-};
+use super::embeddings::embeddings_response;
 use super::images::images_response;
+use super::media_scan::scan_media;
 use super::rankings::{rankings_response, RerankApi};
+use super::reply::{bad_request, inference_seq, injected_500, read_body, respond, Served, JSON};
+
+/// `/v1/embeddings`: `input` (OpenAI, NIM) or chat-style `messages` (vLLM), whose media
+/// parts are checked and counted as chat's are.
+pub(super) async fn embeddings(served: Served<'_>, req: Request<Incoming>) -> Response<MockBody> {
+    let body = match read_body(req).await {
+        Ok(body) => body,
+        Err(resp) => return resp,
+    };
+    if served.config.capture_requests {
+        served.stats.capture(&body);
+    }
+    let answer = embeddings_response(&body, served.model_json);
+    if answer.is_ok() && memchr::memmem::find(&body, b"\"messages\"").is_some() {
+        match scan_media(&body) {
+            Ok(counts) => served.stats.record_media(counts),
+            Err(err) => return bad_request(served.stats, &err.to_string()),
+        }
+    }
+    match answer {
+        Err(msg) => bad_request(served.stats, &msg),
+        Ok(_) if inference_seq(served.config, served.stats).is_none() => injected_500(),
+        Ok((json, prompt_tokens)) => {
+            served.stats.record_tokens(prompt_tokens, 0);
+            respond(StatusCode::OK, JSON, MockBody::full(json, None))
+        }
+    }
+}
 
 /// `/v1/ranking`, `/v1/rerank` (`/v2/rerank`) or `/rerank`, as `api` says.
 pub(super) async fn rerank(
-    shared: &Shared,
+    served: Served<'_>,
     req: Request<Incoming>,
     api: RerankApi,
 ) -> Response<MockBody> {
@@ -24,36 +52,36 @@ pub(super) async fn rerank(
         Ok(body) => body,
         Err(resp) => return resp,
     };
-    if shared.config.capture_requests {
-        shared.stats.capture(&body);
+    if served.config.capture_requests {
+        served.stats.capture(&body);
     }
-    match rankings_response(api, &body, shared.model_json()) {
-        Err(msg) => bad_request(&shared.stats, &msg),
-        Ok(_) if inference_seq_unless_failed(shared).is_none() => injected_500(),
+    match rankings_response(api, &body, served.model_json) {
+        Err(msg) => bad_request(served.stats, &msg),
+        Ok(_) if inference_seq(served.config, served.stats).is_none() => injected_500(),
         Ok((json, prompt_tokens)) => {
-            shared.stats.record_tokens(prompt_tokens, 0);
+            served.stats.record_tokens(prompt_tokens, 0);
             respond(StatusCode::OK, JSON, MockBody::full(json, None))
         }
     }
 }
 
 /// `/v1/images/generations`.
-pub(super) async fn images(shared: &Shared, req: Request<Incoming>) -> Response<MockBody> {
+pub(super) async fn images(served: Served<'_>, req: Request<Incoming>) -> Response<MockBody> {
     let body = match read_body(req).await {
         Ok(body) => body,
         Err(resp) => return resp,
     };
-    if shared.config.capture_requests {
-        shared.stats.capture(&body);
+    if served.config.capture_requests {
+        served.stats.capture(&body);
     }
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     match images_response(&body, created) {
-        Err(msg) => bad_request(&shared.stats, &msg),
-        Ok(_) if inference_seq_unless_failed(shared).is_none() => injected_500(),
+        Err(msg) => bad_request(served.stats, &msg),
+        Ok(_) if inference_seq(served.config, served.stats).is_none() => injected_500(),
         Ok((json, images)) => {
-            shared.stats.record_images(images);
+            served.stats.record_images(images);
             respond(StatusCode::OK, JSON, MockBody::full(json, None))
         }
     }

@@ -4,25 +4,21 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::{Bytes, BytesMut};
-use http::header::{HeaderValue, CONTENT_TYPE};
+use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use super::body::{MockBody, SseStream, Timing};
 use super::config::{latency_rng, MockConfig, SseMode};
-use super::embeddings::embeddings_response;
 use super::media_scan::scan_media;
 use super::rankings::RerankApi;
 use super::render::{render_head, ResponsePlan, StreamFault, Wait};
+use super::reply::{
+    bad_request, error_response, inference_seq, injected_500, read_body, respond, Served, JSON,
+};
 use super::request::{parse_gen_request, FinishReason, GenKind};
 use super::stats::{Endpoint, MockStats, RunningGuard};
 
-/// Largest request body read; bigger ones get a 413 instead of filling memory.
-const MAX_BODY_BYTES: usize = 256 << 20;
-
-pub(super) const JSON: &str = "application/json";
 const EVENT_STREAM: &str = "text/event-stream; charset=utf-8";
 const PROMETHEUS: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -50,9 +46,13 @@ impl Shared {
         }
     }
 
-    /// The served model name as a JSON string literal.
-    pub(super) fn model_json(&self) -> &[u8] {
-        &self.model_json
+    /// What the routes of [`super::extra_routes`] need.
+    fn parts(&self) -> Served<'_> {
+        Served {
+            config: &self.config,
+            stats: &self.stats,
+            model_json: &self.model_json,
+        }
     }
 }
 
@@ -93,33 +93,23 @@ pub(crate) async fn handle(
         }
         "/v1/embeddings" if post => {
             stats.count_endpoint(Endpoint::Embeddings);
-            match read_body(req).await {
-                Err(resp) => resp,
-                Ok(body) => match embeddings_response(&body, &shared.model_json) {
-                    Err(msg) => bad_request(stats, &msg),
-                    Ok(_) if inference_seq_unless_failed(&shared).is_none() => injected_500(),
-                    Ok((json, prompt_tokens)) => {
-                        stats.record_tokens(prompt_tokens, 0);
-                        respond(StatusCode::OK, JSON, MockBody::full(json, None))
-                    }
-                },
-            }
+            super::extra_routes::embeddings(shared.parts(), req).await
         }
         "/v1/ranking" if post => {
             stats.count_endpoint(Endpoint::NimRanking);
-            super::extra_routes::rerank(&shared, req, RerankApi::Nim).await
+            super::extra_routes::rerank(shared.parts(), req, RerankApi::Nim).await
         }
         "/v1/rerank" | "/v2/rerank" if post => {
             stats.count_endpoint(Endpoint::Rerank);
-            super::extra_routes::rerank(&shared, req, RerankApi::Cohere).await
+            super::extra_routes::rerank(shared.parts(), req, RerankApi::Cohere).await
         }
         "/rerank" if post => {
             stats.count_endpoint(Endpoint::TeiRerank);
-            super::extra_routes::rerank(&shared, req, RerankApi::Tei).await
+            super::extra_routes::rerank(shared.parts(), req, RerankApi::Tei).await
         }
         "/v1/images/generations" if post => {
             stats.count_endpoint(Endpoint::Images);
-            super::extra_routes::images(&shared, req).await
+            super::extra_routes::images(shared.parts(), req).await
         }
         "/v1/models" if get => {
             stats.count_endpoint(Endpoint::Models);
@@ -163,62 +153,6 @@ pub(crate) async fn handle(
         }
     };
     Ok(response)
-}
-
-/// Reads the whole request body. A body that arrives as one frame (the usual case) is used
-/// as is, without the copy and list `collect` would make.
-pub(super) async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<MockBody>> {
-    let mut body = req.into_body();
-    let mut first = Bytes::new();
-    let mut joined: Option<BytesMut> = None;
-    let mut total = 0usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else {
-            return Err(error_response(
-                StatusCode::BAD_REQUEST,
-                "request body could not be read",
-                "BadRequestError",
-            ));
-        };
-        let Ok(data) = frame.into_data() else {
-            continue; // trailers carry nothing the mock needs
-        };
-        total += data.len();
-        if total > MAX_BODY_BYTES {
-            return Err(error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large for the mock server",
-                "BadRequestError",
-            ));
-        }
-        if joined.is_none() && first.is_empty() {
-            first = data;
-        } else {
-            joined
-                .get_or_insert_with(|| BytesMut::from(&first[..]))
-                .extend_from_slice(&data);
-        }
-    }
-    Ok(joined.map_or(first, BytesMut::freeze))
-}
-
-/// Numbers an inference request (from 1, across all connections); `None` when `fail_every`
-/// says this one answers 500.
-pub(super) fn inference_seq_unless_failed(shared: &Shared) -> Option<u64> {
-    let seq = shared.stats.next_inference_seq();
-    if matches!(shared.config.fail_every, Some(n) if n > 0 && seq % n == 0) {
-        shared.stats.record_failed();
-        return None;
-    }
-    Some(seq)
-}
-
-pub(super) fn injected_500() -> Response<MockBody> {
-    error_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "mock failure (fail_every)",
-        "InternalServerError",
-    )
 }
 
 async fn generate(
@@ -333,31 +267,7 @@ fn whole_response_wait(plan: &ResponsePlan, timing: &mut Timing) -> Duration {
     total
 }
 
-pub(super) fn respond(
-    status: StatusCode,
-    content_type: &'static str,
-    body: MockBody,
-) -> Response<MockBody> {
-    let mut resp = Response::new(body);
-    *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    resp
-}
-
-pub(super) fn bad_request(stats: &MockStats, message: &str) -> Response<MockBody> {
-    stats.count_bad_request();
-    error_response(StatusCode::BAD_REQUEST, message, "BadRequestError")
-}
-
-/// `{"error":{"message":…,"type":…,"code":…}}`, the OpenAI/vLLM error shape.
-pub(crate) fn error_response(status: StatusCode, message: &str, kind: &str) -> Response<MockBody> {
-    // Rendered by hand to keep vLLM's key order (message, type, code).
-    let message = serde_json::to_string(message).unwrap_or_else(|_| "\"error\"".to_owned());
-    let kind = serde_json::to_string(kind).unwrap_or_else(|_| "\"error\"".to_owned());
-    let bytes = format!(
-        r#"{{"error":{{"message":{message},"type":{kind},"code":{}}}}}"#,
-        status.as_u16()
-    );
-    respond(status, JSON, MockBody::full(bytes, None))
+/// [`inference_seq`] for this server.
+fn inference_seq_unless_failed(shared: &Shared) -> Option<u64> {
+    inference_seq(&shared.config, &shared.stats)
 }

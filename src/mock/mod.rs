@@ -20,6 +20,7 @@ mod images;
 mod media_scan;
 mod rankings;
 mod render;
+mod reply;
 mod request;
 mod scan;
 mod server;
