@@ -363,5 +363,24 @@ fn streaming_and_rankings_flags_are_refused_where_they_cannot_apply() {
         "{}",
         text(&out)
     );
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--endpoint-type",
+            "nim_rankings",
+            "--video-width",
+            "32",
+            "--video-height",
+            "32",
+            "--request-count",
+            "1",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: --video-width: video is sent as chat content parts; use --endpoint-type chat or chat_embeddings (got nim_rankings)"
+    );
     assert_eq!(server.stats().snapshot().rankings_requests, 0);
 }

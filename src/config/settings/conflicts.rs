@@ -20,6 +20,7 @@ impl Settings {
         self.check_extra_inputs(plan.endpoint)?;
         self.check_lengths()?;
         self.check_streaming(plan.endpoint)?;
+        check_video_place(plan)?;
         self.warn_ignored(plan, warnings);
         Ok(())
     }
@@ -166,6 +167,20 @@ impl Settings {
             _ => Ok(()),
         }
     }
+}
+
+/// Video goes in chat content parts; a type without them would send the prompt alone.
+fn check_video_place(plan: &Plan) -> Result<(), SettingError> {
+    if plan.video.is_some() && !plan.endpoint.accepts_media() {
+        return Err(SettingError::flag(
+            "--video-width",
+            format!(
+                "video is sent as chat content parts; use --endpoint-type chat or chat_embeddings (got {})",
+                plan.endpoint.name()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The header name of `Name: value` (the whole text when it has no colon; parsing refused
