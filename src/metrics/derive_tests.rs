@@ -372,3 +372,53 @@ fn an_error_event_that_is_not_json_is_still_a_server_error() {
     m.derive(&r, 4, &ctx(true, &words));
     assert_eq!(m.error().unwrap().kind, "ServerError");
 }
+
+#[test]
+fn rankings_and_image_replies_by_type() {
+    let derive = |endpoint: EndpointType, body: &[u8]| {
+        let mut r = base_record();
+        r.body.extend_from_slice(body);
+        r.done_ns = SENT + 4 * MS;
+        let mut m = RequestMetrics::new();
+        let c = DeriveContext {
+            endpoint,
+            streaming: false,
+            count_tokens: &words,
+            redactor: &NO_SECRETS,
+        };
+        m.derive(&r, 42, &c);
+        m
+    };
+    let nim = br#"{"rankings":[{"index":1,"logit":2.5},{"index":0,"logit":-1.0}]}"#;
+    let cohere =
+        br#"{"id":"r","results":[{"index":0,"relevance_score":0.9}],"usage":{"prompt_tokens":42}}"#;
+    let tei = br#"[{"index":0,"score":0.9},{"index":1,"score":0.1}]"#;
+    for (endpoint, body) in [
+        (EndpointType::NimRankings, &nim[..]),
+        (EndpointType::CohereRankings, &cohere[..]),
+        (EndpointType::HfTeiRankings, &tei[..]),
+    ] {
+        let m = derive(endpoint, body);
+        assert_eq!(m.status(), RequestStatus::Success, "{endpoint:?}");
+        approx(m.get(RecordMetric::InputSequenceLength), 42.0);
+        approx(m.get(RecordMetric::RequestLatency), (4 * MS) as f64);
+        assert_eq!(m.get(RecordMetric::OutputSequenceLength), None);
+        assert_eq!(m.get(RecordMetric::UsagePromptTokens), None);
+        assert_eq!(m.get(RecordMetric::NumOutputImages), None);
+    }
+    // A reply in another API's shape is unusable, grouped by what is missing.
+    let kind = |endpoint, body: &[u8]| derive(endpoint, body).error().unwrap().kind.clone();
+    assert_eq!(kind(EndpointType::NimRankings, cohere), "MissingRankings");
+    assert_eq!(kind(EndpointType::CohereRankings, nim), "MissingResults");
+    assert_eq!(kind(EndpointType::HfTeiRankings, nim), "MissingResults");
+    assert_eq!(kind(EndpointType::NimRankings, tei), "InvalidJson");
+
+    let images = br#"{"created":1,"data":[{"b64_json":"iVBO"},{"b64_json":"iVBO"},{"url":"u"}]}"#;
+    let m = derive(EndpointType::ImageGeneration, images);
+    approx(m.get(RecordMetric::NumOutputImages), 3.0);
+    assert_eq!(m.get(RecordMetric::TimeToFirstToken), None);
+    assert_eq!(
+        kind(EndpointType::ImageGeneration, br#"{"created":1}"#),
+        "MissingData"
+    );
+}
