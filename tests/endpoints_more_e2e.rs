@@ -384,3 +384,131 @@ fn streaming_and_rankings_flags_are_refused_where_they_cannot_apply() {
     );
     assert_eq!(server.stats().snapshot().rankings_requests, 0);
 }
+
+/// A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request with one recorded
+/// JSON reply (tests/fixtures/llamacpp), a thread per connection; a connection ends when the
+/// client closes it or stays silent for 5 s.
+fn replay_json(fixture: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/llamacpp")
+        .join(fixture);
+    let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let body = body.clone();
+            std::thread::spawn(move || answer_each(conn, &body));
+        }
+    });
+    url
+}
+
+/// Answers the requests of one connection with `body` until the client closes it.
+fn answer_each(conn: std::net::TcpStream, body: &[u8]) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let Ok(clone) = conn.try_clone() else { return };
+    let mut reader = BufReader::new(clone);
+    let mut writer = conn;
+    loop {
+        let mut length = 0usize;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut request = vec![0; length];
+        if reader.read_exact(&mut request).is_err() {
+            return;
+        }
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nKeep-Alive: timeout=5, max=100\r\n\r\n",
+            body.len()
+        );
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn recorded_llama_server_embeddings_and_rerank_replies_are_read() {
+    // llama-server --embeddings --pooling mean, answering the body nim_embeddings sends.
+    let dir = artifact_dir("endpoints-more-recorded-embeddings");
+    let url = replay_json("embeddings_nim.json");
+    let out = profile(
+        &url,
+        &dir,
+        &[
+            "--endpoint-type",
+            "nim_embeddings",
+            "--isl",
+            "8",
+            "--request-count",
+            "4",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "request_count", "avg"), 4.0);
+    assert_eq!(stat(&export, "error_request_count", "avg"), 0.0);
+    assert!(export.get("time_to_first_token").is_none());
+
+    // llama-server --reranking (/v1/rerank, Cohere's shape) read as cohere_rankings…
+    let dir = artifact_dir("endpoints-more-recorded-rerank");
+    let url = replay_json("rerank_v1.json");
+    let flags = [
+        "--no-server-metrics",
+        "--request-count",
+        "3",
+        "--rankings-passages-mean",
+        "3",
+        "--rankings-passages-prompt-token-mean",
+        "6",
+        "--rankings-query-prompt-token-mean",
+        "4",
+    ];
+    let mut args = vec!["--endpoint-type", "cohere_rankings"];
+    args.extend_from_slice(&flags);
+    let out = profile(&url, &dir, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "request_count", "avg"), 3.0);
+    assert_eq!(
+        stat(&export, "input_sequence_length", "avg"),
+        4.0 + 3.0 * 6.0
+    );
+
+    // …and as nim_rankings it is not NIM's reply: every request fails, grouped in one line.
+    let dir = artifact_dir("endpoints-more-recorded-rerank-as-nim");
+    let url = replay_json("rerank_v1.json");
+    let mut args = vec![
+        "--endpoint-type",
+        "nim_rankings",
+        "--tolerated-error-rate",
+        "100",
+    ];
+    args.extend_from_slice(&flags);
+    let out = profile(&url, &dir, &args);
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(
+        stat(&export, "error_request_count", "avg"),
+        3.0,
+        "{}",
+        text(&out)
+    );
+    let errors = export["error_summary"].as_array().expect("error_summary");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["error_details"]["type"], "MissingRankings");
+    assert_eq!(errors[0]["count"], 3);
+}
