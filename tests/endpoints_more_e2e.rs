@@ -363,6 +363,27 @@ fn streaming_and_rankings_flags_are_refused_where_they_cannot_apply() {
         "{}",
         text(&out)
     );
+    for (extra, flag, what) in [
+        (
+            ["--isl", "64"],
+            "--synthetic-input-tokens-mean",
+            "an input length",
+        ),
+        (
+            ["--conversation-turn-mean", "3"],
+            "--conversation-turn-mean",
+            "multi-turn sessions",
+        ),
+    ] {
+        let mut args = vec!["--endpoint-type", "hf_tei_rankings", "--request-count", "1"];
+        args.extend_from_slice(&extra);
+        let out = profile(&server.url(), &dir, &args);
+        assert!(!out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            format!("error: {flag}: hf_tei_rankings builds each query and its passages from --rankings-* ({what} cannot shape them); drop it"),
+        );
+    }
     let out = profile(
         &server.url(),
         &dir,

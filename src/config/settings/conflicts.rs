@@ -21,6 +21,7 @@ impl Settings {
         self.check_lengths()?;
         self.check_streaming(plan.endpoint)?;
         check_video_place(plan)?;
+        self.check_rankings_inputs(plan)?;
         self.warn_ignored(plan, warnings);
         Ok(())
     }
@@ -153,6 +154,44 @@ impl Settings {
 }
 
 impl Settings {
+    /// The rankings types build their query and passages from the `--rankings-*` shapes;
+    /// prompts from elsewhere (files, public datasets, sessions, `--isl`) would be dropped or
+    /// sent without passages, so they are refused, as AIPerf refuses the prompt-token flags.
+    fn check_rankings_inputs(&self, plan: &Plan) -> Result<(), SettingError> {
+        if !plan.endpoint.is_rankings() {
+            return Ok(());
+        }
+        let name = plan.endpoint.name();
+        let refuse = |from: &Origin, what: &str| {
+            Err(SettingError::new(
+                from,
+                format!("{name} builds each query and its passages from --rankings-* ({what} cannot shape them); drop it"),
+            ))
+        };
+        if plan.input.is_some() {
+            return refuse(&Origin::Flag("--input-file"), "an input file");
+        }
+        if plan.public_dataset.is_some() {
+            return refuse(&Origin::Flag("--public-dataset"), "a public dataset");
+        }
+        if let Some(g) = &self.isl_mean {
+            return refuse(&g.from, "an input length");
+        }
+        if let Some(g) = &self.isl {
+            return refuse(&g.from, "an input length");
+        }
+        if plan.synthetic.sessions.is_some() {
+            let from = self
+                .sessions
+                .turns
+                .as_ref()
+                .map(|g| g.from.clone())
+                .unwrap_or(Origin::Flag("--conversation-turn-mean"));
+            return refuse(&from, "multi-turn sessions");
+        }
+        Ok(())
+    }
+
     /// `--streaming` with a type whose API answers in one piece (rankings, NIM and chat
     /// embeddings, image generation): refused, since nothing streamed could be measured.
     fn check_streaming(&self, endpoint: EndpointType) -> Result<(), SettingError> {
