@@ -59,13 +59,18 @@ impl EndpointType {
         )
     }
 
-    /// Whether the API answers as an SSE stream when asked (`--streaming`). Plain
-    /// `embeddings` is answered in one piece too, but `--streaming` with it only warns (it
-    /// did before the other types came).
+    /// Whether `--streaming` may be given: false for the types whose API answers in one
+    /// piece. Plain `embeddings` is answered in one piece too, but `--streaming` with it only
+    /// warns (it did before the other types came).
     pub fn can_stream(self) -> bool {
-        matches!(
+        !matches!(
             self,
-            EndpointType::Chat | EndpointType::Completions | EndpointType::Embeddings
+            EndpointType::NimRankings
+                | EndpointType::CohereRankings
+                | EndpointType::HfTeiRankings
+                | EndpointType::NimEmbeddings
+                | EndpointType::ChatEmbeddings
+                | EndpointType::ImageGeneration
         )
     }
 

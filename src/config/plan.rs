@@ -47,7 +47,16 @@ impl EndpointType {
 
     /// Whether responses carry generated tokens (embeddings, rankings and images do not).
     pub fn produces_tokens(self) -> bool {
-        matches!(self, EndpointType::Chat | EndpointType::Completions)
+        !matches!(
+            self,
+            EndpointType::Embeddings
+                | EndpointType::NimRankings
+                | EndpointType::CohereRankings
+                | EndpointType::HfTeiRankings
+                | EndpointType::NimEmbeddings
+                | EndpointType::ChatEmbeddings
+                | EndpointType::ImageGeneration
+        )
     }
 }
 
