@@ -55,7 +55,8 @@ pub struct ProfileArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME:VALUE")]
     pub headers: Vec<String>,
 
-    /// API key, sent as "Authorization: Bearer KEY". Never written to logs or artifacts.
+    /// API key, sent as "Authorization: Bearer KEY" ("x-api-key: KEY" with "anthropic-version:
+    /// 2023-06-01" for --endpoint-type messages). Never written to logs or artifacts.
     #[arg(long, env = "GAUNTLET_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
 
@@ -268,6 +269,13 @@ pub enum EndpointArg {
     /// OpenAI image generation, /v1/images/generations
     #[value(name = "image_generation")]
     ImageGeneration,
+    /// /v1/responses (OpenAI Responses API)
+    Responses,
+    /// /v1/messages (Anthropic Messages API; --api-key is sent as x-api-key)
+    Messages,
+    /// /generate, /generate_stream when streaming (Hugging Face TGI)
+    #[value(name = "huggingface_generate")]
+    HuggingfaceGenerate,
 }
 
 /// `--arrival-pattern` values.

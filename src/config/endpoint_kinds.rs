@@ -16,6 +16,9 @@ pub const ENDPOINT_TYPE_NAMES: &[&str] = &[
     "nim_embeddings",
     "chat_embeddings",
     "image_generation",
+    "responses",
+    "messages",
+    "huggingface_generate",
 ];
 
 impl EndpointType {
@@ -31,6 +34,9 @@ impl EndpointType {
             EndpointType::NimEmbeddings => "nim_embeddings",
             EndpointType::ChatEmbeddings => "chat_embeddings",
             EndpointType::ImageGeneration => "image_generation",
+            EndpointType::Responses => "responses",
+            EndpointType::Messages => "messages",
+            EndpointType::HuggingfaceGenerate => "huggingface_generate",
         }
     }
 
@@ -46,6 +52,9 @@ impl EndpointType {
             EndpointType::NimEmbeddings,
             EndpointType::ChatEmbeddings,
             EndpointType::ImageGeneration,
+            EndpointType::Responses,
+            EndpointType::Messages,
+            EndpointType::HuggingfaceGenerate,
         ]
         .into_iter()
         .find(|e| e.name() == name)
@@ -87,6 +96,9 @@ impl EndpointType {
             EndpointType::Embeddings | EndpointType::NimEmbeddings => "input",
             EndpointType::NimRankings | EndpointType::CohereRankings => "query",
             EndpointType::HfTeiRankings => "query",
+            EndpointType::Responses => "input",
+            EndpointType::Messages => "messages",
+            EndpointType::HuggingfaceGenerate => "inputs",
         }
     }
 }

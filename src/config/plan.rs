@@ -28,6 +28,12 @@ pub enum EndpointType {
     ChatEmbeddings,
     /// OpenAI image generation, `/v1/images/generations`.
     ImageGeneration,
+    /// `/v1/responses` (OpenAI Responses API)
+    Responses,
+    /// `/v1/messages` (Anthropic Messages API)
+    Messages,
+    /// `/generate`, `/generate_stream` when streaming (Hugging Face TGI)
+    HuggingfaceGenerate,
 }
 
 impl EndpointType {
@@ -42,6 +48,17 @@ impl EndpointType {
             EndpointType::HfTeiRankings => "/rerank",
             EndpointType::NimEmbeddings | EndpointType::ChatEmbeddings => "/v1/embeddings",
             EndpointType::ImageGeneration => "/v1/images/generations",
+            EndpointType::Responses => "/v1/responses",
+            EndpointType::Messages => "/v1/messages",
+            EndpointType::HuggingfaceGenerate => "/generate",
+        }
+    }
+
+    /// The request path when streaming or not: TGI streams from its own route.
+    pub fn path_for(self, streaming: bool) -> &'static str {
+        match self {
+            EndpointType::HuggingfaceGenerate if streaming => "/generate_stream",
+            _ => self.path(),
         }
     }
 
@@ -380,11 +397,11 @@ pub struct Plan {
 
 impl Plan {
     /// The path requests go to under each server's base URL: `--custom-endpoint` when given,
-    /// else the endpoint type's own.
+    /// else the endpoint type's own (TGI's streaming route when streaming).
     pub fn request_path(&self) -> &str {
         self.custom_endpoint
             .as_deref()
-            .unwrap_or_else(|| self.endpoint.path())
+            .unwrap_or_else(|| self.endpoint.path_for(self.streaming))
     }
 }
 

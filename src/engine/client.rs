@@ -111,9 +111,20 @@ impl Target {
             headers.insert(AUTHORIZATION, value);
         }
         if let Some(key) = api_key {
-            let mut value = header_value("Authorization", &format!("Bearer {key}"))?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+            if endpoint == EndpointType::Messages {
+                // Anthropic's Messages API: the key in x-api-key, and the API version it needs.
+                let mut value = header_value("x-api-key", key)?;
+                value.set_sensitive(true);
+                headers.insert(HeaderName::from_static("x-api-key"), value);
+                headers.insert(
+                    HeaderName::from_static("anthropic-version"),
+                    HeaderValue::from_static("2023-06-01"),
+                );
+            } else {
+                let mut value = header_value("Authorization", &format!("Bearer {key}"))?;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
         }
         for (name, value) in extra_headers {
             let header_name =
@@ -438,6 +449,51 @@ mod tests {
             "{head}"
         );
         assert!(head.ends_with("\r\nContent-Length: "), "{head}");
+    }
+
+    #[test]
+    fn messages_send_the_key_as_x_api_key_and_tgi_streams_from_its_own_route() {
+        let t = Target::new(
+            &url(),
+            EndpointType::Messages,
+            EndpointType::Messages.path(),
+            true,
+            Some("sk-ant"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(t.path, "/base/v1/messages");
+        assert!(t.headers.get(AUTHORIZATION).is_none());
+        assert!(t.headers["x-api-key"].is_sensitive());
+        assert!(!format!("{t:?}").contains("sk-ant"));
+        let head = String::from_utf8(t.head_prefix.to_vec()).unwrap();
+        assert!(head.contains("\r\nx-api-key: sk-ant\r\n"), "{head}");
+        assert!(
+            head.contains("\r\nanthropic-version: 2023-06-01\r\n"),
+            "{head}"
+        );
+        let tgi = EndpointType::HuggingfaceGenerate;
+        assert_eq!(
+            Target::new(&url(), tgi, tgi.path_for(true), true, None, &[])
+                .unwrap()
+                .path,
+            "/base/generate_stream"
+        );
+        assert_eq!(
+            Target::new(&url(), tgi, tgi.path_for(false), false, None, &[])
+                .unwrap()
+                .path,
+            "/base/generate"
+        );
+        let responses = Target::new(
+            &url(),
+            EndpointType::Responses,
+            EndpointType::Responses.path(),
+            false,
+            Some("k"),
+            &[],
+        );
+        assert_eq!(responses.unwrap().path, "/base/v1/responses");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! the phase's arrival source, enforces the stop rule and the grace period, and on
 //! cancellation aborts in-flight requests, whose records are still handed off as cancelled.
 
+pub mod api_reply;
 pub mod client;
 pub mod http1;
+mod json_walk;
 mod pacer;
 pub mod record;
 pub mod reply;

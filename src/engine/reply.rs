@@ -6,7 +6,9 @@
 
 use std::sync::LazyLock;
 
+use super::api_reply::Api;
 use super::record::RequestRecord;
+use crate::config::EndpointType;
 use crate::json_scan::{value_kind, Key, ValueKind};
 
 static CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("content"));
@@ -56,9 +58,27 @@ pub fn event_text(payload: &[u8]) -> Option<(TextKey, &[u8])> {
 }
 
 /// Appends `{"role":"assistant","content":"..."}` built from the response in `record`: the
-/// concatenated `delta.content` of every SSE event, or `message.content` of a plain body.
-pub fn append_assistant_message(record: &RequestRecord, out: &mut Vec<u8>) {
+/// concatenated `delta.content` of every SSE event, or `message.content` of a plain body. For
+/// the Responses and Messages APIs, the output text their readers find ([`Api::each_text`]):
+/// the same object is an assistant input item of the one and a message of the other.
+pub fn append_assistant_message(endpoint: EndpointType, record: &RequestRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(OPEN);
+    if let Some(api) = Api::of(endpoint) {
+        let mut push = |is_output: bool, raw: &[u8]| {
+            if let Some(text) = string_inner(raw).filter(|_| is_output) {
+                out.extend_from_slice(text);
+            }
+        };
+        if record.events.is_empty() {
+            api.each_text(&record.body, &mut push);
+        } else {
+            for (payload, _) in record.event_payloads() {
+                api.each_text(payload, &mut push);
+            }
+        }
+        out.extend_from_slice(CLOSE);
+        return;
+    }
     for (payload, _) in record.event_payloads() {
         let content = event_text(payload).filter(|&(key, _)| key == TextKey::Content);
         if let Some(text) = content.and_then(|(_, value)| string_inner(value)) {
@@ -99,7 +119,7 @@ mod tests {
         );
         record.push_event(br#"{"choices":[],"usage":{"completion_tokens":3}}"#, 4);
         let mut out = Vec::new();
-        append_assistant_message(&record, &mut out);
+        append_assistant_message(EndpointType::Chat, &record, &mut out);
         let message = parse(&out);
         assert_eq!(message["role"], "assistant");
         assert_eq!(message["content"], "He said \"hi\"\né!");
@@ -113,7 +133,7 @@ mod tests {
             1,
         );
         let mut out = b"[".to_vec();
-        append_assistant_message(&record, &mut out);
+        append_assistant_message(EndpointType::Chat, &record, &mut out);
         out.push(b']');
         assert_eq!(parse(&out)[0]["content"], "ok");
     }
@@ -122,7 +142,7 @@ mod tests {
     fn no_content_gives_an_empty_reply() {
         let record = RequestRecord::default();
         let mut out = Vec::new();
-        append_assistant_message(&record, &mut out);
+        append_assistant_message(EndpointType::Chat, &record, &mut out);
         assert_eq!(parse(&out)["content"], "");
     }
 }

@@ -26,7 +26,7 @@ use super::session_table::{SessionTable, NS_PER_MS};
 use super::sse::SseParser;
 use super::worker::{perform, Arrivals, InFlight, PhaseState, Shared, Ticket, UNREACHABLE_PAUSE};
 use crate::clock::now_ns;
-use crate::config::SessionRouting;
+use crate::config::{EndpointType, SessionRouting};
 use crate::dataset::TurnLinks;
 
 /// A worker of a multi-turn phase: takes session tickets until the phase ends.
@@ -269,7 +269,8 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
     let record = guard.record();
     if record.outcome == Outcome::Success {
         let mut reply = Vec::with_capacity(record.body.len() / 2 + 64);
-        append_assistant_message(record, &mut reply);
+        let endpoint = shared.sessions.as_ref().map(|t| t.bodies.endpoint());
+        append_assistant_message(endpoint.unwrap_or(EndpointType::Chat), record, &mut reply);
         done.reply = Some(reply);
     }
     guard.finish();

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
 use super::redact::Redactor;
 use crate::config::EndpointType;
+use crate::engine::api_reply::{merge_usage, Api, ApiUsage};
 use crate::engine::record::{Outcome, RequestRecord};
 use crate::engine::reply::event_text;
 use crate::json_scan::{is_json_object, value_kind, Key, ValueKind};
@@ -200,6 +201,8 @@ impl RequestMetrics {
                     "the body is not a JSON object (truncated by its Content-Length, or not JSON)",
                 )
             }
+        } else if let Some(api) = Api::of(ctx.endpoint) {
+            ("MissingOutput", api.missing_message())
         } else {
             super::kinds::missing_reply(ctx.endpoint)
         };
@@ -242,6 +245,8 @@ impl RequestMetrics {
         let streaming = ctx.streaming;
         let redactor = ctx.redactor;
         let promised = super::kinds::promised_key(ctx.endpoint);
+        let api = Api::of(ctx.endpoint);
+        let mut api_usage = ApiUsage::default();
         let mut scan = Scan::default();
         let mut prev_ns: Option<u64> = None;
         // A non-streaming response is one "event": the whole body, arriving at the end.
@@ -274,9 +279,29 @@ impl RequestMetrics {
                 scan.malformed += 1;
                 continue;
             }
-            // One event with the key is enough: later events skip the search.
-            scan.promised = scan.promised || promised.find(payload).is_some();
-            if let Some((is_output, _)) = content_of(payload) {
+            let text = match api {
+                None => {
+                    // One event with the key is enough: later events skip the search.
+                    scan.promised = scan.promised || promised.find(payload).is_some();
+                    content_of(payload)
+                }
+                Some(api) => {
+                    let facts = api.facts(payload);
+                    scan.promised |= facts.promised;
+                    if facts.error {
+                        self.fill_error_event(payload, redactor);
+                        return scan;
+                    }
+                    if let Some(usage) = facts.usage {
+                        merge_usage(&mut api_usage, usage);
+                        scan.prompt_tokens = api_usage.input;
+                        scan.completion_tokens = api_usage.output;
+                        scan.total_tokens = api_usage.total;
+                    }
+                    facts.text
+                }
+            };
+            if let Some((is_output, _)) = text {
                 if scan.first_ns.is_none() {
                     scan.first_ns = Some(ts_ns);
                 } else if scan.second_ns.is_none() {
@@ -297,7 +322,9 @@ impl RequestMetrics {
                     return scan;
                 }
             }
-            read_usage(payload, &mut scan);
+            if api.is_none() {
+                read_usage(payload, &mut scan);
+            }
         }
         scan
     }
@@ -307,7 +334,10 @@ impl RequestMetrics {
         let osl = match scan.completion_tokens.or(scan.predicted_tokens) {
             Some(n) => n as f64,
             None => {
-                self.collect_text(record);
+                match Api::of(ctx.endpoint) {
+                    Some(api) => self.collect_api_text(record, api),
+                    None => self.collect_text(record),
+                }
                 f64::from((ctx.count_tokens)(&self.text))
             }
         };
@@ -372,6 +402,22 @@ impl RequestMetrics {
             }
             if let Some((_, raw)) = content_of(payload) {
                 push_unescaped(&mut self.text, raw);
+            }
+        }
+    }
+
+    /// [`Self::collect_text`] for the APIs read by event type: every text their reader finds.
+    fn collect_api_text(&mut self, record: &RequestRecord, api: Api) {
+        self.text.clear();
+        let text = &mut self.text;
+        let mut push = |_: bool, raw: &[u8]| push_unescaped(text, raw);
+        if record.events.is_empty() {
+            api.each_text(&record.body, &mut push);
+            return;
+        }
+        for (payload, _) in record.event_payloads() {
+            if is_json_object(payload) {
+                api.each_text(payload, &mut push);
             }
         }
     }

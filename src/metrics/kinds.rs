@@ -16,6 +16,10 @@ static RESULTS: LazyLock<Key> = LazyLock::new(|| Key::new("results"));
 pub(super) fn promised_key(endpoint: EndpointType) -> &'static Key {
     match endpoint {
         EndpointType::Chat | EndpointType::Completions => &CHOICES,
+        // Read by event type (engine::api_reply), not by a promised key.
+        EndpointType::Responses | EndpointType::Messages | EndpointType::HuggingfaceGenerate => {
+            &CHOICES
+        }
         EndpointType::NimRankings => &RANKINGS,
         // TEI answers a bare array; AIPerf also takes `{"results": …}` from it.
         EndpointType::CohereRankings | EndpointType::HfTeiRankings => &RESULTS,
@@ -37,6 +41,9 @@ pub(super) fn missing_reply(endpoint: EndpointType) -> (&'static str, &'static s
     match endpoint {
         EndpointType::Chat | EndpointType::Completions => {
             ("MissingChoices", "the JSON reply has no \"choices\"")
+        }
+        EndpointType::Responses | EndpointType::Messages | EndpointType::HuggingfaceGenerate => {
+            ("MissingOutput", "the reply has no output text")
         }
         EndpointType::NimRankings => ("MissingRankings", "the JSON reply has no \"rankings\""),
         EndpointType::CohereRankings => ("MissingResults", "the JSON reply has no \"results\""),

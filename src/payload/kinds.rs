@@ -49,7 +49,13 @@ pub(super) fn fill(
             body.insert("n".into(), Value::from(1));
             body.insert("response_format".into(), Value::from("b64_json"));
         }
-        EndpointType::Chat | EndpointType::Completions | EndpointType::Embeddings => {}
+        // Rendered by render.rs (chat, completions, embeddings) or payload::generate.
+        EndpointType::Chat
+        | EndpointType::Completions
+        | EndpointType::Embeddings
+        | EndpointType::Responses
+        | EndpointType::Messages
+        | EndpointType::HuggingfaceGenerate => {}
     }
 }
 

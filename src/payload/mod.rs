@@ -4,6 +4,7 @@
 //! engine then only slices it (a reference-count bump), so the send path never formats JSON.
 
 mod arena;
+mod generate;
 pub mod kinds;
 pub mod parts;
 mod render;

@@ -52,6 +52,9 @@ pub fn render_entry_body(
     max_tokens: Option<u32>,
     media: &[MediaPart],
 ) -> Vec<u8> {
+    if let Some(body) = super::generate::render(opts, prompt, max_tokens) {
+        return body;
+    }
     let mut body = Map::new();
     body.insert("model".into(), Value::from(opts.model.as_str()));
     match opts.endpoint {

@@ -1,7 +1,8 @@
 //! Pre-rendered pieces of multi-turn chat bodies.
 //!
 //! A turn's body is `{"messages":[` + the conversation so far + its own user message +
-//! `],` + the rest of the body. Only the conversation is known late (it holds the server's
+//! `],` + the rest of the body (the Responses API: `{"input":[` …, the same `{role, content}`
+//! items; the Messages API: `{"messages":[` …, as chat). Only the conversation is known late (it holds the server's
 //! real replies), so everything else is rendered before the clock into two arenas, and the
 //! engine assembles a body with a few copies and no JSON formatting.
 
@@ -13,12 +14,16 @@ use crate::config::EndpointType;
 use crate::dataset::Workload;
 
 const HEAD: &[u8] = b"{\"messages\":[";
+const RESPONSES_HEAD: &[u8] = b"{\"input\":[";
 
 /// Why session bodies cannot be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionRenderError {
-    /// Conversations only exist in the chat API.
-    #[error("multi-turn sessions need --endpoint-type chat (got {0:?})")]
+    /// Conversations only exist in the chat, Responses and Messages APIs.
+    #[error(
+        "multi-turn sessions need --endpoint-type chat, responses or messages (got {})",
+        .0.name()
+    )]
     NotChat(EndpointType),
     /// An extra input replaced `messages`, so turns have nowhere to go.
     #[error("--extra-inputs sets `messages`, which multi-turn sessions build themselves")]
@@ -30,6 +35,7 @@ pub enum SessionRenderError {
 pub struct SessionBodies {
     users: PayloadArena,
     tails: PayloadArena,
+    endpoint: Option<EndpointType>,
 }
 
 impl SessionBodies {
@@ -46,16 +52,17 @@ impl SessionBodies {
         workload: &Workload,
         model_of: impl Fn(usize) -> usize,
     ) -> Result<Self, SessionRenderError> {
-        let endpoint = opts.first().map_or(EndpointType::Chat, |o| o.endpoint);
-        if endpoint != EndpointType::Chat {
-            return Err(SessionRenderError::NotChat(endpoint));
-        }
+        let key = match opts.first().map_or(EndpointType::Chat, |o| o.endpoint) {
+            EndpointType::Chat | EndpointType::Messages => "messages",
+            EndpointType::Responses => "input",
+            other => return Err(SessionRenderError::NotChat(other)),
+        };
         let mut users = Vec::with_capacity(workload.entries.len());
         let mut tails = Vec::with_capacity(workload.entries.len());
         for (i, entry) in workload.entries.iter().enumerate() {
             let opts = &opts[model_of(i).min(opts.len() - 1)];
             let body = render_body_with_media(opts, &entry.prompt, entry.max_tokens, &entry.media);
-            let (user, tail) = split(&body)?;
+            let (user, tail) = split(&body, key)?;
             users.push(user);
             tails.push(tail);
         }
@@ -64,7 +71,13 @@ impl SessionBodies {
         Ok(Self {
             users: PayloadArena::build(users, user_bytes),
             tails: PayloadArena::build(tails, tail_bytes),
+            endpoint: opts.first().map(|o| o.endpoint),
         })
+    }
+
+    /// The API the bodies are for (chat when built empty), which decides how a reply is read.
+    pub fn endpoint(&self) -> EndpointType {
+        self.endpoint.unwrap_or(EndpointType::Chat)
     }
 
     /// Entry `index`'s user message, a JSON object.
@@ -78,8 +91,12 @@ impl SessionBodies {
     pub fn assemble(&self, buf: &mut BytesMut, history: &[u8], index: usize) -> Bytes {
         let user = self.users.body_bytes(index);
         let tail = self.tails.body_bytes(index);
-        buf.reserve(HEAD.len() + history.len() + 1 + user.len() + tail.len());
-        buf.put_slice(HEAD);
+        let head = match self.endpoint {
+            Some(EndpointType::Responses) => RESPONSES_HEAD,
+            _ => HEAD,
+        };
+        buf.reserve(head.len() + history.len() + 1 + user.len() + tail.len());
+        buf.put_slice(head);
         if !history.is_empty() {
             buf.put_slice(history);
             buf.put_u8(b',');
@@ -90,14 +107,18 @@ impl SessionBodies {
     }
 }
 
-/// Splits a rendered single-message chat body into its user message and the `],...}` tail.
-fn split(body: &[u8]) -> Result<(Vec<u8>, Vec<u8>), SessionRenderError> {
+/// Splits a rendered single-message body into its user message (the one item of `key`; a
+/// Responses `input` string becomes a user item) and the `],...}` tail.
+fn split(body: &[u8], key: &str) -> Result<(Vec<u8>, Vec<u8>), SessionRenderError> {
     let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
         // render_body always emits an object; anything else is a bug upstream.
         return Err(SessionRenderError::MessagesOverridden);
     };
-    let message = match map.remove("messages") {
+    let message = match map.remove(key) {
         Some(Value::Array(mut messages)) if messages.len() == 1 => messages.remove(0),
+        Some(Value::String(prompt)) if key == "input" => {
+            serde_json::json!({ "role": "user", "content": prompt })
+        }
         _ => return Err(SessionRenderError::MessagesOverridden),
     };
     let user = serde_json::to_vec(&message).unwrap_or_default();
