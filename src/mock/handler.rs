@@ -111,6 +111,22 @@ pub(crate) async fn handle(
             stats.count_endpoint(Endpoint::Images);
             super::extra_routes::images(shared.parts(), req).await
         }
+        "/v1/responses" if post => {
+            stats.count_endpoint(Endpoint::Responses);
+            generate(&shared, req, GenKind::Responses, seed).await
+        }
+        "/v1/messages" if post => {
+            stats.count_endpoint(Endpoint::Messages);
+            generate(&shared, req, GenKind::Messages, seed).await
+        }
+        "/generate" if post => {
+            stats.count_endpoint(Endpoint::Generate);
+            generate(&shared, req, GenKind::Generate, seed).await
+        }
+        "/generate_stream" if post => {
+            stats.count_endpoint(Endpoint::GenerateStream);
+            generate(&shared, req, GenKind::GenerateStream, seed).await
+        }
         "/v1/models" if get => {
             stats.count_endpoint(Endpoint::Models);
             let config = &shared.config;
@@ -138,7 +154,11 @@ pub(crate) async fn handle(
         | "/v1/rerank"
         | "/v2/rerank"
         | "/rerank"
-        | "/v1/images/generations" => {
+        | "/v1/images/generations"
+        | "/v1/responses"
+        | "/v1/messages"
+        | "/generate"
+        | "/generate_stream" => {
             stats.count_endpoint(Endpoint::NotFound);
             error_response(
                 StatusCode::METHOD_NOT_ALLOWED,

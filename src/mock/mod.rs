@@ -1,7 +1,8 @@
 //! A built-in OpenAI-compatible server with a timing model and fault injection.
 //!
 //! It answers `/v1/chat/completions`, `/v1/completions` (streaming and not, in vLLM's exact
-//! JSON shapes), `/v1/embeddings` (also chat-style), the rerank APIs (`/v1/ranking`, `/v1/rerank`, `/rerank`),
+//! JSON shapes), `/v1/responses`, `/v1/messages`, TGI's `/generate` and `/generate_stream`,
+//! `/v1/embeddings` (also chat-style), the rerank APIs (`/v1/ranking`, `/v1/rerank`, `/rerank`),
 //! `/v1/images/generations`, `/v1/models`, `/health` and `/metrics` (vLLM metric names; optionally speculative-decoding counters whose
 //! acceptance depends on the request, and DCGM-style GPU series).
 //! Its answers are cheap enough (pre-rendered fragments, no serde on the hot path) that one core
@@ -9,6 +10,7 @@
 //! harness. Tests start it in-process with [`MockServer::start`] and read [`MockStats`];
 //! `gauntlet mock-server` runs it standalone. See `docs/mock-server.md`.
 
+mod api_request;
 mod body;
 mod config;
 mod embeddings;

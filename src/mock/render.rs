@@ -100,10 +100,14 @@ pub(crate) fn render_head(
     created: u64,
     model_json: &[u8],
 ) -> Head {
+    if kind.always_reports_usage() {
+        return api_render::head(kind, seq, created, model_json);
+    }
     let (id, object, open): (&[u8], &[u8], &[u8]) = match (kind, streaming) {
         (GenKind::Chat, true) => (b"chatcmpl", b"chat.completion.chunk", CHAT_DELTA_OPEN),
         (GenKind::Chat, false) => (b"chatcmpl", b"chat.completion", b""),
         (GenKind::Completions, _) => (b"cmpl", b"text_completion", CMPL_TEXT_OPEN),
+        _ => (b"", b"", b""), // the other APIs' heads: api_render::head
     };
     let mut head = BytesMut::with_capacity(160 + model_json.len());
     head.put_slice(DATA);
@@ -203,6 +207,9 @@ impl ResponsePlan {
 
     /// Event number `i` of the stream, or `None` past the end.
     pub(crate) fn event(&self, i: usize) -> Option<Event> {
+        if self.kind.always_reports_usage() {
+            return api_render::event(self, i);
+        }
         let role = usize::from(self.kind == GenKind::Chat);
         if i < role {
             return Some(Event::Role);
@@ -225,6 +232,9 @@ impl ResponsePlan {
     /// (the role event and first content event go out together, as in vLLM), ITL between
     /// content events.
     pub(crate) fn wait_before(&self, ev: Event) -> Wait {
+        if self.kind.always_reports_usage() {
+            return api_render::wait_before(self, ev);
+        }
         match (ev, self.kind) {
             (Event::Role, _) | (Event::Content(0), GenKind::Completions) => Wait::Ttft,
             (Event::Content(0), GenKind::Chat) => Wait::None,
@@ -285,6 +295,9 @@ impl ResponsePlan {
 
     /// Appends event `ev` in SSE framing. [`Event::Drop`] renders nothing.
     pub(crate) fn render_event(&self, ev: Event, out: &mut BytesMut) {
+        if self.kind.always_reports_usage() {
+            return api_render::render_event(self, ev, out);
+        }
         match ev {
             Event::Role => {
                 out.put_slice(self.head.sse());
@@ -295,6 +308,7 @@ impl ResponsePlan {
                 let (close, finish) = match self.kind {
                     GenKind::Chat => (CHAT_DELTA_CLOSE, CHAT_DELTA_FINISH),
                     GenKind::Completions => (CMPL_TEXT_CLOSE, CMPL_TEXT_FINISH),
+                    _ => (CMPL_TEXT_CLOSE, CMPL_TEXT_FINISH), // api_render renders them
                 };
                 out.put_slice(self.head.content_prefix());
                 let k = self.tokens_per_chunk.max(1);
@@ -339,6 +353,10 @@ impl ResponsePlan {
         let mut out = BytesMut::with_capacity(
             self.head.len() + 300 + self.output_tokens as usize * MAX_WORD_LEN,
         );
+        if self.kind.always_reports_usage() {
+            api_render::render_full(self, &mut out);
+            return out;
+        }
         out.put_slice(self.head.json());
         match self.kind {
             GenKind::Chat => {
@@ -361,10 +379,14 @@ impl ResponsePlan {
                 self.put_usage_fields(&mut out);
                 out.put_slice(b",\"prompt_tokens_details\":null}}");
             }
+            _ => {} // api_render::render_full above
         }
         out
     }
 }
+
+#[path = "api_render.rs"]
+mod api_render;
 
 #[cfg(test)]
 #[path = "render_tests.rs"]

@@ -18,6 +18,14 @@ pub(crate) enum GenKind {
     Chat,
     /// `POST /v1/completions`: prompt text (or token ids) in `prompt`.
     Completions,
+    /// `POST /v1/responses` (OpenAI Responses API): prompt in `input`.
+    Responses,
+    /// `POST /v1/messages` (Anthropic Messages API): prompt in `content` strings.
+    Messages,
+    /// `POST /generate` (TGI): prompt in `inputs`.
+    Generate,
+    /// `POST /generate_stream` (TGI, always streaming): prompt in `inputs`.
+    GenerateStream,
 }
 
 /// Why the server stopped generating, as reported in `finish_reason`.
@@ -119,10 +127,11 @@ pub(crate) fn parse_gen_request(
     if !looks_like_object(body) {
         return Err(RequestError::NotAnObject);
     }
-    let stream = read_bool(body, Key::Stream)?.unwrap_or(false);
-    let include_usage = stream && read_bool(body, Key::IncludeUsage)?.unwrap_or(false);
+    let stream = read_bool(body, Key::Stream)?.unwrap_or(false) || kind == GenKind::GenerateStream;
+    let include_usage = stream
+        && (read_bool(body, Key::IncludeUsage)?.unwrap_or(false) || kind.always_reports_usage());
     let mut requested_max = None;
-    for key in [Key::MaxTokens, Key::MaxCompletionTokens] {
+    for &key in kind.max_keys() {
         if let Some(n) = read_u64(body, key)? {
             let key = key.name();
             if n == 0 {
@@ -180,6 +189,7 @@ pub(crate) fn estimate_prompt_tokens(body: &[u8], kind: GenKind) -> u64 {
     match kind {
         GenKind::Chat => count_key(body, Key::Content),
         GenKind::Completions => count_key(body, Key::Prompt),
+        _ => super::api_request::prompt_tokens(body, kind),
     }
 }
 

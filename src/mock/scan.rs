@@ -21,10 +21,14 @@ pub(crate) enum Key {
     Content,
     Text,
     Prompt,
+    Input,
+    Inputs,
+    MaxOutputTokens,
+    MaxNewTokens,
 }
 
 impl Key {
-    const ALL: [Key; 9] = [
+    const ALL: [Key; 13] = [
         Key::Stream,
         Key::IncludeUsage,
         Key::MaxTokens,
@@ -34,6 +38,10 @@ impl Key {
         Key::Content,
         Key::Text,
         Key::Prompt,
+        Key::Input,
+        Key::Inputs,
+        Key::MaxOutputTokens,
+        Key::MaxNewTokens,
     ];
 
     /// The JSON key, for error messages.
@@ -48,6 +56,10 @@ impl Key {
             Key::Content => "content",
             Key::Text => "text",
             Key::Prompt => "prompt",
+            Key::Input => "input",
+            Key::Inputs => "inputs",
+            Key::MaxOutputTokens => "max_output_tokens",
+            Key::MaxNewTokens => "max_new_tokens",
         }
     }
 }

@@ -55,6 +55,12 @@ pub struct MockStatsSnapshot {
     pub image_generation_requests: u64,
     /// Images sent by `/v1/images/generations`.
     pub images_generated: u64,
+    /// `POST /v1/responses` requests.
+    pub responses_requests: u64,
+    /// `POST /v1/messages` requests.
+    pub messages_requests: u64,
+    /// `POST /generate` and `POST /generate_stream` requests.
+    pub generate_requests: u64,
 }
 
 impl MockStatsSnapshot {

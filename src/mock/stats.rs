@@ -7,6 +7,9 @@ use std::sync::Arc;
 use super::media_scan::{MediaCounts, MediaKind};
 use super::snapshot::MockStatsSnapshot;
 
+/// How many endpoints the mock counts.
+const ENDPOINTS: usize = 15;
+
 /// Endpoints the mock counts requests for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Endpoint {
@@ -21,10 +24,14 @@ pub(crate) enum Endpoint {
     Rerank,
     TeiRerank,
     Images,
+    Responses,
+    Messages,
+    Generate,
+    GenerateStream,
 }
 
 impl Endpoint {
-    const ALL: [Endpoint; 11] = [
+    const ALL: [Endpoint; ENDPOINTS] = [
         Endpoint::Chat,
         Endpoint::Completions,
         Endpoint::Embeddings,
@@ -36,6 +43,10 @@ impl Endpoint {
         Endpoint::Rerank,
         Endpoint::TeiRerank,
         Endpoint::Images,
+        Endpoint::Responses,
+        Endpoint::Messages,
+        Endpoint::Generate,
+        Endpoint::GenerateStream,
     ];
 
     fn label(self) -> &'static str {
@@ -51,6 +62,10 @@ impl Endpoint {
             Endpoint::Rerank => "/v1/rerank",
             Endpoint::TeiRerank => "/rerank",
             Endpoint::Images => "/v1/images/generations",
+            Endpoint::Responses => "/v1/responses",
+            Endpoint::Messages => "/v1/messages",
+            Endpoint::Generate => "/generate",
+            Endpoint::GenerateStream => "/generate_stream",
         }
     }
 }
@@ -62,7 +77,7 @@ impl Endpoint {
 /// but a snapshot taken while requests are in flight is not one consistent instant.
 #[derive(Debug, Default)]
 pub struct MockStats {
-    by_endpoint: [AtomicU64; 11],
+    by_endpoint: [AtomicU64; ENDPOINTS],
     /// Images sent by `/v1/images/generations`.
     images_generated: AtomicU64,
     bad_requests: AtomicU64,
@@ -119,6 +134,9 @@ impl MockStats {
             health_requests: e(Endpoint::Health),
             metrics_requests: e(Endpoint::Metrics),
             not_found_requests: e(Endpoint::NotFound),
+            responses_requests: e(Endpoint::Responses),
+            messages_requests: e(Endpoint::Messages),
+            generate_requests: e(Endpoint::Generate) + e(Endpoint::GenerateStream),
             bad_requests: self.bad_requests.load(Relaxed),
             streaming_requests: self.streaming.load(Relaxed),
             prompt_tokens: self.prompt_tokens.load(Relaxed),
