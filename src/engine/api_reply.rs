@@ -214,13 +214,13 @@ fn messages_facts<'a>(doc: &'a [u8], facts: &mut EventFacts<'a>) {
         b"\"message_start\"" => {
             let usage = top_level(doc, "message").and_then(|m| top_level(m, "usage"));
             facts.usage = usage.map(|u| ApiUsage {
-                input: top_level_u64(u, "input_tokens"),
+                input: messages_input(u),
                 ..ApiUsage::default()
             });
         }
         b"\"message_delta\"" | b"\"message\"" => {
             facts.usage = top_level(doc, "usage").map(|u| ApiUsage {
-                input: top_level_u64(u, "input_tokens"),
+                input: messages_input(u),
                 output: top_level_u64(u, "output_tokens"),
                 total: None,
             });
@@ -228,6 +228,18 @@ fn messages_facts<'a>(doc: &'a [u8], facts: &mut EventFacts<'a>) {
         b"\"error\"" => facts.error = true,
         _ => {}
     }
+}
+
+/// Anthropic's prompt tokens: `input_tokens` counts only the uncached part, so the cache
+/// reads and writes are added (llama.cpp reports a reused prompt prefix as
+/// `cache_read_input_tokens`).
+fn messages_input(usage: &[u8]) -> Option<u64> {
+    let input = top_level_u64(usage, "input_tokens")?;
+    let cached = ["cache_read_input_tokens", "cache_creation_input_tokens"]
+        .iter()
+        .filter_map(|key| top_level_u64(usage, key))
+        .sum::<u64>();
+    Some(input + cached)
 }
 
 fn tgi_facts<'a>(doc: &'a [u8], facts: &mut EventFacts<'a>) {

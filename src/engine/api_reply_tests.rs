@@ -98,6 +98,9 @@ fn messages_stream_events_by_type() {
         (usage.input, usage.output, usage.total),
         (Some(12), Some(16), None)
     );
+    // llama.cpp's: a reused prompt prefix is a cache read, still part of the prompt.
+    let cached = br#"{"type":"message_start","message":{"usage":{"cache_read_input_tokens":37,"input_tokens":1,"output_tokens":0}}}"#;
+    assert_eq!(api.facts(cached).usage.unwrap().input, Some(38));
     let error = br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
     assert!(api.facts(error).error);
     assert!(!api.facts(br#"{"choices":[]}"#).promised);
