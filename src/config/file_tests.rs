@@ -303,3 +303,22 @@ fn phases_read_aiperf_cancellation_and_the_failure_threshold() {
         "{err}"
     );
 }
+
+#[test]
+fn endpoint_types_take_aiperfs_names() {
+    use super::EndpointType;
+    let with = |value: &str| {
+        let text = format!("{BASE}  endpoint:\n    type: {value}\n");
+        ConfigFile::parse(&text, "w.yaml").unwrap().resolve()
+    };
+    for (name, endpoint) in [
+        ("responses", EndpointType::Responses),
+        ("messages", EndpointType::Messages),
+        ("huggingface_generate", EndpointType::HuggingfaceGenerate),
+    ] {
+        assert_eq!(with(name).unwrap().endpoint, Some(endpoint));
+        assert_eq!(endpoint.name(), name);
+    }
+    let err = with("tgi").unwrap_err().to_string();
+    assert!(err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, responses, messages, huggingface_generate"), "{err}");
+}
