@@ -457,6 +457,9 @@ impl RequestMetrics {
         match error {
             Some(serde_json::Value::String(s)) => push(s),
             Some(obj) => {
+                // Anthropic's error event (`event: error` wraps it once more):
+                // `{"type":"error","error":{"type":…,"message":…}}`.
+                let obj = obj.get("error").filter(|e| e.is_object()).unwrap_or(obj);
                 match obj.get("message").and_then(|m| m.as_str()) {
                     Some(m) => push(m),
                     None => push(&obj.to_string()),
@@ -538,3 +541,7 @@ fn push_truncated(out: &mut String, message: &str) {
 #[cfg(test)]
 #[path = "derive_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "derive_api_tests.rs"]
+mod api_tests;
