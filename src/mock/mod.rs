@@ -10,7 +10,6 @@
 //! harness. Tests start it in-process with [`MockServer::start`] and read [`MockStats`];
 //! `gauntlet mock-server` runs it standalone. See `docs/mock-server.md`.
 
-mod api_request;
 mod body;
 mod config;
 mod embeddings;

@@ -28,6 +28,24 @@ pub(crate) enum GenKind {
     GenerateStream,
 }
 
+impl GenKind {
+    /// The keys that may carry the output budget, first found wins.
+    fn max_keys(self) -> &'static [Key] {
+        match self {
+            GenKind::Chat | GenKind::Completions => &[Key::MaxTokens, Key::MaxCompletionTokens],
+            GenKind::Responses => &[Key::MaxOutputTokens],
+            GenKind::Messages => &[Key::MaxTokens],
+            GenKind::Generate | GenKind::GenerateStream => &[Key::MaxNewTokens],
+        }
+    }
+
+    /// Whether a stream always ends with usage: the Responses, Messages and TGI APIs have no
+    /// `include_usage` option (and their answers are rendered by `render::api_render`).
+    pub(crate) fn always_reports_usage(self) -> bool {
+        !matches!(self, GenKind::Chat | GenKind::Completions)
+    }
+}
+
 /// Why the server stopped generating, as reported in `finish_reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FinishReason {
@@ -181,15 +199,21 @@ pub(crate) fn parse_gen_request(
 
 /// Estimates prompt tokens as whitespace-separated words.
 ///
-/// Chat: words in every string value of a `content` key, and in the `text` of content
-/// parts. Completions: words in `prompt` (a string or an array of strings), and one token per
+/// Chat and Messages: words in every string value of a `content` key, and in the `text` of
+/// content parts. Responses: `input`. TGI: `inputs`. Completions: words in `prompt` (a string or an array of strings), and one token per
 /// integer when the prompt is given as token ids. Cheap, deterministic, and close to a real
 /// tokenizer's count for English prose (real tokenizers give ~1.3 tokens per word).
 pub(crate) fn estimate_prompt_tokens(body: &[u8], kind: GenKind) -> u64 {
     match kind {
         GenKind::Chat => count_key(body, Key::Content),
         GenKind::Completions => count_key(body, Key::Prompt),
-        _ => super::api_request::prompt_tokens(body, kind),
+        // `input`: the prompt string, or items whose `content` holds the text.
+        GenKind::Responses => match value_of(body, Key::Input) {
+            Some([b'"', ..]) => count_key(body, Key::Input),
+            _ => count_key(body, Key::Content),
+        },
+        GenKind::Messages => count_key(body, Key::Content),
+        GenKind::Generate | GenKind::GenerateStream => count_key(body, Key::Inputs),
     }
 }
 
@@ -254,6 +278,27 @@ mod tests {
         assert_eq!((r.output_tokens, r.finish), (16, FinishReason::Stop));
         let r = chat(r#"{"messages":[],"min_tokens":40,"ignore_eos":true}"#).unwrap();
         assert_eq!(r.output_tokens, 40);
+    }
+
+    #[test]
+    fn each_kind_reads_its_own_budget_and_prompt() {
+        let r = br#"{"model":"m","input":"one two three","max_output_tokens":9,"stream":true}"#;
+        let r = parse_gen_request(r, GenKind::Responses, 16).unwrap();
+        assert_eq!((r.output_tokens, r.prompt_tokens), (9, 3));
+        assert!(r.stream && r.include_usage);
+        let items = br#"{"input":[{"role":"user","content":"a b"},{"role":"assistant","content":"c"}],"max_tokens":99}"#;
+        let r = parse_gen_request(items, GenKind::Responses, 16).unwrap();
+        assert_eq!((r.output_tokens, r.prompt_tokens), (16, 3));
+        let m = br#"{"messages":[{"role":"user","content":"x y"}],"max_tokens":4}"#;
+        let r = parse_gen_request(m, GenKind::Messages, 16).unwrap();
+        assert_eq!((r.output_tokens, r.prompt_tokens, r.stream), (4, 2, false));
+        let g = br#"{"inputs":"p q r s","parameters":{"max_new_tokens":5,"details":true}}"#;
+        let r = parse_gen_request(g, GenKind::GenerateStream, 16).unwrap();
+        assert_eq!((r.output_tokens, r.prompt_tokens), (5, 4));
+        assert!(r.stream && r.include_usage);
+        assert!(!parse_gen_request(g, GenKind::Generate, 16).unwrap().stream);
+        let zero = br#"{"inputs":"p","parameters":{"max_new_tokens":0}}"#;
+        assert!(parse_gen_request(zero, GenKind::Generate, 16).is_err());
     }
 
     #[test]

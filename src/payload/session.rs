@@ -215,6 +215,29 @@ mod tests {
     }
 
     #[test]
+    fn responses_and_messages_sessions_use_their_own_conversation_field() {
+        let history = br#"{"role":"user","content":"a"},{"role":"assistant","content":"b"}"#;
+        for (endpoint, key) in [
+            (EndpointType::Responses, "input"),
+            (EndpointType::Messages, "messages"),
+        ] {
+            let bodies = SessionBodies::build(&opts(endpoint), &workload()).unwrap();
+            assert_eq!(bodies.endpoint(), endpoint);
+            let mut buf = BytesMut::new();
+            let body: Value =
+                serde_json::from_slice(&bodies.assemble(&mut buf, history, 1)).unwrap();
+            let items = body[key].as_array().unwrap();
+            assert_eq!(items.len(), 3, "{body}");
+            assert_eq!(
+                items[2],
+                serde_json::json!({"role": "user", "content": "second"})
+            );
+            assert_eq!(body["model"], "m");
+            assert_eq!(body["stream"], true);
+        }
+    }
+
+    #[test]
     fn other_endpoints_are_refused() {
         let err = SessionBodies::build(&opts(EndpointType::Completions), &workload()).unwrap_err();
         assert!(err.to_string().contains("--endpoint-type chat"));
