@@ -183,6 +183,15 @@ fn multi_turn_sessions_carry_the_replies_in_each_apis_history() {
             .map(|m| m["role"].as_str().unwrap())
             .collect();
         assert_eq!(roles, ["user", "assistant", "user", "assistant", "user"]);
+        // Responses items carry "type": "message" (llama-server refuses them without it).
+        for item in history {
+            let typed = item.get("type").and_then(|t| t.as_str()) == Some("message");
+            assert_eq!(
+                typed,
+                endpoint_type == "responses",
+                "{endpoint_type}: {item}"
+            );
+        }
         // Each reply is the mock's 4 words, read from this API's events.
         for reply in [&history[1], &history[3]] {
             let text = reply["content"].as_str().unwrap();

@@ -76,3 +76,45 @@ fn llamacpp_live_output_tokens_equal_the_servers_count() {
         }
     }
 }
+
+#[test]
+fn llamacpp_live_sessions_send_a_history_the_server_accepts() {
+    let Ok(base) = std::env::var("GAUNTLET_LLAMA_SERVER") else {
+        eprintln!("GAUNTLET_LLAMA_SERVER not set: live llama-server test skipped");
+        return;
+    };
+    for endpoint_type in ["responses", "messages"] {
+        let dir = artifact_dir(&format!("llamacpp-live-sessions-{endpoint_type}"));
+        let args = [
+            "--endpoint-type",
+            endpoint_type,
+            "--streaming",
+            "--conversation-num",
+            "2",
+            "--conversation-turn-mean",
+            "3",
+            "--isl",
+            "32",
+            "--osl",
+            "8",
+        ];
+        let out = profile(&base, &dir, &args);
+        assert!(out.status.success(), "{endpoint_type}: {}", text(&out));
+        let records = jsonl(&dir);
+        assert_eq!(records.len(), 6, "{endpoint_type}");
+        // Later turns carry the history: the server saw longer prompts.
+        let prompts: Vec<f64> = records
+            .iter()
+            .map(|r| {
+                r["metrics"]["usage_prompt_tokens"]["value"]
+                    .as_f64()
+                    .unwrap()
+            })
+            .collect();
+        let (min, max) = prompts
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(a, b), &p| (a.min(p), b.max(p)));
+        assert!(max > min + 32.0, "{endpoint_type}: {prompts:?}");
+        eprintln!("{endpoint_type} sessions: 6 turns, server prompt tokens {prompts:?}");
+    }
+}

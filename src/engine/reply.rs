@@ -17,6 +17,9 @@ static REASONING_CONTENT: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning_c
 static REASONING: LazyLock<Key> = LazyLock::new(|| Key::new("reasoning"));
 const OPEN: &[u8] = b"{\"role\":\"assistant\",\"content\":\"";
 const CLOSE: &[u8] = b"\"}";
+/// A Responses API input item: `type` is optional in OpenAI's API, but llama.cpp's server
+/// refuses an assistant item without it ("Cannot determine type of 'item'").
+const RESPONSES_OPEN: &[u8] = b"{\"type\":\"message\",\"role\":\"assistant\",\"content\":\"";
 
 /// The key an event's generated text was found under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,10 +63,14 @@ pub fn event_text(payload: &[u8]) -> Option<(TextKey, &[u8])> {
 /// Appends `{"role":"assistant","content":"..."}` built from the response in `record`: the
 /// concatenated `delta.content` of every SSE event, or `message.content` of a plain body. For
 /// the Responses and Messages APIs, the output text their readers find ([`Api::each_text`]):
-/// the same object is an assistant input item of the one and a message of the other.
+/// the object is a message of the one and, with `"type":"message"`, an input item of the other.
 pub fn append_assistant_message(endpoint: EndpointType, record: &RequestRecord, out: &mut Vec<u8>) {
-    out.extend_from_slice(OPEN);
     if let Some(api) = Api::of(endpoint) {
+        let open = match api {
+            Api::Responses => RESPONSES_OPEN,
+            _ => OPEN,
+        };
+        out.extend_from_slice(open);
         let mut push = |is_output: bool, raw: &[u8]| {
             if let Some(text) = string_inner(raw).filter(|_| is_output) {
                 out.extend_from_slice(text);
@@ -79,6 +86,7 @@ pub fn append_assistant_message(endpoint: EndpointType, record: &RequestRecord, 
         out.extend_from_slice(CLOSE);
         return;
     }
+    out.extend_from_slice(OPEN);
     for (payload, _) in record.event_payloads() {
         let content = event_text(payload).filter(|&(key, _)| key == TextKey::Content);
         if let Some(text) = content.and_then(|(_, value)| string_inner(value)) {

@@ -116,8 +116,9 @@ fn split(body: &[u8], key: &str) -> Result<(Vec<u8>, Vec<u8>), SessionRenderErro
     };
     let message = match map.remove(key) {
         Some(Value::Array(mut messages)) if messages.len() == 1 => messages.remove(0),
+        // `type` is optional in OpenAI's API; llama.cpp's server wants it on every item.
         Some(Value::String(prompt)) if key == "input" => {
-            serde_json::json!({ "role": "user", "content": prompt })
+            serde_json::json!({ "type": "message", "role": "user", "content": prompt })
         }
         _ => return Err(SessionRenderError::MessagesOverridden),
     };
@@ -228,10 +229,10 @@ mod tests {
                 serde_json::from_slice(&bodies.assemble(&mut buf, history, 1)).unwrap();
             let items = body[key].as_array().unwrap();
             assert_eq!(items.len(), 3, "{body}");
-            assert_eq!(
-                items[2],
-                serde_json::json!({"role": "user", "content": "second"})
-            );
+            assert_eq!(items[2]["role"], "user");
+            assert_eq!(items[2]["content"], "second");
+            let typed = endpoint == EndpointType::Responses;
+            assert_eq!(items[2].get("type").is_some(), typed, "{body}");
             assert_eq!(body["model"], "m");
             assert_eq!(body["stream"], true);
         }
