@@ -16,7 +16,7 @@ impl Settings {
         plan: &Plan,
         warnings: &mut Vec<String>,
     ) -> Result<(), SettingError> {
-        self.check_headers()?;
+        self.check_headers(plan.endpoint)?;
         self.check_extra_inputs(plan.endpoint)?;
         self.check_lengths()?;
         self.check_streaming(plan.endpoint)?;
@@ -27,7 +27,12 @@ impl Settings {
     }
 
     /// `--api-key` beside an Authorization header; headers gauntlet writes itself.
-    fn check_headers(&self) -> Result<(), SettingError> {
+    fn check_headers(&self, endpoint: EndpointType) -> Result<(), SettingError> {
+        // The Messages API takes the key as x-api-key (engine::client::Target).
+        let (key_header, sent_as) = match endpoint {
+            EndpointType::Messages => ("x-api-key", "x-api-key"),
+            _ => ("authorization", "Authorization: Bearer"),
+        };
         for given in &self.headers {
             let name = header_name(&given.value);
             if OWN_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
@@ -39,12 +44,12 @@ impl Settings {
             if let Some(key) = self
                 .api_key
                 .as_ref()
-                .filter(|_| name.eq_ignore_ascii_case("authorization"))
+                .filter(|_| name.eq_ignore_ascii_case(key_header))
             {
                 return Err(SettingError::new(
                     &key.from,
                     format!(
-                        "is sent as Authorization: Bearer and conflicts with the Authorization header given by {}; give one",
+                        "is sent as {sent_as} and conflicts with the {name} header given by {}; give one",
                         given.from.described()
                     ),
                 ));

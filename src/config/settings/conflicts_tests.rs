@@ -117,6 +117,27 @@ fn api_key_and_an_authorization_header_are_refused_on_both_paths() {
 }
 
 #[test]
+fn with_messages_the_api_key_conflicts_with_x_api_key_not_authorization() {
+    let messages = |header: &str| Settings {
+        api_key: flag("--api-key", Some("k".to_string())),
+        endpoint: flag(
+            "--endpoint-type",
+            Some(crate::config::EndpointType::Messages),
+        ),
+        headers: vec![Given::flag("--header", header.to_string())],
+        ..model()
+    };
+    let e = err(messages("X-Api-Key: other"));
+    assert!(
+        e.starts_with("--api-key: is sent as x-api-key and conflicts with the X-Api-Key header"),
+        "{e}"
+    );
+    assert!(messages("Authorization: Bearer proxy")
+        .resolve(String::new())
+        .is_ok());
+}
+
+#[test]
 fn headers_gauntlet_writes_are_refused() {
     for h in ["Content-Length: 5", "host: x", "Transfer-Encoding: chunked"] {
         let s = Settings {
