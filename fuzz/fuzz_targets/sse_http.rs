@@ -55,10 +55,13 @@ fuzz_target!(|data: &[u8]| {
     sse.finish(2, &mut record);
     record.status = head.status;
     let count_tokens = |text: &str| (text.len() / 4) as u32;
-    let endpoint = match split % 3 {
+    let endpoint = match split % 6 {
         0 => EndpointType::Chat,
         1 => EndpointType::Completions,
-        _ => EndpointType::Embeddings,
+        2 => EndpointType::Embeddings,
+        3 => EndpointType::Responses,
+        4 => EndpointType::Messages,
+        _ => EndpointType::HuggingfaceGenerate,
     };
     // A secret the fuzzer can echo back, so redaction runs on server text too.
     let redactor = Redactor::new(["sk-secret".to_string()]);

@@ -144,3 +144,33 @@ fn tgi_tokens_not_the_repeated_generated_text() {
             .promised
     );
 }
+
+#[test]
+fn every_truncation_of_real_events_is_read_without_panicking() {
+    let fixtures = ["responses_stream.sse", "messages_stream.sse"];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llamacpp");
+    let mut docs: Vec<Vec<u8>> = Vec::new();
+    for f in fixtures {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        docs.extend(
+            text.lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .map(|d| d.as_bytes().to_vec()),
+        );
+    }
+    for f in ["responses_nonstream.json", "messages_nonstream.json"] {
+        docs.push(std::fs::read(dir.join(f)).unwrap());
+    }
+    let mut texts = 0;
+    for doc in &docs {
+        for cut in 0..=doc.len() {
+            for api in [Api::Responses, Api::Messages, Api::Tgi] {
+                let facts = api.facts(&doc[..cut]);
+                texts += usize::from(facts.text.is_some() && cut == doc.len());
+                api.each_text(&doc[..cut], &mut |_, _| {});
+            }
+        }
+    }
+    // 16 Responses deltas, 15 Messages deltas, and one text in each body.
+    assert_eq!(texts, 16 + 15 + 2);
+}
