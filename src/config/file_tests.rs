@@ -320,5 +320,8 @@ fn endpoint_types_take_aiperfs_names() {
         assert_eq!(endpoint.name(), name);
     }
     let err = with("tgi").unwrap_err().to_string();
-    assert!(err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, responses, messages, huggingface_generate"), "{err}");
+    assert!(
+        err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, nim_rankings, cohere_rankings, hf_tei_rankings, nim_embeddings, chat_embeddings, image_generation, responses, messages, huggingface_generate"),
+        "{err}"
+    );
 }
