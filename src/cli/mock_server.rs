@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::ValueEnum;
 
-use crate::mock::{serve, LatencyModel, MockConfig, MockStats, SpecDecodeConfig, SseMode};
+use crate::mock::{
+    serve, LatencyModel, MockConfig, MockStats, MockTls, SpecDecodeConfig, SseMode, Validity,
+};
 
 /// Flags of `gauntlet mock-server`.
 ///
@@ -19,8 +21,9 @@ Serves /v1/chat/completions and /v1/completions (streaming and not, in vLLM's JS
 /v1/embeddings, /v1/models, /health and /metrics (vLLM metric names; --spec-k adds \
 speculative-decoding metrics, --gpu-metrics DCGM-style GPU series). Every response has \
 exactly max_tokens (or max_completion_tokens, or --default-output-tokens) tokens, one short \
-word each. Prints 'mock server listening on http://HOST:PORT' once ready; runs until Ctrl-C \
-or SIGTERM.
+word each. Prints 'mock server listening on http://HOST:PORT' once ready (with --tls, \
+'CA certificate: PATH' and then 'mock server listening on https://HOST:PORT'); runs until \
+Ctrl-C or SIGTERM.
 
 Example: gauntlet mock-server --port 8000 --ttft-ms 40 --itl-ms 8 --itl-stddev-ms 2")]
 pub struct MockServerArgs {
@@ -112,6 +115,12 @@ pub struct MockServerArgs {
     /// the mock's activity (1 J per generated token), for testing --gpu-telemetry URL.
     #[arg(long)]
     pub gpu_metrics: bool,
+
+    /// Serve over TLS (https://) with a certificate made at start for localhost, 127.0.0.1,
+    /// ::1 and --host, signed by a throw-away CA whose certificate is written to a file (its
+    /// path is printed as 'CA certificate: PATH'): pass it to profile's --ca-cert.
+    #[arg(long)]
+    pub tls: bool,
 }
 
 /// Zero or more seconds.
@@ -177,13 +186,39 @@ impl MockServerArgs {
                 by_keyword: self.spec_acceptance_by.clone(),
             }),
             gpu_metrics: self.gpu_metrics,
+            tls: None,
         }
+    }
+
+    /// `--tls`: a certificate for the local names and `--host`.
+    fn tls(&self) -> anyhow::Result<Option<MockTls>> {
+        if !self.tls {
+            return Ok(None);
+        }
+        let mut names = vec!["localhost", "127.0.0.1", "::1"];
+        let host = self.host.trim_matches(['[', ']']);
+        if !names.contains(&host) && !matches!(host, "0.0.0.0" | "::") {
+            names.push(host);
+        }
+        MockTls::generate(&names, Validity::Current)
+            .map(Some)
+            .map_err(anyhow::Error::msg)
     }
 }
 
 /// Runs the mock server until Ctrl-C or SIGTERM.
 pub fn run(args: MockServerArgs) -> anyhow::Result<ExitCode> {
-    let config = Arc::new(args.to_config());
+    let mut config = args.to_config();
+    config.tls = args.tls()?;
+    let ca_path = match &config.tls {
+        Some(tls) => Some(
+            tls.write_ca(&std::env::temp_dir())
+                .context("writing the mock's CA certificate")?,
+        ),
+        None => None,
+    };
+    let scheme = if ca_path.is_some() { "https" } else { "http" };
+    let config = Arc::new(config);
     let workers = usize::try_from(args.workers).unwrap_or(1);
     let runtime = crate::mock::build_runtime(workers).context("starting the tokio runtime")?;
     runtime.block_on(async {
@@ -196,8 +231,11 @@ pub fn run(args: MockServerArgs) -> anyhow::Result<ExitCode> {
         let listener = crate::mock::listen(addr).with_context(bind_error)?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let mut stdout = std::io::stdout().lock();
+        if let Some(path) = &ca_path {
+            let _ = writeln!(stdout, "CA certificate: {}", path.display());
+        }
         // Scripts and tests wait for this exact line, so it must not sit in a buffer.
-        let _ = writeln!(stdout, "mock server listening on http://{addr}");
+        let _ = writeln!(stdout, "mock server listening on {scheme}://{addr}");
         let _ = stdout.flush();
         drop(stdout);
         serve(listener, config, Arc::new(MockStats::new()), stop_signal())

@@ -86,6 +86,17 @@ pub struct ProfileArgs {
     #[arg(long, value_name = "BYTES")]
     pub max_response_bytes: Option<u64>,
 
+    /// A PEM file of CA certificates to trust for https:// URLs, besides the system store
+    /// (which SSL_CERT_FILE / SSL_CERT_DIR replace). For a server with a self-signed or
+    /// private-CA certificate, e.g. `mock-server --tls`'s.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
+
+    /// Do not verify the server's TLS certificate (any certificate, any name, expired or not).
+    /// For test servers only; gauntlet says so once on stderr.
+    #[arg(long)]
+    pub insecure: bool,
+
     /// Requests in flight at once (closed loop). With --request-rate, caps the open loop
     /// [default: 1 when no rate is given]. A comma list (8,16,32) is a sweep: one run each.
     #[arg(long, help_heading = "Load", value_delimiter = ',', num_args = 1)]

@@ -45,6 +45,8 @@ impl ProfileArgs {
                 .collect(),
             request_timeout_s: flag("--request-timeout-seconds", self.request_timeout_seconds),
             max_response_bytes: flag("--max-response-bytes", self.max_response_bytes),
+            ca_cert: flag("--ca-cert", self.ca_cert.clone()),
+            insecure: flag("--insecure", self.insecure.then_some(true)),
             tokenizer: self.tokenizer.clone(),
             corpus: self.corpus.clone(),
             artifact_dir: self.output_artifact_dir.clone(),

@@ -53,6 +53,10 @@ pub struct FileSettings {
     pub request_timeout: Option<Duration>,
     /// `benchmark.endpoint.max_response_bytes` (≥ 1).
     pub max_response_bytes: Option<u64>,
+    /// `benchmark.endpoint.ca_cert`: a PEM file of CAs trusted for `https://` URLs.
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// `benchmark.endpoint.insecure`: skip TLS certificate verification.
+    pub insecure: Option<bool>,
     /// `benchmark.dataset`.
     pub dataset: DatasetSettings,
     /// `benchmark.random_seed` or `benchmark.dataset.random_seed`.
@@ -88,6 +92,8 @@ impl std::fmt::Debug for FileSettings {
             .field("extra_inputs", &self.extra_inputs)
             .field("request_timeout", &self.request_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("ca_cert", &self.ca_cert)
+            .field("insecure", &self.insecure)
             .field("dataset", &self.dataset)
             .field("random_seed", &self.random_seed)
             .field("phases", &self.phases)
@@ -466,6 +472,14 @@ fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {
     out.wait_for_model_timeout = keys.wait_for_model_timeout;
     out.wait_for_model_mode = keys.wait_for_model_mode;
     out.wait_for_model_interval = keys.wait_for_model_interval;
+    if let Some(v) = sec.get("ca_cert") {
+        out.ca_cert = w
+            .string(v, &sec.path_of("ca_cert"))
+            .map(std::path::PathBuf::from);
+    }
+    if let Some(v) = sec.get("insecure") {
+        out.insecure = w.boolean(v, &sec.path_of("insecure"));
+    }
 }
 
 fn read_urls<'a>(w: &mut Walker<'a>, v: Val<'a>, path: &str) -> Option<Vec<ServerUrl>> {

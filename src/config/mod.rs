@@ -31,6 +31,7 @@ mod sweep;
 #[cfg(test)]
 mod sweep_tests;
 mod telemetry_plan;
+mod tls_plan;
 mod url;
 mod variations;
 mod video_plan;
@@ -63,6 +64,7 @@ pub use session_plan::{
 };
 pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
 pub use telemetry_plan::TelemetryPlan;
+pub use tls_plan::{read_ca_certs, TlsPlan};
 pub use url::{redact_userinfo, HttpUrl};
 pub use variations::FileVariation;
 pub use video_plan::{SynthType, VideoCodec, VideoContainer, VideoPlan};

@@ -80,6 +80,8 @@ impl EndpointType {
 /// A server address, split once so the engine never parses URLs.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ServerUrl {
+    /// `https://`: the connection speaks TLS (see [`TlsPlan`]).
+    pub tls: bool,
     /// As the user wrote it (for labels).
     pub original: String,
     /// Host name or address.
@@ -365,6 +367,8 @@ pub struct Plan {
     /// Response body bytes one request may receive; past it the request fails
     /// (`ResponseTooLarge`) and its connection is dropped.
     pub max_response_bytes: u64,
+    /// How `https://` URLs are trusted.
+    pub tls: super::TlsPlan,
     /// Where artifacts go.
     pub artifact_dir: PathBuf,
     /// Highest failed-request percentage that still exits 0.

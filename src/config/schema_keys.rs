@@ -37,4 +37,6 @@ pub const ENDPOINT_KEYS: &[&str] = &[
     "wait_for_model_timeout",
     "wait_for_model_mode",
     "wait_for_model_interval",
+    "ca_cert",
+    "insecure",
 ];

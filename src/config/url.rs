@@ -7,10 +7,12 @@ use base64::Engine as _;
 
 use super::{BasicAuth, ServerUrl};
 
-/// An `http://` URL, checked: a scheme of any case, a host that is not empty, a port from 1 to
-/// 65535 (80 when none is written), and no `#fragment`.
+/// An `http://` or `https://` URL, checked: a scheme of any case, a host that is not empty, a
+/// port from 1 to 65535 (80, or 443 for https, when none is written), and no `#fragment`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl {
+    /// `https://`: the connection speaks TLS.
+    pub tls: bool,
     /// Host name (lower-cased) or address; IPv6 without its brackets.
     pub host: String,
     /// TCP port.
@@ -24,7 +26,7 @@ pub struct HttpUrl {
 }
 
 impl HttpUrl {
-    /// Parses `[http://][user:password@]host[:port][/path][?query]`. The error quotes `raw`
+    /// Parses `[http[s]://][user:password@]host[:port][/path][?query]`. The error quotes `raw`
     /// with any password shown as `***`; the caller adds the flag or key.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let shown = redact_userinfo(raw);
@@ -43,26 +45,24 @@ impl HttpUrl {
             return Err(bad("the host has a space in it"));
         }
         let url = url::Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
-        match url.scheme() {
-            "http" => {}
-            "https" => {
-                return Err(bad(
-                    "https is not supported yet; use http:// (or a local TLS-terminating proxy)",
-                ))
-            }
+        let tls = match url.scheme() {
+            "http" => false,
+            "https" => true,
             other => {
                 return Err(bad(&format!(
-                    "only http:// URLs are supported, not {other}://"
+                    "only http:// and https:// URLs are supported, not {other}://"
                 )))
             }
-        }
+        };
         let host = match url.host() {
             Some(url::Host::Domain(name)) if !name.trim().is_empty() => name.to_owned(),
             Some(url::Host::Ipv4(addr)) => addr.to_string(),
             Some(url::Host::Ipv6(addr)) => addr.to_string(),
             _ => return Err(bad("no host")),
         };
-        let port = url.port_or_known_default().unwrap_or(80);
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if tls { 443 } else { 80 });
         if port == 0 {
             return Err(bad(
                 "port 0 cannot be connected to; give the server's port (1 to 65535)",
@@ -86,6 +86,7 @@ impl HttpUrl {
             ))
         };
         Ok(HttpUrl {
+            tls,
             host,
             port,
             path: url.path().to_owned(),
@@ -108,6 +109,12 @@ impl HttpUrl {
     /// exports as written.
     pub fn parse_metrics(raw: &str) -> Result<(Self, String), String> {
         let parsed = Self::parse(raw)?;
+        if parsed.tls {
+            return Err(format!(
+                "'{}': https is not supported for metrics scrapes yet; use http://",
+                redact_userinfo(raw)
+            ));
+        }
         if parsed.credentials.is_some() {
             return Err(format!(
                 "'{}': user:password@ is not supported in a metrics URL (it would be stored in the exports)",
@@ -160,7 +167,7 @@ pub fn redact_userinfo(text: &str) -> String {
 }
 
 impl ServerUrl {
-    /// Parses `http://[user:password@]host:port/base[?query]` (scheme optional, any case). A
+    /// Parses `http[s]://[user:password@]host:port/base[?query]` (scheme optional, any case). A
     /// pasted `/v1` or full endpoint path is dropped, since the endpoint type adds it back; the
     /// query is kept and sent after the endpoint path; `user:password@` becomes an
     /// `Authorization: Basic` header. The error says what is wrong with `raw` (any password
@@ -180,6 +187,7 @@ impl ServerUrl {
             BasicAuth(format!("Basic {encoded}"))
         });
         Ok(ServerUrl {
+            tls: url.tls,
             original: redact_userinfo(raw),
             base_path: base_path.to_string(),
             query: url.query.map(|q| format!("?{q}")).unwrap_or_default(),
@@ -205,8 +213,15 @@ mod tests {
             (u.host.as_str(), u.port, u.base_path.as_str()),
             ("localhost", 18001, "")
         );
-        assert!(err("HTTPS://h").contains("https is not supported"));
-        assert!(err("ftp://h").contains("only http://"));
+        let tls = ServerUrl::parse("HTTPS://Example.COM/v1").unwrap();
+        assert!(tls.tls);
+        assert_eq!((tls.host.as_str(), tls.port), ("example.com", 443));
+        assert!(!ServerUrl::parse("h:8000").unwrap().tls);
+        assert_eq!(ServerUrl::parse("https://h:8443").unwrap().port, 8443);
+        assert!(err("ftp://h").contains("only http:// and https://"));
+        assert!(HttpUrl::parse_metrics("https://h/metrics")
+            .unwrap_err()
+            .contains("https is not supported for metrics"));
     }
 
     #[test]
@@ -264,7 +279,7 @@ mod tests {
                 base64::engine::general_purpose::STANDARD.encode("a@b:p:w")
             )
         );
-        let message = err("https://user:PASSWORD@h");
+        let message = err("ftp://user:PASSWORD@h");
         assert!(
             message.contains("user:***@h") && !message.contains("PASSWORD"),
             "{message}"

@@ -1,5 +1,5 @@
 //! One HTTP/1.1 keep-alive connection per worker and target, owned by the worker, with
-//! TCP_NODELAY on.
+//! TCP_NODELAY on, over TCP or TLS (`tls::Stream`).
 //!
 //! The worker writes each request and reads its response on its own task: no connection task,
 //! no channel, no per-request allocation (see `http1` for why not hyper's client). Owning the
@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::http1::{self, Framing, ResponseHead, Step, WireError, MAX_HEAD_BYTES};
+use super::tls::{looks_like_tls, Stream, TlsClient};
 use crate::clock::now_ns;
 use crate::config::{EndpointType, ServerUrl};
 
@@ -32,6 +33,10 @@ pub struct Target {
     /// The request line and `headers` rendered once, up to `Content-Length: `. It holds the
     /// API key, so `Debug` leaves it out.
     head_prefix: Box<[u8]>,
+    /// `https://`: connections speak TLS, with `tls`.
+    pub https: bool,
+    /// The run's TLS configuration, set by [`Target::use_tls`] for an `https://` target.
+    tls: Option<TlsClient>,
 }
 
 impl std::fmt::Debug for Target {
@@ -41,6 +46,7 @@ impl std::fmt::Debug for Target {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("path", &self.path)
+            .field("https", &self.https)
             .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
@@ -86,7 +92,8 @@ impl Target {
                 reason: e.to_string(),
             })?;
         let mut headers = HeaderMap::new();
-        let host = if url.port == 80 {
+        let default_port = if url.tls { 443 } else { 80 };
+        let host = if url.port == default_port {
             url.host.clone()
         } else {
             format!("{}:{}", url.host, url.port)
@@ -147,7 +154,16 @@ impl Target {
             path,
             headers,
             head_prefix,
+            https: url.tls,
+            tls: None,
         })
+    }
+
+    /// Gives an `https://` target the run's TLS configuration (built once per run).
+    pub fn use_tls(&mut self, client: &TlsClient) {
+        if self.https {
+            self.tls = Some(client.clone());
+        }
     }
 }
 
@@ -165,14 +181,15 @@ const READ_BUFFER_MAX: usize = 64 * 1024;
 
 /// A live connection, its read buffer and how long it took to open.
 pub struct Connection {
-    stream: TcpStream,
+    stream: Stream,
     /// Bytes read; `start..end` are not consumed yet.
     buf: Vec<u8>,
     start: usize,
     end: usize,
     /// When the last read returned.
     read_ns: u64,
-    /// Nanoseconds spent in TCP connect.
+    /// Nanoseconds spent in TCP connect and, over TLS, the handshake (AIPerf's
+    /// `http_req_connecting` covers both).
     pub connect_ns: u64,
     /// Requests sent on this connection so far.
     pub uses: u64,
@@ -205,13 +222,8 @@ impl From<WireError> for ReadError {
 impl Connection {
     /// Whether the server has closed (or written unasked to) this idle connection. Costs at
     /// most one non-blocking read, none when tokio already knows the socket has nothing.
-    pub fn peer_closed(&self) -> bool {
-        let mut probe = [0u8; 1];
-        match self.stream.try_read(&mut probe) {
-            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
-            // End of stream, or bytes nobody asked for: either way not reusable.
-            Ok(_) => true,
-        }
+    pub fn peer_closed(&mut self) -> bool {
+        self.stream.peer_closed()
     }
 
     /// Sends one request: the target's head, the body's length, the body, in one `writev`
@@ -252,6 +264,13 @@ impl Connection {
                 }
             }
         }
+        if self.stream.buffers_writes() {
+            // rustls may hold the last record until it is flushed.
+            self.stream
+                .flush()
+                .await
+                .map_err(|e| ReadError::NothingReceived(format!("sending the request: {e}")))?;
+        }
         Ok(())
     }
 
@@ -275,7 +294,16 @@ impl Connection {
     pub async fn read_head(&mut self) -> Result<(ResponseHead, u64), ReadError> {
         let mut received_any = false;
         loop {
-            if let Some((head, used)) = http1::parse_head(&self.buf[self.start..self.end])? {
+            let parsed = http1::parse_head(&self.buf[self.start..self.end]);
+            if parsed.is_err()
+                && !self.stream.buffers_writes()
+                && looks_like_tls(&self.buf[self.start..self.end])
+            {
+                return Err(ReadError::Failed(
+                    "the server speaks TLS: use https:// in --url".into(),
+                ));
+            }
+            if let Some((head, used)) = parsed? {
                 self.start += used;
                 if (100..200).contains(&head.status) && head.status != 101 {
                     continue;
@@ -382,19 +410,57 @@ impl Connection {
     }
 }
 
+/// Why a connection could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectError {
+    /// TCP: refused, unreachable, timed out.
+    Tcp(String),
+    /// The TLS handshake failed: every connection to this target would fail the same way.
+    Tls(String),
+}
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectError::Tcp(m) | ConnectError::Tls(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Opens a connection to `target`, giving up after `timeout`.
 pub async fn connect(target: &Target, timeout: Duration) -> Result<Connection, String> {
+    connect_checked(target, timeout)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// [`connect`], telling a TLS failure from a TCP one.
+pub async fn connect_checked(
+    target: &Target,
+    timeout: Duration,
+) -> Result<Connection, ConnectError> {
     let start = now_ns();
-    let stream = tokio::time::timeout(
-        timeout,
-        TcpStream::connect((target.host.as_str(), target.port)),
-    )
-    .await
-    .map_err(|_| format!("connect to {}:{} timed out", target.host, target.port))?
-    .map_err(|e| format!("connect to {}:{}: {e}", target.host, target.port))?;
-    stream
-        .set_nodelay(true)
-        .map_err(|e| format!("set TCP_NODELAY: {e}"))?;
+    let (host, port) = (target.host.as_str(), target.port);
+    let open = async {
+        let tcp = TcpStream::connect((host, port))
+            .await
+            .map_err(|e| ConnectError::Tcp(format!("connect to {host}:{port}: {e}")))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| ConnectError::Tcp(format!("set TCP_NODELAY: {e}")))?;
+        match (&target.tls, target.https) {
+            (_, false) => Ok(Stream::Tcp(tcp)),
+            (Some(tls), true) => tls
+                .handshake(tcp, host, port)
+                .await
+                .map_err(ConnectError::Tls),
+            (None, true) => Err(ConnectError::Tls(
+                "an https:// target without a TLS configuration".into(),
+            )),
+        }
+    };
+    let stream = tokio::time::timeout(timeout, open)
+        .await
+        .map_err(|_| ConnectError::Tcp(format!("connect to {host}:{port} timed out")))??;
     Ok(Connection {
         stream,
         buf: vec![0; READ_BUFFER_START],
@@ -412,6 +478,7 @@ mod tests {
 
     fn url() -> ServerUrl {
         ServerUrl {
+            tls: false,
             original: "http://h:8000/base".into(),
             host: "h".into(),
             port: 8000,

@@ -15,6 +15,7 @@ pub mod session;
 pub mod session_table;
 pub mod sink;
 pub mod sse;
+pub mod tls;
 pub mod worker;
 
 use std::sync::atomic::Ordering;

@@ -291,7 +291,7 @@ async fn send_one(
     record: &mut RequestRecord,
 ) -> Result<(), Failure> {
     let target = &shared.targets[target_index];
-    if slot.as_ref().is_some_and(Connection::peer_closed) {
+    if slot.as_mut().is_some_and(Connection::peer_closed) {
         *slot = None;
     }
     let reused = slot.is_some();

@@ -51,6 +51,8 @@ pub struct MockConfig {
     /// Until this long after start, every inference request, `/v1/models` and `/health`
     /// answer HTTP 503 (a server still loading its model), for testing readiness waits.
     pub ready_after: Option<std::time::Duration>,
+    /// Serve over TLS with this certificate (`mock-server --tls`); `None` serves plain HTTP.
+    pub tls: Option<super::tls::MockTls>,
 }
 
 impl Default for MockConfig {
@@ -70,6 +72,7 @@ impl Default for MockConfig {
             gpu_metrics: false,
             more_models: Vec::new(),
             ready_after: None,
+            tls: None,
         }
     }
 }

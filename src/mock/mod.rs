@@ -30,11 +30,13 @@ mod spec;
 mod stats;
 #[cfg(test)]
 mod test_client_tests;
+mod tls;
 
 pub use config::{LatencyModel, MockConfig, SseMode};
 pub use server::{listen, serve, MockServer};
 pub use snapshot::MockStatsSnapshot;
 pub use spec::{SpecDecodeConfig, MAX_DRAFT_TOKENS};
 pub use stats::MockStats;
+pub use tls::{MockTls, Validity};
 
 pub(crate) use server::build_runtime;

@@ -61,7 +61,8 @@ pub async fn serve(
 ) -> io::Result<()> {
     let random_latency = config.ttft.is_random() || config.itl.is_random();
     let config_sse_mode = config.sse_mode;
-    let shared = Arc::new(Shared::new(config, stats));
+    let tls = config.tls.clone();
+    let shared = Arc::new(Shared::new(config, Arc::clone(&stats)));
     let mut builder = http1::Builder::new();
     // No header timeout: it would arm a timer per request, and the mock serves trusted clients.
     // Chunked streams are many small buffers: flattening them into hyper's write buffer makes
@@ -97,12 +98,33 @@ pub async fn serve(
             rng: random_latency.then(|| RefCell::new(latency_rng(connection_index))),
         };
         connection_index += 1;
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        connections.spawn(async move {
-            // A client hanging up, or a `drop_every` fault, ends the connection with an error
-            // that is nobody's business here.
-            let _ = connection.await;
-        });
+        let builder = builder.clone();
+        let stats = Arc::clone(&stats);
+        match tls.clone() {
+            None => {
+                stats.connection_opened();
+                connections.spawn(async move {
+                    // A client hanging up, or a `drop_every` fault, ends the connection with
+                    // an error that is nobody's business here.
+                    let _ = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(tls) => {
+                connections.spawn(async move {
+                    // A failed handshake (a plain-HTTP client, an unknown CA) is the client's
+                    // to report; rustls has sent it an alert.
+                    let Ok(stream) = tls.acceptor().accept(stream).await else {
+                        return;
+                    };
+                    stats.connection_opened();
+                    let _ = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
     }
     connections.shutdown().await;
     Ok(())
@@ -132,6 +154,8 @@ const LISTEN_BACKLOG: u32 = 4096;
 #[derive(Debug)]
 pub struct MockServer {
     addr: SocketAddr,
+    /// The CA's PEM when serving TLS.
+    ca_pem: Option<String>,
     stats: Arc<MockStats>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<io::Result<()>>>,
@@ -158,6 +182,7 @@ impl MockServer {
         let addr = listener.local_addr()?;
         let stats = Arc::new(MockStats::new());
         let (stop, stopped) = oneshot::channel::<()>();
+        let ca_pem = config.tls.as_ref().map(|t| t.ca_pem().to_owned());
         let config = Arc::new(config);
         let thread_stats = Arc::clone(&stats);
         let thread = std::thread::Builder::new()
@@ -172,6 +197,7 @@ impl MockServer {
             })?;
         Ok(MockServer {
             addr,
+            ca_pem,
             stats,
             stop: Some(stop),
             thread: Some(thread),
@@ -183,9 +209,20 @@ impl MockServer {
         self.addr
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:PORT`, without a trailing slash.
+    /// The base URL, e.g. `http://127.0.0.1:PORT` (`https://` when serving TLS), without a
+    /// trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The PEM of the CA that signed the TLS certificate, when serving TLS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The live counters.

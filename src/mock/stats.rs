@@ -103,6 +103,8 @@ pub struct MockStats {
     spec: super::spec::SpecStats,
     /// Request bodies, kept only when `MockConfig::capture_requests` is on.
     captured: std::sync::Mutex<Vec<bytes::Bytes>>,
+    /// Connections accepted (over TLS: handshakes completed).
+    connections: AtomicU64,
 }
 
 impl MockStats {
@@ -116,6 +118,17 @@ impl MockStats {
         if let Ok(mut captured) = self.captured.lock() {
             captured.push(body.clone());
         }
+    }
+
+    /// Counts one accepted connection (over TLS, once its handshake completed).
+    pub(crate) fn connection_opened(&self) {
+        self.connections.fetch_add(1, Relaxed);
+    }
+
+    /// Connections accepted so far (over TLS: handshakes completed): with keep-alive, far
+    /// fewer than requests.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Relaxed)
     }
 
     /// The captured request bodies, in arrival order.

@@ -122,6 +122,7 @@ fn plan() -> Plan {
     Plan {
         model: "mock-model".into(),
         urls: vec![ServerUrl {
+            tls: false,
             original: "http://127.0.0.1:8123".into(),
             host: "127.0.0.1".into(),
             port: 8123,
@@ -163,6 +164,7 @@ fn plan() -> Plan {
         api_key: Some("sk-secret".into()),
         request_timeout: Duration::from_secs(600),
         max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
+        tls: Default::default(),
         artifact_dir: "artifacts".into(),
         tolerated_error_rate_pct: 0.0,
         cli_command: "gauntlet profile --model mock-model".into(),

@@ -104,6 +104,7 @@ pub(super) fn drive(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let targets = super::tls_check::prepare(plan, targets)?;
 
     let ProcessorThread {
         handle: processor_thread,

@@ -28,6 +28,7 @@ mod replay;
 mod signals;
 mod sweep;
 mod threshold;
+mod tls_check;
 mod wallclock;
 
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
@@ -68,6 +69,12 @@ pub enum RunError {
     /// A server URL or header is unusable.
     #[error(transparent)]
     Target(#[from] crate::engine::client::TargetError),
+    /// The `--ca-cert` file or the TLS configuration is unusable.
+    #[error(transparent)]
+    TlsSetup(#[from] crate::engine::tls::TlsSetupError),
+    /// The first TLS handshake failed: every request would fail the same way.
+    #[error("{0}")]
+    TlsHandshake(String),
     /// The arrival schedule is invalid.
     #[error(transparent)]
     Schedule(#[from] crate::schedule::ScheduleError),

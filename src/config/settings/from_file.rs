@@ -130,6 +130,8 @@ impl Settings {
                 file.max_response_bytes,
                 &["benchmark.endpoint.max_response_bytes"],
             ),
+            ca_cert: at.given(file.ca_cert.clone(), &["benchmark.endpoint.ca_cert"]),
+            insecure: at.given(file.insecure, &["benchmark.endpoint.insecure"]),
             phases: at.given(file.phases.clone(), &["benchmark.phases"]),
             num_profile_runs: at.given(file.num_profile_runs, &["benchmark.num_profile_runs"]),
             confidence_level: at.given(file.confidence_level, &["benchmark.confidence_level"]),

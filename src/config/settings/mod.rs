@@ -27,6 +27,7 @@ mod sessions;
 mod telemetry;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod video;
 
 use std::fmt;
@@ -205,6 +206,10 @@ pub struct Settings {
     pub request_timeout_s: Opt<f64>,
     /// Response body bytes one request may receive.
     pub max_response_bytes: Opt<u64>,
+    /// A PEM file of CAs trusted for `https://` URLs, besides the system store.
+    pub ca_cert: Opt<PathBuf>,
+    /// Skip TLS certificate verification.
+    pub insecure: Opt<bool>,
     /// Tokenizer: a path or a hub id.
     pub tokenizer: Option<String>,
     /// Text corpus for synthetic prompts.
@@ -318,6 +323,8 @@ impl Settings {
             extra_inputs,
             request_timeout_s: pick(self.request_timeout_s, file.request_timeout_s),
             max_response_bytes: pick(self.max_response_bytes, file.max_response_bytes),
+            ca_cert: pick(self.ca_cert, file.ca_cert),
+            insecure: pick(self.insecure, file.insecure),
             tokenizer: self.tokenizer.or(file.tokenizer),
             corpus: self.corpus.or(file.corpus),
             artifact_dir: self.artifact_dir.or(file.artifact_dir),

@@ -95,6 +95,7 @@ impl Settings {
             Some(g) => g.value,
             None => DEFAULT_MAX_RESPONSE_BYTES,
         };
+        let tls = self.tls()?;
         let tolerated = value(&self.tolerated_error_rate).unwrap_or(DEFAULT_TOLERATED_ERROR_PCT);
         if !(0.0..=100.0).contains(&tolerated) {
             return Err(SettingError::new(
@@ -134,6 +135,7 @@ impl Settings {
             api_key,
             request_timeout,
             max_response_bytes,
+            tls,
             artifact_dir,
             tolerated_error_rate_pct: tolerated,
             cli_command,

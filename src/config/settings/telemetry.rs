@@ -28,7 +28,8 @@ impl TelemetrySettings {
     pub fn resolve(&self, urls: &[ServerUrl]) -> Result<TelemetryPlan, SettingError> {
         let mut server_metrics_urls = Vec::new();
         if !self.no_server_metrics {
-            for u in urls {
+            // Scrapes speak plain HTTP only: an https:// server's /metrics is not guessed.
+            for u in urls.iter().filter(|u| !u.tls) {
                 push_unique(
                     &mut server_metrics_urls,
                     format!("http://{}/metrics", authority(u) + &u.base_path),

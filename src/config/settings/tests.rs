@@ -91,7 +91,7 @@ fn urls_are_split_and_errors_name_their_origin() {
     );
     let bad = Settings {
         model: flag("--model", Some(vec!["m".to_string()])),
-        urls: Some(Given::flag("--url", vec!["https://x".to_string()])),
+        urls: Some(Given::flag("--url", vec!["ftp://x".to_string()])),
         ..Settings::default()
     };
     let err = bad.resolve(String::new()).unwrap_err();
