@@ -182,7 +182,8 @@ fn describe_certificate(cert: &CertificateError, server: &str, system_roots: usi
             if presented.is_empty() {
                 "no host".to_string()
             } else {
-                presented.join(", ")
+                let names: Vec<&str> = presented.iter().map(|n| plain_name(n)).collect();
+                names.join(", ")
             }
         ),
         C::NotValidForName => format!(
@@ -204,6 +205,15 @@ fn describe_certificate(cert: &CertificateError, server: &str, system_roots: usi
         ),
         other => format!("TLS: the certificate of {server} is refused: {other}; or --insecure"),
     }
+}
+
+/// A name as rustls presents it (`DnsName("a.example")`, `IpAddress(10.0.0.1)`), bare.
+fn plain_name(presented: &str) -> &str {
+    let inner = presented
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(presented);
+    inner.trim_matches('"')
 }
 
 /// `YYYY-MM-DD HH:MM:SS UTC` of a Unix time (the civil calendar from days since 1970).
@@ -406,7 +416,10 @@ mod tests {
         let name = describe_certificate(
             &CertificateError::NotValidForNameContext {
                 expected: ServerName::try_from("localhost").unwrap(),
-                presented: vec!["a.example".into(), "10.0.0.1".into()],
+                presented: vec![
+                    "DnsName(\"a.example\")".into(),
+                    "IpAddress(10.0.0.1)".into(),
+                ],
             },
             "localhost:1",
             1,
