@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::HeaderMap;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::http1::{self, Framing, ResponseHead, Step, WireError, MAX_HEAD_BYTES};
@@ -234,6 +234,15 @@ impl Connection {
         let mut length = [0u8; 24];
         let length_len = http1::content_length_line(body.len(), &mut length);
         let parts: [&[u8]; 3] = [&target.head_prefix, &length[..length_len], body];
+        let tcp = match &mut self.stream {
+            Stream::Tcp(tcp) => tcp,
+            Stream::Tls(tls) => {
+                return tls
+                    .write_parts(&parts)
+                    .await
+                    .map_err(|e| ReadError::NothingReceived(format!("sending the request: {e}")))
+            }
+        };
         let total: usize = parts.iter().map(|p| p.len()).sum();
         let mut written = 0;
         while written < total {
@@ -250,7 +259,7 @@ impl Connection {
                 skip = 0;
                 count += 1;
             }
-            match self.stream.write_vectored(&slices[..count]).await {
+            match tcp.write_vectored(&slices[..count]).await {
                 Ok(0) => {
                     return Err(ReadError::NothingReceived(
                         "the connection closed while the request was being sent".into(),
@@ -263,13 +272,6 @@ impl Connection {
                     )))
                 }
             }
-        }
-        if self.stream.buffers_writes() {
-            // rustls may hold the last record until it is flushed.
-            self.stream
-                .flush()
-                .await
-                .map_err(|e| ReadError::NothingReceived(format!("sending the request: {e}")))?;
         }
         Ok(())
     }
@@ -296,7 +298,7 @@ impl Connection {
         loop {
             let parsed = http1::parse_head(&self.buf[self.start..self.end]);
             if parsed.is_err()
-                && !self.stream.buffers_writes()
+                && !self.stream.is_tls()
                 && looks_like_tls(&self.buf[self.start..self.end])
             {
                 return Err(ReadError::Failed(
@@ -379,6 +381,12 @@ impl Connection {
     #[inline]
     pub fn bytes(&self, range: Range<usize>) -> &[u8] {
         &self.buf[range]
+    }
+
+    /// The stream, for tests that reach into the TLS session.
+    #[cfg(test)]
+    pub(crate) fn stream_mut(&mut self) -> &mut Stream {
+        &mut self.stream
     }
 
     /// Whether another request may follow the response just read with `head`.

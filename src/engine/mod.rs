@@ -16,6 +16,7 @@ pub mod session_table;
 pub mod sink;
 pub mod sse;
 pub mod tls;
+mod tls_records;
 pub mod worker;
 
 use std::sync::atomic::Ordering;

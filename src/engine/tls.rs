@@ -4,18 +4,15 @@
 //! The engine's own HTTP/1.1 codec (`http1`, `client`) runs unchanged over either stream.
 
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
+use super::tls_records::{handshake, HandshakeError, TlsSession};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
-use tokio_rustls::TlsConnector;
 
 use crate::config::{read_ca_certs, TlsPlan};
 
@@ -23,7 +20,7 @@ use crate::config::{read_ca_certs, TlsPlan};
 /// every connection.
 #[derive(Clone)]
 pub struct TlsClient {
-    connector: TlsConnector,
+    config: Arc<ClientConfig>,
     /// CA certificates the system store gave (0: SSL_CERT_FILE/SSL_CERT_DIR point nowhere).
     system_roots: usize,
     insecure: bool,
@@ -86,8 +83,10 @@ impl TlsClient {
             builder.with_root_certificates(roots).with_no_client_auth()
         };
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // The record layer is ours after the handshake (`tls_records`).
+        config.enable_secret_extraction = true;
         Ok(Self {
-            connector: TlsConnector::from(Arc::new(config)),
+            config: Arc::new(config),
             system_roots,
             insecure: plan.insecure,
         })
@@ -103,28 +102,25 @@ impl TlsClient {
     ) -> Result<Stream, String> {
         let name = ServerName::try_from(host.to_owned())
             .map_err(|e| format!("TLS: '{host}' is not a valid server name: {e}"))?;
-        match self.connector.connect(name, tcp).await {
-            Ok(tls) => Ok(Stream::Tls(Box::new(tls))),
+        match handshake(tcp, Arc::clone(&self.config), name).await {
+            Ok(session) => Ok(Stream::Tls(Box::new(session))),
             Err(e) => Err(self.describe(&e, host, port)),
         }
     }
 
     /// One line for a failed handshake with `host:port`.
-    fn describe(&self, err: &io::Error, host: &str, port: u16) -> String {
+    fn describe(&self, err: &HandshakeError, host: &str, port: u16) -> String {
         let server = format!("{host}:{port}");
-        let Some(tls) = err
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        else {
-            return match err.kind() {
+        match err {
+            HandshakeError::Tls(tls) => describe_rustls(tls, &server, self.system_roots),
+            HandshakeError::Io(e) => match e.kind() {
                 io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => format!(
                     "TLS: {server} closed the connection during the TLS handshake: if it is a \
                      plain HTTP port, use http://"
                 ),
-                _ => format!("TLS handshake with {server}: {err}"),
-            };
-        };
-        describe_rustls(tls, &server, self.system_roots)
+                _ => format!("TLS handshake with {server}: {e}"),
+            },
+        }
     }
 }
 
@@ -288,13 +284,13 @@ impl ServerCertVerifier for NoVerification {
     }
 }
 
-/// A worker's connection: plain TCP, or TLS over TCP (boxed: rustls's state is large, and it
-/// is allocated once per connection, not per request).
+/// A worker's connection: plain TCP, or TLS over TCP (boxed: its buffers and rustls's session
+/// state are allocated once per connection, not per request).
 pub enum Stream {
     /// `http://`.
     Tcp(TcpStream),
     /// `https://`.
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsSession>),
 }
 
 impl Stream {
@@ -302,84 +298,29 @@ impl Stream {
     /// waiting. Over TLS, records that carry no data (a TLS 1.3 session ticket) are taken in
     /// and do not count.
     pub(super) fn peer_closed(&mut self) -> bool {
-        let mut probe = [0u8; 1];
         match self {
-            Stream::Tcp(tcp) => match tcp.try_read(&mut probe) {
-                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
-                // End of stream, or bytes nobody asked for: either way not reusable.
-                Ok(_) => true,
-            },
-            Stream::Tls(tls) => {
-                let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
-                let mut buf = ReadBuf::new(&mut probe);
-                // Ready: the end, an error, or data nobody asked for.
-                Pin::new(tls.as_mut())
-                    .poll_read(&mut cx, &mut buf)
-                    .is_ready()
+            Stream::Tcp(tcp) => {
+                let mut probe = [0u8; 1];
+                match tcp.try_read(&mut probe) {
+                    Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+                    // End of stream, or bytes nobody asked for: either way not reusable.
+                    Ok(_) => true,
+                }
             }
+            Stream::Tls(tls) => tls.peer_closed(),
         }
     }
 
-    /// Whether a write may leave bytes buffered (in rustls) that a flush must send.
-    pub(super) fn buffers_writes(&self) -> bool {
+    /// Whether this is a TLS connection.
+    pub(super) fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
     }
-}
 
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
+    /// Reads response bytes (decrypted over TLS); 0 at the end of the stream.
+    pub(super) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stream::Tcp(s) => s.is_write_vectored(),
-            Stream::Tls(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Tcp(tcp) => tcp.read(buf).await,
+            Stream::Tls(tls) => tls.read(buf).await,
         }
     }
 }
