@@ -11,7 +11,7 @@ use rustls::{ServerConfig, SupportedCipherSuite, SupportedProtocolVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::{ServerUrl, TlsPlan};
-use crate::engine::client::{connect, Connection, Target};
+use crate::engine::client::{connect, Connection, ReadError, Target};
 use crate::engine::tls::{Stream, TlsClient};
 
 fn server_config(
@@ -42,6 +42,12 @@ fn server_config(
 /// One TLS connection: each request's body is sent back as the response body; with
 /// `key_update`, the server rolls its keys after every response.
 async fn echo_server(config: Arc<ServerConfig>, key_update: bool) -> u16 {
+    echo_server_for(config, key_update, usize::MAX).await
+}
+
+/// [`echo_server`] that drops the connection (no close_notify, as llama.cpp does) after
+/// `responses` responses, although each advertised keep-alive.
+async fn echo_server_for(config: Arc<ServerConfig>, key_update: bool, responses: usize) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -50,7 +56,7 @@ async fn echo_server(config: Arc<ServerConfig>, key_update: bool) -> u16 {
             .accept(tcp)
             .await
             .unwrap();
-        loop {
+        for _ in 0..responses {
             let mut head = Vec::new();
             let mut byte = [0u8; 1];
             while !head.ends_with(b"\r\n\r\n") {
@@ -94,12 +100,7 @@ async fn exchange(conn: &mut Connection, target: &Target, body: &[u8]) -> Vec<u8
     got
 }
 
-async fn round_trips(
-    suite: SupportedCipherSuite,
-    version: &'static SupportedProtocolVersion,
-    key_update: bool,
-) {
-    let port = echo_server(server_config(suite, version), key_update).await;
+fn insecure_target(port: u16) -> Target {
     let url = ServerUrl::parse(&format!("https://localhost:{port}")).unwrap();
     let mut target =
         Target::new(&url, crate::config::EndpointType::Chat, false, None, &[]).unwrap();
@@ -109,6 +110,16 @@ async fn round_trips(
     })
     .unwrap();
     target.use_tls(&client);
+    target
+}
+
+async fn round_trips(
+    suite: SupportedCipherSuite,
+    version: &'static SupportedProtocolVersion,
+    key_update: bool,
+) {
+    let port = echo_server(server_config(suite, version), key_update).await;
+    let target = insecure_target(port);
     let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
     for (i, size) in [10usize, 100_000, 1, 40_000].into_iter().enumerate() {
         let body: Vec<u8> = (0..size).map(|j| (i * 7 + j) as u8).collect();
@@ -187,16 +198,7 @@ async fn an_h2_only_server_is_told_apart() {
             .accept(tcp)
             .await;
     });
-    let url = ServerUrl::parse(&format!("https://localhost:{port}")).unwrap();
-    let mut target =
-        Target::new(&url, crate::config::EndpointType::Chat, false, None, &[]).unwrap();
-    target.use_tls(
-        &TlsClient::new(&TlsPlan {
-            ca_cert: None,
-            insecure: true,
-        })
-        .unwrap(),
-    );
+    let target = insecure_target(port);
     let err = connect(&target, Duration::from_secs(5))
         .await
         .err()
@@ -208,4 +210,24 @@ async fn an_h2_only_server_is_told_apart() {
              (ALPN http/1.1); gauntlet does not speak HTTP/2"
         )
     );
+}
+
+/// A kept-alive connection the server has dropped fails its next request before any byte
+/// of a response: the worker's stale-connection retry sends it again on a fresh connection.
+#[tokio::test]
+async fn a_dropped_kept_alive_connection_reads_as_nothing_received() {
+    let config = server_config(
+        cipher_suite::TLS13_AES_128_GCM_SHA256,
+        &rustls::version::TLS13,
+    );
+    let port = echo_server_for(config, false, 1).await;
+    let target = insecure_target(port);
+    let mut conn = connect(&target, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(exchange(&mut conn, &target, b"one").await, b"one");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Skip the idle probe (it would see the close): this is the race it cannot win.
+    match conn.exchange(&target, b"two").await {
+        Err(ReadError::NothingReceived(_)) => {}
+        other => panic!("{other:?}"),
+    }
 }
