@@ -118,7 +118,8 @@ pub struct MockServerArgs {
 
     /// Serve over TLS (https://) with a certificate made at start for localhost, 127.0.0.1,
     /// ::1 and --host, signed by a throw-away CA whose certificate is written to a file (its
-    /// path is printed as 'CA certificate: PATH'): pass it to profile's --ca-cert.
+    /// path is printed as 'CA certificate: PATH'; removed when the server stops): pass it to
+    /// profile's --ca-cert.
     #[arg(long)]
     pub tls: bool,
 }
@@ -221,7 +222,7 @@ pub fn run(args: MockServerArgs) -> anyhow::Result<ExitCode> {
     let config = Arc::new(config);
     let workers = usize::try_from(args.workers).unwrap_or(1);
     let runtime = crate::mock::build_runtime(workers).context("starting the tokio runtime")?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let bind_error = || format!("binding --host {} --port {}", args.host, args.port);
         let addr = tokio::net::lookup_host((args.host.as_str(), args.port))
             .await
@@ -241,7 +242,12 @@ pub fn run(args: MockServerArgs) -> anyhow::Result<ExitCode> {
         serve(listener, config, Arc::new(MockStats::new()), stop_signal())
             .await
             .context("serving")
-    })?;
+    });
+    // The CA file served its clients; a stopped server leaves no file behind.
+    if let Some(folder) = ca_path.as_deref().and_then(std::path::Path::parent) {
+        let _ = std::fs::remove_dir_all(folder);
+    }
+    served?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     Ok(ExitCode::SUCCESS)
 }
