@@ -25,9 +25,10 @@ use tokio::net::TcpStream;
 
 /// Plaintext bytes one record carries at most (RFC 8446 §5.1).
 const MAX_PLAINTEXT: usize = 16 * 1024;
-/// Header, then at most 2^14 + 256 bytes of protected payload (RFC 8446 §5.2).
+/// Header, then at most 2^14 + 256 bytes of protected payload in TLS 1.3 (RFC 8446 §5.2),
+/// 2^14 + 2048 in TLS 1.2 (RFC 5246 §6.2.3).
 const HEADER: usize = 5;
-const MAX_RECORD: usize = HEADER + MAX_PLAINTEXT + 256;
+const MAX_RECORD: usize = HEADER + MAX_PLAINTEXT + 2048;
 /// AEAD tag length (AES-GCM and ChaCha20-Poly1305 alike).
 const TAG: usize = 16;
 /// TLS 1.2 AES-GCM's per-record explicit nonce.
