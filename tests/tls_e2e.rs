@@ -284,3 +284,65 @@ fn mock_server_tls_prints_its_ca_file_and_an_https_url() {
     drop(child);
     let _ = std::fs::remove_dir_all(Path::new(&ca).parent().unwrap());
 }
+
+#[test]
+fn discovery_and_the_readiness_wait_speak_https() {
+    let dir = artifact_dir("tls-discovery");
+    std::fs::create_dir_all(dir.with_extension("ca")).unwrap();
+    let tls = MockTls::self_signed().unwrap();
+    let ca = dir.with_extension("ca").join("ca.pem");
+    std::fs::write(&ca, tls.ca_pem()).unwrap();
+    let server = MockServer::start(MockConfig {
+        tls: Some(tls),
+        model: "served-model".into(),
+        ready_after: Some(std::time::Duration::from_millis(700)),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    // No --model: /v1/models is asked over TLS (again each interval while the server loads),
+    // then the inference check of the wait, then the run.
+    let out = gauntlet(&[
+        "profile",
+        "--url",
+        &server.url(),
+        "--ca-cert",
+        ca.to_str().unwrap(),
+        "--isl",
+        "8",
+        "--osl",
+        "4",
+        "--request-count",
+        "3",
+        "--wait-for-model-timeout",
+        "20",
+        "--wait-for-model-interval",
+        "0.2",
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "model: served-model (from {}/v1/models)",
+            server.url()
+        )),
+        "{err}"
+    );
+    assert_eq!(server.stats().snapshot().successful_requests, 4, "{err}");
+    // Without the CA, discovery fails in one line naming the TLS cause.
+    let out = gauntlet(&[
+        "profile",
+        "--url",
+        &server.url(),
+        "--request-count",
+        "1",
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let line = refusal(&out);
+    assert!(
+        line.contains("/v1/models") && line.contains("TLS"),
+        "{line}"
+    );
+}

@@ -52,10 +52,7 @@ pub(super) fn model_if_missing(args: &ProfileArgs) -> anyhow::Result<Option<Stri
     settings.model = Some(Given::flag("--model", vec![PROBE_MODEL.to_string()]));
     let plan = settings.resolve(String::new())?.plan;
     let model = crate::run::ready::discover_model(&plan)?;
-    let url = &plan.urls[0];
-    eprintln!(
-        "model: {model} (from http://{}:{}{}/v1/models)",
-        url.host, url.port, url.base_path
-    );
+    let url = crate::run::ready::shown(&plan.urls[0]);
+    eprintln!("model: {model} (from {url}/v1/models)");
     Ok(Some(model))
 }

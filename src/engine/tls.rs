@@ -47,6 +47,12 @@ pub enum TlsSetupError {
 }
 
 impl TlsClient {
+    /// The rustls configuration, for the blocking requests made before the clock (model
+    /// discovery, the readiness wait).
+    pub fn config(&self) -> &Arc<ClientConfig> {
+        &self.config
+    }
+
     /// Builds the client configuration: the system store (honouring `SSL_CERT_FILE` and
     /// `SSL_CERT_DIR`) plus `--ca-cert`'s certificates, or no verification with `--insecure`.
     pub fn new(plan: &TlsPlan) -> Result<Self, TlsSetupError> {

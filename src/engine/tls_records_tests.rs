@@ -102,8 +102,8 @@ async fn exchange(conn: &mut Connection, target: &Target, body: &[u8]) -> Vec<u8
 
 fn insecure_target(port: u16) -> Target {
     let url = ServerUrl::parse(&format!("https://localhost:{port}")).unwrap();
-    let mut target =
-        Target::new(&url, crate::config::EndpointType::Chat, false, None, &[]).unwrap();
+    let chat = crate::config::EndpointType::Chat;
+    let mut target = Target::new(&url, chat, chat.path(), false, None, &[]).unwrap();
     let client = TlsClient::new(&TlsPlan {
         ca_cert: None,
         insecure: true,

@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::{Plan, ServerUrl, WaitForModel, WaitMode};
+use crate::engine::tls::TlsClient;
 use crate::payload::{render_body, RenderOptions};
 use crate::telemetry::http_get::{self, Reply, Request};
 
@@ -45,8 +46,9 @@ pub enum ReadyError {
 }
 
 /// A server as shown in messages: scheme, host, port and base path, never credentials.
-fn shown(url: &ServerUrl) -> String {
-    format!("http://{}:{}{}", url.host, url.port, url.base_path)
+pub fn shown(url: &ServerUrl) -> String {
+    let scheme = if url.tls { "https" } else { "http" };
+    format!("{scheme}://{}:{}{}", url.host, url.port, url.base_path)
 }
 
 /// The headers every probe carries: auth (URL userinfo, `--api-key`) and the user's headers.
@@ -81,12 +83,17 @@ fn exchange(
     let authority = format!("{}:{}", url.host, url.port);
     let full_path = format!("{}{}{}", url.base_path, path, url.query);
     let headers = probe_headers(plan, url, method == "POST");
+    let tls = match url.tls {
+        true => Some(TlsClient::new(&plan.tls).map_err(|e| e.to_string())?),
+        false => None,
+    };
     let request = Request {
         method,
         authority: &authority,
         path: &full_path,
         headers: &headers,
         body,
+        tls: tls.as_ref().map(TlsClient::config),
     };
     http_get::send(&request, timeout)
 }

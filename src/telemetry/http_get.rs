@@ -3,12 +3,14 @@
 //!
 //! Scrapes are one short GET every few hundred milliseconds; a blocking socket with a
 //! deadline keeps them off the client runtime entirely, so they can never delay a request.
-//! Only `http://` is spoken (metrics endpoints are plain HTTP in practice). The URL is split
+//! Scrapes speak `http://` (metrics endpoints are plain HTTP in practice); discovery and the
+//! readiness wait also speak `https://`, over rustls with the run's TLS configuration. The URL is split
 //! by config's [`HttpUrl`] and the answer decoded by the engine's HTTP/1.1 codec
 //! ([`crate::engine::http1`]); this file only owns the blocking socket and the deadline.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::HttpUrl;
@@ -48,6 +50,7 @@ pub fn get(target: &HttpTarget, timeout: Duration) -> Result<String, String> {
         path: &target.path,
         headers: &headers,
         body: &[],
+        tls: None,
     };
     let reply = send(&request, timeout)?;
     if !(200..300).contains(&reply.status) {
@@ -69,6 +72,9 @@ pub struct Request<'a> {
     pub headers: &'a [(String, String)],
     /// The body; a non-empty one is sent with its `Content-Length`.
     pub body: &'a [u8],
+    /// `https://`: the TLS configuration to speak it with (the server name is the
+    /// authority's host); `None` speaks plain HTTP.
+    pub tls: Option<&'a Arc<rustls::ClientConfig>>,
 }
 
 /// A whole answer, whatever its status.
@@ -95,11 +101,8 @@ pub fn send(request: &Request<'_>, timeout: Duration) -> Result<Reply, String> {
         .map_err(|e| format!("cannot resolve {}: {e}", request.authority))?
         .next()
         .ok_or_else(|| format!("cannot resolve {}", request.authority))?;
-    let mut stream = TcpStream::connect_timeout(&addr, left()?).map_err(|e| io_msg(&e, timeout))?;
+    let stream = TcpStream::connect_timeout(&addr, left()?).map_err(|e| io_msg(&e, timeout))?;
     let _ = stream.set_nodelay(true);
-    stream
-        .set_write_timeout(Some(left()?))
-        .map_err(|e| e.to_string())?;
     let mut head = format!(
         "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
         request.method, request.path, request.authority
@@ -113,14 +116,55 @@ pub fn send(request: &Request<'_>, timeout: Duration) -> Result<Reply, String> {
     head.push_str("\r\n");
     let mut wire = head.into_bytes();
     wire.extend_from_slice(request.body);
-    stream.write_all(&wire).map_err(|e| io_msg(&e, timeout))?;
+    let Some(config) = request.tls else {
+        let mut plain = stream.try_clone().map_err(|e| e.to_string())?;
+        return exchange(&mut plain, &stream, &wire, &left, timeout);
+    };
+    let host = request
+        .authority
+        .rsplit_once(':')
+        .map_or(request.authority, |(host, _)| host)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| format!("TLS: '{host}' is not a valid server name: {e}"))?;
+    let connection =
+        rustls::ClientConnection::new(config.clone(), name).map_err(|e| format!("TLS: {e}"))?;
+    let socket = stream.try_clone().map_err(|e| e.to_string())?;
+    let mut tls = rustls::StreamOwned::new(connection, socket);
+    exchange(&mut tls, &stream, &wire, &left, timeout).map_err(|e| {
+        if e.starts_with("timed out") || e.starts_with("TLS") {
+            e
+        } else {
+            format!("TLS: {e}")
+        }
+    })
+}
+
+/// Writes `wire` on `io` (plain or TLS over `socket`) and reads the whole answer, every
+/// read under what is left of the deadline.
+fn exchange(
+    io: &mut (impl Read + Write),
+    socket: &TcpStream,
+    wire: &[u8],
+    left: &dyn Fn() -> Result<Duration, String>,
+    timeout: Duration,
+) -> Result<Reply, String> {
+    socket
+        .set_write_timeout(Some(left()?))
+        .map_err(|e| e.to_string())?;
+    socket
+        .set_read_timeout(Some(left()?))
+        .map_err(|e| e.to_string())?;
+    io.write_all(wire).map_err(|e| io_msg(&e, timeout))?;
+    io.flush().map_err(|e| io_msg(&e, timeout))?;
     let mut answer = Answer::default();
     let mut buf = [0u8; 16 << 10];
     loop {
-        stream
+        socket
             .set_read_timeout(Some(left()?))
             .map_err(|e| e.to_string())?;
-        match stream.read(&mut buf) {
+        match io.read(&mut buf) {
             Ok(0) => return answer.closed(),
             Ok(n) => {
                 if answer.feed(&buf[..n])? {
@@ -128,6 +172,8 @@ pub fn send(request: &Request<'_>, timeout: Duration) -> Result<Reply, String> {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A TLS server may close without close_notify once the answer is whole.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return answer.closed(),
             Err(e) => return Err(io_msg(&e, timeout)),
         }
     }
@@ -302,6 +348,7 @@ mod tests {
             path: "/v1/chat/completions",
             headers: &headers,
             body: b"{}",
+            tls: None,
         };
         let reply = send(&request, Duration::from_secs(5)).unwrap();
         server.join().unwrap();
