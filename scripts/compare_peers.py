@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import ssl
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,9 @@ CHAT_COUNTER = re.compile(r'^gauntlet_mock_requests_total\{endpoint="/v1/chat/co
 
 
 def mock_count(url):
-    with urllib.request.urlopen(url + "/metrics", timeout=2) as r:
+    # The TLS mock's certificate is self-signed: its own counter is read without verifying it.
+    ctx = ssl._create_unverified_context() if url.startswith("https://") else None
+    with urllib.request.urlopen(url + "/metrics", timeout=2, context=ctx) as r:
         m = CHAT_COUNTER.search(r.read().decode())
     return int(m.group(1)) if m else 0
 
@@ -154,6 +157,7 @@ def tool_commands(tool, args, url, out, load):
         cmd = [str(args.gauntlet), "profile", "-m", "mock-model", "-u", url, "--streaming",
                "--isl", "100", "--osl", "16", "--request-count", n,
                "--output-artifact-dir", str(out)]
+        cmd += ["--ca-cert", args.ca_cert] if args.ca_cert else []
         cmd += ["--concurrency", str(load["concurrency"])] if load.get("concurrency") else []
         if load.get("rate"):
             cmd += ["--request-rate", str(load["rate"]), "--arrival-pattern", "constant"]
@@ -186,6 +190,7 @@ def tool_commands(tool, args, url, out, load):
                "--num-prompts", n, "--random-input-len", "100", "--random-output-len", "16",
                "--endpoint", "/v1/chat/completions", "--backend", "openai-chat",
                "--tokenizer", tok]
+        cmd += ["--insecure"] if args.ca_cert else []
         cmd += ["--max-concurrency", str(load["concurrency"])] if load.get("concurrency") else []
         cmd += ["--request-rate", str(load["rate"])] if load.get("rate") else []
         return cmd, None
@@ -206,7 +211,11 @@ def main():
     p.add_argument("--rate-seconds", type=float, default=3.0)
     p.add_argument("--sse-modes", default="one-body,chunked")
     p.add_argument("--out", type=Path, default=ROOT / "target/compare-peers")
+    p.add_argument("--tls", action="store_true",
+                   help="serve the mock over TLS (mock-server --tls); gauntlet trusts its CA "
+                        "with --ca-cert, vllm-bench runs with --insecure")
     args = p.parse_args()
+    args.ca_cert = None
     # Every tool runs in its own output folder: paths must not be relative to this one.
     args.gauntlet = args.gauntlet.resolve()
     if args.vllm_bench:
@@ -222,13 +231,21 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for mode in args.sse_modes.split(","):
-        mock = subprocess.Popen([str(args.gauntlet), "mock-server", "--port", "0", "--sse-mode", mode],
+        mock_cmd = [str(args.gauntlet), "mock-server", "--port", "0", "--sse-mode", mode]
+        mock = subprocess.Popen(mock_cmd + (["--tls"] if args.tls else []),
                                 stdout=subprocess.PIPE, text=True)
-        url = re.search(r"http://\S+", mock.stdout.readline()).group(0)
+        url = None
+        while url is None:
+            line = mock.stdout.readline()
+            ca = re.search(r"CA certificate: (\S+)", line)
+            if ca:
+                args.ca_cert = ca.group(1)
+            found = re.search(r"https?://\S+", line)
+            url = found.group(0) if found else None
         try:
             loads = [{"name": f"closed c{args.concurrency}", "concurrency": args.concurrency}]
             if mode == args.sse_modes.split(",")[0]:
-                for r in args.rates.split(","):
+                for r in filter(None, args.rates.split(",")):
                     loads.append({"name": f"open {r}/s", "rate": float(r)})
             for load in loads:
                 for tool in tools:
