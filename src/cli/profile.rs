@@ -287,6 +287,9 @@ pub enum EndpointArg {
     /// /generate, /generate_stream when streaming (Hugging Face TGI)
     #[value(name = "huggingface_generate")]
     HuggingfaceGenerate,
+    /// NIM image retrieval (object detection), /v1/infer; needs --image-width/height-mean
+    #[value(name = "image_retrieval")]
+    ImageRetrieval,
 }
 
 /// `--arrival-pattern` values.

@@ -29,6 +29,7 @@ impl ProfileArgs {
                     EndpointArg::Responses => EndpointType::Responses,
                     EndpointArg::Messages => EndpointType::Messages,
                     EndpointArg::HuggingfaceGenerate => EndpointType::HuggingfaceGenerate,
+                    EndpointArg::ImageRetrieval => EndpointType::ImageRetrieval,
                 }),
             ),
             streaming: flag("--streaming", self.streaming.then_some(true)),

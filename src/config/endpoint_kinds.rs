@@ -19,6 +19,7 @@ pub const ENDPOINT_TYPE_NAMES: &[&str] = &[
     "responses",
     "messages",
     "huggingface_generate",
+    "image_retrieval",
 ];
 
 impl EndpointType {
@@ -37,6 +38,7 @@ impl EndpointType {
             EndpointType::Responses => "responses",
             EndpointType::Messages => "messages",
             EndpointType::HuggingfaceGenerate => "huggingface_generate",
+            EndpointType::ImageRetrieval => "image_retrieval",
         }
     }
 
@@ -55,6 +57,7 @@ impl EndpointType {
             EndpointType::Responses,
             EndpointType::Messages,
             EndpointType::HuggingfaceGenerate,
+            EndpointType::ImageRetrieval,
         ]
         .into_iter()
         .find(|e| e.name() == name)
@@ -80,6 +83,7 @@ impl EndpointType {
                 | EndpointType::NimEmbeddings
                 | EndpointType::ChatEmbeddings
                 | EndpointType::ImageGeneration
+                | EndpointType::ImageRetrieval
         )
     }
 
@@ -99,6 +103,7 @@ impl EndpointType {
             EndpointType::Responses => "input",
             EndpointType::Messages => "messages",
             EndpointType::HuggingfaceGenerate => "inputs",
+            EndpointType::ImageRetrieval => "input",
         }
     }
 }

@@ -315,13 +315,14 @@ fn endpoint_types_take_aiperfs_names() {
         ("responses", EndpointType::Responses),
         ("messages", EndpointType::Messages),
         ("huggingface_generate", EndpointType::HuggingfaceGenerate),
+        ("image_retrieval", EndpointType::ImageRetrieval),
     ] {
         assert_eq!(with(name).unwrap().endpoint, Some(endpoint));
         assert_eq!(endpoint.name(), name);
     }
     let err = with("tgi").unwrap_err().to_string();
     assert!(
-        err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, nim_rankings, cohere_rankings, hf_tei_rankings, nim_embeddings, chat_embeddings, image_generation, responses, messages, huggingface_generate"),
+        err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, nim_rankings, cohere_rankings, hf_tei_rankings, nim_embeddings, chat_embeddings, image_generation, responses, messages, huggingface_generate, image_retrieval"),
         "{err}"
     );
 }

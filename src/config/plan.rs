@@ -34,6 +34,8 @@ pub enum EndpointType {
     Messages,
     /// `/generate`, `/generate_stream` when streaming (Hugging Face TGI)
     HuggingfaceGenerate,
+    /// NIM image retrieval (object detection), `/v1/infer`
+    ImageRetrieval,
 }
 
 impl EndpointType {
@@ -51,6 +53,7 @@ impl EndpointType {
             EndpointType::Responses => "/v1/responses",
             EndpointType::Messages => "/v1/messages",
             EndpointType::HuggingfaceGenerate => "/generate",
+            EndpointType::ImageRetrieval => "/v1/infer",
         }
     }
 
@@ -73,6 +76,7 @@ impl EndpointType {
                 | EndpointType::NimEmbeddings
                 | EndpointType::ChatEmbeddings
                 | EndpointType::ImageGeneration
+                | EndpointType::ImageRetrieval
         )
     }
 }

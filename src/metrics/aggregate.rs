@@ -24,6 +24,9 @@ pub struct Aggregator {
     first_sent_ns: u64,
     last_done_ns: u64,
     total_isl: f64,
+    /// A successful request had no input length (image retrieval sends no text): the input
+    /// token aggregates are then left out, not shown as zero.
+    isl_absent: bool,
     total_osl: f64,
     usage: [Option<f64>; 3],
     /// Images in the successful replies of an image-generation run; `None` for other types.
@@ -51,6 +54,7 @@ impl Aggregator {
             first_sent_ns: u64::MAX,
             last_done_ns: 0,
             total_isl: 0.0,
+            isl_absent: false,
             total_osl: 0.0,
             usage: [None; 3],
             images: None,
@@ -91,9 +95,10 @@ impl Aggregator {
         for &gap in metrics.inter_chunk_ns() {
             chunks.record(gap as f64);
         }
-        self.total_isl += metrics
-            .get(RecordMetric::InputSequenceLength)
-            .unwrap_or(0.0);
+        match metrics.get(RecordMetric::InputSequenceLength) {
+            Some(isl) => self.total_isl += isl,
+            None => self.isl_absent = true,
+        }
         self.total_osl += metrics
             .get(RecordMetric::OutputSequenceLength)
             .unwrap_or(0.0);
@@ -168,7 +173,9 @@ impl Aggregator {
         if self.produces_tokens {
             push(A::OutputTokenThroughput, per_sec(self.total_osl));
         }
-        push(A::InputTokenThroughput, per_sec(self.total_isl));
+        if !self.isl_absent {
+            push(A::InputTokenThroughput, per_sec(self.total_isl));
+        }
         if self.produces_tokens {
             push(
                 A::TotalTokenThroughput,
@@ -184,7 +191,9 @@ impl Aggregator {
             A::BenchmarkDuration,
             duration_ns as f64 / A::BenchmarkDuration.spec().scale,
         );
-        push(A::TotalIsl, self.total_isl);
+        if !self.isl_absent {
+            push(A::TotalIsl, self.total_isl);
+        }
         if self.produces_tokens {
             push(A::TotalOsl, self.total_osl);
             push(A::TotalOutputTokens, self.total_osl);

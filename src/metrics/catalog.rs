@@ -139,10 +139,16 @@ pub enum RecordMetric {
     HttpConnecting,
     /// `num_output_images` (image generation: images in the reply)
     NumOutputImages,
+    /// `num_images` (image retrieval: images the server read)
+    NumImages,
+    /// `image_throughput` (image retrieval: images / request latency)
+    ImageThroughput,
+    /// `image_latency` (image retrieval: request latency / images)
+    ImageLatency,
 }
 
 /// How many per-request metrics there are.
-pub const RECORD_METRIC_COUNT: usize = 22;
+pub const RECORD_METRIC_COUNT: usize = 25;
 
 impl RecordMetric {
     /// Every per-request metric, in table order.
@@ -169,6 +175,9 @@ impl RecordMetric {
         RecordMetric::HttpWaiting,
         RecordMetric::HttpConnecting,
         RecordMetric::NumOutputImages,
+        RecordMetric::NumImages,
+        RecordMetric::ImageThroughput,
+        RecordMetric::ImageLatency,
     ];
 
     /// The metric's naming and unit.
@@ -203,6 +212,10 @@ pub static RECORD_METRICS: [MetricSpec; RECORD_METRIC_COUNT] = [
     per_request("http_req_waiting", "HTTP Waiting (TTFB)", "ms", NS_PER_MS, false, false, false),
     per_request("http_req_connecting", "HTTP Connecting", "ms", NS_PER_MS, false, false, false),
     per_request("num_output_images", "Output Images", "images", 1.0, true, true, true),
+    per_request("num_images", "Number of Images", "images", 1.0, false, true, true),
+    // AIPerf flags neither as larger-is-better; its registry is followed.
+    per_request("image_throughput", "Image Throughput", "images/sec", 1.0, false, true, false),
+    per_request("image_latency", "Image Latency", "ms/image", NS_PER_MS, false, true, false),
 ];
 
 /// Run-level metrics, indexed by [`AggregateMetric`]; the order is the console order.
@@ -329,6 +342,9 @@ mod tests {
             "http_req_waiting",
             "http_req_connecting",
             "num_output_images",
+            "num_images",
+            "image_throughput",
+            "image_latency",
         ];
         for (metric, tag) in RecordMetric::ALL.iter().zip(expected_record) {
             assert_eq!(metric.spec().tag, tag);

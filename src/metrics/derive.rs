@@ -149,6 +149,10 @@ impl RequestMetrics {
         }
         self.malformed_events = 0;
         self.derive_common(record, input_tokens);
+        if ctx.endpoint == EndpointType::ImageRetrieval {
+            // Its body carries images only: there is no input text to count.
+            self.values[RecordMetric::InputSequenceLength as usize] = None;
+        }
         if self.status != RequestStatus::Success {
             return;
         }
@@ -160,6 +164,9 @@ impl RequestMetrics {
             if let Some(n) = super::kinds::output_images(&record.body) {
                 self.set(RecordMetric::NumOutputImages, n as f64);
             }
+        }
+        if self.status == RequestStatus::Success && ctx.endpoint == EndpointType::ImageRetrieval {
+            self.derive_images(record);
         }
         if self.status != RequestStatus::Success || !ctx.endpoint.produces_tokens() {
             // An error event inside the stream, or no usable reply: the output is not a
@@ -210,6 +217,21 @@ impl RequestMetrics {
         self.error.code = Some(record.status);
         self.error.kind.push_str(kind);
         self.error.message.push_str(message);
+    }
+
+    /// Image retrieval: the images the reply reports (one `data` element each), and the
+    /// request latency per image and images per second of it (AIPerf's image metrics).
+    fn derive_images(&mut self, record: &RequestRecord) {
+        let Some(n) = super::kinds::output_images(&record.body).filter(|&n| n > 0) else {
+            return;
+        };
+        self.set(RecordMetric::NumImages, n as f64);
+        if let Some(latency_ns) = self.values[RecordMetric::RequestLatency as usize] {
+            self.set(RecordMetric::ImageLatency, latency_ns / n as f64);
+            if latency_ns > 0.0 {
+                self.set(RecordMetric::ImageThroughput, n as f64 * 1e9 / latency_ns);
+            }
+        }
     }
 
     fn derive_common(&mut self, record: &RequestRecord, input_tokens: u32) {

@@ -26,7 +26,8 @@ pub(super) fn promised_key(endpoint: EndpointType) -> &'static Key {
         EndpointType::Embeddings
         | EndpointType::NimEmbeddings
         | EndpointType::ChatEmbeddings
-        | EndpointType::ImageGeneration => &DATA,
+        | EndpointType::ImageGeneration
+        | EndpointType::ImageRetrieval => &DATA,
     }
 }
 
@@ -54,12 +55,14 @@ pub(super) fn missing_reply(endpoint: EndpointType) -> (&'static str, &'static s
         EndpointType::Embeddings
         | EndpointType::NimEmbeddings
         | EndpointType::ChatEmbeddings
-        | EndpointType::ImageGeneration => ("MissingData", "the JSON reply has no \"data\""),
+        | EndpointType::ImageGeneration
+        | EndpointType::ImageRetrieval => ("MissingData", "the JSON reply has no \"data\""),
     }
 }
 
 /// The images in an image-generation reply: the elements of its `data` array (each a
-/// `b64_json` or a `url`).
+/// `b64_json` or a `url`); in an image-retrieval reply, the images the server read (one
+/// `data` element, with its `index`, per image sent).
 pub(super) fn output_images(body: &[u8]) -> Option<u64> {
     // `Key::find` returns a subslice of `body` that holds only the array's first byte; the
     // array is read from there onwards.

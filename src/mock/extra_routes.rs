@@ -86,3 +86,24 @@ pub(super) async fn images(served: Served<'_>, req: Request<Incoming>) -> Respon
         }
     }
 }
+
+/// `/v1/infer` (NIM image retrieval): its images count as image media parts.
+pub(super) async fn infer(served: Served<'_>, req: Request<Incoming>) -> Response<MockBody> {
+    let body = match read_body(req).await {
+        Ok(body) => body,
+        Err(resp) => return resp,
+    };
+    if served.config.capture_requests {
+        served.stats.capture(&body);
+    }
+    match super::retrieval::retrieval_response(&body) {
+        Err(msg) => bad_request(served.stats, &msg),
+        Ok(_) if inference_seq(served.config, served.stats).is_none() => injected_500(),
+        Ok((json, images)) => {
+            served
+                .stats
+                .record_media(super::media_scan::MediaCounts([images, 0, 0]));
+            respond(StatusCode::OK, JSON, MockBody::full(json, None))
+        }
+    }
+}

@@ -123,6 +123,10 @@ pub(crate) async fn handle(
             stats.count_endpoint(Endpoint::Generate);
             generate(&shared, req, GenKind::Generate, seed).await
         }
+        "/v1/infer" if post => {
+            stats.count_endpoint(Endpoint::Infer);
+            super::extra_routes::infer(shared.parts(), req).await
+        }
         "/generate_stream" if post => {
             stats.count_endpoint(Endpoint::GenerateStream);
             generate(&shared, req, GenKind::GenerateStream, seed).await
@@ -158,7 +162,8 @@ pub(crate) async fn handle(
         | "/v1/responses"
         | "/v1/messages"
         | "/generate"
-        | "/generate_stream" => {
+        | "/generate_stream"
+        | "/v1/infer" => {
             stats.count_endpoint(Endpoint::NotFound);
             error_response(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -3,7 +3,7 @@
 //! It answers `/v1/chat/completions`, `/v1/completions` (streaming and not, in vLLM's exact
 //! JSON shapes), `/v1/responses`, `/v1/messages`, TGI's `/generate` and `/generate_stream`,
 //! `/v1/embeddings` (also chat-style), the rerank APIs (`/v1/ranking`, `/v1/rerank`, `/rerank`),
-//! `/v1/images/generations`, `/v1/models`, `/health` and `/metrics` (vLLM metric names; optionally speculative-decoding counters whose
+//! `/v1/images/generations`, `/v1/infer`, `/v1/models`, `/health` and `/metrics` (vLLM metric names; optionally speculative-decoding counters whose
 //! acceptance depends on the request, and DCGM-style GPU series).
 //! Its answers are cheap enough (pre-rendered fragments, no serde on the hot path) that one core
 //! serves 100k+ streaming responses per second, so benchmarks of the harness measure the
@@ -23,6 +23,7 @@ mod rankings;
 mod render;
 mod reply;
 mod request;
+mod retrieval;
 mod scan;
 mod server;
 mod snapshot;

@@ -61,6 +61,8 @@ pub struct MockStatsSnapshot {
     pub messages_requests: u64,
     /// `POST /generate` and `POST /generate_stream` requests.
     pub generate_requests: u64,
+    /// `POST /v1/infer` (image retrieval) requests; their images count in `media_image_parts`.
+    pub image_retrieval_requests: u64,
 }
 
 impl MockStatsSnapshot {

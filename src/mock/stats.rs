@@ -8,7 +8,7 @@ use super::media_scan::{MediaCounts, MediaKind};
 use super::snapshot::MockStatsSnapshot;
 
 /// How many endpoints the mock counts.
-const ENDPOINTS: usize = 15;
+const ENDPOINTS: usize = 16;
 
 /// Endpoints the mock counts requests for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub(crate) enum Endpoint {
     Messages,
     Generate,
     GenerateStream,
+    /// `POST /v1/infer` (NIM image retrieval)
+    Infer,
 }
 
 impl Endpoint {
@@ -47,6 +49,7 @@ impl Endpoint {
         Endpoint::Messages,
         Endpoint::Generate,
         Endpoint::GenerateStream,
+        Endpoint::Infer,
     ];
 
     fn label(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Endpoint {
             Endpoint::Messages => "/v1/messages",
             Endpoint::Generate => "/generate",
             Endpoint::GenerateStream => "/generate_stream",
+            Endpoint::Infer => "/v1/infer",
         }
     }
 }
@@ -171,6 +175,7 @@ impl MockStats {
                 + e(Endpoint::TeiRerank),
             image_generation_requests: e(Endpoint::Images),
             images_generated: self.images_generated.load(Relaxed),
+            image_retrieval_requests: e(Endpoint::Infer),
         }
     }
 

@@ -49,6 +49,7 @@ pub(super) fn fill(
             body.insert("n".into(), Value::from(1));
             body.insert("response_format".into(), Value::from("b64_json"));
         }
+        EndpointType::ImageRetrieval => super::retrieval::fill(body, media),
         // Rendered by render.rs (chat, completions, embeddings) or payload::generate.
         EndpointType::Chat
         | EndpointType::Completions

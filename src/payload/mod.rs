@@ -8,6 +8,7 @@ mod generate;
 pub mod kinds;
 pub mod parts;
 mod render;
+mod retrieval;
 mod session;
 
 pub use arena::PayloadArena;

@@ -88,6 +88,9 @@ impl MediaSettings {
         )?;
         let audio = length.map(|l| self.audio(l)).transpose()?;
         let plan = MediaPlan { images, audio };
+        if endpoint == EndpointType::ImageRetrieval {
+            return retrieval_media(plan);
+        }
         if plan.is_enabled() && !endpoint.accepts_media() {
             let flag = if plan.images.is_some() {
                 "--image-width-mean"
@@ -204,4 +207,21 @@ fn batch(flag: &'static str, value: Option<u32>) -> Result<u32, SettingError> {
         Some(n) => Ok(n),
         None => Ok(DEFAULT_MEDIA_BATCH),
     }
+}
+
+/// `image_retrieval` sends images and nothing else: the plan must draw images and no audio.
+fn retrieval_media(plan: MediaPlan) -> Result<MediaPlan, SettingError> {
+    if plan.audio.is_some() {
+        return Err(SettingError::flag(
+            "--audio-length-mean",
+            "image_retrieval sends images only; drop the --audio-* flags",
+        ));
+    }
+    if plan.images.is_none() {
+        return Err(SettingError::flag(
+            "--image-width-mean",
+            "image_retrieval sends images: give --image-width-mean and --image-height-mean (and --image-batch-size for several per request)",
+        ));
+    }
+    Ok(plan)
 }

@@ -1,0 +1,157 @@
+//! End to end: AIPerf's image endpoint types beyond image generation (issue #19), from the real
+//! CLI against the in-process mock: `image_retrieval` (NIM `/v1/infer`) sends the workload's
+//! images and nothing else, and its exports hold the image metrics and no token metrics.
+
+mod common;
+
+use std::path::Path;
+
+use base64::Engine as _;
+use common::{artifact_dir, json, jsonl, profile, stat, text, MockConfig, MockServer};
+use serde_json::Value;
+
+fn capturing_mock() -> MockServer {
+    MockServer::start(MockConfig {
+        capture_requests: true,
+        ..MockConfig::default()
+    })
+    .expect("mock server starts")
+}
+
+fn bodies(server: &MockServer) -> Vec<Value> {
+    server
+        .stats()
+        .captured_requests()
+        .iter()
+        .map(|b| serde_json::from_slice(b).expect("a JSON body"))
+        .collect()
+}
+
+/// Runs `profile` and fails with the whole output when it does not succeed.
+fn run_ok(server: &MockServer, dir: &Path, extra: &[&str]) {
+    let out = profile(&server.url(), dir, extra);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn image_retrieval_sends_the_images_and_measures_per_image() {
+    let server = capturing_mock();
+    let dir = artifact_dir("endpoints-media-retrieval");
+    run_ok(
+        &server,
+        &dir,
+        &[
+            "--endpoint-type",
+            "image_retrieval",
+            "--request-count",
+            "5",
+            "--concurrency",
+            "2",
+            "--image-width-mean",
+            "40",
+            "--image-height-mean",
+            "30",
+            "--image-format",
+            "png",
+            "--image-batch-size",
+            "3",
+            "--extra-inputs",
+            "threshold:0.5",
+        ],
+    );
+    let sent = bodies(&server);
+    assert_eq!(sent.len(), 5);
+    for body in &sent {
+        let object = body.as_object().expect("a JSON object");
+        // AIPerf's body: the images and the extra inputs, no model and no text.
+        let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["input", "threshold"], "{body}");
+        let input = body["input"].as_array().expect("input");
+        assert_eq!(input.len(), 3);
+        for item in input {
+            assert_eq!(item["type"], "image_url");
+            let url = item["url"].as_str().expect("url");
+            let b64 = url
+                .strip_prefix("data:image/png;base64,")
+                .unwrap_or_else(|| panic!("a PNG data URI: {}", &url[..40.min(url.len())]));
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .expect("base64");
+            let img = image::load_from_memory(&png).expect("an image");
+            assert_eq!((img.width(), img.height()), (40, 30));
+        }
+    }
+    let snapshot = server.stats().snapshot();
+    assert_eq!(snapshot.image_retrieval_requests, 5);
+    assert_eq!(snapshot.media_image_parts, 15);
+
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "request_count", "avg"), 5.0);
+    assert_eq!(stat(&export, "num_images", "avg"), 3.0);
+    // No text is sent and nothing is generated: the token metrics are absent, not zero.
+    for absent in [
+        "time_to_first_token",
+        "output_sequence_length",
+        "input_sequence_length",
+        "input_token_throughput",
+        "total_isl",
+        "num_output_images",
+    ] {
+        assert!(export.get(absent).is_none(), "{absent} is exported");
+    }
+    let records = jsonl(&dir);
+    assert_eq!(records.len(), 5);
+    for record in records {
+        let m = &record["metrics"];
+        let latency_ms = m["request_latency"]["value"].as_f64().expect("latency");
+        assert_eq!(m["num_images"]["value"], 3);
+        assert_eq!(m["image_latency"]["unit"], "ms/image");
+        let per_image = m["image_latency"]["value"].as_f64().expect("image_latency");
+        assert!((per_image - latency_ms / 3.0).abs() < 1e-6, "{record}");
+        let throughput = m["image_throughput"]["value"].as_f64().expect("throughput");
+        assert!(
+            (throughput - 3000.0 / latency_ms).abs() < 1e-6 * throughput,
+            "{record}"
+        );
+    }
+}
+
+#[test]
+fn image_retrieval_refuses_what_it_cannot_send() {
+    let server = MockServer::start(MockConfig::default()).expect("mock server starts");
+    let dir = artifact_dir("endpoints-media-retrieval-refusals");
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "--image-width-mean: image_retrieval sends images"),
+        (
+            &[
+                "--image-width-mean",
+                "8",
+                "--image-height-mean",
+                "8",
+                "--streaming",
+            ],
+            "--streaming: image_retrieval answers in one piece",
+        ),
+        (
+            &[
+                "--image-width-mean",
+                "8",
+                "--image-height-mean",
+                "8",
+                "--audio-length-mean",
+                "1",
+            ],
+            "--audio-length-mean: image_retrieval sends images only",
+        ),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec!["--endpoint-type", "image_retrieval", "--request-count", "2"];
+        args.extend_from_slice(flags);
+        let out = profile(&server.url(), &dir, &args);
+        assert!(!out.status.success(), "{flags:?} ran");
+        let all = text(&out);
+        assert!(all.contains(expected), "{flags:?}: {all}");
+    }
+    assert_eq!(server.stats().snapshot().image_retrieval_requests, 0);
+}
