@@ -155,3 +155,24 @@ fn image_retrieval_refuses_what_it_cannot_send() {
     }
     assert_eq!(server.stats().snapshot().image_retrieval_requests, 0);
 }
+
+#[test]
+fn solido_rag_is_refused_in_one_line_saying_why() {
+    let server = MockServer::start(MockConfig::default()).expect("mock server starts");
+    let dir = artifact_dir("endpoints-media-solido");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &["--endpoint-type", "solido_rag", "--request-count", "1"],
+    );
+    assert!(!out.status.success());
+    let all = text(&out);
+    let errors: Vec<&str> = all.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(
+        errors,
+        ["error: --endpoint-type: solido_rag is not supported: the SOLIDO RAG service (Siemens EDA) has no public API documentation or server to build and test it against"],
+        "{all}"
+    );
+    let snapshot = server.stats().snapshot();
+    assert_eq!(snapshot.chat_requests + snapshot.not_found_requests, 0);
+}

@@ -290,6 +290,9 @@ pub enum EndpointArg {
     /// NIM image retrieval (object detection), /v1/infer; needs --image-width/height-mean
     #[value(name = "image_retrieval")]
     ImageRetrieval,
+    /// AIPerf's SOLIDO RAG: refused in one line (its API is not public)
+    #[value(name = "solido_rag", hide = true)]
+    SolidoRag,
 }
 
 /// `--arrival-pattern` values.

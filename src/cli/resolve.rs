@@ -11,6 +11,10 @@ impl ProfileArgs {
     /// The flags given, as settings. Only a comma list (a sweep, split before here) is
     /// refused; every other rule is config's.
     pub fn settings(&self) -> Result<Settings, FlagError> {
+        if self.endpoint_type == Some(EndpointArg::SolidoRag) {
+            let reason = crate::config::refused_type_reason("solido_rag").unwrap_or_default();
+            return Err(flag_err("--endpoint-type", reason));
+        }
         let mut settings = Settings {
             model: (!self.model.is_empty()).then(|| Given::flag("--model", self.model.clone())),
             urls: (!self.urls.is_empty()).then(|| Given::flag("--url", self.urls.clone())),
@@ -30,6 +34,8 @@ impl ProfileArgs {
                     EndpointArg::Messages => EndpointType::Messages,
                     EndpointArg::HuggingfaceGenerate => EndpointType::HuggingfaceGenerate,
                     EndpointArg::ImageRetrieval => EndpointType::ImageRetrieval,
+                    // Refused above.
+                    EndpointArg::SolidoRag => EndpointType::Chat,
                 }),
             ),
             streaming: flag("--streaming", self.streaming.then_some(true)),

@@ -22,6 +22,18 @@ pub const ENDPOINT_TYPE_NAMES: &[&str] = &[
     "image_retrieval",
 ];
 
+/// Why gauntlet refuses an AIPerf endpoint type it does not have, when `name` is one: each
+/// said in one line, for `--endpoint-type` and `benchmark.endpoint.type`.
+pub fn refused_type_reason(name: &str) -> Option<&'static str> {
+    match name {
+        "solido_rag" => Some(
+            "solido_rag is not supported: the SOLIDO RAG service (Siemens EDA) has no public API \
+             documentation or server to build and test it against",
+        ),
+        _ => None,
+    }
+}
+
 impl EndpointType {
     /// AIPerf's name of the type (`--endpoint-type` value, YAML `type`, artifact folder).
     pub fn name(self) -> &'static str {
@@ -131,6 +143,11 @@ mod tests {
             assert_eq!(e.name(), *name);
         }
         assert_eq!(EndpointType::from_name("rankings"), None);
+        assert_eq!(EndpointType::from_name("solido_rag"), None);
+        assert!(refused_type_reason("solido_rag")
+            .unwrap()
+            .contains("no public API"));
+        assert_eq!(refused_type_reason("chat"), None);
         assert!(EndpointType::HfTeiRankings.is_rankings());
         assert!(!EndpointType::NimEmbeddings.is_rankings());
         assert!(!EndpointType::ImageGeneration.can_stream());

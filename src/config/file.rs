@@ -395,6 +395,11 @@ fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {
         out.endpoint = match w.string(v, &p).as_deref() {
             Some(name) => match EndpointType::from_name(name) {
                 Some(e) => Some(e),
+                None if super::refused_type_reason(name).is_some() => {
+                    let reason = super::refused_type_reason(name).unwrap_or_default();
+                    w.err(v.line, &p, reason.to_string());
+                    None
+                }
                 None => {
                     w.err(
                         v.line,

@@ -320,6 +320,9 @@ fn endpoint_types_take_aiperfs_names() {
         assert_eq!(with(name).unwrap().endpoint, Some(endpoint));
         assert_eq!(endpoint.name(), name);
     }
+    let err = with("solido_rag").unwrap_err().to_string();
+    assert!(err.contains("solido_rag is not supported: "), "{err}");
+    assert!(err.contains("no public API"), "{err}");
     let err = with("tgi").unwrap_err().to_string();
     assert!(
         err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, nim_rankings, cohere_rankings, hf_tei_rankings, nim_embeddings, chat_embeddings, image_generation, responses, messages, huggingface_generate, image_retrieval"),

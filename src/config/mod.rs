@@ -45,7 +45,7 @@ pub use controls_plan::{
 pub use dataset::DatasetSettings;
 pub use defaults::*;
 pub use detect::detect_format;
-pub use endpoint_kinds::{RankingsPlan, ENDPOINT_TYPE_NAMES};
+pub use endpoint_kinds::{refused_type_reason, RankingsPlan, ENDPOINT_TYPE_NAMES};
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
