@@ -176,3 +176,28 @@ fn solido_rag_is_refused_in_one_line_saying_why() {
     let snapshot = server.stats().snapshot();
     assert_eq!(snapshot.chat_requests + snapshot.not_found_requests, 0);
 }
+
+#[test]
+fn image_edit_and_video_generation_are_refused_in_one_line_until_they_exist() {
+    let server = MockServer::start(MockConfig::default()).expect("mock server starts");
+    let dir = artifact_dir("endpoints-media-not-yet");
+    for (kind, why) in [
+        ("image_edit", "multipart/form-data"),
+        ("video_generation", "polled"),
+    ] {
+        let out = profile(
+            &server.url(),
+            &dir,
+            &["--endpoint-type", kind, "--request-count", "1"],
+        );
+        assert!(!out.status.success());
+        let all = text(&out);
+        let errors: Vec<&str> = all.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(errors.len(), 1, "{all}");
+        let prefix = format!("error: --endpoint-type: {kind} is not supported yet: ");
+        assert!(errors[0].starts_with(&prefix), "{all}");
+        assert!(errors[0].contains(why), "{all}");
+    }
+    let snapshot = server.stats().snapshot();
+    assert_eq!(snapshot.chat_requests + snapshot.not_found_requests, 0);
+}

@@ -293,6 +293,12 @@ pub enum EndpointArg {
     /// AIPerf's SOLIDO RAG: refused in one line (its API is not public)
     #[value(name = "solido_rag", hide = true)]
     SolidoRag,
+    /// AIPerf's image_edit: refused in one line (multipart upload)
+    #[value(name = "image_edit", hide = true)]
+    ImageEdit,
+    /// AIPerf's video_generation: refused in one line (a polled job)
+    #[value(name = "video_generation", hide = true)]
+    VideoGeneration,
 }
 
 /// `--arrival-pattern` values.

@@ -11,8 +11,13 @@ impl ProfileArgs {
     /// The flags given, as settings. Only a comma list (a sweep, split before here) is
     /// refused; every other rule is config's.
     pub fn settings(&self) -> Result<Settings, FlagError> {
-        if self.endpoint_type == Some(EndpointArg::SolidoRag) {
-            let reason = crate::config::refused_type_reason("solido_rag").unwrap_or_default();
+        let refused = match self.endpoint_type {
+            Some(EndpointArg::SolidoRag) => Some("solido_rag"),
+            Some(EndpointArg::ImageEdit) => Some("image_edit"),
+            Some(EndpointArg::VideoGeneration) => Some("video_generation"),
+            _ => None,
+        };
+        if let Some(reason) = refused.and_then(crate::config::refused_type_reason) {
             return Err(flag_err("--endpoint-type", reason));
         }
         let mut settings = Settings {
@@ -35,7 +40,9 @@ impl ProfileArgs {
                     EndpointArg::HuggingfaceGenerate => EndpointType::HuggingfaceGenerate,
                     EndpointArg::ImageRetrieval => EndpointType::ImageRetrieval,
                     // Refused above.
-                    EndpointArg::SolidoRag => EndpointType::Chat,
+                    EndpointArg::SolidoRag
+                    | EndpointArg::ImageEdit
+                    | EndpointArg::VideoGeneration => EndpointType::Chat,
                 }),
             ),
             streaming: flag("--streaming", self.streaming.then_some(true)),

@@ -30,6 +30,14 @@ pub fn refused_type_reason(name: &str) -> Option<&'static str> {
             "solido_rag is not supported: the SOLIDO RAG service (Siemens EDA) has no public API \
              documentation or server to build and test it against",
         ),
+        "image_edit" => Some(
+            "image_edit is not supported yet: /v1/images/edits takes a multipart/form-data \
+             upload, and gauntlet's request path sends JSON bodies only",
+        ),
+        "video_generation" => Some(
+            "video_generation is not supported yet: /v1/videos answers with a job that must be \
+             polled until done, and gauntlet's engine sends one request per credit",
+        ),
         _ => None,
     }
 }
@@ -148,6 +156,10 @@ mod tests {
             .unwrap()
             .contains("no public API"));
         assert_eq!(refused_type_reason("chat"), None);
+        for name in ["image_edit", "video_generation"] {
+            assert_eq!(EndpointType::from_name(name), None);
+            assert!(refused_type_reason(name).unwrap().starts_with(name));
+        }
         assert!(EndpointType::HfTeiRankings.is_rankings());
         assert!(!EndpointType::NimEmbeddings.is_rankings());
         assert!(!EndpointType::ImageGeneration.can_stream());
