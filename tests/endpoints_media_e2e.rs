@@ -201,3 +201,37 @@ fn image_edit_and_video_generation_are_refused_in_one_line_until_they_exist() {
     let snapshot = server.stats().snapshot();
     assert_eq!(snapshot.chat_requests + snapshot.not_found_requests, 0);
 }
+
+#[test]
+fn image_retrieval_readiness_probe_carries_an_image() {
+    let server = capturing_mock();
+    let dir = artifact_dir("endpoints-media-retrieval-ready");
+    run_ok(
+        &server,
+        &dir,
+        &[
+            "--endpoint-type",
+            "image_retrieval",
+            "--request-count",
+            "2",
+            "--image-width-mean",
+            "16",
+            "--image-height-mean",
+            "16",
+            "--wait-for-model-timeout",
+            "3",
+            "--wait-for-model-interval",
+            "0.2",
+            "--wait-for-model-mode",
+            "inference",
+        ],
+    );
+    // The probe and the two requests, each with one image the mock could read.
+    let snapshot = server.stats().snapshot();
+    assert_eq!(snapshot.image_retrieval_requests, 3);
+    assert_eq!(snapshot.media_image_parts, 3);
+    assert_eq!(snapshot.bad_requests, 0);
+    for body in bodies(&server) {
+        assert_eq!(body["input"].as_array().map(Vec::len), Some(1), "{body}");
+    }
+}

@@ -8,10 +8,14 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::{Plan, ServerUrl, WaitForModel, WaitMode};
+use crate::config::{EndpointType, Plan, ServerUrl, WaitForModel, WaitMode};
 use crate::engine::tls::TlsClient;
-use crate::payload::{render_body, RenderOptions};
+use crate::media::MediaPart;
+use crate::payload::{render_body_with_media, RenderOptions};
 use crate::telemetry::http_get::{self, Reply, Request};
+
+/// A 1×1 PNG: the image of an `image_retrieval` readiness probe, whose body has no text.
+const PROBE_PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
 /// Longest one discovery or readiness attempt may take.
 const ATTEMPT_LIMIT: Duration = Duration::from_secs(30);
@@ -226,7 +230,14 @@ fn attempt(plan: &Plan, url: &ServerUrl, mode: WaitMode, timeout: Duration) -> R
                 extra_inputs: plan.extra_inputs.clone(),
                 output_length: plan.output_length.clone(),
             };
-            let body = render_body(&opts, "Hi", Some(1));
+            let probe_image = [MediaPart::Image {
+                url: PROBE_PNG.into(),
+            }];
+            let media: &[MediaPart] = match plan.endpoint {
+                EndpointType::ImageRetrieval => &probe_image,
+                _ => &[],
+            };
+            let body = render_body_with_media(&opts, "Hi", Some(1), media);
             let reply = exchange(plan, url, "POST", path, &body, timeout)?;
             if !(200..300).contains(&reply.status) {
                 return Err(format!("POST {path}: HTTP {}", reply.status));
