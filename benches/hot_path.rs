@@ -172,6 +172,7 @@ fn derive(c: &mut Criterion) {
         streaming: true,
         count_tokens: &count,
         redactor: &gauntlet::metrics::redact::NO_SECRETS,
+        reply_field: None,
     };
     // The structural check the processor runs on every event (issue #18): one content chunk.
     let chunk = br#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"mock-model","choices":[{"index":0,"delta":{"content":"tok1 "},"finish_reason":null}]}"#;
@@ -194,6 +195,7 @@ fn derive(c: &mut Criterion) {
             excluded_phases: vec![false],
             anchor: WallAnchor::now(),
             redactor: gauntlet::metrics::Redactor::default(),
+            reply_field: None,
         },
         Some(Box::new(std::io::sink())),
         Box::new(|s: &str| s.split_whitespace().count() as u32),

@@ -299,6 +299,11 @@ pub enum EndpointArg {
     /// AIPerf's video_generation: refused in one line (a polled job)
     #[value(name = "video_generation", hide = true)]
     VideoGeneration,
+    /// A body from a Jinja2 template (--extra-inputs payload_template:…), posted to the
+    /// --url's own path; response_field:<JMESPath> says where the reply's text is
+    Template,
+    /// Each --input-file line sent as the body, as it is, to the --url's own path
+    Raw,
 }
 
 /// `--arrival-pattern` values.

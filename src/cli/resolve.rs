@@ -43,6 +43,8 @@ impl ProfileArgs {
                     EndpointArg::SolidoRag
                     | EndpointArg::ImageEdit
                     | EndpointArg::VideoGeneration => EndpointType::Chat,
+                    EndpointArg::Template => EndpointType::Template,
+                    EndpointArg::Raw => EndpointType::Raw,
                 }),
             ),
             streaming: flag("--streaming", self.streaming.then_some(true)),

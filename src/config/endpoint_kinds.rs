@@ -20,6 +20,8 @@ pub const ENDPOINT_TYPE_NAMES: &[&str] = &[
     "messages",
     "huggingface_generate",
     "image_retrieval",
+    "template",
+    "raw",
 ];
 
 /// Why gauntlet refuses an AIPerf endpoint type it does not have, when `name` is one: each
@@ -59,6 +61,8 @@ impl EndpointType {
             EndpointType::Messages => "messages",
             EndpointType::HuggingfaceGenerate => "huggingface_generate",
             EndpointType::ImageRetrieval => "image_retrieval",
+            EndpointType::Template => "template",
+            EndpointType::Raw => "raw",
         }
     }
 
@@ -78,6 +82,8 @@ impl EndpointType {
             EndpointType::Messages,
             EndpointType::HuggingfaceGenerate,
             EndpointType::ImageRetrieval,
+            EndpointType::Template,
+            EndpointType::Raw,
         ]
         .into_iter()
         .find(|e| e.name() == name)
@@ -124,6 +130,8 @@ impl EndpointType {
             EndpointType::Messages => "messages",
             EndpointType::HuggingfaceGenerate => "inputs",
             EndpointType::ImageRetrieval => "input",
+            // The template says where the text goes; raw bodies are the user's own.
+            EndpointType::Template | EndpointType::Raw => "",
         }
     }
 }

@@ -31,6 +31,7 @@ mod sweep;
 #[cfg(test)]
 mod sweep_tests;
 mod telemetry_plan;
+pub mod template_plan;
 mod tls_plan;
 mod url;
 mod variations;

@@ -36,6 +36,11 @@ pub enum EndpointType {
     HuggingfaceGenerate,
     /// NIM image retrieval (object detection), `/v1/infer`
     ImageRetrieval,
+    /// A user body template (`payload_template`), posted to the URL's own path
+    /// (src/config/template_plan.rs).
+    Template,
+    /// Each line of `--input-file` sent as it is, to the URL's own path.
+    Raw,
 }
 
 impl EndpointType {
@@ -54,6 +59,8 @@ impl EndpointType {
             EndpointType::Messages => "/v1/messages",
             EndpointType::HuggingfaceGenerate => "/generate",
             EndpointType::ImageRetrieval => "/v1/infer",
+            // The URL's path as given (AIPerf's `--url http://host/custom-endpoint`).
+            EndpointType::Template | EndpointType::Raw => "",
         }
     }
 
@@ -349,6 +356,8 @@ pub struct Plan {
     pub random_seed: u64,
     /// Extra top-level fields merged into every request body.
     pub extra_inputs: Vec<(String, serde_json::Value)>,
+    /// The body template and reply field of `--endpoint-type template`.
+    pub template: Option<super::template_plan::TemplatePlan>,
     /// No request count or duration was given: a multi-turn or file workload is sent once
     /// (every session or entry), as AIPerf does; synthetic single-turn runs keep the default
     /// count.
@@ -407,9 +416,15 @@ impl Plan {
     /// The path requests go to under each server's base URL: `--custom-endpoint` when given,
     /// else the endpoint type's own (TGI's streaming route when streaming).
     pub fn request_path(&self) -> &str {
-        self.custom_endpoint
+        let path = self
+            .custom_endpoint
             .as_deref()
-            .unwrap_or_else(|| self.endpoint.path_for(self.streaming))
+            .unwrap_or_else(|| self.endpoint.path_for(self.streaming));
+        // A template or raw run to a bare `http://host:port` posts to `/`.
+        if path.is_empty() && self.urls.iter().any(|u| u.base_path.is_empty()) {
+            return "/";
+        }
+        path
     }
 }
 

@@ -196,11 +196,30 @@ impl ServerUrl {
             basic_auth,
         })
     }
+
+    /// [`ServerUrl::parse`] keeping the whole path (a trailing `/` aside): the request path
+    /// of `--endpoint-type template` and `raw`.
+    pub fn parse_as_given(raw: &str) -> Result<ServerUrl, String> {
+        let mut url = ServerUrl::parse(raw)?;
+        url.base_path = HttpUrl::parse(raw)?.path.trim_end_matches('/').to_string();
+        Ok(url)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_url_keeps_its_whole_path() {
+        let u = ServerUrl::parse_as_given("http://h:1/v1/completions/?a=1").unwrap();
+        assert_eq!(
+            (u.base_path.as_str(), u.query.as_str()),
+            ("/v1/completions", "?a=1")
+        );
+        let u = ServerUrl::parse_as_given("http://h:1").unwrap();
+        assert_eq!(u.base_path, "");
+    }
 
     fn err(raw: &str) -> String {
         ServerUrl::parse(raw).unwrap_err()

@@ -281,6 +281,7 @@ mod tests {
             streaming: false,
             count_tokens: &count,
             redactor: &crate::metrics::redact::NO_SECRETS,
+            reply_field: None,
         };
         let mut m = RequestMetrics::new();
         for r in records {

@@ -37,6 +37,8 @@ pub struct DeriveContext<'a> {
     pub count_tokens: &'a dyn Fn(&str) -> u32,
     /// Takes the run's secrets out of error text (a server may echo request headers).
     pub redactor: &'a Redactor,
+    /// Where the text is in a template or raw run's replies (`None` for the other types).
+    pub reply_field: Option<&'a super::template_reply::ReplyField>,
 }
 
 /// How a request ended, as the metrics see it.
@@ -264,6 +266,9 @@ impl RequestMetrics {
 
     /// One pass over the events: content timing, the last usage, and error events.
     fn scan_events(&mut self, record: &RequestRecord, ctx: &DeriveContext) -> Scan {
+        if let Some(field) = ctx.reply_field {
+            return self.scan_reply_field(record, ctx, field);
+        }
         let streaming = ctx.streaming;
         let redactor = ctx.redactor;
         let promised = super::kinds::promised_key(ctx.endpoint);
@@ -356,7 +361,9 @@ impl RequestMetrics {
         let osl = match scan.completion_tokens.or(scan.predicted_tokens) {
             Some(n) => n as f64,
             None => {
+                // A template or raw run's text was collected while scanning.
                 match Api::of(ctx.endpoint) {
+                    _ if ctx.reply_field.is_some() => {}
                     Some(api) => self.collect_api_text(record, api),
                     None => self.collect_text(record),
                 }
@@ -567,3 +574,6 @@ mod tests;
 #[cfg(test)]
 #[path = "derive_api_tests.rs"]
 mod api_tests;
+
+#[path = "derive_template.rs"]
+mod template;

@@ -31,6 +31,7 @@ fn derive(endpoint: EndpointType, events: &[&str], body: Option<&str>) -> Reques
         streaming: body.is_none(),
         count_tokens: &words,
         redactor: &NO_SECRETS,
+        reply_field: None,
     };
     let mut m = RequestMetrics::new();
     m.derive(&r, 5, &ctx);

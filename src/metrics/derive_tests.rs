@@ -15,6 +15,7 @@ fn ctx(streaming: bool, count: &dyn Fn(&str) -> u32) -> DeriveContext<'_> {
         streaming,
         count_tokens: count,
         redactor: &NO_SECRETS,
+        reply_field: None,
     }
 }
 
@@ -196,6 +197,7 @@ fn non_streaming_completion_without_usage_is_counted() {
         streaming: false,
         count_tokens: &words,
         redactor: &NO_SECRETS,
+        reply_field: None,
     };
     m.derive(&r, 3, &c);
     approx(m.get(RecordMetric::OutputSequenceLength), 3.0);
@@ -232,6 +234,7 @@ fn embeddings_have_latency_and_isl_only() {
         streaming: false,
         count_tokens: &words,
         redactor: &NO_SECRETS,
+        reply_field: None,
     };
     m.derive(&r, 5, &c);
     approx(m.get(RecordMetric::RequestLatency), (2 * MS) as f64);
@@ -272,6 +275,7 @@ fn llamacpp_timings_count_tokens_when_usage_is_absent() {
         streaming: true,
         count_tokens: &never,
         redactor: &NO_SECRETS,
+        reply_field: None,
     };
     let mut m = RequestMetrics::new();
     m.derive(&record, 10, &ctx);
@@ -301,6 +305,7 @@ fn failure(record: &RequestRecord, endpoint: EndpointType, streaming: bool) -> E
         streaming,
         count_tokens: &words,
         redactor: &NO_SECRETS,
+        reply_field: None,
     };
     m.derive(record, 4, &c);
     assert_eq!(m.status(), RequestStatus::Failed, "{:?}", m.error());
@@ -385,6 +390,7 @@ fn rankings_and_image_replies_by_type() {
             streaming: false,
             count_tokens: &words,
             redactor: &NO_SECRETS,
+            reply_field: None,
         };
         m.derive(&r, 42, &c);
         m

@@ -20,6 +20,8 @@ pub(super) fn promised_key(endpoint: EndpointType) -> &'static Key {
         EndpointType::Responses | EndpointType::Messages | EndpointType::HuggingfaceGenerate => {
             &CHOICES
         }
+        // Read by super::template_reply with the response field.
+        EndpointType::Template | EndpointType::Raw => &CHOICES,
         EndpointType::NimRankings => &RANKINGS,
         // TEI answers a bare array; AIPerf also takes `{"results": …}` from it.
         EndpointType::CohereRankings | EndpointType::HfTeiRankings => &RESULTS,
@@ -46,6 +48,7 @@ pub(super) fn missing_reply(endpoint: EndpointType) -> (&'static str, &'static s
         EndpointType::Responses | EndpointType::Messages | EndpointType::HuggingfaceGenerate => {
             ("MissingOutput", "the reply has no output text")
         }
+        EndpointType::Template | EndpointType::Raw => super::template_reply::MISSING,
         EndpointType::NimRankings => ("MissingRankings", "the JSON reply has no \"rankings\""),
         EndpointType::CohereRankings => ("MissingResults", "the JSON reply has no \"results\""),
         EndpointType::HfTeiRankings => (

@@ -17,6 +17,7 @@ pub mod processor;
 pub mod redact;
 pub mod stats;
 pub mod summary;
+pub mod template_reply;
 
 pub use aggregate::Aggregator;
 pub use catalog::{AggregateMetric, MetricKind, MetricSpec, RecordMetric};

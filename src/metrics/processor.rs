@@ -31,6 +31,8 @@ pub struct ProcessorContext {
     pub anchor: WallAnchor,
     /// The run's secrets, taken out of every error before it is stored or counted.
     pub redactor: Redactor,
+    /// Where a template or raw run's reply text is (`None` for the other types).
+    pub reply_field: Option<super::template_reply::ReplyField>,
 }
 
 /// What only the engine knows at the end of the run.
@@ -111,6 +113,7 @@ impl RecordProcessor {
             streaming: self.ctx.streaming,
             count_tokens: &*self.count_tokens,
             redactor: &self.ctx.redactor,
+            reply_field: self.ctx.reply_field.as_ref(),
         };
         self.metrics.derive(record, input_tokens, &derive_ctx);
         match self.metrics.status() {

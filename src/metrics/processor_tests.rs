@@ -29,6 +29,7 @@ fn context() -> ProcessorContext {
             epoch_ns: 1_700_000_000_000_000_000,
         },
         redactor: Default::default(),
+        reply_field: None,
     }
 }
 

@@ -57,6 +57,8 @@ pub(super) fn fill(
         | EndpointType::Responses
         | EndpointType::Messages
         | EndpointType::HuggingfaceGenerate => {}
+        // Rendered by payload::template; raw bodies are the input file's lines.
+        EndpointType::Template | EndpointType::Raw => {}
     }
 }
 

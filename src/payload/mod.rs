@@ -10,6 +10,7 @@ pub mod parts;
 mod render;
 mod retrieval;
 mod session;
+pub mod template;
 
 pub use arena::PayloadArena;
 pub use render::{render_body, render_body_with_media, render_entry_body, RenderOptions};

@@ -160,6 +160,7 @@ fn plan() -> Plan {
         fixed_schedule: None,
         session_routing: Default::default(),
         extra_inputs: vec![],
+        template: None,
         headers: vec![("X-Secret".into(), "hunter2".into())],
         api_key: Some("sk-secret".into()),
         request_timeout: Duration::from_secs(600),

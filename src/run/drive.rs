@@ -209,6 +209,7 @@ fn start_processor(
             .collect(),
         anchor,
         redactor: crate::metrics::Redactor::from_plan(plan),
+        reply_field: crate::metrics::template_reply::ReplyField::for_plan(plan),
     };
     let counter = tokenizer.clone();
     let processor = RecordProcessor::new(

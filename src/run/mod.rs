@@ -104,6 +104,9 @@ pub enum RunError {
     /// Synthetic videos could not be made.
     #[error(transparent)]
     Video(#[from] crate::video::VideoError),
+    /// A `--endpoint-type template` body could not be rendered as one JSON value.
+    #[error("--extra-inputs payload_template: {0}")]
+    Template(String),
     /// The servers never served the model (`--wait-for-model-timeout`).
     #[error(transparent)]
     NotReady(#[from] ready::ReadyError),
@@ -157,18 +160,57 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         }
         let per_model = models::options_per_model(plan, &opts);
         let model_of = models::entry_models(plan, &workload);
-        PayloadArena::build_parallel(workload.entries.len(), |i| {
+        if let Some(template) = &plan.template {
+            return render_template_arena(plan, template, &workload, &per_model, &model_of);
+        }
+        Ok(PayloadArena::build_parallel(workload.entries.len(), |i| {
             let e = &workload.entries[i];
             let opts = &per_model[model_of[i]];
             render_entry_body(opts, &e.prompt, &e.passages, e.max_tokens, &e.media)
-        })
-    });
+        }))
+    })?;
     Ok(Prepared {
         tokenizer: Arc::new(tokenizer),
         workload,
         arena,
         from_cache,
     })
+}
+
+/// The bodies of a `--endpoint-type template` run: every entry rendered (in parallel) and
+/// checked to be one JSON value; the first entry that is not stops the run.
+fn render_template_arena(
+    plan: &Plan,
+    template: &crate::config::template_plan::TemplatePlan,
+    workload: &Workload,
+    per_model: &[RenderOptions],
+    model_of: &[usize],
+) -> Result<PayloadArena, RunError> {
+    use crate::payload::template::{TemplateEntry, TemplateRenderer};
+    use rayon::prelude::*;
+    let renderer = TemplateRenderer::new(template, plan.streaming, &plan.extra_inputs)
+        .map_err(RunError::Template)?;
+    let bodies: Vec<Vec<u8>> = workload
+        .entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            renderer.render(
+                i,
+                &TemplateEntry {
+                    prompt: &e.prompt,
+                    passages: &e.passages,
+                    max_tokens: e.max_tokens,
+                    media: &e.media,
+                    model: &per_model[model_of[i]].model,
+                },
+            )
+        })
+        .collect::<Result<_, String>>()
+        .map_err(RunError::Template)?;
+    Ok(PayloadArena::build_parallel(bodies.len(), |i| {
+        bodies[i].clone()
+    }))
 }
 
 /// What [`prepare`] makes before the clock starts.

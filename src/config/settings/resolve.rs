@@ -40,16 +40,20 @@ impl Settings {
     pub fn resolve(self, cli_command: String) -> Result<Resolved, SettingError> {
         let models = self.model_plan()?;
         let model = models.names[0].clone();
+        let endpoint = value(&self.endpoint).unwrap_or(EndpointType::Chat);
+        // A template or raw request goes to the URL's path as given (AIPerf's
+        // `--url http://host/custom-endpoint`); the other types add their own path.
+        let parse = match endpoint {
+            EndpointType::Template | EndpointType::Raw => ServerUrl::parse_as_given,
+            _ => ServerUrl::parse,
+        };
         let urls = match &self.urls {
             Some(Given { value, from }) => value
                 .iter()
-                .map(|u| ServerUrl::parse(u).map_err(|m| SettingError::new(from, m)))
+                .map(|u| parse(u).map_err(|m| SettingError::new(from, m)))
                 .collect::<Result<Vec<_>, _>>()?,
-            None => {
-                vec![ServerUrl::parse(DEFAULT_URL).map_err(|m| SettingError::flag("--url", m))?]
-            }
+            None => vec![parse(DEFAULT_URL).map_err(|m| SettingError::flag("--url", m))?],
         };
-        let endpoint = value(&self.endpoint).unwrap_or(EndpointType::Chat);
         // With sessions or an input file and no stop rule given, the dataset is sent once
         // (AIPerf's --conversation-num and file datasets), not the default request count.
         let dataset_sized = self.request_count.is_none()
@@ -64,7 +68,18 @@ impl Settings {
             Some(g) => g.value,
             None => DEFAULT_ENTRIES,
         };
-        let extra_inputs = extra_inputs(&self.extra_inputs)?;
+        let mut extra_inputs = extra_inputs(&self.extra_inputs)?;
+        let template = crate::config::template_plan::take_template(
+            endpoint == EndpointType::Template,
+            &mut extra_inputs,
+        )
+        .map_err(|m| {
+            let from = self
+                .extra_inputs
+                .first()
+                .map_or(Origin::Flag("--extra-inputs"), |g| g.from.clone());
+            SettingError::new(&from, m)
+        })?;
         let headers = headers(&self.headers)?;
         let api_key = self.api_key.clone().map(|k| k.value);
         let authorization_given = api_key.is_some()
@@ -117,7 +132,7 @@ impl Settings {
         let synthetic = self.sessions.synthetic(lengths, entries, prompt)?;
         let plan = Plan {
             model,
-            telemetry: self.telemetry.resolve(&urls)?,
+            telemetry: self.telemetry.resolve(&metrics_hosts(endpoint, &urls))?,
             urls,
             endpoint,
             streaming: value(&self.streaming).unwrap_or(false),
@@ -127,6 +142,7 @@ impl Settings {
             corpus: self.corpus.clone(),
             random_seed: value(&self.random_seed).unwrap_or(DEFAULT_RANDOM_SEED),
             extra_inputs,
+            template,
             send_dataset_once: dataset_sized,
             calibrate: self.calibrate,
             fixed_schedule: self.schedule.fixed_schedule()?,
@@ -210,6 +226,16 @@ pub(super) fn origin<T>(given: &Opt<T>, flag: &'static str) -> Origin {
     given
         .as_ref()
         .map_or(Origin::Flag(flag), |g| g.from.clone())
+}
+
+/// The servers whose `/metrics` are scraped: a template or raw URL's path is the request's
+/// own, so its metrics are looked for at the server's root.
+fn metrics_hosts(endpoint: EndpointType, urls: &[ServerUrl]) -> Vec<ServerUrl> {
+    let mut hosts = urls.to_vec();
+    if matches!(endpoint, EndpointType::Template | EndpointType::Raw) {
+        hosts.iter_mut().for_each(|u| u.base_path.clear());
+    }
+    hosts
 }
 
 /// Extra inputs in order, a later key replacing an earlier one.
