@@ -9,6 +9,7 @@ pub mod graph;
 pub mod prefix;
 pub mod public;
 pub mod rankings;
+pub mod raw;
 pub mod synthesis;
 pub mod synthetic;
 

@@ -107,6 +107,9 @@ pub enum RunError {
     /// A `--endpoint-type template` body could not be rendered as one JSON value.
     #[error("--extra-inputs payload_template: {0}")]
     Template(String),
+    /// A `--endpoint-type raw` payload file is unusable.
+    #[error("{0}")]
+    Raw(String),
     /// The servers never served the model (`--wait-for-model-timeout`).
     #[error(transparent)]
     NotReady(#[from] ready::ReadyError),
@@ -124,6 +127,9 @@ fn artifacts_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Run
 /// A synthetic workload built before with the same inputs is read from the workload cache,
 /// and then the tokenizer is only loaded if a response needs its tokens counted.
 pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
+    if let Some(path) = &plan.raw_payloads {
+        return prepare_raw(plan, path);
+    }
     let slot = workload_cache_slot(plan);
     let cached = slot
         .as_ref()
@@ -211,6 +217,20 @@ fn render_template_arena(
     Ok(PayloadArena::build_parallel(bodies.len(), |i| {
         bodies[i].clone()
     }))
+}
+
+/// [`prepare`] for `--endpoint-type raw`: the file's lines are the bodies.
+fn prepare_raw(plan: &Plan, path: &std::path::Path) -> Result<Prepared, RunError> {
+    let tokenizer = Tokenizer::load(&plan.tokenizer)?;
+    let raw = dataset::raw::load(path, &tokenizer, plan.streaming).map_err(RunError::Raw)?;
+    let bodies = raw.bodies;
+    let arena = PayloadArena::build_parallel(bodies.len(), |i| bodies[i].clone());
+    Ok(Prepared {
+        tokenizer: Arc::new(LazyTokenizer::loaded(plan.tokenizer.clone(), tokenizer)),
+        workload: raw.workload,
+        arena,
+        from_cache: false,
+    })
 }
 
 /// What [`prepare`] makes before the clock starts.
@@ -442,7 +462,10 @@ fn replayed_plan(
         workload.entries.len()
     } as u64;
     let once = plan.send_dataset_once
-        && (multi_turn || plan.input.is_some() || plan.public_dataset.is_some());
+        && (multi_turn
+            || plan.input.is_some()
+            || plan.public_dataset.is_some()
+            || plan.raw_payloads.is_some());
     // A trace's times and the dataset both count sessions when the workload has them.
     let size = match (fixed_schedule, once) {
         (Some(times), _) => times.len() as u64,

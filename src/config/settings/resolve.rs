@@ -156,7 +156,8 @@ impl Settings {
             tolerated_error_rate_pct: tolerated,
             cli_command,
             client_threads,
-            input: self.input.resolve(entries)?.map(|mut input| {
+            raw_payloads: self.raw_payloads(endpoint)?,
+            input: self.input_unless_raw(endpoint, entries)?.map(|mut input| {
                 input.window_ms = self.schedule.fixed_schedule_window();
                 input
             }),
@@ -226,6 +227,38 @@ pub(super) fn origin<T>(given: &Opt<T>, flag: &'static str) -> Origin {
     given
         .as_ref()
         .map_or(Origin::Flag(flag), |g| g.from.clone())
+}
+
+impl Settings {
+    /// `--endpoint-type raw`'s payload file: the `--input-file` (required).
+    fn raw_payloads(&self, endpoint: EndpointType) -> Result<Option<PathBuf>, SettingError> {
+        if endpoint != EndpointType::Raw {
+            return Ok(None);
+        }
+        match &self.input.input_file {
+            Some(path) if path.is_file() => Ok(Some(path.clone())),
+            Some(path) => Err(SettingError::flag(
+                "--input-file",
+                format!("{} is not a file (raw payloads are one file, a JSON body per line)", path.display()),
+            )),
+            None => Err(SettingError::flag(
+                "--input-file",
+                "--endpoint-type raw sends each line of a file as a request body; pass --input-file payloads.jsonl",
+            )),
+        }
+    }
+
+    /// The input file plan, except with `raw`, whose file is read as payloads.
+    fn input_unless_raw(
+        &self,
+        endpoint: EndpointType,
+        entries: u32,
+    ) -> Result<Option<crate::config::InputFilePlan>, SettingError> {
+        if endpoint == EndpointType::Raw {
+            return Ok(None);
+        }
+        self.input.resolve(entries)
+    }
 }
 
 /// The servers whose `/metrics` are scraped: a template or raw URL's path is the request's
