@@ -316,6 +316,8 @@ fn endpoint_types_take_aiperfs_names() {
         ("messages", EndpointType::Messages),
         ("huggingface_generate", EndpointType::HuggingfaceGenerate),
         ("image_retrieval", EndpointType::ImageRetrieval),
+        ("template", EndpointType::Template),
+        ("raw", EndpointType::Raw),
     ] {
         assert_eq!(with(name).unwrap().endpoint, Some(endpoint));
         assert_eq!(endpoint.name(), name);
