@@ -10,6 +10,7 @@ use gauntlet::engine::record::RequestRecord;
 use gauntlet::engine::sse::SseParser;
 use gauntlet::metrics::derive::{DeriveContext, RequestMetrics};
 use gauntlet::metrics::redact::Redactor;
+use gauntlet::metrics::template_reply::ReplyField;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -55,13 +56,21 @@ fuzz_target!(|data: &[u8]| {
     sse.finish(2, &mut record);
     record.status = head.status;
     let count_tokens = |text: &str| (text.len() / 4) as u32;
-    let endpoint = match split % 6 {
+    let endpoint = match split % 8 {
         0 => EndpointType::Chat,
         1 => EndpointType::Completions,
         2 => EndpointType::Embeddings,
         3 => EndpointType::Responses,
         4 => EndpointType::Messages,
-        _ => EndpointType::HuggingfaceGenerate,
+        5 => EndpointType::HuggingfaceGenerate,
+        6 => EndpointType::Template,
+        _ => EndpointType::Raw,
+    };
+    // Template replies read by a JMESPath field, raw ones by auto-detection.
+    let reply_field = match endpoint {
+        EndpointType::Template => Some(ReplyField::new(Some("choices[0].delta.content"))),
+        EndpointType::Raw => Some(ReplyField::new(None)),
+        _ => None,
     };
     // A secret the fuzzer can echo back, so redaction runs on server text too.
     let redactor = Redactor::new(["sk-secret".to_string()]);
@@ -70,6 +79,7 @@ fuzz_target!(|data: &[u8]| {
         streaming: head.is_sse,
         count_tokens: &count_tokens,
         redactor: &redactor,
+        reply_field: reply_field.as_ref(),
     };
     RequestMetrics::new().derive(&record, 8, &ctx);
 });
