@@ -234,7 +234,7 @@ fn header_name(raw: &str) -> &str {
 }
 
 /// The keys an extra input sets (none when it does not parse; parsing refused that already).
-fn extra_input_keys(given: &Given<super::ExtraInput>) -> Vec<String> {
+pub(super) fn extra_input_keys(given: &Given<super::ExtraInput>) -> Vec<String> {
     match &given.value {
         super::ExtraInput::Field(key, _) => vec![key.clone()],
         super::ExtraInput::Text(raw) => super::resolve::parse_extra_input(raw)

@@ -74,9 +74,17 @@ impl Settings {
             &mut extra_inputs,
         )
         .map_err(|m| {
+            // The extra input that gave the template (or the field), else the flag.
             let from = self
                 .extra_inputs
-                .first()
+                .iter()
+                .rev()
+                .find(|g| {
+                    super::conflicts::extra_input_keys(g).iter().any(|k| {
+                        k == crate::config::template_plan::PAYLOAD_TEMPLATE_KEY
+                            || k == crate::config::template_plan::RESPONSE_FIELD_KEY
+                    })
+                })
                 .map_or(Origin::Flag("--extra-inputs"), |g| g.from.clone());
             SettingError::new(&from, m)
         })?;
