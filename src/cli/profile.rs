@@ -293,9 +293,6 @@ pub enum EndpointArg {
     /// AIPerf's SOLIDO RAG: refused in one line (its API is not public)
     #[value(name = "solido_rag", hide = true)]
     SolidoRag,
-    /// AIPerf's image_edit: refused in one line (multipart upload)
-    #[value(name = "image_edit", hide = true)]
-    ImageEdit,
     /// AIPerf's video_generation: refused in one line (a polled job)
     #[value(name = "video_generation", hide = true)]
     VideoGeneration,
@@ -304,6 +301,10 @@ pub enum EndpointArg {
     Template,
     /// Each --input-file line sent as the body, as it is, to the --url's own path
     Raw,
+    /// OpenAI / SGLang image edit, /v1/images/edits: a multipart/form-data upload of one of
+    /// the workload's images with the prompt; needs --image-width/height-mean
+    #[value(name = "image_edit")]
+    ImageEdit,
 }
 
 /// `--arrival-pattern` values.

@@ -13,7 +13,6 @@ impl ProfileArgs {
     pub fn settings(&self) -> Result<Settings, FlagError> {
         let refused = match self.endpoint_type {
             Some(EndpointArg::SolidoRag) => Some("solido_rag"),
-            Some(EndpointArg::ImageEdit) => Some("image_edit"),
             Some(EndpointArg::VideoGeneration) => Some("video_generation"),
             _ => None,
         };
@@ -40,11 +39,10 @@ impl ProfileArgs {
                     EndpointArg::HuggingfaceGenerate => EndpointType::HuggingfaceGenerate,
                     EndpointArg::ImageRetrieval => EndpointType::ImageRetrieval,
                     // Refused above.
-                    EndpointArg::SolidoRag
-                    | EndpointArg::ImageEdit
-                    | EndpointArg::VideoGeneration => EndpointType::Chat,
+                    EndpointArg::SolidoRag | EndpointArg::VideoGeneration => EndpointType::Chat,
                     EndpointArg::Template => EndpointType::Template,
                     EndpointArg::Raw => EndpointType::Raw,
+                    EndpointArg::ImageEdit => EndpointType::ImageEdit,
                 }),
             ),
             streaming: flag("--streaming", self.streaming.then_some(true)),

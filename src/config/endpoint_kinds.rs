@@ -22,6 +22,7 @@ pub const ENDPOINT_TYPE_NAMES: &[&str] = &[
     "image_retrieval",
     "template",
     "raw",
+    "image_edit",
 ];
 
 /// Why gauntlet refuses an AIPerf endpoint type it does not have, when `name` is one: each
@@ -31,10 +32,6 @@ pub fn refused_type_reason(name: &str) -> Option<&'static str> {
         "solido_rag" => Some(
             "solido_rag is not supported: the SOLIDO RAG service (Siemens EDA) has no public API \
              documentation or server to build and test it against",
-        ),
-        "image_edit" => Some(
-            "image_edit is not supported yet: /v1/images/edits takes a multipart/form-data \
-             upload, and gauntlet's request path sends JSON bodies only",
         ),
         "video_generation" => Some(
             "video_generation is not supported yet: /v1/videos answers with a job that must be \
@@ -63,6 +60,7 @@ impl EndpointType {
             EndpointType::ImageRetrieval => "image_retrieval",
             EndpointType::Template => "template",
             EndpointType::Raw => "raw",
+            EndpointType::ImageEdit => "image_edit",
         }
     }
 
@@ -84,6 +82,7 @@ impl EndpointType {
             EndpointType::ImageRetrieval,
             EndpointType::Template,
             EndpointType::Raw,
+            EndpointType::ImageEdit,
         ]
         .into_iter()
         .find(|e| e.name() == name)
@@ -110,6 +109,7 @@ impl EndpointType {
                 | EndpointType::ChatEmbeddings
                 | EndpointType::ImageGeneration
                 | EndpointType::ImageRetrieval
+                | EndpointType::ImageEdit
         )
     }
 
@@ -132,6 +132,7 @@ impl EndpointType {
             EndpointType::ImageRetrieval => "input",
             // The template says where the text goes; raw bodies are the user's own.
             EndpointType::Template | EndpointType::Raw => "",
+            EndpointType::ImageEdit => "prompt",
         }
     }
 }
@@ -164,10 +165,16 @@ mod tests {
             .unwrap()
             .contains("no public API"));
         assert_eq!(refused_type_reason("chat"), None);
-        for name in ["image_edit", "video_generation"] {
-            assert_eq!(EndpointType::from_name(name), None);
-            assert!(refused_type_reason(name).unwrap().starts_with(name));
-        }
+        assert_eq!(
+            EndpointType::from_name("image_edit"),
+            Some(EndpointType::ImageEdit)
+        );
+        assert!(!EndpointType::ImageEdit.can_stream());
+        assert_eq!(EndpointType::from_name("video_generation"), None);
+        assert!(refused_type_reason("video_generation")
+            .unwrap()
+            .starts_with("video_generation"));
+        assert_eq!(refused_type_reason("image_edit"), None);
         assert!(EndpointType::HfTeiRankings.is_rankings());
         assert!(!EndpointType::NimEmbeddings.is_rankings());
         assert!(!EndpointType::ImageGeneration.can_stream());

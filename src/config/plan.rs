@@ -41,6 +41,8 @@ pub enum EndpointType {
     Template,
     /// Each line of `--input-file` sent as it is, to the URL's own path.
     Raw,
+    /// OpenAI / SGLang image edit, `/v1/images/edits` (a `multipart/form-data` upload).
+    ImageEdit,
 }
 
 impl EndpointType {
@@ -61,6 +63,7 @@ impl EndpointType {
             EndpointType::ImageRetrieval => "/v1/infer",
             // The URL's path as given (AIPerf's `--url http://host/custom-endpoint`).
             EndpointType::Template | EndpointType::Raw => "",
+            EndpointType::ImageEdit => "/v1/images/edits",
         }
     }
 
@@ -84,6 +87,7 @@ impl EndpointType {
                 | EndpointType::ChatEmbeddings
                 | EndpointType::ImageGeneration
                 | EndpointType::ImageRetrieval
+                | EndpointType::ImageEdit
         )
     }
 }

@@ -99,7 +99,11 @@ impl Target {
             format!("{}:{}", url.host, url.port)
         };
         headers.insert(HOST, header_value("Host", &host)?);
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let content_type = match endpoint {
+            EndpointType::ImageEdit => crate::payload::multipart::CONTENT_TYPE,
+            _ => "application/json",
+        };
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         // Replies are kept and timed as they arrive: ask for them uncompressed (a reply that
         // comes compressed anyway fails as EncodedResponse). A user `--header` may override.
         headers.insert(

@@ -162,7 +162,12 @@ impl RequestMetrics {
         if self.status == RequestStatus::Success && !scan.promised {
             self.fail_unusable(record, &scan, ctx);
         }
-        if self.status == RequestStatus::Success && ctx.endpoint == EndpointType::ImageGeneration {
+        if self.status == RequestStatus::Success
+            && matches!(
+                ctx.endpoint,
+                EndpointType::ImageGeneration | EndpointType::ImageEdit
+            )
+        {
             if let Some(n) = super::kinds::output_images(&record.body) {
                 self.set(RecordMetric::NumOutputImages, n as f64);
             }

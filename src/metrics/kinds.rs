@@ -29,7 +29,8 @@ pub(super) fn promised_key(endpoint: EndpointType) -> &'static Key {
         | EndpointType::NimEmbeddings
         | EndpointType::ChatEmbeddings
         | EndpointType::ImageGeneration
-        | EndpointType::ImageRetrieval => &DATA,
+        | EndpointType::ImageRetrieval
+        | EndpointType::ImageEdit => &DATA,
     }
 }
 
@@ -59,7 +60,8 @@ pub(super) fn missing_reply(endpoint: EndpointType) -> (&'static str, &'static s
         | EndpointType::NimEmbeddings
         | EndpointType::ChatEmbeddings
         | EndpointType::ImageGeneration
-        | EndpointType::ImageRetrieval => ("MissingData", "the JSON reply has no \"data\""),
+        | EndpointType::ImageRetrieval
+        | EndpointType::ImageEdit => ("MissingData", "the JSON reply has no \"data\""),
     }
 }
 

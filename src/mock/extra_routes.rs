@@ -107,3 +107,34 @@ pub(super) async fn infer(served: Served<'_>, req: Request<Incoming>) -> Respons
         }
     }
 }
+
+/// `/v1/images/edits`: a multipart form whose `image` part is counted as an image media part;
+/// answered as `/v1/images/generations` is.
+pub(super) async fn image_edits(served: Served<'_>, req: Request<Incoming>) -> Response<MockBody> {
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = match read_body(req).await {
+        Ok(body) => body,
+        Err(resp) => return resp,
+    };
+    if served.config.capture_requests {
+        served.stats.capture(&body);
+    }
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    match super::image_edit::edit_response(content_type.as_deref(), &body, created) {
+        Err(msg) => bad_request(served.stats, &msg),
+        Ok(_) if inference_seq(served.config, served.stats).is_none() => injected_500(),
+        Ok((json, images)) => {
+            served
+                .stats
+                .record_media(super::media_scan::MediaCounts([1, 0, 0]));
+            served.stats.record_images(images);
+            respond(StatusCode::OK, JSON, MockBody::full(json, None))
+        }
+    }
+}

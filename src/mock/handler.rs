@@ -123,6 +123,10 @@ pub(crate) async fn handle(
             stats.count_endpoint(Endpoint::Generate);
             generate(&shared, req, GenKind::Generate, seed).await
         }
+        "/v1/images/edits" if post => {
+            stats.count_endpoint(Endpoint::ImageEdits);
+            super::extra_routes::image_edits(shared.parts(), req).await
+        }
         "/v1/infer" if post => {
             stats.count_endpoint(Endpoint::Infer);
             super::extra_routes::infer(shared.parts(), req).await

@@ -17,6 +17,7 @@ mod extra_routes;
 mod gpu;
 mod handler;
 mod histogram;
+mod image_edit;
 mod images;
 mod media_scan;
 mod rankings;

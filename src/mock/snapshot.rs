@@ -63,6 +63,9 @@ pub struct MockStatsSnapshot {
     pub generate_requests: u64,
     /// `POST /v1/infer` (image retrieval) requests; their images count in `media_image_parts`.
     pub image_retrieval_requests: u64,
+    /// `POST /v1/images/edits` requests; the image each uploads counts in `media_image_parts`,
+    /// the images each answers in `images_generated`.
+    pub image_edit_requests: u64,
 }
 
 impl MockStatsSnapshot {

@@ -8,7 +8,7 @@ use super::media_scan::{MediaCounts, MediaKind};
 use super::snapshot::MockStatsSnapshot;
 
 /// How many endpoints the mock counts.
-const ENDPOINTS: usize = 16;
+const ENDPOINTS: usize = 17;
 
 /// Endpoints the mock counts requests for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub(crate) enum Endpoint {
     GenerateStream,
     /// `POST /v1/infer` (NIM image retrieval)
     Infer,
+    /// `POST /v1/images/edits` (a multipart form)
+    ImageEdits,
 }
 
 impl Endpoint {
@@ -50,6 +52,7 @@ impl Endpoint {
         Endpoint::Generate,
         Endpoint::GenerateStream,
         Endpoint::Infer,
+        Endpoint::ImageEdits,
     ];
 
     fn label(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Endpoint {
             Endpoint::Generate => "/generate",
             Endpoint::GenerateStream => "/generate_stream",
             Endpoint::Infer => "/v1/infer",
+            Endpoint::ImageEdits => "/v1/images/edits",
         }
     }
 }
@@ -176,6 +180,7 @@ impl MockStats {
             image_generation_requests: e(Endpoint::Images),
             images_generated: self.images_generated.load(Relaxed),
             image_retrieval_requests: e(Endpoint::Infer),
+            image_edit_requests: e(Endpoint::ImageEdits),
         }
     }
 

@@ -59,6 +59,8 @@ pub(super) fn fill(
         | EndpointType::HuggingfaceGenerate => {}
         // Rendered by payload::template; raw bodies are the input file's lines.
         EndpointType::Template | EndpointType::Raw => {}
+        // A multipart form: payload::multipart.
+        EndpointType::ImageEdit => {}
     }
 }
 

@@ -6,6 +6,7 @@
 mod arena;
 mod generate;
 pub mod kinds;
+pub mod multipart;
 pub mod parts;
 mod render;
 mod retrieval;

@@ -55,6 +55,11 @@ pub fn render_entry_body(
     if let Some(body) = super::generate::render(opts, prompt, max_tokens) {
         return body;
     }
+    if opts.endpoint == EndpointType::ImageEdit {
+        // A multipart form, not JSON; run::prepare renders it with multipart::render itself
+        // and reports an entry it cannot frame.
+        return super::multipart::render(opts, prompt, media).unwrap_or_default();
+    }
     let mut body = Map::new();
     body.insert("model".into(), Value::from(opts.model.as_str()));
     match opts.endpoint {

@@ -1,6 +1,8 @@
 //! `inputs.json`: every request body the run sent, grouped by session, in AIPerf's layout
 //! `{"data":[{"session_id":…,"payloads":[…]}]}`. Bodies are already JSON and are copied
-//! verbatim, streamed to the file so a large workload is never held twice in memory.
+//! verbatim, streamed to the file so a large workload is never held twice in memory. An
+//! `image_edit` body (a multipart form) is shown as a JSON object of its fields, its image as
+//! a short placeholder.
 
 use std::io::{self, Write};
 
@@ -24,7 +26,11 @@ pub fn write(
             out.write_all(b",\n      \"payloads\": [\n        ")?;
             current = Some(session_id.to_owned());
         }
-        out.write_all(body.trim_ascii())?;
+        match crate::payload::multipart::summary(body) {
+            // An image_edit form: its fields, the image as a placeholder, not raw bytes.
+            Some(fields) => serde_json::to_writer(&mut *out, &fields)?,
+            None => out.write_all(body.trim_ascii())?,
+        }
     }
     if current.is_some() {
         out.write_all(b"\n      ]\n    }\n  ")?;
@@ -55,6 +61,24 @@ mod tests {
         assert_eq!(data[0]["payloads"][0]["messages"][0]["content"], "a");
         assert_eq!(data[1]["payloads"].as_array().unwrap().len(), 2);
         assert_eq!(data[1]["payloads"][1]["stream"], true);
+    }
+
+    #[test]
+    fn a_multipart_body_is_shown_as_its_fields() {
+        use crate::payload::multipart::BOUNDARY;
+        let form = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nhi\r\n\
+             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"image.png\"\r\n\
+             Content-Type: image/png\r\n\r\n\u{1}\u{2}\u{3}\r\n--{BOUNDARY}--\r\n"
+        );
+        let entries = [("session_000000", form.as_bytes())];
+        let mut out = Vec::new();
+        write(&mut out, &mut entries.iter().copied()).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            doc["data"][0]["payloads"][0],
+            serde_json::json!({"prompt": "hi", "image": "<image/png, 3 bytes>"})
+        );
     }
 
     #[test]

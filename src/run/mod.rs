@@ -86,6 +86,9 @@ pub enum RunError {
         /// The I/O error (in the message, not chained, so it is printed once).
         error: std::io::Error,
     },
+    /// An `image_edit` body cannot be built (no image, or the boundary inside a part).
+    #[error(transparent)]
+    Multipart(#[from] crate::payload::multipart::MultipartError),
     /// Multi-turn bodies cannot be built for this endpoint.
     #[error(transparent)]
     Session(#[from] crate::payload::SessionRenderError),
@@ -169,6 +172,9 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         if let Some(template) = &plan.template {
             return render_template_arena(plan, template, &workload, &per_model, &model_of);
         }
+        if plan.endpoint == crate::config::EndpointType::ImageEdit {
+            return render_multipart_arena(&workload, &per_model, &model_of);
+        }
         Ok(PayloadArena::build_parallel(workload.entries.len(), |i| {
             let e = &workload.entries[i];
             let opts = &per_model[model_of[i]];
@@ -214,6 +220,26 @@ fn render_template_arena(
         })
         .collect::<Result<_, String>>()
         .map_err(RunError::Template)?;
+    Ok(PayloadArena::build_parallel(bodies.len(), |i| {
+        bodies[i].clone()
+    }))
+}
+
+/// The bodies of an `--endpoint-type image_edit` run: every entry's multipart form, rendered
+/// in parallel; the first entry that cannot be framed stops the run.
+fn render_multipart_arena(
+    workload: &Workload,
+    per_model: &[RenderOptions],
+    model_of: &[usize],
+) -> Result<PayloadArena, RunError> {
+    use crate::payload::multipart;
+    use rayon::prelude::*;
+    let bodies: Vec<Vec<u8>> = workload
+        .entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| multipart::render(&per_model[model_of[i]], &e.prompt, &e.media))
+        .collect::<Result<_, _>>()?;
     Ok(PayloadArena::build_parallel(bodies.len(), |i| {
         bodies[i].clone()
     }))

@@ -14,7 +14,8 @@ use crate::media::MediaPart;
 use crate::payload::{render_body_with_media, RenderOptions};
 use crate::telemetry::http_get::{self, Reply, Request};
 
-/// A 1×1 PNG: the image of an `image_retrieval` readiness probe, whose body has no text.
+/// A 1×1 PNG: the image of an `image_retrieval` readiness probe, whose body has no text, and
+/// the image an `image_edit` probe asks to edit.
 const PROBE_PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
 /// Longest one discovery or readiness attempt may take.
@@ -59,7 +60,11 @@ pub fn shown(url: &ServerUrl) -> String {
 fn probe_headers(plan: &Plan, url: &ServerUrl, json: bool) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     if json {
-        headers.push(("Content-Type".to_string(), "application/json".to_string()));
+        let content_type = match plan.endpoint {
+            EndpointType::ImageEdit => crate::payload::multipart::CONTENT_TYPE,
+            _ => "application/json",
+        };
+        headers.push(("Content-Type".to_string(), content_type.to_string()));
     }
     if let Some(basic) = &url.basic_auth {
         headers.push(("Authorization".to_string(), basic.0.clone()));
@@ -237,7 +242,12 @@ fn attempt(plan: &Plan, url: &ServerUrl, mode: WaitMode, timeout: Duration) -> R
                 EndpointType::ImageRetrieval => &probe_image,
                 _ => &[],
             };
-            let body = render_body_with_media(&opts, "Hi", Some(1), media);
+            let body = if plan.endpoint == EndpointType::ImageEdit {
+                crate::payload::multipart::render(&opts, "Hi", &probe_image)
+                    .map_err(|e| e.to_string())?
+            } else {
+                render_body_with_media(&opts, "Hi", Some(1), media)
+            };
             let reply = exchange(plan, url, "POST", path, &body, timeout)?;
             if !(200..300).contains(&reply.status) {
                 return Err(format!("POST {path}: HTTP {}", reply.status));

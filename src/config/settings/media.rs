@@ -88,8 +88,11 @@ impl MediaSettings {
         )?;
         let audio = length.map(|l| self.audio(l)).transpose()?;
         let plan = MediaPlan { images, audio };
-        if endpoint == EndpointType::ImageRetrieval {
-            return retrieval_media(plan);
+        if matches!(
+            endpoint,
+            EndpointType::ImageRetrieval | EndpointType::ImageEdit
+        ) {
+            return retrieval_media(endpoint.name(), plan);
         }
         if plan.is_enabled() && !endpoint.accepts_media() {
             let flag = if plan.images.is_some() {
@@ -209,18 +212,26 @@ fn batch(flag: &'static str, value: Option<u32>) -> Result<u32, SettingError> {
     }
 }
 
-/// `image_retrieval` sends images and nothing else: the plan must draw images and no audio.
-fn retrieval_media(plan: MediaPlan) -> Result<MediaPlan, SettingError> {
+/// `image_retrieval` and `image_edit` send images and nothing else: the plan must draw
+/// images and no audio.
+fn retrieval_media(name: &str, plan: MediaPlan) -> Result<MediaPlan, SettingError> {
     if plan.audio.is_some() {
         return Err(SettingError::flag(
             "--audio-length-mean",
-            "image_retrieval sends images only; drop the --audio-* flags",
+            format!("{name} sends images only; drop the --audio-* flags"),
         ));
     }
     if plan.images.is_none() {
+        let more = if name == "image_edit" {
+            "the first image of each request is the one edited"
+        } else {
+            "and --image-batch-size for several per request"
+        };
         return Err(SettingError::flag(
             "--image-width-mean",
-            "image_retrieval sends images: give --image-width-mean and --image-height-mean (and --image-batch-size for several per request)",
+            format!(
+                "{name} sends images: give --image-width-mean and --image-height-mean ({more})"
+            ),
         ));
     }
     Ok(plan)
