@@ -318,6 +318,7 @@ fn endpoint_types_take_aiperfs_names() {
         ("image_retrieval", EndpointType::ImageRetrieval),
         ("template", EndpointType::Template),
         ("raw", EndpointType::Raw),
+        ("image_edit", EndpointType::ImageEdit),
     ] {
         assert_eq!(with(name).unwrap().endpoint, Some(endpoint));
         assert_eq!(endpoint.name(), name);
@@ -327,7 +328,7 @@ fn endpoint_types_take_aiperfs_names() {
     assert!(err.contains("no public API"), "{err}");
     let err = with("tgi").unwrap_err().to_string();
     assert!(
-        err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, nim_rankings, cohere_rankings, hf_tei_rankings, nim_embeddings, chat_embeddings, image_generation, responses, messages, huggingface_generate, image_retrieval"),
+        err.contains("unknown endpoint type 'tgi'; expected one of: chat, completions, embeddings, nim_rankings, cohere_rankings, hf_tei_rankings, nim_embeddings, chat_embeddings, image_generation, responses, messages, huggingface_generate, image_retrieval, template, raw, image_edit"),
         "{err}"
     );
 }
