@@ -188,4 +188,24 @@ mod tests {
         let text_image = b"--XyZ\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\n\x89PNG\r\n\x1a\n\r\n--XyZ--\r\n";
         assert!(err(Some(CT), text_image).contains("file part"));
     }
+
+    #[test]
+    fn reads_what_gauntlet_renders() {
+        use crate::config::{EndpointType, OutputLengthPlan};
+        use crate::media::MediaPart;
+        use crate::payload::{multipart, RenderOptions};
+        let opts = RenderOptions {
+            model: "m".into(),
+            endpoint: EndpointType::ImageEdit,
+            streaming: false,
+            extra_inputs: vec![("n".into(), serde_json::json!(3))],
+            output_length: OutputLengthPlan::default(),
+        };
+        let media = [MediaPart::Image {
+            url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==".into(),
+        }];
+        let body = multipart::render(&opts, "edit", &media).unwrap();
+        let (_, n) = edit_response(Some(multipart::CONTENT_TYPE), &body, 0).unwrap();
+        assert_eq!(n, 3);
+    }
 }
