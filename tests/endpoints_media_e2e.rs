@@ -375,6 +375,17 @@ fn image_edit_refuses_what_it_cannot_send() {
             ][..],
             "error: --streaming: image_edit answers in one piece",
         ),
+        (
+            &[
+                "--image-width-mean",
+                "8",
+                "--image-height-mean",
+                "8",
+                "--image-batch-size",
+                "2",
+            ][..],
+            "error: --image-batch-size: image_edit uploads one image per request",
+        ),
     ] {
         let mut args = vec!["--endpoint-type", "image_edit", "--request-count", "2"];
         args.extend_from_slice(extra);

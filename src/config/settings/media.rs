@@ -223,7 +223,7 @@ fn retrieval_media(name: &str, plan: MediaPlan) -> Result<MediaPlan, SettingErro
     }
     if plan.images.is_none() {
         let more = if name == "image_edit" {
-            "the first image of each request is the one edited"
+            "one per request, the image edited"
         } else {
             "and --image-batch-size for several per request"
         };
@@ -232,6 +232,12 @@ fn retrieval_media(name: &str, plan: MediaPlan) -> Result<MediaPlan, SettingErro
             format!(
                 "{name} sends images: give --image-width-mean and --image-height-mean ({more})"
             ),
+        ));
+    }
+    if name == "image_edit" && plan.images.as_ref().is_some_and(|i| i.batch_size > 1) {
+        return Err(SettingError::flag(
+            "--image-batch-size",
+            "image_edit uploads one image per request; drop --image-batch-size",
         ));
     }
     Ok(plan)
