@@ -5,40 +5,18 @@
 
 mod common;
 
-use std::path::Path;
-
 use base64::Engine as _;
-use common::{artifact_dir, json, jsonl, profile, stat, text, MockConfig, MockServer};
+use common::{
+    artifact_dir, captured_bodies, capturing_mock, json, jsonl, profile, profile_ok, stat, text,
+    MockConfig, MockServer,
+};
 use serde_json::Value;
-
-fn capturing_mock() -> MockServer {
-    MockServer::start(MockConfig {
-        capture_requests: true,
-        ..MockConfig::default()
-    })
-    .expect("mock server starts")
-}
-
-fn bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .stats()
-        .captured_requests()
-        .iter()
-        .map(|b| serde_json::from_slice(b).expect("a JSON body"))
-        .collect()
-}
-
-/// Runs `profile` and fails with the whole output when it does not succeed.
-fn run_ok(server: &MockServer, dir: &Path, extra: &[&str]) {
-    let out = profile(&server.url(), dir, extra);
-    assert!(out.status.success(), "{}", text(&out));
-}
 
 #[test]
 fn image_retrieval_sends_the_images_and_measures_per_image() {
     let server = capturing_mock();
     let dir = artifact_dir("endpoints-media-retrieval");
-    run_ok(
+    profile_ok(
         &server,
         &dir,
         &[
@@ -60,7 +38,7 @@ fn image_retrieval_sends_the_images_and_measures_per_image() {
             "threshold:0.5",
         ],
     );
-    let sent = bodies(&server);
+    let sent = captured_bodies(&server);
     assert_eq!(sent.len(), 5);
     for body in &sent {
         let object = body.as_object().expect("a JSON object");
@@ -207,7 +185,7 @@ fn video_generation_is_refused_in_one_line_until_it_exists() {
 fn image_retrieval_readiness_probe_carries_an_image() {
     let server = capturing_mock();
     let dir = artifact_dir("endpoints-media-retrieval-ready");
-    run_ok(
+    profile_ok(
         &server,
         &dir,
         &[
@@ -232,7 +210,7 @@ fn image_retrieval_readiness_probe_carries_an_image() {
     assert_eq!(snapshot.image_retrieval_requests, 3);
     assert_eq!(snapshot.media_image_parts, 3);
     assert_eq!(snapshot.bad_requests, 0);
-    for body in bodies(&server) {
+    for body in captured_bodies(&server) {
         assert_eq!(body["input"].as_array().map(Vec::len), Some(1), "{body}");
     }
 }
@@ -283,7 +261,7 @@ fn form_fields(body: &[u8]) -> (Vec<(String, String)>, Vec<u8>) {
 fn image_edit_uploads_one_image_per_request_as_a_multipart_form() {
     let server = capturing_mock();
     let dir = artifact_dir("endpoints-media-image-edit");
-    run_ok(
+    profile_ok(
         &server,
         &dir,
         &[

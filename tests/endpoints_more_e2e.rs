@@ -8,34 +8,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use common::{
-    artifact_dir, json, jsonl, profile, profile_with_env, stat, text, MockConfig, MockServer,
+    artifact_dir, captured_bodies, capturing_mock, json, jsonl, profile, profile_ok,
+    profile_with_env, stat, text, MockConfig, MockServer,
 };
 use gauntlet::config::TokenizerSpec;
 use gauntlet::tokenizer::Tokenizer;
 use serde_json::Value;
-
-fn capturing_mock() -> MockServer {
-    MockServer::start(MockConfig {
-        capture_requests: true,
-        ..MockConfig::default()
-    })
-    .expect("mock server starts")
-}
-
-fn bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .stats()
-        .captured_requests()
-        .iter()
-        .map(|b| serde_json::from_slice(b).expect("a JSON body"))
-        .collect()
-}
-
-/// Runs `profile` and fails with the whole output when it does not succeed.
-fn run_ok(server: &MockServer, dir: &Path, extra: &[&str]) {
-    let out = profile(&server.url(), dir, extra);
-    assert!(out.status.success(), "{}", text(&out));
-}
 
 const RANKINGS_FLAGS: &[&str] = &[
     "--request-count",
@@ -114,7 +92,7 @@ fn each_rankings_type_sends_query_and_passages_and_isl_counts_them_all() {
         );
         assert!(out.status.success(), "{}", text(&out));
 
-        let sent = bodies(&server);
+        let sent = captured_bodies(&server);
         assert_eq!(sent.len(), 6, "{kind}");
         // Every query is exactly 8 tokens; ISL per session = query + every passage.
         let mut isl_by_session = HashMap::new();
@@ -175,7 +153,7 @@ fn a_yaml_rankings_section_shapes_the_requests_and_flags_win() {
     )
     .unwrap();
     let file = file.to_str().unwrap();
-    run_ok(
+    profile_ok(
         &server,
         &dir.join("run"),
         &[
@@ -190,7 +168,7 @@ fn a_yaml_rankings_section_shapes_the_requests_and_flags_win() {
         ],
     );
     let tokenizer = Tokenizer::load(&TokenizerSpec::Builtin).unwrap();
-    let sent = bodies(&server);
+    let sent = captured_bodies(&server);
     assert_eq!(sent.len(), 3);
     for body in sent {
         let (query, passages) = query_and_passages("cohere_rankings", &body);
@@ -204,7 +182,7 @@ fn a_yaml_rankings_section_shapes_the_requests_and_flags_win() {
 fn nim_and_chat_embeddings_bodies_and_no_token_metrics() {
     let server = capturing_mock();
     let dir = artifact_dir("endpoints-more-nim-embeddings");
-    run_ok(
+    profile_ok(
         &server,
         &dir,
         &[
@@ -218,7 +196,7 @@ fn nim_and_chat_embeddings_bodies_and_no_token_metrics() {
             "truncate:END",
         ],
     );
-    let sent = bodies(&server);
+    let sent = captured_bodies(&server);
     assert_eq!(sent.len(), 4);
     for body in sent {
         assert_eq!(body["input"].as_array().map(Vec::len), Some(1), "{body}");
@@ -233,7 +211,7 @@ fn nim_and_chat_embeddings_bodies_and_no_token_metrics() {
 
     let server = capturing_mock();
     let dir = artifact_dir("endpoints-more-chat-embeddings");
-    run_ok(
+    profile_ok(
         &server,
         &dir,
         &[
@@ -251,7 +229,7 @@ fn nim_and_chat_embeddings_bodies_and_no_token_metrics() {
             "png",
         ],
     );
-    let sent = bodies(&server);
+    let sent = captured_bodies(&server);
     assert_eq!(sent.len(), 3);
     for body in &sent {
         let content = body["messages"][0]["content"].as_array().expect("parts");
@@ -274,7 +252,7 @@ fn nim_and_chat_embeddings_bodies_and_no_token_metrics() {
 fn image_generation_counts_images_their_throughput_and_bytes() {
     let server = capturing_mock();
     let dir = artifact_dir("endpoints-more-images");
-    run_ok(
+    profile_ok(
         &server,
         &dir,
         &[
@@ -292,7 +270,7 @@ fn image_generation_counts_images_their_throughput_and_bytes() {
             "size:256x256",
         ],
     );
-    let sent = bodies(&server);
+    let sent = captured_bodies(&server);
     assert_eq!(sent.len(), 5);
     for body in sent {
         assert_eq!(body["n"], 3);

@@ -42,14 +42,6 @@ fn write_fixture(path: &Path) {
     write_rows(path, &rows);
 }
 
-fn capturing_mock() -> MockServer {
-    MockServer::start(MockConfig {
-        capture_requests: true,
-        ..MockConfig::default()
-    })
-    .expect("mock server starts")
-}
-
 fn sent_bodies(server: &MockServer) -> Vec<serde_json::Value> {
     server
         .stats()

@@ -11,27 +11,10 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use common::{artifact_dir, json, jsonl, profile, stat, text, MockConfig, MockServer};
+use common::{artifact_dir, captured_bodies, capturing_mock, json, jsonl, profile, stat, text};
 use gauntlet::config::TokenizerSpec;
 use gauntlet::tokenizer::Tokenizer;
 use serde_json::{json, Value};
-
-fn capturing_mock() -> MockServer {
-    MockServer::start(MockConfig {
-        capture_requests: true,
-        ..MockConfig::default()
-    })
-    .expect("mock server starts")
-}
-
-fn bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .stats()
-        .captured_requests()
-        .iter()
-        .map(|b| serde_json::from_slice(b).expect("a JSON body"))
-        .collect()
-}
 
 const COMPLETIONS_TEMPLATE: &str =
     r#"{"model": {{ model|tojson }}, "prompt": {{ text|tojson }}, "max_tokens": {{ max_tokens }}}"#;
@@ -78,7 +61,7 @@ fn an_inline_template_renders_every_body_and_its_replies_are_read() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
-    let bodies = bodies(&server);
+    let bodies = captured_bodies(&server);
     assert_eq!(bodies.len(), 6);
     for body in &bodies {
         let keys: Vec<&str> = body
@@ -138,7 +121,7 @@ fn a_file_template_streams_and_is_auto_detected() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
-    let bodies = bodies(&server);
+    let bodies = captured_bodies(&server);
     assert_eq!(bodies.len(), 5);
     assert!(bodies
         .iter()

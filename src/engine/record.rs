@@ -149,6 +149,16 @@ impl RequestRecord {
             (payload, mark.ts_ns)
         })
     }
+
+    /// The reply as `(payload, ts_ns)` pieces: every SSE event, or, for a response that was
+    /// not a stream, the whole body once, stamped when it ended.
+    pub fn reply_payloads(&self) -> impl Iterator<Item = (&[u8], u64)> {
+        let whole = self
+            .events
+            .is_empty()
+            .then_some((self.body.as_slice(), self.done_ns));
+        self.event_payloads().chain(whole)
+    }
 }
 
 #[cfg(test)]

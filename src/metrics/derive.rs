@@ -282,18 +282,7 @@ impl RequestMetrics {
         let mut scan = Scan::default();
         let mut prev_ns: Option<u64> = None;
         // A non-streaming response is one "event": the whole body, arriving at the end.
-        let whole_body = record.events.is_empty();
-        let mut body_once = Some((record.body.as_slice(), record.done_ns));
-        let mut events = record.event_payloads();
-        loop {
-            let next = if whole_body {
-                body_once.take()
-            } else {
-                events.next()
-            };
-            let Some((payload, ts_ns)) = next else {
-                break;
-            };
+        for (payload, ts_ns) in record.reply_payloads() {
             scan.events += 1;
             if super::kinds::is_bare_array_reply(ctx.endpoint, payload) {
                 scan.promised = true;

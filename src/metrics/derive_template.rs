@@ -17,18 +17,8 @@ impl RequestMetrics {
     ) -> Scan {
         let mut scan = Scan::default();
         let mut prev_ns: Option<u64> = None;
-        let whole_body = record.events.is_empty();
-        let mut body_once = Some((record.body.as_slice(), record.done_ns));
-        let mut events = record.event_payloads();
-        loop {
-            let next = if whole_body {
-                body_once.take()
-            } else {
-                events.next()
-            };
-            let Some((payload, ts_ns)) = next else {
-                break;
-            };
+        // A non-streaming response is one "event": the whole body, arriving at the end.
+        for (payload, ts_ns) in record.reply_payloads() {
             scan.events += 1;
             let facts = field.read(payload, &mut self.text);
             if !facts.promised {

@@ -146,6 +146,31 @@ pub fn mock(ttft_ms: u64, itl_ms: u64) -> MockServer {
     .expect("mock server starts")
 }
 
+/// A mock server (no latency) that keeps every request body it receives.
+pub fn capturing_mock() -> MockServer {
+    MockServer::start(MockConfig {
+        capture_requests: true,
+        ..MockConfig::default()
+    })
+    .expect("mock server starts")
+}
+
+/// The JSON bodies a [`capturing_mock`] received, in arrival order.
+pub fn captured_bodies(server: &MockServer) -> Vec<serde_json::Value> {
+    server
+        .stats()
+        .captured_requests()
+        .iter()
+        .map(|b| serde_json::from_slice(b).expect("a JSON body"))
+        .collect()
+}
+
+/// Runs `profile` against `server` and fails with the whole output when it does not succeed.
+pub fn profile_ok(server: &MockServer, dir: &Path, extra: &[&str]) {
+    let out = profile(&server.url(), dir, extra);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 /// The `Plan` that `gauntlet profile ARGS…` would run (without the leading `gauntlet profile`).
 pub fn plan_from_args(args: &[&str]) -> gauntlet::config::Plan {
     use clap::Parser;
