@@ -157,31 +157,6 @@ fn solido_rag_is_refused_in_one_line_saying_why() {
 }
 
 #[test]
-fn video_generation_is_refused_in_one_line_until_it_exists() {
-    let server = MockServer::start(MockConfig::default()).expect("mock server starts");
-    let dir = artifact_dir("endpoints-media-not-yet");
-    let out = profile(
-        &server.url(),
-        &dir,
-        &[
-            "--endpoint-type",
-            "video_generation",
-            "--request-count",
-            "1",
-        ],
-    );
-    assert!(!out.status.success());
-    let all = text(&out);
-    let errors: Vec<&str> = all.lines().filter(|l| l.starts_with("error")).collect();
-    assert_eq!(errors.len(), 1, "{all}");
-    let prefix = "error: --endpoint-type: video_generation is not supported yet: ";
-    assert!(errors[0].starts_with(prefix), "{all}");
-    assert!(errors[0].contains("polled"), "{all}");
-    let snapshot = server.stats().snapshot();
-    assert_eq!(snapshot.chat_requests + snapshot.not_found_requests, 0);
-}
-
-#[test]
 fn image_retrieval_readiness_probe_carries_an_image() {
     let server = capturing_mock();
     let dir = artifact_dir("endpoints-media-retrieval-ready");

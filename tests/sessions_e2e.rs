@@ -125,6 +125,7 @@ fn run_until(
         next_request: Default::default(),
         fixed_schedule: None,
         cancellation: None,
+        video_job: None,
     });
     let phase = Phase {
         name: "profiling".into(),
@@ -372,6 +373,7 @@ fn open_loop(
         next_request: Default::default(),
         fixed_schedule,
         cancellation: None,
+        video_job: None,
     });
     let phase = Phase {
         name: "profiling".into(),

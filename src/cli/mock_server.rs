@@ -50,6 +50,11 @@ pub struct MockServerArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub ready_after: Option<f64>,
 
+    /// How long a /v1/videos job (video_generation) takes from its submit to `completed`, in
+    /// milliseconds; its status is `in_progress` until then.
+    #[arg(long, default_value_t = 200.0, value_name = "MS", value_parser = parse_ms)]
+    pub video_job_ms: f64,
+
     /// Mean time to first token, in milliseconds.
     #[arg(long, default_value_t = 0.0, value_name = "MS")]
     pub ttft_ms: f64,
@@ -132,6 +137,13 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_ms(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(ms) if ms.is_finite() && (0.0..=1e12).contains(&ms) => Ok(ms),
+        _ => Err(format!("expected zero or more milliseconds, got '{text}'")),
+    }
+}
+
 /// A rate between 0 and 1.
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -169,6 +181,7 @@ impl MockServerArgs {
                 .unwrap_or_else(|| "mock-model".into()),
             more_models: self.model.iter().skip(1).cloned().collect(),
             ready_after: self.ready_after.map(std::time::Duration::from_secs_f64),
+            video_job: std::time::Duration::from_secs_f64(self.video_job_ms / 1000.0),
             ttft: LatencyModel::from_ms(self.ttft_ms, self.ttft_stddev_ms),
             itl: LatencyModel::from_ms(self.itl_ms, self.itl_stddev_ms),
             tokens_per_chunk: self.tokens_per_chunk,

@@ -97,6 +97,16 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// video_generation: seconds between two polls of a job's status (GET /v1/videos/{id})
+    /// [default: 0.1, as AIPerf's AIPERF_HTTP_VIDEO_POLL_INTERVAL].
+    #[arg(long, value_name = "SECONDS")]
+    pub video_poll_interval: Option<f64>,
+
+    /// video_generation: once a job is completed, download the video (its `url`, or
+    /// /v1/videos/{id}/content) and count it in the request's latency and bytes.
+    #[arg(long)]
+    pub download_video_content: bool,
+
     /// Requests in flight at once (closed loop). With --request-rate, caps the open loop
     /// [default: 1 when no rate is given]. A comma list (8,16,32) is a sweep: one run each.
     #[arg(long, help_heading = "Load", value_delimiter = ',', num_args = 1)]
@@ -293,8 +303,9 @@ pub enum EndpointArg {
     /// AIPerf's SOLIDO RAG: refused in one line (its API is not public)
     #[value(name = "solido_rag", hide = true)]
     SolidoRag,
-    /// AIPerf's video_generation: refused in one line (a polled job)
-    #[value(name = "video_generation", hide = true)]
+    /// OpenAI / SGLang video generation, /v1/videos: a job polled at /v1/videos/{id} until
+    /// completed (--video-poll-interval, --download-video-content)
+    #[value(name = "video_generation")]
     VideoGeneration,
     /// A body from a Jinja2 template (--extra-inputs payload_template:…), posted to the
     /// --url's own path; response_field:<JMESPath> says where the reply's text is

@@ -13,7 +13,6 @@ impl ProfileArgs {
     pub fn settings(&self) -> Result<Settings, FlagError> {
         let refused = match self.endpoint_type {
             Some(EndpointArg::SolidoRag) => Some("solido_rag"),
-            Some(EndpointArg::VideoGeneration) => Some("video_generation"),
             _ => None,
         };
         if let Some(reason) = refused.and_then(crate::config::refused_type_reason) {
@@ -39,7 +38,8 @@ impl ProfileArgs {
                     EndpointArg::HuggingfaceGenerate => EndpointType::HuggingfaceGenerate,
                     EndpointArg::ImageRetrieval => EndpointType::ImageRetrieval,
                     // Refused above.
-                    EndpointArg::SolidoRag | EndpointArg::VideoGeneration => EndpointType::Chat,
+                    EndpointArg::SolidoRag => EndpointType::Chat,
+                    EndpointArg::VideoGeneration => EndpointType::VideoGeneration,
                     EndpointArg::Template => EndpointType::Template,
                     EndpointArg::Raw => EndpointType::Raw,
                     EndpointArg::ImageEdit => EndpointType::ImageEdit,
@@ -61,6 +61,11 @@ impl ProfileArgs {
             max_response_bytes: flag("--max-response-bytes", self.max_response_bytes),
             ca_cert: flag("--ca-cert", self.ca_cert.clone()),
             insecure: flag("--insecure", self.insecure.then_some(true)),
+            video_poll_interval_s: flag("--video-poll-interval", self.video_poll_interval),
+            download_video_content: flag(
+                "--download-video-content",
+                self.download_video_content.then_some(true),
+            ),
             tokenizer: self.tokenizer.clone(),
             corpus: self.corpus.clone(),
             artifact_dir: self.output_artifact_dir.clone(),

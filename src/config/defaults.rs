@@ -12,6 +12,9 @@ pub const DEFAULT_URL: &str = "http://localhost:8000";
 /// for any single generation on a healthy server, short enough that a hung request cannot
 /// stall a run for hours (AIPerf waits six).
 pub const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
+/// Seconds between two polls of a `video_generation` job's status (the default of AIPerf's
+/// `AIPERF_HTTP_VIDEO_POLL_INTERVAL`).
+pub const DEFAULT_VIDEO_POLL_INTERVAL_SECS: f64 = 0.1;
 /// Seconds between two readiness attempts (`--wait-for-model-interval`), AIPerf's default.
 pub const DEFAULT_WAIT_FOR_MODEL_INTERVAL_SECS: f64 = 5.0;
 

@@ -23,6 +23,7 @@ pub const ENDPOINT_TYPE_NAMES: &[&str] = &[
     "template",
     "raw",
     "image_edit",
+    "video_generation",
 ];
 
 /// Why gauntlet refuses an AIPerf endpoint type it does not have, when `name` is one: each
@@ -32,10 +33,6 @@ pub fn refused_type_reason(name: &str) -> Option<&'static str> {
         "solido_rag" => Some(
             "solido_rag is not supported: the SOLIDO RAG service (Siemens EDA) has no public API \
              documentation or server to build and test it against",
-        ),
-        "video_generation" => Some(
-            "video_generation is not supported yet: /v1/videos answers with a job that must be \
-             polled until done, and gauntlet's engine sends one request per credit",
         ),
         _ => None,
     }
@@ -61,6 +58,7 @@ impl EndpointType {
             EndpointType::Template => "template",
             EndpointType::Raw => "raw",
             EndpointType::ImageEdit => "image_edit",
+            EndpointType::VideoGeneration => "video_generation",
         }
     }
 
@@ -83,6 +81,7 @@ impl EndpointType {
             EndpointType::Template,
             EndpointType::Raw,
             EndpointType::ImageEdit,
+            EndpointType::VideoGeneration,
         ]
         .into_iter()
         .find(|e| e.name() == name)
@@ -110,6 +109,7 @@ impl EndpointType {
                 | EndpointType::ImageGeneration
                 | EndpointType::ImageRetrieval
                 | EndpointType::ImageEdit
+                | EndpointType::VideoGeneration
         )
     }
 
@@ -132,7 +132,7 @@ impl EndpointType {
             EndpointType::ImageRetrieval => "input",
             // The template says where the text goes; raw bodies are the user's own.
             EndpointType::Template | EndpointType::Raw => "",
-            EndpointType::ImageEdit => "prompt",
+            EndpointType::ImageEdit | EndpointType::VideoGeneration => "prompt",
         }
     }
 }
@@ -170,10 +170,13 @@ mod tests {
             Some(EndpointType::ImageEdit)
         );
         assert!(!EndpointType::ImageEdit.can_stream());
-        assert_eq!(EndpointType::from_name("video_generation"), None);
-        assert!(refused_type_reason("video_generation")
-            .unwrap()
-            .starts_with("video_generation"));
+        assert_eq!(
+            EndpointType::from_name("video_generation"),
+            Some(EndpointType::VideoGeneration)
+        );
+        assert_eq!(refused_type_reason("video_generation"), None);
+        assert!(!EndpointType::VideoGeneration.can_stream());
+        assert!(!EndpointType::VideoGeneration.produces_tokens());
         assert_eq!(refused_type_reason("image_edit"), None);
         assert!(EndpointType::HfTeiRankings.is_rankings());
         assert!(!EndpointType::NimEmbeddings.is_rankings());

@@ -57,6 +57,10 @@ pub struct FileSettings {
     pub ca_cert: Option<std::path::PathBuf>,
     /// `benchmark.endpoint.insecure`: skip TLS certificate verification.
     pub insecure: Option<bool>,
+    /// `benchmark.endpoint.video_poll_interval`: seconds between polls of a video job.
+    pub video_poll_interval: Option<f64>,
+    /// `benchmark.endpoint.download_video_content`: download each completed video.
+    pub download_video_content: Option<bool>,
     /// `benchmark.dataset`.
     pub dataset: DatasetSettings,
     /// `benchmark.random_seed` or `benchmark.dataset.random_seed`.
@@ -94,6 +98,8 @@ impl std::fmt::Debug for FileSettings {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("ca_cert", &self.ca_cert)
             .field("insecure", &self.insecure)
+            .field("video_poll_interval", &self.video_poll_interval)
+            .field("download_video_content", &self.download_video_content)
             .field("dataset", &self.dataset)
             .field("random_seed", &self.random_seed)
             .field("phases", &self.phases)
@@ -484,6 +490,12 @@ fn read_endpoint<'a>(w: &mut Walker<'a>, val: Val<'a>, out: &mut FileSettings) {
     }
     if let Some(v) = sec.get("insecure") {
         out.insecure = w.boolean(v, &sec.path_of("insecure"));
+    }
+    if let Some(v) = sec.get("video_poll_interval") {
+        out.video_poll_interval = w.positive(v, &sec.path_of("video_poll_interval"));
+    }
+    if let Some(v) = sec.get("download_video_content") {
+        out.download_video_content = w.boolean(v, &sec.path_of("download_video_content"));
     }
 }
 

@@ -43,6 +43,9 @@ pub enum EndpointType {
     Raw,
     /// OpenAI / SGLang image edit, `/v1/images/edits` (a `multipart/form-data` upload).
     ImageEdit,
+    /// OpenAI / SGLang video generation, `/v1/videos`: a job, polled at `/v1/videos/{id}`
+    /// until it is completed (src/engine/video_job.rs).
+    VideoGeneration,
 }
 
 impl EndpointType {
@@ -64,6 +67,7 @@ impl EndpointType {
             // The URL's path as given (AIPerf's `--url http://host/custom-endpoint`).
             EndpointType::Template | EndpointType::Raw => "",
             EndpointType::ImageEdit => "/v1/images/edits",
+            EndpointType::VideoGeneration => "/v1/videos",
         }
     }
 
@@ -88,6 +92,7 @@ impl EndpointType {
                 | EndpointType::ImageGeneration
                 | EndpointType::ImageRetrieval
                 | EndpointType::ImageEdit
+                | EndpointType::VideoGeneration
         )
     }
 }
@@ -388,6 +393,8 @@ pub struct Plan {
     pub max_response_bytes: u64,
     /// How `https://` URLs are trusted.
     pub tls: super::TlsPlan,
+    /// How video jobs are followed (`video_generation` only; `None` for every other type).
+    pub video_job: Option<VideoJobPlan>,
     /// Where artifacts go.
     pub artifact_dir: PathBuf,
     /// Highest failed-request percentage that still exits 0.
@@ -459,4 +466,16 @@ mod secs {
     pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(d.as_secs_f64())
     }
+}
+
+/// How a `video_generation` request follows its job: the submit answers with a job id, which
+/// is polled at `{path}/{id}` until its `status` is `completed` (or `failed`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct VideoJobPlan {
+    /// Pause between two polls (`--video-poll-interval`).
+    #[serde(with = "secs")]
+    pub poll_interval: Duration,
+    /// Download the finished video before the request counts as done
+    /// (`--download-video-content`).
+    pub download_content: bool,
 }

@@ -39,4 +39,6 @@ pub const ENDPOINT_KEYS: &[&str] = &[
     "wait_for_model_interval",
     "ca_cert",
     "insecure",
+    "video_poll_interval",
+    "download_video_content",
 ];

@@ -163,6 +163,25 @@ impl Target {
         })
     }
 
+    /// A whole `GET path` request with this target's headers but no body (a video job's
+    /// status poll or download). Rendered per call: polls come seconds apart.
+    pub fn get_request(&self, path: &str) -> Vec<u8> {
+        let mut head = Vec::with_capacity(256);
+        head.extend_from_slice(b"GET ");
+        head.extend_from_slice(path.as_bytes());
+        head.extend_from_slice(b" HTTP/1.1\r\n");
+        for (name, value) in &self.headers {
+            if name != CONTENT_TYPE {
+                head.extend_from_slice(name.as_str().as_bytes());
+                head.extend_from_slice(b": ");
+                head.extend_from_slice(value.as_bytes());
+                head.extend_from_slice(b"\r\n");
+            }
+        }
+        head.extend_from_slice(b"\r\n");
+        head
+    }
+
     /// Gives an `https://` target the run's TLS configuration (built once per run).
     pub fn use_tls(&mut self, client: &TlsClient) {
         if self.https {
@@ -233,16 +252,26 @@ impl Connection {
     /// Sends one request: the target's head, the body's length, the body, in one `writev`
     /// when the socket takes it all.
     pub async fn send(&mut self, target: &Target, body: &[u8]) -> Result<(), ReadError> {
-        self.start = 0;
-        self.end = 0;
         let mut length = [0u8; 24];
         let length_len = http1::content_length_line(body.len(), &mut length);
-        let parts: [&[u8]; 3] = [&target.head_prefix, &length[..length_len], body];
+        self.write_parts(&[&target.head_prefix, &length[..length_len], body])
+            .await
+    }
+
+    /// Sends a request rendered whole (a `GET` from [`Target::get_request`]).
+    pub async fn send_rendered(&mut self, request: &[u8]) -> Result<(), ReadError> {
+        self.write_parts(&[request]).await
+    }
+
+    /// Writes up to three parts of one request, in one `writev` when the socket takes them.
+    async fn write_parts(&mut self, parts: &[&[u8]]) -> Result<(), ReadError> {
+        self.start = 0;
+        self.end = 0;
         let tcp = match &mut self.stream {
             Stream::Tcp(tcp) => tcp,
             Stream::Tls(tls) => {
                 return tls
-                    .write_parts(&parts)
+                    .write_parts(parts)
                     .await
                     .map_err(|e| ReadError::NothingReceived(format!("sending the request: {e}")))
             }
@@ -254,7 +283,7 @@ impl Connection {
             let mut slices = [IoSlice::new(&[]); 3];
             let mut count = 0;
             let mut skip = written;
-            for part in parts {
+            for part in parts.iter().take(3) {
                 if skip >= part.len() {
                     skip -= part.len();
                     continue;

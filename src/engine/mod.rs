@@ -17,6 +17,7 @@ pub mod sink;
 pub mod sse;
 pub mod tls;
 mod tls_records;
+mod video_job;
 pub mod worker;
 
 use std::sync::atomic::Ordering;

@@ -26,6 +26,8 @@ pub enum Outcome {
     /// A 2xx response came compressed (`Content-Encoding`) although the request asked for
     /// `identity`; its body was not read.
     EncodedResponse,
+    /// A `video_generation` job the server reported `failed`, or answered without a job id.
+    JobFailed,
 }
 
 impl Outcome {

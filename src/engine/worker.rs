@@ -41,6 +41,8 @@ pub struct Shared {
     pub fixed_schedule: Option<Vec<(u64, u64)>>,
     /// Requests cancelled on purpose (`--request-cancellation-rate`); `None` = none.
     pub cancellation: Option<crate::schedule::CancelSchedule>,
+    /// `video_generation`: each reply is a job, followed until done (`engine::video_job`).
+    pub video_job: Option<crate::config::VideoJobPlan>,
 }
 
 /// A request released by the arrival source.
@@ -270,12 +272,13 @@ pub(super) async fn perform(
     record.outcome == Outcome::Transport && record.sent_ns == 0
 }
 
-struct Failure {
-    outcome: Outcome,
-    message: String,
+/// How a request failed: its outcome and message.
+pub(super) struct Failure {
+    pub(super) outcome: Outcome,
+    pub(super) message: String,
 }
 
-fn transport(message: String) -> Failure {
+pub(super) fn transport(message: String) -> Failure {
     Failure {
         outcome: Outcome::Transport,
         message,
@@ -331,13 +334,16 @@ async fn send_one(
     if !reusable {
         *slot = None;
     }
+    if let Some(plan) = &shared.video_job {
+        super::video_job::follow(shared, target, slot, record, plan).await?;
+    }
     Ok(())
 }
 
 /// Writes the request on `conn` (unless `written` says how its write went already) and reads
 /// its whole response into `record`. Returns whether the connection may carry the next
 /// request.
-async fn exchange(
+pub(super) async fn exchange(
     shared: &Shared,
     target: &super::client::Target,
     conn: &mut Connection,
@@ -431,7 +437,11 @@ async fn exchange(
 /// passes the cap. One comparison per read: no body is ever held beyond the cap, so an endless
 /// or enormous reply costs at most `max_response_bytes` of memory.
 #[inline]
-fn count_received(record: &mut RequestRecord, len: usize, max_bytes: u64) -> Result<(), Failure> {
+pub(super) fn count_received(
+    record: &mut RequestRecord,
+    len: usize,
+    max_bytes: u64,
+) -> Result<(), Failure> {
     record.bytes_received += len as u64;
     record.chunks_received = record.chunks_received.saturating_add(1);
     if record.bytes_received <= max_bytes {
@@ -448,7 +458,7 @@ fn count_received(record: &mut RequestRecord, len: usize, max_bytes: u64) -> Res
 }
 
 /// A body that could not be read to its end: the request ends now, as a transport error.
-fn body_failed(record: &mut RequestRecord, err: ReadError) -> Failure {
+pub(super) fn body_failed(record: &mut RequestRecord, err: ReadError) -> Failure {
     record.done_ns = now_ns();
     transport(err.to_string())
 }

@@ -457,6 +457,8 @@ impl RequestMetrics {
             Outcome::ServerError => "ServerError",
             Outcome::ResponseTooLarge => "ResponseTooLarge",
             Outcome::EncodedResponse => "EncodedResponse",
+            // AIPerf's error type for the same failure.
+            Outcome::JobFailed => "VideoGenerationError",
             Outcome::Success | Outcome::Cancelled => "Error",
         };
         self.error.kind.push_str(kind);

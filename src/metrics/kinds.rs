@@ -11,6 +11,7 @@ static CHOICES: LazyLock<Key> = LazyLock::new(|| Key::new("choices"));
 static DATA: LazyLock<Key> = LazyLock::new(|| Key::new("data"));
 static RANKINGS: LazyLock<Key> = LazyLock::new(|| Key::new("rankings"));
 static RESULTS: LazyLock<Key> = LazyLock::new(|| Key::new("results"));
+static ID: LazyLock<Key> = LazyLock::new(|| Key::new("id"));
 
 /// The key a usable JSON-object reply of `endpoint` carries.
 pub(super) fn promised_key(endpoint: EndpointType) -> &'static Key {
@@ -31,6 +32,8 @@ pub(super) fn promised_key(endpoint: EndpointType) -> &'static Key {
         | EndpointType::ImageGeneration
         | EndpointType::ImageRetrieval
         | EndpointType::ImageEdit => &DATA,
+        // The completed job the last poll returned (the engine checked its status).
+        EndpointType::VideoGeneration => &ID,
     }
 }
 
@@ -62,6 +65,7 @@ pub(super) fn missing_reply(endpoint: EndpointType) -> (&'static str, &'static s
         | EndpointType::ImageGeneration
         | EndpointType::ImageRetrieval
         | EndpointType::ImageEdit => ("MissingData", "the JSON reply has no \"data\""),
+        EndpointType::VideoGeneration => ("MissingJobId", "the video job has no \"id\""),
     }
 }
 

@@ -53,6 +53,8 @@ pub struct MockConfig {
     pub ready_after: Option<std::time::Duration>,
     /// Serve over TLS with this certificate (`mock-server --tls`); `None` serves plain HTTP.
     pub tls: Option<super::tls::MockTls>,
+    /// How long a `/v1/videos` job takes from its submit to `completed`.
+    pub video_job: std::time::Duration,
 }
 
 impl Default for MockConfig {
@@ -73,6 +75,7 @@ impl Default for MockConfig {
             more_models: Vec::new(),
             ready_after: None,
             tls: None,
+            video_job: std::time::Duration::from_millis(200),
         }
     }
 }

@@ -67,6 +67,23 @@ pub(super) async fn images(served: Served<'_>, req: Request<Incoming>) -> Respon
     })
 }
 
+/// `POST /v1/videos`: a queued job whose id says when it was made (see `mock::videos`).
+pub(super) async fn video_submit(
+    served: Served<'_>,
+    req: Request<Incoming>,
+    started: std::time::Instant,
+) -> Response<MockBody> {
+    let body = match captured_body(served, req).await {
+        Ok(body) => body,
+        Err(resp) => return resp,
+    };
+    answer(
+        served,
+        super::videos::submit_response(&body, started.elapsed()),
+        |()| {},
+    )
+}
+
 /// `/v1/infer` (NIM image retrieval): its images count as image media parts.
 pub(super) async fn infer(served: Served<'_>, req: Request<Incoming>) -> Response<MockBody> {
     let body = match captured_body(served, req).await {

@@ -127,6 +127,23 @@ pub(crate) async fn handle(
             stats.count_endpoint(Endpoint::ImageEdits);
             super::extra_routes::image_edits(shared.parts(), req).await
         }
+        "/v1/videos" if post => {
+            stats.count_endpoint(Endpoint::VideoSubmit);
+            super::extra_routes::video_submit(shared.parts(), req, shared.started).await
+        }
+        path if get && path.starts_with("/v1/videos/") => {
+            let job = &path["/v1/videos/".len()..];
+            let (job, content) = match job.strip_suffix("/content") {
+                Some(job) => (job, true),
+                None => (job, false),
+            };
+            stats.count_endpoint(if content {
+                Endpoint::VideoContent
+            } else {
+                Endpoint::VideoPoll
+            });
+            super::videos::job_answer(job, content, &shared.config, shared.started)
+        }
         "/v1/infer" if post => {
             stats.count_endpoint(Endpoint::Infer);
             super::extra_routes::infer(shared.parts(), req).await
@@ -167,6 +184,7 @@ pub(crate) async fn handle(
         | "/v1/messages"
         | "/generate"
         | "/generate_stream"
+        | "/v1/videos"
         | "/v1/infer" => {
             stats.count_endpoint(Endpoint::NotFound);
             error_response(

@@ -33,6 +33,7 @@ mod stats;
 #[cfg(test)]
 mod test_client_tests;
 mod tls;
+mod videos;
 
 pub use config::{LatencyModel, MockConfig, SseMode};
 pub use server::{listen, serve, MockServer};

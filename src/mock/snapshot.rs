@@ -66,6 +66,12 @@ pub struct MockStatsSnapshot {
     /// `POST /v1/images/edits` requests; the image each uploads counts in `media_image_parts`,
     /// the images each answers in `images_generated`.
     pub image_edit_requests: u64,
+    /// `POST /v1/videos` requests (video jobs submitted).
+    pub video_jobs: u64,
+    /// `GET /v1/videos/{id}` requests (status polls).
+    pub video_polls: u64,
+    /// `GET /v1/videos/{id}/content` requests (videos downloaded).
+    pub video_downloads: u64,
 }
 
 impl MockStatsSnapshot {

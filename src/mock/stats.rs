@@ -8,7 +8,7 @@ use super::media_scan::{MediaCounts, MediaKind};
 use super::snapshot::MockStatsSnapshot;
 
 /// How many endpoints the mock counts.
-const ENDPOINTS: usize = 17;
+const ENDPOINTS: usize = 20;
 
 /// Endpoints the mock counts requests for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,12 @@ pub(crate) enum Endpoint {
     Infer,
     /// `POST /v1/images/edits` (a multipart form)
     ImageEdits,
+    /// `POST /v1/videos` (a video job submitted)
+    VideoSubmit,
+    /// `GET /v1/videos/{id}` (a video job's status)
+    VideoPoll,
+    /// `GET /v1/videos/{id}/content` (a finished video)
+    VideoContent,
 }
 
 impl Endpoint {
@@ -53,6 +59,9 @@ impl Endpoint {
         Endpoint::GenerateStream,
         Endpoint::Infer,
         Endpoint::ImageEdits,
+        Endpoint::VideoSubmit,
+        Endpoint::VideoPoll,
+        Endpoint::VideoContent,
     ];
 
     fn label(self) -> &'static str {
@@ -74,6 +83,9 @@ impl Endpoint {
             Endpoint::GenerateStream => "/generate_stream",
             Endpoint::Infer => "/v1/infer",
             Endpoint::ImageEdits => "/v1/images/edits",
+            Endpoint::VideoSubmit => "/v1/videos",
+            Endpoint::VideoPoll => "/v1/videos/{id}",
+            Endpoint::VideoContent => "/v1/videos/{id}/content",
         }
     }
 }
@@ -181,6 +193,9 @@ impl MockStats {
             images_generated: self.images_generated.load(Relaxed),
             image_retrieval_requests: e(Endpoint::Infer),
             image_edit_requests: e(Endpoint::ImageEdits),
+            video_jobs: e(Endpoint::VideoSubmit),
+            video_polls: e(Endpoint::VideoPoll),
+            video_downloads: e(Endpoint::VideoContent),
         }
     }
 

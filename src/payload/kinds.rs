@@ -50,6 +50,11 @@ pub(super) fn fill(
             body.insert("response_format".into(), Value::from("b64_json"));
         }
         EndpointType::ImageRetrieval => super::retrieval::fill(body, media),
+        // AIPerf's body: the prompt and the model; size, seconds, seed and the rest come
+        // from --extra-inputs.
+        EndpointType::VideoGeneration => {
+            body.insert("prompt".into(), Value::from(prompt));
+        }
         // Rendered by render.rs (chat, completions, embeddings) or payload::generate.
         EndpointType::Chat
         | EndpointType::Completions

@@ -167,6 +167,7 @@ fn plan() -> Plan {
         request_timeout: Duration::from_secs(600),
         max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
         tls: Default::default(),
+        video_job: None,
         artifact_dir: "artifacts".into(),
         tolerated_error_rate_pct: 0.0,
         cli_command: "gauntlet profile --model mock-model".into(),

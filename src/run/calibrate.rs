@@ -239,6 +239,7 @@ fn measure(
         next_request: Default::default(),
         fixed_schedule: None,
         cancellation: None,
+        video_job: None,
     });
     let phase = Phase {
         name: "calibrate".into(),

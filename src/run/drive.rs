@@ -138,6 +138,7 @@ pub(super) fn drive(
         next_request: Default::default(),
         fixed_schedule,
         cancellation,
+        video_job: plan.video_job,
     });
     let runtime = crate::engine::client_runtime(plan.client_threads).map_err(RunError::Runtime)?;
     let cpu_before_phases_s = process_cpu_seconds();

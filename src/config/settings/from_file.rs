@@ -132,6 +132,14 @@ impl Settings {
             ),
             ca_cert: at.given(file.ca_cert.clone(), &["benchmark.endpoint.ca_cert"]),
             insecure: at.given(file.insecure, &["benchmark.endpoint.insecure"]),
+            video_poll_interval_s: at.given(
+                file.video_poll_interval,
+                &["benchmark.endpoint.video_poll_interval"],
+            ),
+            download_video_content: at.given(
+                file.download_video_content,
+                &["benchmark.endpoint.download_video_content"],
+            ),
             phases: at.given(file.phases.clone(), &["benchmark.phases"]),
             num_profile_runs: at.given(file.num_profile_runs, &["benchmark.num_profile_runs"]),
             confidence_level: at.given(file.confidence_level, &["benchmark.confidence_level"]),

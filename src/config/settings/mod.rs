@@ -29,6 +29,7 @@ mod telemetry;
 mod tests;
 mod tls;
 mod video;
+mod video_job;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -210,6 +211,10 @@ pub struct Settings {
     pub ca_cert: Opt<PathBuf>,
     /// Skip TLS certificate verification.
     pub insecure: Opt<bool>,
+    /// Seconds between two polls of a video job's status.
+    pub video_poll_interval_s: Opt<f64>,
+    /// Download each completed video.
+    pub download_video_content: Opt<bool>,
     /// Tokenizer: a path or a hub id.
     pub tokenizer: Option<String>,
     /// Text corpus for synthetic prompts.
@@ -325,6 +330,8 @@ impl Settings {
             max_response_bytes: pick(self.max_response_bytes, file.max_response_bytes),
             ca_cert: pick(self.ca_cert, file.ca_cert),
             insecure: pick(self.insecure, file.insecure),
+            video_poll_interval_s: pick(self.video_poll_interval_s, file.video_poll_interval_s),
+            download_video_content: pick(self.download_video_content, file.download_video_content),
             tokenizer: self.tokenizer.or(file.tokenizer),
             corpus: self.corpus.or(file.corpus),
             artifact_dir: self.artifact_dir.or(file.artifact_dir),

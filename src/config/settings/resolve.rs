@@ -119,6 +119,7 @@ impl Settings {
             None => DEFAULT_MAX_RESPONSE_BYTES,
         };
         let tls = self.tls()?;
+        let video_job = self.video_job(endpoint)?;
         let tolerated = value(&self.tolerated_error_rate).unwrap_or(DEFAULT_TOLERATED_ERROR_PCT);
         if !(0.0..=100.0).contains(&tolerated) {
             return Err(SettingError::new(
@@ -160,6 +161,7 @@ impl Settings {
             request_timeout,
             max_response_bytes,
             tls,
+            video_job,
             artifact_dir,
             tolerated_error_rate_pct: tolerated,
             cli_command,
