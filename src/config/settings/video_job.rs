@@ -47,6 +47,53 @@ impl Settings {
 mod tests {
     use super::super::flag;
     use super::*;
+    use crate::config::{ConfigFile, Plan};
+
+    fn file(text: &str) -> Result<Plan, SettingError> {
+        let settings = ConfigFile::parse(text, "bench.yaml")
+            .unwrap()
+            .resolve()
+            .unwrap();
+        Settings::from_file(&settings)
+            .resolve(String::new())
+            .map(|r| r.plan)
+    }
+
+    #[test]
+    fn yaml_keys_set_the_plan_and_name_their_line_when_misplaced() {
+        let plan = file(
+            "schemaVersion: \"2.0\"
+benchmark:
+  model: sora-2
+  endpoint:
+    url: http://127.0.0.1:9000
+    type: video_generation
+    video_poll_interval: 2
+    download_video_content: true
+",
+        )
+        .unwrap();
+        assert_eq!(
+            plan.video_job,
+            Some(VideoJobPlan {
+                poll_interval: Duration::from_secs(2),
+                download_content: true
+            })
+        );
+        let err = file(
+            "schemaVersion: \"2.0\"
+benchmark:
+  model: m
+  endpoint:
+    download_video_content: true
+",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bench.yaml:5: benchmark.endpoint.download_video_content: only video_generation follows a job; the endpoint type is chat"
+        );
+    }
 
     #[test]
     fn video_generation_gets_a_plan_and_other_types_refuse_its_flags() {
