@@ -379,7 +379,7 @@ fn streaming_and_rankings_flags_are_refused_where_they_cannot_apply() {
     assert!(!out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "error: --video-width: video is sent as chat content parts; use --endpoint-type chat or chat_embeddings (got nim_rankings)"
+        "error: --video-width: video is sent as chat content parts or template variables; use --endpoint-type chat, chat_embeddings or template (got nim_rankings)"
     );
     assert_eq!(server.stats().snapshot().rankings_requests, 0);
 }

@@ -341,3 +341,50 @@ fn a_bad_raw_line_is_refused_naming_file_and_line() {
         "{stderr}"
     );
 }
+
+/// A chat body built by a template from AIPerf's media variables: the server receives the
+/// workload's image and audio clip as chat content parts, and counts them.
+#[test]
+fn a_template_places_the_workloads_images_and_audio() {
+    let server = capturing_mock();
+    let dir = artifact_dir("template_media");
+    let url = format!("{}/v1/chat/completions", server.url());
+    let template = r#"payload_template:{"model": {{ model|tojson }}, "messages": [{"role": {{ turn.role|tojson }}, "content": [
+        {"type": "text", "text": {{ text|tojson }}},
+        {"type": "image_url", "image_url": {"url": {{ images_by_name.image[0]|tojson }}}},
+        {"type": "input_audio", "input_audio": {"format": {{ audio.split(",")[0]|tojson }}, "data": {{ audio.split(",")[1]|tojson }}}}
+    ]}], "max_tokens": 4}"#;
+    let out = profile(
+        &url,
+        &dir,
+        &[
+            "--endpoint-type",
+            "template",
+            "--extra-inputs",
+            template,
+            "--request-count",
+            "3",
+            "--image-width-mean",
+            "16",
+            "--image-height-mean",
+            "16",
+            "--audio-length-mean",
+            "0.2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let bodies = captured_bodies(&server);
+    assert_eq!(bodies.len(), 3);
+    for body in &bodies {
+        let content = &body["messages"][0]["content"];
+        let image = content[1]["image_url"]["url"].as_str().unwrap();
+        assert!(image.starts_with("data:image/"), "{image}");
+        assert_eq!(content[2]["input_audio"]["format"], "wav", "{body}");
+        assert!(content[2]["input_audio"]["data"].as_str().unwrap().len() > 100);
+    }
+    let snapshot = server.stats().snapshot();
+    assert_eq!(
+        (snapshot.media_image_parts, snapshot.media_audio_parts),
+        (3, 3)
+    );
+}

@@ -113,9 +113,13 @@ impl EndpointType {
         )
     }
 
-    /// Whether the body has a place for images, audio and video (chat content parts).
+    /// Whether the body has a place for images, audio and video: chat content parts, or a
+    /// template's `image`, `audio` and `video` variables.
     pub fn accepts_media(self) -> bool {
-        matches!(self, EndpointType::Chat | EndpointType::ChatEmbeddings)
+        matches!(
+            self,
+            EndpointType::Chat | EndpointType::ChatEmbeddings | EndpointType::Template
+        )
     }
 
     /// The body field that holds the dataset's text, which `--extra-inputs` may not replace.

@@ -32,6 +32,7 @@ mod sweep;
 mod sweep_tests;
 mod telemetry_plan;
 pub mod template_plan;
+pub mod template_vars;
 mod tls_plan;
 mod url;
 mod variations;

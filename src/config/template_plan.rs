@@ -46,11 +46,14 @@ impl TemplatePlan {
 }
 
 /// The template environment every rendering uses: strict undefined (an unknown placeholder
-/// is an error), `tojson`, and a `lower` that also takes booleans (`{{ stream|lower }}` is
-/// AIPerf's example, where Python prints `True`).
+/// is an error), `tojson`, a `lower` that also takes booleans (`{{ stream|lower }}` is
+/// AIPerf's example, where Python prints `True`), and Python's string, list and dict methods
+/// (`.split()`, `.upper()`, `.items()`, …), which AIPerf's templates may call since Jinja2
+/// runs them on Python objects.
 pub fn environment(plan: &TemplatePlan) -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env.add_filter("lower", |v: JinjaValue| -> String {
         match v.as_str() {
             Some(s) => s.to_lowercase(),
@@ -154,25 +157,7 @@ fn load(spec: &str, response_field: Option<String>) -> Result<TemplatePlan, Stri
     })
 }
 
-/// The variables a template may use (AIPerf's that gauntlet has).
-pub const VARIABLES: &[&str] = &[
-    "text",
-    "texts",
-    "query",
-    "queries",
-    "passage",
-    "passages",
-    "model",
-    "max_tokens",
-    "stream",
-    "role",
-    "image",
-    "images",
-    "audio",
-    "audios",
-    "video",
-    "videos",
-];
+pub use super::template_vars::{sample_context, VARIABLES};
 
 /// The first line (1-based) where `name` appears as a whole word inside `{{ }}` or `{% %}`.
 fn line_of(source: &str, name: &str) -> Option<usize> {
@@ -210,29 +195,6 @@ fn line_of(source: &str, name: &str) -> Option<usize> {
         }
     }
     None
-}
-
-/// Every variable a template may use, with sample values (the real ones in
-/// `payload::template`).
-pub fn sample_context() -> JinjaValue {
-    minijinja::context! {
-        text => "sample text",
-        texts => vec!["sample text"],
-        query => (),
-        queries => Vec::<String>::new(),
-        passage => (),
-        passages => Vec::<String>::new(),
-        model => "model",
-        max_tokens => 1,
-        stream => false,
-        role => "user",
-        image => (),
-        images => Vec::<String>::new(),
-        audio => (),
-        audios => Vec::<String>::new(),
-        video => (),
-        videos => Vec::<String>::new(),
-    }
 }
 
 /// Compiles the template and renders it once with sample values: an unknown placeholder or

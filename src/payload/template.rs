@@ -6,6 +6,7 @@ use minijinja::Environment;
 use serde_json::Value;
 
 use crate::config::template_plan::{environment, TemplatePlan, TEMPLATE_NAME};
+use crate::config::template_vars::{context, TemplateInput};
 use crate::media::MediaPart;
 
 /// A compiled template and what every body shares.
@@ -24,7 +25,7 @@ pub struct TemplateEntry<'a> {
     pub passages: &'a [String],
     /// The output budget (`max_tokens`).
     pub max_tokens: Option<u32>,
-    /// Synthetic media: images are `image` / `images` as data URLs.
+    /// Synthetic media: `image(s)` and `video(s)` as data URLs, `audio(s)` as `format,base64`.
     pub media: &'a [MediaPart],
     /// The model of this request (`model`).
     pub model: &'a str,
@@ -53,33 +54,25 @@ impl<'p> TemplateRenderer<'p> {
             .env
             .get_template(TEMPLATE_NAME)
             .map_err(|e| config_describe(self.plan, &e))?;
-        let images: Vec<&str> = entry
-            .media
-            .iter()
-            .filter_map(|m| match m {
-                MediaPart::Image { url } => Some(url.as_str()),
-                _ => None,
-            })
-            .collect();
-        let ranked = !entry.passages.is_empty();
-        let ctx = minijinja::context! {
-            text => entry.prompt,
-            texts => vec![entry.prompt.to_string()],
-            query => ranked.then(|| entry.prompt.to_string()),
-            queries => if ranked { vec![entry.prompt.to_string()] } else { Vec::new() },
-            passage => entry.passages.first().cloned(),
-            passages => entry.passages.to_vec(),
-            model => entry.model,
-            max_tokens => entry.max_tokens,
-            stream => self.streaming,
-            role => "user",
-            image => images.first().map(|s| s.to_string()),
-            images => images.iter().map(|s| s.to_string()).collect::<Vec<String>>(),
-            audio => (),
-            audios => Vec::<String>::new(),
-            video => (),
-            videos => Vec::<String>::new(),
-        };
+        let (mut images, mut audios, mut videos) = (Vec::new(), Vec::new(), Vec::new());
+        for part in entry.media {
+            match part {
+                MediaPart::Image { url } => images.push(url.clone()),
+                // AIPerf's turns hold audio as `format,base64`.
+                MediaPart::Audio { format, data } => audios.push(format!("{format},{data}")),
+                MediaPart::Video { url } => videos.push(url.clone()),
+            }
+        }
+        let ctx = context(&TemplateInput {
+            prompt: entry.prompt,
+            passages: entry.passages,
+            model: entry.model,
+            max_tokens: entry.max_tokens,
+            stream: self.streaming,
+            images: &images,
+            audios: &audios,
+            videos: &videos,
+        });
         let text = template
             .render(ctx)
             .map_err(|e| format!("entry {}: {}", index + 1, config_describe(self.plan, &e)))?;
@@ -179,6 +172,29 @@ mod tests {
         let body = parse(&r.render(0, &e).unwrap());
         assert_eq!(body["image"], "data:image/png;base64,AA==");
         assert_eq!(body["images"][0], "data:image/png;base64,AA==");
+    }
+
+    #[test]
+    fn audio_and_video_are_aiperf_strings() {
+        let p = plan(
+            r#"{"a": {{ audios|tojson }}, "v": {{ video|tojson }}, "n": {{ turn.audios[0].name|tojson }}}"#,
+        );
+        let r = TemplateRenderer::new(&p, false, &[]).unwrap();
+        let media = [
+            MediaPart::Audio {
+                format: "wav".into(),
+                data: "UklGRg==".into(),
+            },
+            MediaPart::Video {
+                url: "data:video/mp4;base64,AAAA".into(),
+            },
+        ];
+        let mut e = entry("x", &[]);
+        e.media = &media;
+        let body = parse(&r.render(0, &e).unwrap());
+        assert_eq!(body["a"], serde_json::json!(["wav,UklGRg=="]));
+        assert_eq!(body["v"], "data:video/mp4;base64,AAAA");
+        assert_eq!(body["n"], "audio");
     }
 
     #[test]

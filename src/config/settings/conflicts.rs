@@ -219,7 +219,7 @@ fn check_video_place(plan: &Plan) -> Result<(), SettingError> {
         return Err(SettingError::flag(
             "--video-width",
             format!(
-                "video is sent as chat content parts; use --endpoint-type chat or chat_embeddings (got {})",
+                "video is sent as chat content parts or template variables; use --endpoint-type chat, chat_embeddings or template (got {})",
                 plan.endpoint.name()
             ),
         ));

@@ -102,7 +102,7 @@ impl MediaSettings {
             };
             return Err(SettingError::flag(
                 flag,
-                format!("media is sent as chat content parts; use --endpoint-type chat or chat_embeddings (got {})", endpoint.name()),
+                format!("media is sent as chat content parts or template variables; use --endpoint-type chat, chat_embeddings or template (got {})", endpoint.name()),
             ));
         }
         Ok(plan)
