@@ -388,3 +388,142 @@ fn a_template_places_the_workloads_images_and_audio() {
         (3, 3)
     );
 }
+
+/// AIPerf's raw folder mode: each `.jsonl` file is one session whose lines are its turns,
+/// sent as they are, each after the one before was answered.
+#[test]
+fn a_raw_folder_sends_each_file_as_a_session_in_turn_order() {
+    let server = capturing_mock();
+    let dir = artifact_dir("raw_folder");
+    let sessions = dir.with_extension("sessions");
+    let _ = std::fs::remove_dir_all(&sessions);
+    std::fs::create_dir_all(&sessions).unwrap();
+    let a = [
+        r#"{"model":"m","messages":[{"role":"user","content":"first question"}],"max_tokens":4}"#,
+        r#"{"model":"m","messages":[{"role":"user","content":"first question"},{"role":"assistant","content":"ok"},{"role":"user","content":"second"}],"max_tokens":6}"#,
+        r#"{"model":"m","messages":[{"role":"user","content":"third"}],"max_tokens":2}"#,
+    ];
+    let b = [r#"{"model":"m","messages":[{"role":"user","content":"solo"}],"max_tokens":3}"#];
+    std::fs::write(sessions.join("a.jsonl"), a.join("\n") + "\n").unwrap();
+    std::fs::write(sessions.join("b.jsonl"), b.join("\n") + "\n").unwrap();
+    let url = format!("{}/v1/chat/completions", server.url());
+    let out = profile(
+        &url,
+        &dir,
+        &[
+            "--endpoint-type",
+            "raw",
+            "--input-file",
+            sessions.to_str().unwrap(),
+            "--concurrency",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let got: Vec<Vec<u8>> = server
+        .stats()
+        .captured_requests()
+        .iter()
+        .map(|bytes| bytes.to_vec())
+        .collect();
+    assert_eq!(got.len(), 4, "every line once");
+    // Session a's turns arrive in file order, whatever b does meanwhile.
+    let a_order: Vec<&[u8]> = got
+        .iter()
+        .map(Vec::as_slice)
+        .filter(|body| !body.windows(4).any(|w| w == b"solo"))
+        .collect();
+    let want: Vec<&[u8]> = a.iter().map(|l| l.as_bytes()).collect();
+    assert_eq!(a_order, want, "byte for byte, in turn order");
+    let records = jsonl(&dir);
+    let mut turns: Vec<(String, u64)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["metadata"]["conversation_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                r["metadata"]["turn_index"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    turns.sort();
+    assert_eq!(
+        turns,
+        [
+            ("session_000000".to_owned(), 0),
+            ("session_000000".to_owned(), 1),
+            ("session_000000".to_owned(), 2),
+            ("session_000001".to_owned(), 0)
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&sessions);
+}
+
+/// `raw` reads its replies at `--extra-inputs response_field:…` as `template` does.
+#[test]
+fn raw_replies_are_read_at_response_field() {
+    const REPLY: &str = "alpha beta gamma";
+    let (url, seen) = custom_server(REPLY);
+    let dir = artifact_dir("raw_response_field");
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.with_extension("custom.jsonl");
+    std::fs::write(&file, "{\"inputs\": [\"a\"]}\n{\"inputs\": [\"b c\"]}\n").unwrap();
+    let out = profile(
+        &url,
+        &dir,
+        &[
+            "--endpoint-type",
+            "raw",
+            "--input-file",
+            file.to_str().unwrap(),
+            "--extra-inputs",
+            "response_field:result.generated",
+            "--no-server-metrics",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    let tokens = Tokenizer::load(&TokenizerSpec::Builtin)
+        .unwrap()
+        .count(REPLY)
+        .unwrap();
+    check_exports(&dir, 2.0, f64::from(tokens));
+    let out = profile(
+        &url,
+        &dir,
+        &[
+            "--endpoint-type",
+            "raw",
+            "--input-file",
+            file.to_str().unwrap(),
+            "--extra-inputs",
+            "response_field:result[",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'response_field' 'result[' is not a JMESPath query"),
+        "{stderr}"
+    );
+    // Any other extra input would be silently lost: refused.
+    let out = profile(
+        &url,
+        &dir,
+        &[
+            "--endpoint-type",
+            "raw",
+            "--input-file",
+            file.to_str().unwrap(),
+            "--extra-inputs",
+            "temperature:0",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: --extra-inputs: raw sends each body as it is, so 'temperature' would be ignored; put it in the payload file (only response_field is read with raw)"
+    );
+    let _ = std::fs::remove_file(&file);
+}

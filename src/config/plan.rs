@@ -367,6 +367,8 @@ pub struct Plan {
     pub extra_inputs: Vec<(String, serde_json::Value)>,
     /// The body template and reply field of `--endpoint-type template`.
     pub template: Option<super::template_plan::TemplatePlan>,
+    /// `raw`'s `--extra-inputs response_field:<JMESPath>`: where a reply's text is.
+    pub raw_response_field: Option<String>,
     /// `--endpoint-type raw`: the `--input-file` whose lines are sent as the bodies.
     pub raw_payloads: Option<PathBuf>,
     /// No request count or duration was given: a multi-turn or file workload is sent once

@@ -90,7 +90,7 @@ pub fn take_template(
     if !is_template {
         if template.is_some() || field.is_some() {
             return Err(format!(
-                "'{PAYLOAD_TEMPLATE_KEY}' and '{RESPONSE_FIELD_KEY}' are read only with --endpoint-type template"
+                "'{PAYLOAD_TEMPLATE_KEY}' is read only with --endpoint-type template, '{RESPONSE_FIELD_KEY}' with template and raw"
             ));
         }
         return Ok(None);
@@ -103,24 +103,40 @@ pub fn take_template(
     let Value::String(spec) = template else {
         return Err(format!("'{PAYLOAD_TEMPLATE_KEY}' must be a string (a template, a file path or a template name)"));
     };
-    let response_field = match field {
-        None => None,
-        Some(Value::String(q)) => {
+    let response_field = field.map(checked_query).transpose()?;
+    let plan = load(&spec, response_field)?;
+    check(&plan)?;
+    Ok(Some(plan))
+}
+
+/// Takes `response_field` out of the extra inputs of a `raw` run (AIPerf reads it there too:
+/// where a raw reply's text is); `None` when not given.
+pub fn take_raw_response_field(
+    extra_inputs: &mut Vec<(String, Value)>,
+) -> Result<Option<String>, String> {
+    let Some(i) = extra_inputs
+        .iter()
+        .position(|(k, _)| k == RESPONSE_FIELD_KEY)
+    else {
+        return Ok(None);
+    };
+    checked_query(extra_inputs.remove(i).1).map(Some)
+}
+
+/// A `response_field` value that compiles as a JMESPath query.
+fn checked_query(field: Value) -> Result<String, String> {
+    match field {
+        Value::String(q) => {
             jmespath::compile(&q).map_err(|e| {
                 let msg = e.to_string().replace('\n', " ");
                 format!("'{RESPONSE_FIELD_KEY}' '{q}' is not a JMESPath query: {msg}")
             })?;
-            Some(q)
+            Ok(q)
         }
-        Some(_) => {
-            return Err(format!(
-                "'{RESPONSE_FIELD_KEY}' must be a JMESPath query string"
-            ))
-        }
-    };
-    let plan = load(&spec, response_field)?;
-    check(&plan)?;
-    Ok(Some(plan))
+        _ => Err(format!(
+            "'{RESPONSE_FIELD_KEY}' must be a JMESPath query string"
+        )),
+    }
 }
 
 /// A named template, a file, or the text itself, in that order (AIPerf's).

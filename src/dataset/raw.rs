@@ -1,14 +1,17 @@
 //! `--endpoint-type raw`: each line of `--input-file` is a complete request body, sent as it
-//! is (AIPerf's `raw_payload` dataset, single-file mode). The bodies are checked here, before
-//! the clock: a line that is not one JSON object is refused naming `file:line`. The input
-//! sequence length is the body's text (`messages[].content`, `prompt`, `input`, `inputs`,
-//! `text`, `query`) counted with the run's tokenizer.
+//! is (AIPerf's `raw_payload` dataset). A file makes one single-turn request per line; a
+//! folder makes one multi-turn session per `.jsonl` file in it (in name order), whose lines
+//! are its turns, each sent as it is once the one before has been answered (the bodies carry
+//! their own conversation). The bodies are checked here, before the clock: a line that is not
+//! one JSON object is refused naming `file:line`. The input sequence length is the body's
+//! text (`messages[].content`, `prompt`, `input`, `inputs`, `text`, `query`) counted with the
+//! run's tokenizer.
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Workload, WorkloadEntry};
+use super::{SessionSpan, TurnLinks, Workload, WorkloadEntry};
 use crate::tokenizer::Tokenizer;
 
 /// The bodies of a raw run and the workload they make (entry `i` is body `i`).
@@ -20,14 +23,105 @@ pub struct RawPayloads {
     pub bodies: Vec<Vec<u8>>,
 }
 
-/// Reads `path`. `streaming` is the run's `--streaming`: the reply is read as SSE exactly
-/// when it is set, so a body's own `"stream": true` must agree with it. Errors are one line
-/// naming the file (and the line where there is one).
+/// Most turns one session file may hold (turn links are 16-bit).
+const MAX_TURNS: usize = u16::MAX as usize;
+
+/// Reads `path`, a file or a folder of session files. `streaming` is the run's `--streaming`:
+/// the reply is read as SSE exactly when it is set, so a body's own `"stream": true` must
+/// agree with it. Errors are one line naming the file (and the line where there is one).
 pub fn load(path: &Path, tokenizer: &Tokenizer, streaming: bool) -> Result<RawPayloads, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("--input-file {}: cannot read it ({e})", path.display()))?;
+    if path.is_dir() {
+        return load_sessions(path, tokenizer, streaming);
+    }
     let mut entries = Vec::new();
     let mut bodies = Vec::new();
+    read_file(path, tokenizer, streaming, &mut entries, &mut bodies)?;
+    if bodies.is_empty() {
+        return Err(format!(
+            "--input-file {}: no payloads (one JSON request body per line)",
+            path.display()
+        ));
+    }
+    Ok(RawPayloads {
+        workload: Workload::single_turn(entries),
+        bodies,
+    })
+}
+
+/// A folder: one session per `.jsonl` file, its lines the turns in order.
+fn load_sessions(
+    dir: &Path,
+    tokenizer: &Tokenizer,
+    streaming: bool,
+) -> Result<RawPayloads, String> {
+    let listing = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "--input-file {}: cannot list the folder ({e})",
+            dir.display()
+        )
+    })?;
+    let mut files: Vec<std::path::PathBuf> = listing
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let mut entries = Vec::new();
+    let mut bodies = Vec::new();
+    let mut sessions = Vec::new();
+    for file in &files {
+        let first = entries.len();
+        read_file(file, tokenizer, streaming, &mut entries, &mut bodies)?;
+        let turns = entries.len() - first;
+        if turns == 0 {
+            continue;
+        }
+        if turns > MAX_TURNS {
+            return Err(format!(
+                "--input-file {}: {turns} turns in one session; at most {MAX_TURNS}",
+                file.display()
+            ));
+        }
+        let id = format!("session_{:06}", sessions.len());
+        for (k, entry) in entries[first..].iter_mut().enumerate() {
+            entry.session_id.clone_from(&id);
+            // Each turn waits for the one before; its body already holds the conversation.
+            entry.turn = TurnLinks {
+                parents: if k == 0 {
+                    Vec::new()
+                } else {
+                    vec![(k - 1) as u16]
+                },
+                history: None,
+                delay_ms: 0,
+            };
+        }
+        sessions.push(SessionSpan {
+            first: first as u32,
+            turns: turns as u32,
+        });
+    }
+    if sessions.is_empty() {
+        return Err(format!(
+            "--input-file {}: no payloads (a folder of .jsonl files, one session each, a JSON request body per line)",
+            dir.display()
+        ));
+    }
+    Ok(RawPayloads {
+        workload: Workload { entries, sessions },
+        bodies,
+    })
+}
+
+/// Appends the bodies of one file and their entries (single-turn, numbered on).
+fn read_file(
+    path: &Path,
+    tokenizer: &Tokenizer,
+    streaming: bool,
+    entries: &mut Vec<WorkloadEntry>,
+    bodies: &mut Vec<Vec<u8>>,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--input-file {}: cannot read it ({e})", path.display()))?;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -65,16 +159,7 @@ pub fn load(path: &Path, tokenizer: &Tokenizer, streaming: bool) -> Result<RawPa
         entries.push(WorkloadEntry::single(id, prompt, tokens, max_tokens));
         bodies.push(line.as_bytes().to_vec());
     }
-    if bodies.is_empty() {
-        return Err(format!(
-            "--input-file {}: no payloads (one JSON request body per line)",
-            path.display()
-        ));
-    }
-    Ok(RawPayloads {
-        workload: Workload::single_turn(entries),
-        bodies,
-    })
+    Ok(())
 }
 
 /// The prompt text of a body, for its input sequence length.
@@ -162,5 +247,58 @@ mod tests {
         assert!(load(&file, &tokenizer, false)
             .unwrap_err()
             .contains("no payloads"));
+    }
+
+    #[test]
+    fn a_folder_is_one_session_per_file_in_name_order() {
+        let tokenizer = Tokenizer::load(&crate::config::TokenizerSpec::Builtin).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.jsonl"), "{\"prompt\":\"b1\"}\n").unwrap();
+        std::fs::write(
+            dir.path().join("a.jsonl"),
+            "{\"prompt\":\"a1\"}\n\n{\"prompt\":\"a2\"}\n{\"prompt\":\"a3\"}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a session").unwrap();
+        std::fs::write(dir.path().join("empty.jsonl"), "\n").unwrap();
+        let raw = load(dir.path(), &tokenizer, false).unwrap();
+        let prompts: Vec<&str> = raw
+            .workload
+            .entries
+            .iter()
+            .map(|e| e.prompt.as_str())
+            .collect();
+        assert_eq!(prompts, ["a1", "a2", "a3", "b1"]);
+        assert_eq!(
+            raw.workload.sessions,
+            [
+                SessionSpan { first: 0, turns: 3 },
+                SessionSpan { first: 3, turns: 1 }
+            ]
+        );
+        let links: Vec<(Vec<u16>, Option<u16>)> = raw
+            .workload
+            .entries
+            .iter()
+            .map(|e| (e.turn.parents.clone(), e.turn.history))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (vec![], None),
+                (vec![0], None),
+                (vec![1], None),
+                (vec![], None)
+            ]
+        );
+        assert_eq!(raw.workload.entries[2].session_id, "session_000000");
+        assert_eq!(raw.workload.entries[3].session_id, "session_000001");
+        std::fs::write(dir.path().join("c.jsonl"), "{\"a\":1}\n{oops}\n").unwrap();
+        let err = load(dir.path(), &tokenizer, false).unwrap_err();
+        assert!(err.contains("c.jsonl:2: not a JSON request body"), "{err}");
+        let empty = tempfile::tempdir().unwrap();
+        assert!(load(empty.path(), &tokenizer, false)
+            .unwrap_err()
+            .contains("no payloads (a folder of .jsonl files"));
     }
 }

@@ -193,6 +193,9 @@ impl SessionState {
         node: usize,
         reply: &[u8],
     ) {
+        if table.bodies.is_verbatim() {
+            return;
+        }
         let start = self.text.len();
         if let Some(h) = links[node].history {
             let (from, to) = self.conversation[h as usize];
@@ -267,7 +270,14 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
     )
     .await;
     let record = guard.record();
-    if record.outcome == Outcome::Success {
+    let verbatim = shared
+        .sessions
+        .as_ref()
+        .is_some_and(|t| t.bodies.is_verbatim());
+    if record.outcome == Outcome::Success && verbatim {
+        // The next turn's body holds its own conversation: nothing to keep of this reply.
+        done.reply = Some(Vec::new());
+    } else if record.outcome == Outcome::Success {
         let mut reply = Vec::with_capacity(record.body.len() / 2 + 64);
         let endpoint = shared.sessions.as_ref().map(|t| t.bodies.endpoint());
         append_assistant_message(endpoint.unwrap_or(EndpointType::Chat), record, &mut reply);

@@ -39,11 +39,12 @@ impl ReplyField {
     pub fn for_plan(plan: &crate::config::Plan) -> Option<Self> {
         use crate::config::EndpointType;
         match plan.endpoint {
-            EndpointType::Template | EndpointType::Raw => Some(Self::new(
+            EndpointType::Template => Some(Self::new(
                 plan.template
                     .as_ref()
                     .and_then(|t| t.response_field.as_deref()),
             )),
+            EndpointType::Raw => Some(Self::new(plan.raw_response_field.as_deref())),
             _ => None,
         }
     }

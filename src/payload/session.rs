@@ -30,12 +30,15 @@ pub enum SessionRenderError {
     MessagesOverridden,
 }
 
-/// The user message and body tail of every workload entry.
+/// The user message and body tail of every workload entry; or, for `raw` sessions, every
+/// turn's whole body, sent as it is.
 #[derive(Debug, Clone, Default)]
 pub struct SessionBodies {
     users: PayloadArena,
     tails: PayloadArena,
     endpoint: Option<EndpointType>,
+    /// `users` holds whole bodies that carry their own conversation (`raw` session files).
+    verbatim: bool,
 }
 
 impl SessionBodies {
@@ -72,7 +75,24 @@ impl SessionBodies {
             users: PayloadArena::build(users, user_bytes),
             tails: PayloadArena::build(tails, tail_bytes),
             endpoint: opts.first().map(|o| o.endpoint),
+            verbatim: false,
         })
+    }
+
+    /// Sessions whose turns are whole bodies, each sent as it is (`raw` session files): no
+    /// conversation is added, since each body already holds its own.
+    pub fn verbatim(bodies: PayloadArena) -> Self {
+        Self {
+            users: bodies,
+            tails: PayloadArena::default(),
+            endpoint: Some(EndpointType::Raw),
+            verbatim: true,
+        }
+    }
+
+    /// Whether turns are sent as they are, without the conversation so far.
+    pub fn is_verbatim(&self) -> bool {
+        self.verbatim
     }
 
     /// The API the bodies are for (chat when built empty), which decides how a reply is read.
@@ -89,6 +109,9 @@ impl SessionBodies {
     /// empty) into `buf` and returns it. `buf` gives its memory back once the returned bytes
     /// are dropped, so a worker that keeps one buffer stops allocating after its first turns.
     pub fn assemble(&self, buf: &mut BytesMut, history: &[u8], index: usize) -> Bytes {
+        if self.verbatim {
+            return self.users.body(index);
+        }
         let user = self.users.body_bytes(index);
         let tail = self.tails.body_bytes(index);
         let head = match self.endpoint {

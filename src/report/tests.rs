@@ -161,6 +161,7 @@ fn plan() -> Plan {
         session_routing: Default::default(),
         extra_inputs: vec![],
         template: None,
+        raw_response_field: None,
         raw_payloads: None,
         headers: vec![("X-Secret".into(), "hunter2".into())],
         api_key: Some("sk-secret".into()),

@@ -387,7 +387,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         .as_ref()
         .map(|s| replay::release_times(workload, s))
         .transpose()?;
-    let sessions = session_table(plan, workload)?;
+    let sessions = session_table(plan, workload, &prepared.arena)?;
     let resized = replayed_plan(plan, workload, fixed_schedule.as_deref());
     let plan = resized.as_ref().unwrap_or(plan);
     let dir = plan.artifact_dir.clone();
@@ -458,13 +458,22 @@ fn remove_previous_artifacts(dir: &std::path::Path) -> Result<(), RunError> {
 }
 
 /// The session table of a multi-turn workload; `None` when every request stands alone.
-fn session_table(plan: &Plan, workload: &Workload) -> Result<Option<SessionTable>, RunError> {
+fn session_table(
+    plan: &Plan,
+    workload: &Workload,
+    arena: &PayloadArena,
+) -> Result<Option<SessionTable>, RunError> {
     if !workload.is_multi_turn() {
         return Ok(None);
     }
-    let per_model = models::options_per_model(plan, &render_options(plan));
-    let model_of = models::entry_models(plan, workload);
-    let bodies = SessionBodies::build_per_model(&per_model, workload, |i| model_of[i])?;
+    let bodies = if plan.raw_payloads.is_some() {
+        // `raw` session files: each turn's body is the file's line, already in the arena.
+        SessionBodies::verbatim(arena.clone())
+    } else {
+        let per_model = models::options_per_model(plan, &render_options(plan));
+        let model_of = models::entry_models(plan, workload);
+        SessionBodies::build_per_model(&per_model, workload, |i| model_of[i])?
+    };
     let speedup = plan.fixed_schedule.as_ref().map(|s| s.speedup);
     Ok(Some(SessionTable::new(
         bodies,

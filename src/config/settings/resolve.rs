@@ -69,25 +69,49 @@ impl Settings {
             None => DEFAULT_ENTRIES,
         };
         let mut extra_inputs = extra_inputs(&self.extra_inputs)?;
-        let template = crate::config::template_plan::take_template(
-            endpoint == EndpointType::Template,
-            &mut extra_inputs,
-        )
-        .map_err(|m| {
-            // The extra input that gave the template (or the field), else the flag.
+        let raw_response_field = if endpoint == EndpointType::Raw {
+            crate::config::template_plan::take_raw_response_field(&mut extra_inputs)
+        } else {
+            Ok(None)
+        };
+        let template = raw_response_field
+            .clone()
+            .and_then(|_| {
+                crate::config::template_plan::take_template(
+                    endpoint == EndpointType::Template,
+                    &mut extra_inputs,
+                )
+            })
+            .map_err(|m| {
+                // The extra input that gave the template (or the field), else the flag.
+                let from = self
+                    .extra_inputs
+                    .iter()
+                    .rev()
+                    .find(|g| {
+                        super::conflicts::extra_input_keys(g).iter().any(|k| {
+                            k == crate::config::template_plan::PAYLOAD_TEMPLATE_KEY
+                                || k == crate::config::template_plan::RESPONSE_FIELD_KEY
+                        })
+                    })
+                    .map_or(Origin::Flag("--extra-inputs"), |g| g.from.clone());
+                SettingError::new(&from, m)
+            })?;
+        if let (EndpointType::Raw, Some((key, _))) = (endpoint, extra_inputs.first()) {
             let from = self
                 .extra_inputs
                 .iter()
-                .rev()
                 .find(|g| {
-                    super::conflicts::extra_input_keys(g).iter().any(|k| {
-                        k == crate::config::template_plan::PAYLOAD_TEMPLATE_KEY
-                            || k == crate::config::template_plan::RESPONSE_FIELD_KEY
-                    })
+                    super::conflicts::extra_input_keys(g)
+                        .iter()
+                        .any(|k| k == key)
                 })
                 .map_or(Origin::Flag("--extra-inputs"), |g| g.from.clone());
-            SettingError::new(&from, m)
-        })?;
+            return Err(SettingError::new(
+                &from,
+                format!("raw sends each body as it is, so '{key}' would be ignored; put it in the payload file (only response_field is read with raw)"),
+            ));
+        }
         let headers = headers(&self.headers)?;
         let api_key = self.api_key.clone().map(|k| k.value);
         let authorization_given = api_key.is_some()
@@ -152,6 +176,7 @@ impl Settings {
             random_seed: value(&self.random_seed).unwrap_or(DEFAULT_RANDOM_SEED),
             extra_inputs,
             template,
+            raw_response_field: raw_response_field.unwrap_or_default(),
             send_dataset_once: dataset_sized,
             calibrate: self.calibrate,
             fixed_schedule: self.schedule.fixed_schedule()?,
@@ -246,10 +271,10 @@ impl Settings {
             return Ok(None);
         }
         match &self.input.input_file {
-            Some(path) if path.is_file() => Ok(Some(path.clone())),
+            Some(path) if path.is_file() || path.is_dir() => Ok(Some(path.clone())),
             Some(path) => Err(SettingError::flag(
                 "--input-file",
-                format!("{} is not a file (raw payloads are one file, a JSON body per line)", path.display()),
+                format!("{} is neither a file nor a folder (raw payloads are a file with a JSON body per line, or a folder of such .jsonl files, one session each)", path.display()),
             )),
             None => Err(SettingError::flag(
                 "--input-file",
