@@ -70,8 +70,25 @@ fn ca_cert_trusts_the_mock_and_connections_are_kept_alive() {
     let stats = server.stats();
     assert_eq!(stats.snapshot().chat_requests, 200);
     assert_eq!(stats.snapshot().successful_requests, 200);
-    // Four workers keep one connection each; the pre-flight handshake is the fifth.
-    assert!(stats.connections() <= 5, "{}", stats.connections());
+    // Four workers keep one connection each; the pre-flight handshake is the fifth; each
+    // /metrics scrape (over TLS too, with the run's --ca-cert) opens its own.
+    let scrapes = stats.snapshot().metrics_requests;
+    assert!(scrapes >= 2, "{scrapes} scrapes");
+    assert!(
+        stats.connections() <= 5 + scrapes,
+        "{} connections",
+        stats.connections()
+    );
+    let export = json(&dir, "server_metrics_export.json");
+    assert_eq!(
+        export["summary"]["scrape_failures"], 0,
+        "{}",
+        export["summary"]
+    );
+    let url = format!("{}/metrics", server.url());
+    assert_eq!(export["summary"]["endpoints_successful"][0], url.as_str());
+    let chat = &export["metrics"]["vllm:request_success_total"]["series"][0]["stats"];
+    assert_eq!(chat["total"], 200.0, "{chat}");
     let records = jsonl(&dir);
     assert_eq!(records.len(), 200);
     let metric = |r: &serde_json::Value, tag: &str| r["metrics"][tag]["value"].as_f64().unwrap();

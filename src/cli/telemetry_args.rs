@@ -118,7 +118,7 @@ mod tests {
             "--server-metrics-interval"
         );
         let args = TelemetryArgs {
-            server_metrics: vec!["https://h/metrics".into()],
+            server_metrics: vec!["ftp://h/metrics".into()],
             ..Default::default()
         };
         assert_eq!(

@@ -19,6 +19,9 @@ pub struct TelemetryPlan {
     /// Time between GPU samples.
     #[serde(serialize_with = "secs")]
     pub gpu_telemetry_interval: Duration,
+    /// How `https://` scrapes are trusted: the run's own TLS plan.
+    #[serde(skip)]
+    pub tls: super::TlsPlan,
 }
 
 impl Default for TelemetryPlan {
@@ -30,6 +33,7 @@ impl Default for TelemetryPlan {
             gpu_nvml: false,
             dcgm_urls: Vec::new(),
             gpu_telemetry_interval: DEFAULT_INTERVAL,
+            tls: Default::default(),
         }
     }
 }

@@ -109,12 +109,6 @@ impl HttpUrl {
     /// exports as written.
     pub fn parse_metrics(raw: &str) -> Result<(Self, String), String> {
         let parsed = Self::parse(raw)?;
-        if parsed.tls {
-            return Err(format!(
-                "'{}': https is not supported for metrics scrapes yet; use http://",
-                redact_userinfo(raw)
-            ));
-        }
         if parsed.credentials.is_some() {
             return Err(format!(
                 "'{}': user:password@ is not supported in a metrics URL (it would be stored in the exports)",
@@ -238,9 +232,9 @@ mod tests {
         assert!(!ServerUrl::parse("h:8000").unwrap().tls);
         assert_eq!(ServerUrl::parse("https://h:8443").unwrap().port, 8443);
         assert!(err("ftp://h").contains("only http:// and https://"));
-        assert!(HttpUrl::parse_metrics("https://h/metrics")
-            .unwrap_err()
-            .contains("https is not supported for metrics"));
+        let (metrics, path) = HttpUrl::parse_metrics("https://h").unwrap();
+        assert!(metrics.tls);
+        assert_eq!((metrics.port, path.as_str()), (443, "/metrics"));
     }
 
     #[test]

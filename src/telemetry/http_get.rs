@@ -20,23 +20,45 @@ use crate::engine::http1::{parse_head, Framing, Step};
 const MAX_BODY: usize = 64 << 20;
 
 /// A scrape target, split once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct HttpTarget {
     /// `host:port` to connect to.
     pub authority: String,
     /// Path and query.
     pub path: String,
+    /// `https://`: the TLS configuration it is spoken with.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl HttpTarget {
     /// Parses `http://host:port/path[?query]` (scheme optional, any case, port 80 by
     /// default, `/metrics` when no path is given). Credentials are refused: the URL is stored
-    /// in the exports as written.
+    /// in the exports as written. An `https://` URL needs [`HttpTarget::parse_with_tls`].
     pub fn parse(url: &str) -> Result<Self, String> {
+        Self::parse_with_tls(url, None)
+    }
+
+    /// [`HttpTarget::parse`], with the TLS configuration an `https://` URL is spoken with
+    /// (the run's: `--ca-cert`, `--insecure`, the system store).
+    pub fn parse_with_tls(
+        url: &str,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+    ) -> Result<Self, String> {
         let (parsed, path) = HttpUrl::parse_metrics(url)?;
+        let tls = match (parsed.tls, tls) {
+            (false, _) => None,
+            (true, Some(config)) => Some(config.clone()),
+            (true, None) => {
+                return Err(format!(
+                    "'{}': https needs the run's TLS configuration",
+                    crate::config::redact_userinfo(url)
+                ))
+            }
+        };
         Ok(Self {
             authority: parsed.authority(),
             path,
+            tls,
         })
     }
 }
@@ -50,7 +72,7 @@ pub fn get(target: &HttpTarget, timeout: Duration) -> Result<String, String> {
         path: &target.path,
         headers: &headers,
         body: &[],
-        tls: None,
+        tls: target.tls.as_ref(),
     };
     let reply = send(&request, timeout)?;
     if !(200..300).contains(&reply.status) {
@@ -283,7 +305,7 @@ mod tests {
         );
         assert!(HttpTarget::parse("https://h/metrics")
             .unwrap_err()
-            .contains("https"));
+            .contains("https needs the run's TLS configuration"));
     }
 
     #[test]

@@ -60,14 +60,35 @@ impl Telemetry {
                 + Duration::from_millis(100),
             ..Self::default()
         };
+        // One TLS configuration (the run's) for every https:// scrape, made only when needed.
+        let any_https = (plan.server_metrics_urls.iter())
+            .chain(&plan.dcgm_urls)
+            .any(|u| u.to_ascii_lowercase().starts_with("https://"));
+        let tls = match any_https {
+            true => Some(crate::engine::tls::TlsClient::new(&plan.tls).map_err(|e| e.to_string())),
+            false => None,
+        };
+        let (tls, tls_error) = match tls {
+            Some(Ok(client)) => (Some(client.config().clone()), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        let start = |t: &mut Telemetry, url: &str, interval, what: &str| -> Option<Scraper> {
+            let result = match (&tls_error, url.to_ascii_lowercase().starts_with("https://")) {
+                (Some(e), true) => Err(format!("TLS: {e}")),
+                _ => Scraper::start(url, interval, SCRAPE_CAP, tls.as_ref()),
+            };
+            result
+                .map_err(|e| t.note(format!("{what} off for {url}: {e}")))
+                .ok()
+        };
         for url in &plan.server_metrics_urls {
-            match Scraper::start(url, plan.server_metrics_interval, SCRAPE_CAP) {
-                Ok(s) => t.servers.push(s),
-                Err(e) => t.note(format!("server metrics off for {url}: {e}")),
+            if let Some(s) = start(&mut t, url, plan.server_metrics_interval, "server metrics") {
+                t.servers.push(s);
             }
         }
         for url in &plan.dcgm_urls {
-            match Scraper::start(url, plan.gpu_telemetry_interval, SCRAPE_CAP) {
+            match Scraper::start(url, plan.gpu_telemetry_interval, SCRAPE_CAP, tls.as_ref()) {
                 Ok(s) => t.dcgm.push(s),
                 Err(e) => t.note(format!("GPU telemetry off for {url}: {e}")),
             }

@@ -28,10 +28,15 @@ pub struct Scraper {
 
 impl Scraper {
     /// Starts scraping `url` every `interval` (each GET may take at most `interval`), keeping
-    /// at most `cap` scrapes. Fails only for a URL it cannot speak to or a thread it cannot
-    /// start.
-    pub fn start(url: &str, interval: Duration, cap: usize) -> Result<Self, String> {
-        let target = HttpTarget::parse(url)?;
+    /// at most `cap` scrapes; an `https://` URL is spoken with `tls`. Fails only for a URL it
+    /// cannot speak to or a thread it cannot start.
+    pub fn start(
+        url: &str,
+        interval: Duration,
+        cap: usize,
+        tls: Option<&std::sync::Arc<rustls::ClientConfig>>,
+    ) -> Result<Self, String> {
+        let target = HttpTarget::parse_with_tls(url, tls)?;
         let (commands, rx) = mpsc::channel();
         let mut log = EndpointLog::new(url, cap);
         let thread = std::thread::Builder::new()
@@ -131,6 +136,7 @@ mod tests {
             &format!("http://{closed}/metrics"),
             Duration::from_millis(20),
             100,
+            None,
         )
         .unwrap();
         s.boundary().recv_timeout(Duration::from_secs(5)).unwrap();
@@ -142,8 +148,9 @@ mod tests {
     }
 
     #[test]
-    fn https_is_refused_up_front() {
-        let err = Scraper::start("https://x/metrics", Duration::from_millis(20), 10).unwrap_err();
-        assert!(err.contains("http://"), "{err}");
+    fn https_without_a_tls_configuration_is_refused_up_front() {
+        let err =
+            Scraper::start("https://x/metrics", Duration::from_millis(20), 10, None).unwrap_err();
+        assert!(err.contains("TLS configuration"), "{err}");
     }
 }

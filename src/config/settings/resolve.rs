@@ -165,7 +165,10 @@ impl Settings {
         let synthetic = self.sessions.synthetic(lengths, entries, prompt)?;
         let plan = Plan {
             model,
-            telemetry: self.telemetry.resolve(&metrics_hosts(endpoint, &urls))?,
+            telemetry: crate::config::TelemetryPlan {
+                tls: tls.clone(),
+                ..self.telemetry.resolve(&metrics_hosts(endpoint, &urls))?
+            },
             urls,
             endpoint,
             streaming: value(&self.streaming).unwrap_or(false),

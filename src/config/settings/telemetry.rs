@@ -28,11 +28,11 @@ impl TelemetrySettings {
     pub fn resolve(&self, urls: &[ServerUrl]) -> Result<TelemetryPlan, SettingError> {
         let mut server_metrics_urls = Vec::new();
         if !self.no_server_metrics {
-            // Scrapes speak plain HTTP only: an https:// server's /metrics is not guessed.
-            for u in urls.iter().filter(|u| !u.tls) {
+            for u in urls {
+                let scheme = if u.tls { "https" } else { "http" };
                 push_unique(
                     &mut server_metrics_urls,
-                    format!("http://{}/metrics", authority(u) + &u.base_path),
+                    format!("{scheme}://{}/metrics", authority(u) + &u.base_path),
                 );
             }
             for raw in &self.server_metrics {
@@ -60,6 +60,7 @@ impl TelemetrySettings {
                 "--gpu-telemetry-interval",
                 self.gpu_telemetry_interval,
             )?,
+            tls: Default::default(),
         })
     }
 }
