@@ -6,6 +6,7 @@
 
 pub mod api_reply;
 pub mod client;
+mod failure;
 pub mod http1;
 mod json_walk;
 mod pacer;

@@ -8,17 +8,25 @@
 //! allocation-free walker, never parsed.
 
 use super::client::{connect, Connection, ReadError, Target};
+use super::failure::{body_failed, count_received, transport, Failure};
 use super::http1::ContentCoding;
 use super::json_walk::top_level;
 use super::record::{EventMark, Outcome, RequestRecord};
-use super::worker::{body_failed, count_received, transport, Failure, Shared};
 use crate::clock::now_ns;
 use crate::config::VideoJobPlan;
+
+/// The run's limits a job's steps obey, as the submit did.
+pub(super) struct Limits {
+    /// For connecting anew.
+    pub(super) timeout: std::time::Duration,
+    /// `--max-response-bytes`, over all of a job's replies together.
+    pub(super) max_response_bytes: u64,
+}
 
 /// Follows the job whose submit reply is in `record.body`. On success the body holds the
 /// completed job as the last poll returned it.
 pub(super) async fn follow(
-    shared: &Shared,
+    limits: &Limits,
     target: &Target,
     slot: &mut Option<Connection>,
     record: &mut RequestRecord,
@@ -39,12 +47,12 @@ pub(super) async fn follow(
             tokio::time::sleep(plan.poll_interval).await;
         }
         first = false;
-        get(shared, target, slot, &poll, record, Keep::Reply).await?;
+        get(limits, target, slot, &poll, record, Keep::Reply).await?;
     }
     if plan.download_content {
         let path = download_path(&record.body, target, &job_path, query)?;
         let request = target.get_request(&path);
-        get(shared, target, slot, &request, record, Keep::Count).await?;
+        get(limits, target, slot, &request, record, Keep::Count).await?;
     }
     Ok(())
 }
@@ -61,7 +69,7 @@ enum Keep {
 /// One `GET` on the worker's connection (a new one when there is none, or when the kept one
 /// turns out closed before answering). A non-2xx answer fails the request.
 async fn get(
-    shared: &Shared,
+    limits: &Limits,
     target: &Target,
     slot: &mut Option<Connection>,
     request: &[u8],
@@ -75,7 +83,7 @@ async fn get(
     let reusable = loop {
         let conn = match slot {
             Some(conn) => conn,
-            None => slot.insert(connect(target, shared.timeout).await.map_err(transport)?),
+            None => slot.insert(connect(target, limits.timeout).await.map_err(transport)?),
         };
         conn.uses += 1;
         let answer = match conn.send_rendered(request).await {
@@ -115,7 +123,7 @@ async fn get(
         {
             last_ts = ts;
             let data = conn.bytes(piece);
-            count_received(record, data.len(), shared.max_response_bytes)?;
+            count_received(record, data.len(), limits.max_response_bytes)?;
             if keep == Keep::Reply || !success {
                 record.body.extend_from_slice(data);
             }

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::client::{connect, Connection, ReadError, Target};
+use super::failure::{body_failed, count_received, transport, Failure};
 use super::http1::ContentCoding;
 use super::record::{EventMark, Outcome, RequestRecord};
 use super::sink::RecordSink;
@@ -272,19 +273,6 @@ pub(super) async fn perform(
     record.outcome == Outcome::Transport && record.sent_ns == 0
 }
 
-/// How a request failed: its outcome and message.
-pub(super) struct Failure {
-    pub(super) outcome: Outcome,
-    pub(super) message: String,
-}
-
-pub(super) fn transport(message: String) -> Failure {
-    Failure {
-        outcome: Outcome::Transport,
-        message,
-    }
-}
-
 async fn send_one(
     shared: &Shared,
     target_index: usize,
@@ -335,7 +323,11 @@ async fn send_one(
         *slot = None;
     }
     if let Some(plan) = &shared.video_job {
-        super::video_job::follow(shared, target, slot, record, plan).await?;
+        let limits = super::video_job::Limits {
+            timeout: shared.timeout,
+            max_response_bytes: shared.max_response_bytes,
+        };
+        super::video_job::follow(&limits, target, slot, record, plan).await?;
     }
     Ok(())
 }
@@ -431,34 +423,4 @@ pub(super) async fn exchange(
         }
     }
     Ok(conn.reusable_after(&head))
-}
-
-/// Counts one piece of body; fails the request, before the piece is kept, when the body
-/// passes the cap. One comparison per read: no body is ever held beyond the cap, so an endless
-/// or enormous reply costs at most `max_response_bytes` of memory.
-#[inline]
-pub(super) fn count_received(
-    record: &mut RequestRecord,
-    len: usize,
-    max_bytes: u64,
-) -> Result<(), Failure> {
-    record.bytes_received += len as u64;
-    record.chunks_received = record.chunks_received.saturating_add(1);
-    if record.bytes_received <= max_bytes {
-        return Ok(());
-    }
-    record.done_ns = now_ns();
-    Err(Failure {
-        outcome: Outcome::ResponseTooLarge,
-        message: format!(
-            "the response body passed --max-response-bytes ({max_bytes} bytes); the request \
-             was stopped and its connection dropped"
-        ),
-    })
-}
-
-/// A body that could not be read to its end: the request ends now, as a transport error.
-pub(super) fn body_failed(record: &mut RequestRecord, err: ReadError) -> Failure {
-    record.done_ns = now_ns();
-    transport(err.to_string())
 }
