@@ -11,6 +11,7 @@ pub mod media_args;
 pub mod media_codecs;
 pub mod mock_server;
 pub mod model_args;
+pub mod plot;
 pub mod prefix_args;
 pub mod profile;
 pub mod public_args;
@@ -65,6 +66,9 @@ pub enum Command {
     /// Run every SPEED-Bench category (or --categories) into one folder each, then print the
     /// per-category acceptance matrix.
     SpeedBench(speed_bench_run::SpeedBenchArgs),
+    /// Charts (PNG or SVG) and a self-contained report.html from finished runs' files.
+    #[command(after_help = plot::AFTER_HELP)]
+    Plot(plot::PlotArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -104,6 +108,7 @@ pub fn main() -> ExitCode {
             speed_bench_run::run(args, redacted_command_line(std::env::args()))
         }
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
+        Command::Plot(args) => plot::run(args),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@ mod hints;
 mod inputs;
 mod json;
 pub mod media_codecs;
+pub mod plot;
 pub mod speed_bench;
 mod sweep;
 mod telemetry;
