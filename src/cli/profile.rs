@@ -261,6 +261,12 @@ pub struct ProfileArgs {
     /// Rankings query and passages (src/cli/rankings_args.rs).
     #[command(flatten)]
     pub rankings: super::rankings_args::RankingsArgs,
+
+    /// After the run, draw its charts into <artifact dir>/plots/ and write
+    /// <artifact dir>/report.html (a sweep: in the sweep's folder), as `gauntlet plot` does
+    /// (docs/plots.md). A chart that cannot be written is reported like any artifact.
+    #[arg(long, help_heading = "Output")]
+    pub auto_plot: bool,
 }
 
 /// `--endpoint-type` values.

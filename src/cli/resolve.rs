@@ -168,7 +168,10 @@ impl ProfileArgs {
         file: Option<FileSettings>,
         cli_command: String,
     ) -> Result<Plan, FlagError> {
-        self.resolve_all(file.as_ref(), cli_command).map(|r| r.plan)
+        let auto_plot = self.auto_plot;
+        let mut plan = self.resolve_all(file.as_ref(), cli_command)?.plan;
+        plan.auto_plot = auto_plot;
+        Ok(plan)
     }
 }
 

@@ -425,6 +425,10 @@ pub struct Plan {
     pub wait_for_model: Option<super::WaitForModel>,
     /// Query and passage shapes for the rankings endpoint types; `None` for every other type.
     pub rankings: Option<super::RankingsPlan>,
+    /// `--auto-plot`: charts and report.html written into the artifact folder after the other
+    /// artifacts (a flag only; not part of the resolved config's JSON).
+    #[serde(skip)]
+    pub auto_plot: bool,
 }
 
 impl Plan {

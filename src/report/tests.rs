@@ -183,6 +183,7 @@ fn plan() -> Plan {
         custom_endpoint: None,
         wait_for_model: None,
         rankings: None,
+        auto_plot: false,
     }
 }
 

@@ -93,6 +93,9 @@ pub(super) fn write_reports(
     // The results are on the console before any file is written; a file that cannot be
     // written is named and the others are still written.
     write_failures.extend(report::write_artifacts(&dir, &summary, plan, &info));
+    if plan.auto_plot {
+        write_failures.extend(auto_plot(&dir).err());
+    }
     for e in &write_failures {
         eprintln!("error: artifact not written: {e}");
     }
@@ -113,6 +116,24 @@ pub(super) fn write_reports(
         summary,
         exit_code,
     })
+}
+
+/// `--auto-plot`: the run's charts and report.html from the files just written; one line
+/// saying where, or the failure as an artifact not written.
+pub(super) fn auto_plot(dir: &Path) -> Result<(), std::io::Error> {
+    use report::plot::{plot, PlotFormat};
+    let outcome = plot(&[dir.to_path_buf()], None, PlotFormat::Png)
+        .map_err(|e| std::io::Error::other(format!("plots: {e}")))?;
+    let folder = outcome.written.first().and_then(|w| w.path.parent());
+    let _ = writeln!(
+        std::io::stdout(),
+        "Plots: {} charts in {} ({} skipped), report: {}",
+        outcome.written.len(),
+        folder.map_or_else(|| dir.display().to_string(), |f| f.display().to_string()),
+        outcome.skipped.len(),
+        outcome.report.display()
+    );
+    Ok(())
 }
 
 /// The one line for a run that sent requests of which none completed or failed: each was

@@ -442,6 +442,7 @@ fn remove_previous_artifacts(dir: &std::path::Path) -> Result<(), RunError> {
         telemetry::GPU_JSONL,
         telemetry::GPU_JSON,
         CALIBRATION_JSON,
+        crate::report::plot::REPORT_HTML,
     ];
     for name in names {
         let path = dir.join(name);

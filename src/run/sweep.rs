@@ -198,7 +198,13 @@ pub fn run_sweep(
             error,
         })?;
     let _ = writeln!(std::io::stdout(), "\n{table}");
-    let exit_code = runs.iter().map(|(_, o)| o.exit_code).max().unwrap_or(0);
+    let mut exit_code = runs.iter().map(|(_, o)| o.exit_code).max().unwrap_or(0);
+    if variations.first().is_some_and(|v| v.plan.auto_plot) {
+        if let Err(e) = super::finish::auto_plot(summary_dir) {
+            eprintln!("error: artifact not written: {e}");
+            exit_code = exit_code.max(super::exit::ARTIFACTS_NOT_WRITTEN);
+        }
+    }
     Ok(SweepOutcome {
         runs,
         rows,

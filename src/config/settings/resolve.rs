@@ -209,6 +209,8 @@ impl Settings {
             rankings: self
                 .rankings
                 .resolve(endpoint, self.endpoint.as_ref().map(|g| &g.from))?,
+            // Set by the CLI (`--auto-plot`); no file key.
+            auto_plot: false,
         };
         let mut warnings = Vec::new();
         self.check_conflicts(&plan, &mut warnings)?;
