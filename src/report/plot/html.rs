@@ -68,7 +68,7 @@ pub fn esc(text: &str) -> String {
 
 fn num(v: Option<&Value>) -> String {
     match v.and_then(Value::as_f64) {
-        Some(x) if x.abs() >= 1000.0 => format!("{x:.0}"),
+        Some(x) if x.abs() >= 1000.0 || x.fract() == 0.0 => format!("{x:.0}"),
         Some(x) => format!("{x:.3}"),
         None => String::new(),
     }
