@@ -103,7 +103,7 @@ pub fn latency_over_time(runs: &[&Run]) -> Built {
             3,
         ));
         let bands = if runs.len() == 1 {
-            vec![(50.0, 1), (90.0, 2), (99.0, 3)]
+            vec![(50.0, 1), (90.0, 2), (99.0, 4)]
         } else {
             vec![(50.0, i)]
         };

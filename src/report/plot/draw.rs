@@ -147,15 +147,14 @@ fn draw_panel<DB: DrawingBackend>(
             Mark::Line => chart.draw_series(LineSeries::new(pts, color.stroke_width(2))),
             Mark::LabelledLine => {
                 chart
-                    .draw_series(pts.clone().map(|p| Circle::new(p, 4, color.filled())))
+                    .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
                     .map_err(err)?;
-                let labels = s.points.iter().zip(&s.labels);
-                chart
-                    .draw_series(labels.map(|(&p, l)| {
-                        Text::new(l.clone(), p, (FAMILY, 12).into_font().color(&BLACK))
-                    }))
-                    .map_err(err)?;
-                chart.draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                let font = (FAMILY, 13).into_font().color(&BLACK);
+                chart.draw_series(s.points.iter().zip(&s.labels).map(|(&p, l)| {
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), 4, color.filled())
+                        + Text::new(l.clone(), (7, -18), font.clone())
+                }))
             }
             Mark::Bars(w) => chart.draw_series(
                 pts.map(|(x, y)| Rectangle::new([(x, 0.0), (x + w, y)], color.mix(0.5).filled())),
