@@ -173,12 +173,11 @@ fn curve(
 ) -> Vec<Series> {
     (groups.iter().enumerate())
         .map(|(g, (name, _))| {
-            let mut pts: Vec<((f64, f64), String)> = (points.iter())
+            // In sweep order (concurrency, then rate), as the runs were given.
+            let (points, labels) = (points.iter())
                 .filter(|p| p.group == g)
                 .filter_map(|p| Some((xy(p.run)?, p.label.clone())))
-                .collect();
-            pts.sort_by(|a, b| a.0 .0.total_cmp(&b.0 .0));
-            let (points, labels) = pts.into_iter().unzip();
+                .unzip();
             Series {
                 name: name.clone(),
                 mark: Mark::LabelledLine,

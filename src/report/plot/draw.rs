@@ -109,8 +109,13 @@ fn ranges(panel: &Panel) -> ((f64, f64), (f64, f64)) {
         }
     }
     let x = panel.x_range.unwrap_or((x0, x1));
-    let (x0, x1) = padded(x.0, x.1);
-    let (_, y1) = padded(y0, y1);
+    let (x0, mut x1) = padded(x.0, x.1);
+    let (_, mut y1) = padded(y0, y1);
+    if panel.series.iter().any(|s| s.mark == Mark::LabelledLine) {
+        // Room for the labels right of and above the last points.
+        x1 += (x1 - x0) * 0.08;
+        y1 += (y1 - y0) * 0.06;
+    }
     let y0 = if y0 < 0.0 { padded(y0, y1).0 } else { 0.0 };
     ((x0, x1), (y0, y1))
 }
