@@ -326,6 +326,31 @@ fn auto_plot_writes_charts_and_the_report_after_the_run() {
         "{stderr}"
     );
     assert!(dir.join("profile_export_aiperf.json").is_file());
+
+    // A sweep: each variation's folder, then the sweep's own charts and report at its top.
+    let sweep = artifact_dir("plot-auto-sweep");
+    let out = profile(
+        &server.url(),
+        &sweep,
+        &[
+            "--streaming",
+            "--request-count",
+            "6",
+            "--concurrency",
+            "1,2",
+            "--auto-plot",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for variation in ["concurrency_1", "concurrency_2"] {
+        assert!(
+            sweep.join(variation).join("report.html").is_file(),
+            "{variation}"
+        );
+    }
+    assert!(sweep.join("plots").join("pareto.png").is_file());
+    let html = std::fs::read_to_string(sweep.join("report.html")).unwrap();
+    assert!(html.contains("Runs side by side"), "the sweep's report");
 }
 
 /// Runs `program args` and returns (status ok, stderr), killed after `limit`.
