@@ -17,6 +17,7 @@ pub mod profile;
 pub mod public_args;
 pub mod rankings_args;
 mod resolve;
+pub mod results_args;
 pub mod schedule_args;
 pub mod session_args;
 pub mod speed_bench;

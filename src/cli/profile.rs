@@ -267,6 +267,9 @@ pub struct ProfileArgs {
     /// (docs/plots.md). A chart that cannot be written is reported like any artifact.
     #[arg(long, help_heading = "Output")]
     pub auto_plot: bool,
+    /// Goodput and time slices (src/cli/results_args.rs).
+    #[command(flatten)]
+    pub results: super::results_args::ResultsArgs,
 }
 
 /// `--endpoint-type` values.

@@ -134,6 +134,7 @@ impl ProfileArgs {
             telemetry: self.telemetry.settings(),
             schedule: self.schedule.settings(),
             input: self.files.settings(),
+            results: self.results.settings(),
             ..Settings::default()
         };
         self.models.fill(&mut settings);
@@ -156,6 +157,8 @@ impl ProfileArgs {
         }
         let file = file.map(Settings::from_file).unwrap_or_default();
         let resolved = self.settings()?.over(file).resolve(cli_command)?;
+        crate::metrics::goodput::Goodput::new(&resolved.plan.results.goodput)
+            .map_err(|e| flag_err("--goodput", e.to_string()))?;
         for warning in &resolved.warnings {
             eprintln!("warning: {warning}");
         }

@@ -24,6 +24,7 @@ mod model_plan;
 mod phases;
 mod plan;
 mod public_plan;
+mod results_plan;
 mod schema_keys;
 mod session_plan;
 pub mod settings;
@@ -60,6 +61,7 @@ pub use plan::*;
 pub use public_plan::{
     PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, ENTROPY_TIERS, THROUGHPUT_ISLS,
 };
+pub use results_plan::{parse_goodput, ResultsPlan, ResultsSettings, Slo};
 pub use schema_keys::REPEAT_KEYS;
 pub use session_plan::{
     SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,

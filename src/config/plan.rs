@@ -429,6 +429,8 @@ pub struct Plan {
     /// artifacts (a flag only; not part of the resolved config's JSON).
     #[serde(skip)]
     pub auto_plot: bool,
+    /// `--goodput` objectives and `--slice-duration` time slices.
+    pub results: super::ResultsPlan,
 }
 
 impl Plan {

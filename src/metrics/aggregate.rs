@@ -33,6 +33,8 @@ pub struct Aggregator {
     images: Option<f64>,
     errors: HashMap<ErrorInfo, u64>,
     other_errors: u64,
+    /// Good requests under `--goodput`; `None` when the run has no objectives.
+    good: Option<u64>,
 }
 
 impl Aggregator {
@@ -60,7 +62,18 @@ impl Aggregator {
             images: None,
             errors: HashMap::new(),
             other_errors: 0,
+            good: None,
         }
+    }
+
+    /// Reports the goodput aggregates (zero good requests until [`Aggregator::add_good`]).
+    pub fn enable_goodput(&mut self) {
+        self.good.get_or_insert(0);
+    }
+
+    /// Counts one good request (after [`Aggregator::add`] of the same request).
+    pub fn add_good(&mut self) {
+        *self.good.get_or_insert(0) += 1;
     }
 
     /// Adds one request: successes feed the statistics, failures the error summary, and every
@@ -211,6 +224,16 @@ impl Aggregator {
         if let Some(images) = self.images {
             push(A::TotalOutputImages, images);
             push(A::OutputImageThroughput, per_sec(images));
+        }
+        if let Some(good) = self.good {
+            push(A::GoodRequestCount, good as f64);
+            push(A::Goodput, per_sec(good as f64));
+            let fraction = if completed > 0 {
+                good as f64 / completed as f64
+            } else {
+                0.0
+            };
+            push(A::GoodRequestFraction, fraction);
         }
         out.sort_by_key(|a| a.metric);
         out

@@ -256,10 +256,16 @@ pub enum AggregateMetric {
     TotalOutputImages,
     /// `output_image_throughput` (image generation: output images / benchmark duration)
     OutputImageThroughput,
+    /// `good_request_count` (`--goodput`: successful requests meeting every objective)
+    GoodRequestCount,
+    /// `goodput` (`--goodput`: good requests / benchmark duration)
+    Goodput,
+    /// `good_request_fraction` (`--goodput`: good requests / completed requests)
+    GoodRequestFraction,
 }
 
 /// How many aggregate metrics there are.
-pub const AGGREGATE_METRIC_COUNT: usize = 17;
+pub const AGGREGATE_METRIC_COUNT: usize = 20;
 
 impl AggregateMetric {
     /// Every aggregate metric, in table order.
@@ -281,6 +287,9 @@ impl AggregateMetric {
         AggregateMetric::TotalUsageTotalTokens,
         AggregateMetric::TotalOutputImages,
         AggregateMetric::OutputImageThroughput,
+        AggregateMetric::GoodRequestCount,
+        AggregateMetric::Goodput,
+        AggregateMetric::GoodRequestFraction,
     ];
 
     /// The metric's naming and unit.
@@ -311,6 +320,9 @@ pub static AGGREGATE_METRICS: [MetricSpec; AGGREGATE_METRIC_COUNT] = [
     aggregate("total_usage_total_tokens", "Total Usage Total Tokens", "tokens", 1.0, true, false),
     aggregate("total_output_images", "Total Output Images", "images", 1.0, true, true),
     aggregate("output_image_throughput", "Output Image Throughput", "images/sec", 1.0, true, true),
+    aggregate("good_request_count", "Good Request Count", "requests", 1.0, false, true),
+    aggregate("goodput", "Goodput", "requests/sec", 1.0, false, true),
+    aggregate("good_request_fraction", "GoodRequestFraction", "ratio", 1.0, true, true),
 ];
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::io::Write;
 
 use super::catalog::RecordMetric;
 use super::derive::{RequestMetrics, RequestStatus};
+use super::goodput::Goodput;
 use crate::clock::WallAnchor;
 use crate::engine::record::RequestRecord;
 
@@ -22,6 +23,8 @@ pub struct LineMeta<'a> {
     pub excluded: bool,
     /// Maps monotonic stamps to epoch ns.
     pub anchor: &'a WallAnchor,
+    /// The `--goodput` verdict on this request, when the run has objectives.
+    pub goodput: Option<&'a Goodput>,
 }
 
 /// Writing into a `Vec<u8>` cannot fail; this keeps the call sites free of dead error paths.
@@ -108,6 +111,18 @@ pub fn write_line(
         buf.push(b'}');
     }
     buf.push(b'}');
+    if let Some(goodput) = meta.goodput {
+        buf.extend_from_slice(b",\"goodput\":{\"good\":");
+        json(buf, &goodput.good());
+        buf.extend_from_slice(b",\"missed\":[");
+        for (i, metric) in goodput.missed().iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            json(buf, metric.spec().tag);
+        }
+        buf.extend_from_slice(b"]}");
+    }
     if let Some(error) = metrics.error() {
         buf.extend_from_slice(b",\"error\":{\"code\":");
         json(buf, &error.code);

@@ -11,6 +11,7 @@ pub mod aggregate;
 pub mod catalog;
 pub mod confidence;
 pub mod derive;
+pub mod goodput;
 pub mod jsonl;
 mod kinds;
 pub mod processor;

@@ -10,6 +10,7 @@ use std::io::{BufWriter, Write};
 
 use super::aggregate::Aggregator;
 use super::derive::{DeriveContext, RequestMetrics, RequestStatus};
+use super::goodput::Goodput;
 use super::jsonl::{flush_line, write_line, LineMeta};
 use super::redact::Redactor;
 use super::summary::{Accounting, Summary};
@@ -60,6 +61,8 @@ pub struct RecordProcessor {
     failed: u64,
     cancelled: u64,
     malformed_events: u64,
+    /// `--goodput`'s objectives, when given.
+    goodput: Option<Goodput>,
 }
 
 impl RecordProcessor {
@@ -83,7 +86,16 @@ impl RecordProcessor {
             failed: 0,
             cancelled: 0,
             malformed_events: 0,
+            goodput: None,
         }
+    }
+
+    /// Judges every request against `goodput`'s objectives: the JSONL says which each missed,
+    /// and the summary gains the good request count, goodput and the good fraction.
+    pub fn with_goodput(mut self, goodput: Goodput) -> Self {
+        self.aggregator.enable_goodput();
+        self.goodput = Some(goodput);
+        self
     }
 
     /// Output tokens of the request processed last (server-reported or counted).
@@ -131,8 +143,15 @@ impl RecordProcessor {
             .get(phase)
             .copied()
             .unwrap_or(false);
+        let good = match &mut self.goodput {
+            Some(goodput) => goodput.judge(&self.metrics),
+            None => false,
+        };
         if !excluded {
             self.aggregator.add(record, &self.metrics);
+            if good {
+                self.aggregator.add_good();
+            }
         }
         if let Some(out) = &mut self.jsonl {
             let meta = LineMeta {
@@ -145,6 +164,7 @@ impl RecordProcessor {
                     .map_or("unknown", String::as_str),
                 excluded,
                 anchor: &self.ctx.anchor,
+                goodput: self.goodput.as_ref(),
             };
             write_line(&mut self.line, record, &self.metrics, &meta);
             let written = flush_line(out, &mut self.line);

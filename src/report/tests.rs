@@ -184,6 +184,7 @@ fn plan() -> Plan {
         wait_for_model: None,
         rankings: None,
         auto_plot: false,
+        results: Default::default(),
     }
 }
 

@@ -23,6 +23,7 @@ use crate::engine::session_table::SessionTable;
 use crate::engine::sink::{self, RecordSink, RecordSource};
 use crate::engine::worker::Shared;
 use crate::engine::{run_phase, PhaseCounts};
+use crate::metrics::goodput::Goodput;
 use crate::metrics::processor::{ProcessorContext, RecordProcessor};
 use crate::report;
 use crate::rng::RngRoot;
@@ -213,11 +214,14 @@ fn start_processor(
         reply_field: crate::metrics::template_reply::ReplyField::for_plan(plan),
     };
     let counter = tokenizer.clone();
-    let processor = RecordProcessor::new(
+    let mut processor = RecordProcessor::new(
         ctx,
         Some(Box::new(BufWriter::with_capacity(1 << 20, jsonl))),
         Box::new(move |text: &str| counter.get().map_or(0, |t| t.count(text).unwrap_or(0))),
     );
+    if !plan.results.goodput.is_empty() {
+        processor = processor.with_goodput(Goodput::new(&plan.results.goodput)?);
+    }
     let (sink, source) = sink::channel(RECORD_QUEUE);
     let progress = progress_bar(plan, sessions);
     let input_tokens: Vec<u32> = workload.entries.iter().map(|e| e.input_tokens).collect();

@@ -119,6 +119,9 @@ pub enum RunError {
     /// The async runtime could not start.
     #[error("cannot start the client runtime: {0}")]
     Runtime(std::io::Error),
+    /// A `--goodput` objective names no per-request metric.
+    #[error("--goodput: {0}")]
+    Goodput(#[from] crate::metrics::goodput::GoodputError),
 }
 
 fn artifacts_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RunError {

@@ -295,6 +295,8 @@ pub struct Settings {
     pub input: InputSettings,
     /// Rankings query and passages.
     pub rankings: RankingsSettings,
+    /// `--goodput` and `--slice-duration` (flags only).
+    pub results: super::ResultsSettings,
 }
 
 /// `a` where given, else `b`: the rule of every setting both sides can give.
@@ -375,6 +377,7 @@ impl Settings {
             schedule: self.schedule,
             input: self.input,
             rankings: self.rankings.over(file.rankings),
+            results: self.results,
         }
     }
 }

@@ -211,6 +211,7 @@ impl Settings {
                 .resolve(endpoint, self.endpoint.as_ref().map(|g| &g.from))?,
             // Set by the CLI (`--auto-plot`); no file key.
             auto_plot: false,
+            results: self.results.resolve()?,
         };
         let mut warnings = Vec::new();
         self.check_conflicts(&plan, &mut warnings)?;

@@ -1,0 +1,164 @@
+//! End-to-end: `--goodput` and `--slice-duration` against the built-in mock server, each
+//! figure checked against what the test recomputes from `profile_export.jsonl`.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+/// The mock with a normal TTFT (mean 20 ms, sd 8 ms), 1 ms per token, every 9th request
+/// failing: some requests meet a 20 ms TTFT objective, some miss it, some fail.
+fn jittery_mock() -> MockServer {
+    MockServer::start(MockConfig {
+        ttft: LatencyModel::from_ms(20.0, 8.0),
+        itl: LatencyModel::from_ms(1.0, 0.0),
+        fail_every: Some(9),
+        ..MockConfig::default()
+    })
+    .expect("mock server starts")
+}
+
+fn value(line: &Value, tag: &str) -> Option<f64> {
+    line["metrics"][tag]["value"].as_f64()
+}
+
+/// What the test, not gauntlet, says about one JSONL line: good or not, and what it missed.
+fn recomputed(line: &Value, ttft_ms: f64, latency_ms: f64) -> (bool, Vec<&'static str>) {
+    if !line["error"].is_null() {
+        return (false, vec![]);
+    }
+    let mut missed = vec![];
+    if value(line, "time_to_first_token").map_or(true, |v| v > ttft_ms) {
+        missed.push("time_to_first_token");
+    }
+    if value(line, "request_latency").map_or(true, |v| v > latency_ms) {
+        missed.push("request_latency");
+    }
+    (missed.is_empty(), missed)
+}
+
+fn run_goodput(server: &MockServer, dir: &Path, extra: &[&str]) {
+    let mut flags = vec![
+        "--streaming",
+        "--isl",
+        "8",
+        "--osl",
+        "4",
+        "--request-count",
+        "60",
+        "--concurrency",
+        "4",
+        "--tolerated-error-rate",
+        "100",
+        "--goodput",
+        "time_to_first_token:20 request_latency:26",
+    ];
+    flags.extend_from_slice(extra);
+    let out = profile(&server.url(), dir, &flags);
+    assert!(out.status.success(), "{}", text(&out));
+    let console = String::from_utf8_lossy(&out.stdout);
+    assert!(console.contains("Goodput (requests/sec)"), "{console}");
+    assert!(console.contains("Good Request Count"), "{console}");
+}
+
+#[test]
+fn good_count_equals_the_count_recomputed_from_the_jsonl() {
+    let server = jittery_mock();
+    let dir = artifact_dir("goodput-normal-ttft");
+    run_goodput(&server, &dir, &[]);
+    let export = json(&dir, "profile_export_aiperf.json");
+    let lines = jsonl(&dir);
+    assert_eq!(lines.len(), 60);
+    let mut good = 0;
+    let mut failed = 0;
+    for line in &lines {
+        let (is_good, missed) = recomputed(line, 20.0, 26.0);
+        assert_eq!(line["goodput"]["good"], is_good, "{line}");
+        assert_eq!(
+            line["goodput"]["missed"],
+            serde_json::json!(missed),
+            "{line}"
+        );
+        good += u64::from(is_good);
+        failed += u64::from(!line["error"].is_null());
+    }
+    // The objective splits the run: neither all good nor none, and failures are never good.
+    assert!(
+        good > 5 && good + failed < 55,
+        "good {good}, failed {failed}"
+    );
+    assert!(failed >= 6, "failed {failed}");
+    assert_eq!(stat(&export, "good_request_count", "avg"), good as f64);
+    let duration = stat(&export, "benchmark_duration", "avg");
+    let goodput = stat(&export, "goodput", "avg");
+    assert!((goodput - good as f64 / duration).abs() < 1e-6 * goodput.max(1.0));
+    let fraction = stat(&export, "good_request_fraction", "avg");
+    assert!((fraction - good as f64 / 60.0).abs() < 1e-9, "{fraction}");
+    let csv = std::fs::read_to_string(dir.join("profile_export_aiperf.csv")).unwrap();
+    assert!(
+        csv.contains(&format!("Good Request Count,{good}.00")),
+        "{csv}"
+    );
+    assert!(csv.contains("Goodput (requests/sec),"), "{csv}");
+}
+
+#[test]
+fn goodput_reaches_the_repeat_aggregate_and_each_session_turn() {
+    let server = jittery_mock();
+    let dir = artifact_dir("goodput-repeats-sessions");
+    run_goodput(
+        &server,
+        &dir,
+        &["--num-profile-runs", "2", "--conversation-turn-mean", "3"],
+    );
+    let mut per_run = vec![];
+    for run in ["run_0001", "run_0002"] {
+        let run_dir = dir.join("profile_runs").join(run);
+        let export = json(&run_dir, "profile_export_aiperf.json");
+        let lines = jsonl(&run_dir);
+        assert!(lines.iter().any(|l| l["metadata"]["turn_index"] == 2));
+        let good = lines.iter().filter(|l| recomputed(l, 20.0, 26.0).0).count();
+        assert_eq!(stat(&export, "good_request_count", "avg"), good as f64);
+        per_run.push(good as f64);
+    }
+    let aggregate = json(
+        &dir.join("aggregate"),
+        "profile_export_aiperf_aggregate.json",
+    );
+    let values = &aggregate["metrics"]["good_request_count"]["value"]["values"];
+    assert_eq!(
+        values,
+        &serde_json::json!(per_run),
+        "{}",
+        aggregate["metrics"]
+    );
+    assert!(aggregate["metrics"]["goodput"]["value"]["mean"].is_number());
+}
+
+#[test]
+fn bad_goodput_pieces_are_refused_in_one_line() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("goodput-bad");
+    for (goodput, piece) in [
+        ("ttft:100", "'ttft' is not a per-request metric tag"),
+        ("time_to_first_token:fast", "'time_to_first_token:fast'"),
+        (
+            "time_to_first_token",
+            "'time_to_first_token' is not tag:value",
+        ),
+    ] {
+        let out = profile(&server.url(), &dir, &["--goodput", goodput]);
+        assert!(!out.status.success(), "{}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = stderr.lines().find(|l| l.contains(piece));
+        assert!(
+            line.is_some_and(|l| l.contains("--goodput")),
+            "{goodput}: {}",
+            text(&out)
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(server.stats().snapshot().chat_requests, 0);
+}
