@@ -162,3 +162,160 @@ fn bad_goodput_pieces_are_refused_in_one_line() {
     }
     assert_eq!(server.stats().snapshot().chat_requests, 0);
 }
+
+fn slice_value(slice: &Value, tag: &str) -> f64 {
+    slice[tag]["avg"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{tag} missing in slice {}", slice["timeslice_index"]))
+}
+
+#[test]
+fn time_slices_add_up_to_the_runs_counts() {
+    let server = jittery_mock();
+    let dir = artifact_dir("timeslices");
+    let flags = [
+        "--streaming",
+        "--isl",
+        "8",
+        "--osl",
+        "4",
+        "--benchmark-duration",
+        "1.2",
+        "--concurrency",
+        "3",
+        "--tolerated-error-rate",
+        "100",
+        "--slice-duration",
+        "0.25",
+        "--goodput",
+        "time_to_first_token:20",
+    ];
+    let out = profile(&server.url(), &dir, &flags);
+    assert!(out.status.success(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    let doc = json(&dir, "profile_export_aiperf_timeslices.json");
+    let slices = doc["timeslices"].as_array().unwrap();
+    // 1.2 s of starts in 0.25 s slices: 5, and a sixth when the last request ends past 1.25 s.
+    assert!((5..=6).contains(&slices.len()), "{} slices", slices.len());
+    for (i, slice) in slices.iter().enumerate() {
+        assert_eq!(slice["timeslice_index"], i);
+        assert!(slice_value(slice, "request_count") > 0.0 || i == 5);
+    }
+    for tag in [
+        "request_count",
+        "error_request_count",
+        "total_osl",
+        "good_request_count",
+        "cancelled_request_count",
+    ] {
+        let sum: f64 = slices.iter().map(|s| slice_value(s, tag)).sum();
+        assert_eq!(sum, stat(&export, tag, "avg"), "{tag}");
+    }
+    // Per-request statistics: the slices' counts add up to the run's.
+    let counted: f64 = slices
+        .iter()
+        .filter_map(|s| s["time_to_first_token"]["count"].as_f64())
+        .sum();
+    assert_eq!(counted, stat(&export, "time_to_first_token", "count"));
+    // Requests in flight × slice width, summed, is every request's time in flight.
+    let busy: f64 = slices
+        .iter()
+        .map(|s| {
+            let width = s["end_s"].as_f64().unwrap() - s["start_s"].as_f64().unwrap();
+            slice_value(s, "effective_concurrency") * width
+        })
+        .sum();
+    let lines = jsonl(&dir);
+    let flight: f64 = lines
+        .iter()
+        .map(|l| {
+            let m = &l["metadata"];
+            (m["request_end_ns"].as_u64().unwrap() - m["request_start_ns"].as_u64().unwrap()) as f64
+                / 1e9
+        })
+        .sum();
+    assert!((busy - flight).abs() < 1e-6, "{busy} vs {flight}");
+    let mean_in_flight = stat(&export, "effective_concurrency", "avg");
+    assert!(
+        mean_in_flight > 2.0 && mean_in_flight <= 3.0,
+        "{mean_in_flight}"
+    );
+    // The CSV holds the JSON's numbers, tidy.
+    let csv = std::fs::read_to_string(dir.join("profile_export_aiperf_timeslices.csv")).unwrap();
+    assert!(csv.starts_with("Timeslice,Metric,Unit,Stat,Value\r\n"));
+    let row = format!(
+        "1,Request Count,requests,avg,{:.2}\r\n",
+        slice_value(&slices[1], "request_count")
+    );
+    assert!(csv.contains(&row), "{row} not in\n{csv}");
+    assert!(csv.contains("0,Time to First Token,ms,p99,"), "{csv}");
+}
+
+#[test]
+fn a_bad_slice_duration_is_refused_in_one_line() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("timeslices-bad");
+    let out = profile(&server.url(), &dir, &["--slice-duration", "0"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("--slice-duration") && l.contains("positive")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cancelled_requests_are_an_aggregate_and_in_flight_time_is_effective_concurrency() {
+    let server = mock(5, 2);
+    let dir = artifact_dir("cancelled-aggregate");
+    let flags = [
+        "--streaming",
+        "--isl",
+        "8",
+        "--osl",
+        "30",
+        "--request-count",
+        "40",
+        "--concurrency",
+        "4",
+        "--request-cancellation-rate",
+        "25",
+        "--request-cancellation-delay",
+        "0.02",
+        "--tolerated-error-rate",
+        "100",
+    ];
+    let out = profile(&server.url(), &dir, &flags);
+    assert!(out.status.code().is_some(), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    let lines = jsonl(&dir);
+    let cancelled = lines
+        .iter()
+        .filter(|l| l["metadata"]["was_cancelled"] == true)
+        .count();
+    assert!(cancelled > 0, "{}", text(&out));
+    assert_eq!(
+        stat(&export, "cancelled_request_count", "avg"),
+        cancelled as f64
+    );
+    let ns = |l: &Value, k: &str| l["metadata"][k].as_u64().unwrap() as f64;
+    let flight: f64 = lines
+        .iter()
+        .map(|l| ns(l, "request_end_ns") - ns(l, "request_start_ns"))
+        .sum();
+    let first = lines
+        .iter()
+        .map(|l| ns(l, "request_start_ns"))
+        .fold(f64::MAX, f64::min);
+    let last = lines
+        .iter()
+        .map(|l| ns(l, "request_end_ns"))
+        .fold(0.0, f64::max);
+    let want = flight / (last - first);
+    let got = stat(&export, "effective_concurrency", "avg");
+    // The JSONL's epoch stamps come through one anchor: the same differences, to rounding.
+    assert!((got - want).abs() < 1e-3 * want, "{got} vs {want}");
+    assert!(got > 3.0 && got <= 4.0, "{got}");
+}

@@ -1,4 +1,5 @@
-//! Flags that add to the results (AIPerf's names): `--goodput` objectives (docs/metrics.md).
+//! Flags that add to the results (AIPerf's names): `--goodput` objectives and
+//! `--slice-duration` time slices (docs/metrics.md).
 
 use clap::Args;
 
@@ -16,6 +17,11 @@ pub struct ResultsArgs {
     /// and good_request_fraction, and per request in profile_export.jsonl.
     #[arg(long, value_name = "\"TAG:VALUE ...\"")]
     pub goodput: Option<String>,
+
+    /// Also report every metric per time slice of this many seconds, requests assigned by
+    /// their start: profile_export_aiperf_timeslices.json and .csv.
+    #[arg(long, value_name = "SECONDS")]
+    pub slice_duration: Option<f64>,
 }
 
 impl ResultsArgs {
@@ -23,7 +29,7 @@ impl ResultsArgs {
     pub fn settings(&self) -> ResultsSettings {
         ResultsSettings {
             goodput: self.goodput.clone(),
-            slice_duration: None,
+            slice_duration: self.slice_duration,
         }
     }
 }

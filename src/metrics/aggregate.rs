@@ -35,6 +35,10 @@ pub struct Aggregator {
     other_errors: u64,
     /// Good requests under `--goodput`; `None` when the run has no objectives.
     good: Option<u64>,
+    /// Cancelled requests (on purpose or by the run ending).
+    cancelled: u64,
+    /// Sum of every sent request's time in flight (send → done), any outcome.
+    busy_ns: u128,
 }
 
 impl Aggregator {
@@ -63,6 +67,8 @@ impl Aggregator {
             errors: HashMap::new(),
             other_errors: 0,
             good: None,
+            cancelled: 0,
+            busy_ns: 0,
         }
     }
 
@@ -82,9 +88,10 @@ impl Aggregator {
         if record.sent_ns > 0 {
             self.first_sent_ns = self.first_sent_ns.min(record.sent_ns);
             self.last_done_ns = self.last_done_ns.max(record.done_ns);
+            self.busy_ns += u128::from(record.done_ns.saturating_sub(record.sent_ns));
         }
         match metrics.status() {
-            RequestStatus::Cancelled => {}
+            RequestStatus::Cancelled => self.cancelled += 1,
             RequestStatus::Failed => {
                 self.failed += 1;
                 if let Some(error) = metrics.error() {
@@ -166,13 +173,20 @@ impl Aggregator {
 
     /// Run-level values in exported units.
     pub fn aggregates(&self) -> Vec<AggregateValue> {
-        use AggregateMetric as A;
         let duration_ns = self.last_done_ns.saturating_sub(self.first_sent_ns);
         let duration_ns = if self.first_sent_ns == u64::MAX {
             0
         } else {
             duration_ns
         };
+        self.aggregates_over(duration_ns, self.busy_ns)
+    }
+
+    /// [`Aggregator::aggregates`] over a window of `duration_ns` in which requests were in
+    /// flight for `busy_ns` in all (a time slice: its width, and the part of every request's
+    /// flight inside it).
+    pub fn aggregates_over(&self, duration_ns: u64, busy_ns: u128) -> Vec<AggregateValue> {
+        use AggregateMetric as A;
         let secs = duration_ns as f64 / 1e9;
         let per_sec = |n: f64| if secs > 0.0 { n / secs } else { 0.0 };
         let completed = self.succeeded + self.failed;
@@ -235,6 +249,10 @@ impl Aggregator {
             };
             push(A::GoodRequestFraction, fraction);
         }
+        if duration_ns > 0 {
+            push(A::EffectiveConcurrency, busy_ns as f64 / duration_ns as f64);
+        }
+        push(A::CancelledRequestCount, self.cancelled as f64);
         out.sort_by_key(|a| a.metric);
         out
     }
@@ -336,6 +354,9 @@ mod tests {
         assert!((get(AggregateMetric::RequestThroughput) - 2.0 / 0.13).abs() < 1e-6);
         assert_eq!(get(AggregateMetric::TotalOsl), 8.0);
         assert_eq!(get(AggregateMetric::TotalUsageTotalTokens), 28.0);
+        // In flight 100 + 100 + 50 + 50 + 90 + 5 ms over the 130 ms window.
+        assert!((get(AggregateMetric::EffectiveConcurrency) - 395.0 / 130.0).abs() < 1e-9);
+        assert_eq!(get(AggregateMetric::CancelledRequestCount), 1.0);
         let errors = agg.error_summary();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].count, 2);

@@ -262,10 +262,14 @@ pub enum AggregateMetric {
     Goodput,
     /// `good_request_fraction` (`--goodput`: good requests / completed requests)
     GoodRequestFraction,
+    /// `effective_concurrency` (requests in flight, time-weighted over the benchmark window)
+    EffectiveConcurrency,
+    /// `cancelled_request_count` (requests cancelled on purpose or by the run ending)
+    CancelledRequestCount,
 }
 
 /// How many aggregate metrics there are.
-pub const AGGREGATE_METRIC_COUNT: usize = 20;
+pub const AGGREGATE_METRIC_COUNT: usize = 22;
 
 impl AggregateMetric {
     /// Every aggregate metric, in table order.
@@ -290,6 +294,8 @@ impl AggregateMetric {
         AggregateMetric::GoodRequestCount,
         AggregateMetric::Goodput,
         AggregateMetric::GoodRequestFraction,
+        AggregateMetric::EffectiveConcurrency,
+        AggregateMetric::CancelledRequestCount,
     ];
 
     /// The metric's naming and unit.
@@ -323,6 +329,8 @@ pub static AGGREGATE_METRICS: [MetricSpec; AGGREGATE_METRIC_COUNT] = [
     aggregate("good_request_count", "Good Request Count", "requests", 1.0, false, true),
     aggregate("goodput", "Goodput", "requests/sec", 1.0, false, true),
     aggregate("good_request_fraction", "GoodRequestFraction", "ratio", 1.0, true, true),
+    aggregate("effective_concurrency", "Effective Concurrency", "requests", 1.0, false, true),
+    aggregate("cancelled_request_count", "Cancelled Request Count", "requests", 1.0, false, false),
 ];
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod redact;
 pub mod stats;
 pub mod summary;
 pub mod template_reply;
+pub mod timeslice;
 
 pub use aggregate::Aggregator;
 pub use catalog::{AggregateMetric, MetricKind, MetricSpec, RecordMetric};

@@ -14,6 +14,7 @@ use super::goodput::Goodput;
 use super::jsonl::{flush_line, write_line, LineMeta};
 use super::redact::Redactor;
 use super::summary::{Accounting, Summary};
+use super::timeslice::TimeSlices;
 use crate::clock::WallAnchor;
 use crate::config::EndpointType;
 use crate::engine::record::RequestRecord;
@@ -63,6 +64,8 @@ pub struct RecordProcessor {
     malformed_events: u64,
     /// `--goodput`'s objectives, when given.
     goodput: Option<Goodput>,
+    /// `--slice-duration`'s slices, when asked for.
+    slices: Option<TimeSlices>,
 }
 
 impl RecordProcessor {
@@ -87,13 +90,26 @@ impl RecordProcessor {
             cancelled: 0,
             malformed_events: 0,
             goodput: None,
+            slices: None,
         }
+    }
+
+    /// Also aggregates the profiling requests per time slice ([`Summary::time_slices`]).
+    pub fn with_time_slices(mut self, mut slices: TimeSlices) -> Self {
+        if self.goodput.is_some() {
+            slices.enable_goodput();
+        }
+        self.slices = Some(slices);
+        self
     }
 
     /// Judges every request against `goodput`'s objectives: the JSONL says which each missed,
     /// and the summary gains the good request count, goodput and the good fraction.
     pub fn with_goodput(mut self, goodput: Goodput) -> Self {
         self.aggregator.enable_goodput();
+        if let Some(slices) = &mut self.slices {
+            slices.enable_goodput();
+        }
         self.goodput = Some(goodput);
         self
     }
@@ -152,6 +168,9 @@ impl RecordProcessor {
             if good {
                 self.aggregator.add_good();
             }
+            if let Some(slices) = &mut self.slices {
+                slices.add(record, &self.metrics, good);
+            }
         }
         if let Some(out) = &mut self.jsonl {
             let meta = LineMeta {
@@ -206,6 +225,7 @@ impl RecordProcessor {
                 malformed_events: self.malformed_events,
             },
             was_cancelled: totals.was_cancelled,
+            time_slices: self.slices.map(TimeSlices::finish).unwrap_or_default(),
         };
         (summary, self.jsonl_error)
     }

@@ -60,6 +60,23 @@ impl Accounting {
     }
 }
 
+/// One slice's results, in exported units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeSlice {
+    /// 0-based, in time order.
+    pub index: u64,
+    /// Seconds from the profiling start to the slice's start.
+    pub start_s: f64,
+    /// Seconds from the profiling start to the slice's end (the last slice ends with the
+    /// last response).
+    pub end_s: f64,
+    /// Per-request statistics of the requests that started in the slice.
+    pub metrics: Vec<MetricSummary>,
+    /// Run-level values over the slice: throughputs per second of the slice, counts of the
+    /// requests that started in it, `effective_concurrency` = requests in flight in it.
+    pub aggregates: Vec<AggregateValue>,
+}
+
 /// Everything the reports need about a finished run.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
@@ -73,6 +90,8 @@ pub struct Summary {
     pub accounting: Accounting,
     /// Whether the run was stopped before its end (the report is partial).
     pub was_cancelled: bool,
+    /// `--slice-duration`: the profiling phases per time slice (empty without it).
+    pub time_slices: Vec<TimeSlice>,
 }
 
 impl Summary {

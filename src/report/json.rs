@@ -29,10 +29,12 @@ struct Export<'a> {
     info: &'a RunInfo,
 }
 
-struct MetricJson<'a> {
-    spec: &'static MetricSpec,
-    stats: Option<&'a Stats>,
-    value: f64,
+/// One metric as AIPerf writes it: `unit`, `avg`, and for per-request metrics the
+/// percentiles, `min`, `max`, `std`, `count`, `sum` (shared with the time-slice export).
+pub(super) struct MetricJson<'a> {
+    pub(super) spec: &'static MetricSpec,
+    pub(super) stats: Option<&'a Stats>,
+    pub(super) value: f64,
 }
 
 struct RunInfoJson<'a>(&'a RunInfo);

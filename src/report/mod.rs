@@ -19,6 +19,7 @@ pub mod plot;
 pub mod speed_bench;
 mod sweep;
 mod telemetry;
+mod timeslices;
 pub mod trace_analysis;
 
 use std::io;
@@ -52,6 +53,10 @@ pub mod files {
     pub const AGGREGATE_CSV: &str = "profile_export_aiperf_aggregate.csv";
     /// One row per variation of a sweep.
     pub const SWEEP_CSV: &str = "sweep_summary.csv";
+    /// Every metric per time slice (`--slice-duration`).
+    pub const TIMESLICES_JSON: &str = "profile_export_aiperf_timeslices.json";
+    /// Every metric per time slice, as tidy CSV.
+    pub const TIMESLICES_CSV: &str = "profile_export_aiperf_timeslices.csv";
 }
 
 /// Facts about the run that are not metrics, for `run_info` and the top-level fields.
@@ -98,10 +103,21 @@ pub fn write_artifacts(
         &dir.join(files::CONSOLE),
         render_console(summary).as_bytes(),
     );
-    [json, csv, console]
+    let mut errors: Vec<io::Error> = [json, csv, console]
         .into_iter()
         .filter_map(Result::err)
-        .collect()
+        .collect();
+    if !summary.time_slices.is_empty() {
+        let json = timeslices::render_json(summary, plan)
+            .map_err(|e| io::Error::other(format!("serializing {}: {e}", files::TIMESLICES_JSON)))
+            .and_then(|doc| atomic::write_bytes(&dir.join(files::TIMESLICES_JSON), &doc));
+        let csv = atomic::write_bytes(
+            &dir.join(files::TIMESLICES_CSV),
+            timeslices::render_csv(summary).as_bytes(),
+        );
+        errors.extend([json, csv].into_iter().filter_map(Result::err));
+    }
+    errors
 }
 
 /// Writes the across-runs exports into `dir` and returns the console table.

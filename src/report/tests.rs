@@ -115,6 +115,7 @@ fn summary() -> Summary {
             malformed_events: 0,
         },
         was_cancelled: false,
+        time_slices: Vec::new(),
     }
 }
 

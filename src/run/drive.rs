@@ -3,6 +3,7 @@
 
 use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,7 @@ use crate::engine::worker::Shared;
 use crate::engine::{run_phase, PhaseCounts};
 use crate::metrics::goodput::Goodput;
 use crate::metrics::processor::{ProcessorContext, RecordProcessor};
+use crate::metrics::timeslice::TimeSlices;
 use crate::report;
 use crate::rng::RngRoot;
 use crate::schedule::CancelSchedule;
@@ -113,6 +115,7 @@ pub(super) fn drive(
         progress,
         session_ids,
         jsonl_path,
+        profiling_start,
     } = start_processor(
         plan,
         dir,
@@ -146,7 +149,8 @@ pub(super) fn drive(
     // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
     let telemetry = crate::telemetry::Telemetry::start(&plan.telemetry);
     let stop = signals.stop_flag();
-    let phase_counts = runtime.block_on(run_phases(plan, shared, &root, &telemetry, stop));
+    let phases = run_phases(plan, shared, &root, &telemetry, stop, &profiling_start);
+    let phase_counts = runtime.block_on(phases);
     // `inputs.json` (tens of MB for a large workload) is written after the run, so it does not
     // delay the first request.
     let mut inputs = (session_ids.iter().enumerate())
@@ -185,6 +189,8 @@ struct ProcessorThread {
     /// Per workload entry, its session id (for `inputs.json`).
     session_ids: Arc<[String]>,
     jsonl_path: PathBuf,
+    /// Monotonic ns when the first profiling phase started (0 until then).
+    profiling_start: Arc<AtomicU64>,
 }
 
 /// Creates `profile_export.jsonl` and starts the thread that derives metrics from every
@@ -198,6 +204,8 @@ fn start_processor(
     sessions: Option<&SessionTable>,
     failures: Option<FailureWatch>,
 ) -> Result<ProcessorThread, RunError> {
+    // When the first profiling phase starts (run_phases sets it): time slices count from it.
+    let profiling_start = Arc::new(AtomicU64::new(0));
     let jsonl_path = dir.join("profile_export.jsonl");
     let jsonl = std::fs::File::create(&jsonl_path).map_err(artifacts_err(&jsonl_path))?;
     let ctx = ProcessorContext {
@@ -221,6 +229,12 @@ fn start_processor(
     );
     if !plan.results.goodput.is_empty() {
         processor = processor.with_goodput(Goodput::new(&plan.results.goodput)?);
+    }
+    if let Some(width) = plan.results.slice_duration {
+        let width_ns = u64::try_from(width.as_nanos()).unwrap_or(u64::MAX);
+        let origin = profiling_start.clone();
+        let slices = TimeSlices::new(width_ns, origin, plan.endpoint.produces_tokens());
+        processor = processor.with_time_slices(slices);
     }
     let (sink, source) = sink::channel(RECORD_QUEUE);
     let progress = progress_bar(plan, sessions);
@@ -254,6 +268,7 @@ fn start_processor(
         progress,
         session_ids,
         jsonl_path,
+        profiling_start,
     })
 }
 
@@ -263,6 +278,7 @@ async fn run_phases(
     root: &RngRoot,
     telemetry: &crate::telemetry::Telemetry,
     stop_rx: watch::Receiver<bool>,
+    profiling_start: &AtomicU64,
 ) -> Result<Vec<PhaseCounts>, RunError> {
     let mut counts = Vec::with_capacity(plan.phases.len());
     let mut first_index = 0u64;
@@ -289,6 +305,10 @@ async fn run_phases(
             continue;
         }
         tokio::task::block_in_place(|| telemetry.boundary());
+        if !phase.excluded_from_results() && profiling_start.load(Ordering::Acquire) == 0 {
+            // Before the phase's first request is sent, so its every record sees it.
+            profiling_start.store(crate::clock::now_ns().max(1), Ordering::Release);
+        }
         let c = run_phase(
             shared.clone(),
             phase,
