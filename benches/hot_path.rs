@@ -201,7 +201,7 @@ fn derive(c: &mut Criterion) {
         Box::new(|s: &str| s.split_whitespace().count() as u32),
     );
     c.bench_function("metrics/process_record_with_jsonl", |b| {
-        b.iter(|| processor.process(black_box(&record), 100, "session_000000", 0))
+        b.iter(|| processor.process(black_box(&record), 100, None, "session_000000", 0))
     });
 }
 

@@ -117,6 +117,45 @@ pub fn scalar_at(doc: &[u8], start: usize) -> &[u8] {
     &doc[start..end.max(start + 1).min(doc.len())]
 }
 
+/// The object (or array) starting at `start`, braces included: its bytes up to the bracket
+/// that closes it, strings skipped. `None` when `doc[start]` opens no object or array, or it
+/// is not closed. Callers read keys inside one object of a document without matching keys
+/// of a sibling (`prompt_tokens_details` and `completion_tokens_details` both hold
+/// `audio_tokens`).
+pub fn container_at(doc: &[u8], start: usize) -> Option<&[u8]> {
+    if !matches!(doc.get(start), Some(b'{' | b'[')) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < doc.len() {
+        match doc[i] {
+            b'"' => {
+                i += 1;
+                while i < doc.len() && doc[i] != b'"' {
+                    i += if doc[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&doc[start..=i]);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The object that is the value of `key` (its first occurrence), braces included.
+pub fn find_object<'a>(doc: &'a [u8], key: &Key) -> Option<&'a [u8]> {
+    let start = key.value_starts(doc).next()?;
+    container_at(doc, start).filter(|o| o.first() == Some(&b'{'))
+}
+
 /// Reads an unsigned integer value of `key`.
 pub fn find_u64(doc: &[u8], key: &str) -> Option<u64> {
     parse_u64(find_value(doc, key)?)
@@ -327,6 +366,25 @@ fn skip_number(doc: &[u8], mut i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn containers_end_at_their_own_closing_bracket() {
+        let doc =
+            br#"{"usage":{"a":{"x":"}]\"{","audio_tokens":3},"b":[1,{"c":2}]},"audio_tokens":9}"#;
+        let usage = find_object(doc, &Key::new("usage")).unwrap();
+        assert_eq!(
+            usage,
+            br#"{"a":{"x":"}]\"{","audio_tokens":3},"b":[1,{"c":2}]}"#
+        );
+        let a = find_object(usage, &Key::new("a")).unwrap();
+        assert_eq!(Key::new("audio_tokens").find_u64(a), Some(3));
+        let b = Key::new("b").value_starts(usage).next().unwrap();
+        assert_eq!(container_at(usage, b), Some(&br#"[1,{"c":2}]"#[..]));
+        // Not an object, or never closed.
+        assert_eq!(find_object(br#"{"usage":null}"#, &Key::new("usage")), None);
+        assert_eq!(find_object(br#"{"usage":[1]}"#, &Key::new("usage")), None);
+        assert_eq!(find_object(br#"{"usage":{"a":1"#, &Key::new("usage")), None);
+    }
 
     fn serde_says_object(doc: &[u8]) -> bool {
         serde_json::from_slice::<serde_json::Value>(doc).is_ok_and(|v| v.is_object())

@@ -319,3 +319,41 @@ fn cancelled_requests_are_an_aggregate_and_in_flight_time_is_effective_concurren
     assert!((got - want).abs() < 1e-3 * want, "{got} vs {want}");
     assert!(got > 3.0 && got <= 4.0, "{got}");
 }
+
+#[test]
+fn prefill_throughput_and_osl_comparison_per_request() {
+    let server = mock(8, 1);
+    let dir = artifact_dir("prefill-osl");
+    let flags = [
+        "--streaming",
+        "--isl",
+        "64",
+        "--osl",
+        "12",
+        "--request-count",
+        "12",
+        "--concurrency",
+        "2",
+    ];
+    let out = profile(&server.url(), &dir, &flags);
+    assert!(out.status.success(), "{}", text(&out));
+    // The mock honours max_tokens: every request compared, none missed, no warning.
+    assert!(
+        !text(&out).contains("max_tokens by more than"),
+        "{}",
+        text(&out)
+    );
+    let export = json(&dir, "profile_export_aiperf.json");
+    assert_eq!(stat(&export, "osl_mismatch_count", "avg"), 0.0);
+    assert_eq!(stat(&export, "osl_mismatch_diff_pct", "count"), 12.0);
+    for line in jsonl(&dir) {
+        let isl = value(&line, "input_sequence_length").unwrap();
+        let ttft_ms = value(&line, "time_to_first_token").unwrap();
+        let prefill = value(&line, "prefill_throughput_per_user").unwrap();
+        assert!(
+            (prefill - isl / (ttft_ms / 1e3)).abs() < 1e-6 * prefill,
+            "{line}"
+        );
+        assert_eq!(value(&line, "osl_mismatch_diff_pct"), Some(0.0), "{line}");
+    }
+}

@@ -14,6 +14,42 @@ use crate::engine::record::RequestRecord;
 /// a server that puts request ids in its errors cannot grow memory without bound.
 pub const MAX_DISTINCT_ERRORS: usize = 1_000;
 
+/// Per-request token counts summed into a run-level total.
+const SUMS: [(RecordMetric, AggregateMetric); 8] = [
+    (
+        RecordMetric::UsagePromptTokens,
+        AggregateMetric::TotalUsagePromptTokens,
+    ),
+    (
+        RecordMetric::UsageCompletionTokens,
+        AggregateMetric::TotalUsageCompletionTokens,
+    ),
+    (
+        RecordMetric::UsageTotalTokens,
+        AggregateMetric::TotalUsageTotalTokens,
+    ),
+    (
+        RecordMetric::ReasoningTokenCount,
+        AggregateMetric::TotalReasoningTokens,
+    ),
+    (
+        RecordMetric::UsageReasoningTokens,
+        AggregateMetric::TotalUsageReasoningTokens,
+    ),
+    (
+        RecordMetric::UsagePromptCacheReadTokens,
+        AggregateMetric::TotalUsagePromptCacheReadTokens,
+    ),
+    (
+        RecordMetric::UsagePromptAudioTokens,
+        AggregateMetric::TotalUsagePromptAudioTokens,
+    ),
+    (
+        RecordMetric::UsageCompletionAudioTokens,
+        AggregateMetric::TotalUsageCompletionAudioTokens,
+    ),
+];
+
 /// Collects the profiling-phase requests of a run.
 #[derive(Debug)]
 pub struct Aggregator {
@@ -28,7 +64,12 @@ pub struct Aggregator {
     /// token aggregates are then left out, not shown as zero.
     isl_absent: bool,
     total_osl: f64,
-    usage: [Option<f64>; 3],
+    /// Sums of the token counts in [`SUMS`], `None` until one request has the count.
+    usage: [Option<f64>; SUMS.len()],
+    /// Successful requests whose output length was compared with `max_tokens`, and those
+    /// that missed it.
+    osl_checked: u64,
+    osl_mismatched: u64,
     /// Images in the successful replies of an image-generation run; `None` for other types.
     images: Option<f64>,
     errors: HashMap<ErrorInfo, u64>,
@@ -62,7 +103,9 @@ impl Aggregator {
             total_isl: 0.0,
             isl_absent: false,
             total_osl: 0.0,
-            usage: [None; 3],
+            usage: [None; SUMS.len()],
+            osl_checked: 0,
+            osl_mismatched: 0,
             images: None,
             errors: HashMap::new(),
             other_errors: 0,
@@ -122,15 +165,14 @@ impl Aggregator {
         self.total_osl += metrics
             .get(RecordMetric::OutputSequenceLength)
             .unwrap_or(0.0);
-        let usage = [
-            RecordMetric::UsagePromptTokens,
-            RecordMetric::UsageCompletionTokens,
-            RecordMetric::UsageTotalTokens,
-        ];
-        for (total, metric) in self.usage.iter_mut().zip(usage) {
+        for (total, (metric, _)) in self.usage.iter_mut().zip(SUMS) {
             if let Some(v) = metrics.get(metric) {
                 *total = Some(total.unwrap_or(0.0) + v);
             }
+        }
+        if let Some(missed) = metrics.osl_mismatched() {
+            self.osl_checked += 1;
+            self.osl_mismatched += u64::from(missed);
         }
         if let Some(n) = metrics.get(RecordMetric::NumOutputImages) {
             self.images = Some(self.images.unwrap_or(0.0) + n);
@@ -225,15 +267,13 @@ impl Aggregator {
             push(A::TotalOsl, self.total_osl);
             push(A::TotalOutputTokens, self.total_osl);
         }
-        let usage = [
-            A::TotalUsagePromptTokens,
-            A::TotalUsageCompletionTokens,
-            A::TotalUsageTotalTokens,
-        ];
-        for (total, metric) in self.usage.iter().zip(usage) {
+        for (total, (_, metric)) in self.usage.iter().zip(SUMS) {
             if let Some(v) = total {
                 push(metric, *v);
             }
+        }
+        if self.osl_checked > 0 {
+            push(A::OslMismatchCount, self.osl_mismatched as f64);
         }
         if let Some(images) = self.images {
             push(A::TotalOutputImages, images);
@@ -399,6 +439,49 @@ mod tests {
                 proptest::prop_assert!(close(got.percentiles[i], want), "p{}: {} vs {}", p, got.percentiles[i], want);
             }
         }
+    }
+
+    #[test]
+    fn token_details_are_summed_and_osl_mismatches_counted() {
+        let mut agg = Aggregator::new(true);
+        let count = |s: &str| s.split_whitespace().count() as u32;
+        let ctx = DeriveContext {
+            endpoint: EndpointType::Chat,
+            streaming: false,
+            count_tokens: &count,
+            redactor: &crate::metrics::redact::NO_SECRETS,
+            reply_field: None,
+        };
+        let mut m = RequestMetrics::new();
+        // Each reply has 4 completion tokens, 2 of them reasoning, 8 prompt tokens cached.
+        for (i, requested) in [Some(4), Some(10), None].into_iter().enumerate() {
+            let mut r = record(i as u64, 10, Outcome::Success, None);
+            r.body.clear();
+            r.body.extend_from_slice(
+                br#"{"choices":[{"message":{"content":"a b"}}],"usage":{"prompt_tokens":10,"completion_tokens":4,"total_tokens":14,"prompt_tokens_details":{"cached_tokens":8},"completion_tokens_details":{"reasoning_tokens":2}}}"#,
+            );
+            m.derive(&r, 10, &ctx);
+            m.compare_osl(requested);
+            agg.add(&r, &m);
+        }
+        let a = agg.aggregates();
+        let get = |m| a.iter().find(|v| v.metric == m).map(|v| v.value);
+        assert_eq!(get(AggregateMetric::TotalUsageReasoningTokens), Some(6.0));
+        assert_eq!(get(AggregateMetric::TotalReasoningTokens), Some(6.0));
+        assert_eq!(
+            get(AggregateMetric::TotalUsagePromptCacheReadTokens),
+            Some(24.0)
+        );
+        assert_eq!(get(AggregateMetric::TotalUsagePromptAudioTokens), None);
+        // 4 of 4 matches; 4 of 10 misses; the third asked for nothing.
+        assert_eq!(get(AggregateMetric::OslMismatchCount), Some(1.0));
+        let stats = agg.metric_summaries();
+        let diff = stats
+            .iter()
+            .find(|s| s.metric == RecordMetric::OslMismatchDiffPct)
+            .unwrap();
+        assert_eq!(diff.stats.count, 2);
+        assert!((diff.stats.min + 60.0).abs() < 1e-9);
     }
 
     #[test]

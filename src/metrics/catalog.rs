@@ -145,10 +145,24 @@ pub enum RecordMetric {
     ImageThroughput,
     /// `image_latency` (image retrieval: request latency / images)
     ImageLatency,
+    /// `prefill_throughput_per_user` (input tokens / TTFT)
+    PrefillThroughputPerUser,
+    /// `reasoning_token_count` (the server's reasoning tokens, else the reasoning text counted)
+    ReasoningTokenCount,
+    /// `usage_reasoning_tokens` (`completion_tokens_details.reasoning_tokens`)
+    UsageReasoningTokens,
+    /// `usage_prompt_cache_read_tokens` (`prompt_tokens_details.cached_tokens`)
+    UsagePromptCacheReadTokens,
+    /// `usage_prompt_audio_tokens` (`prompt_tokens_details.audio_tokens`)
+    UsagePromptAudioTokens,
+    /// `usage_completion_audio_tokens` (`completion_tokens_details.audio_tokens`)
+    UsageCompletionAudioTokens,
+    /// `osl_mismatch_diff_pct` ((output tokens - requested) / requested × 100)
+    OslMismatchDiffPct,
 }
 
 /// How many per-request metrics there are.
-pub const RECORD_METRIC_COUNT: usize = 25;
+pub const RECORD_METRIC_COUNT: usize = 32;
 
 impl RecordMetric {
     /// Every per-request metric, in table order.
@@ -178,6 +192,13 @@ impl RecordMetric {
         RecordMetric::NumImages,
         RecordMetric::ImageThroughput,
         RecordMetric::ImageLatency,
+        RecordMetric::PrefillThroughputPerUser,
+        RecordMetric::ReasoningTokenCount,
+        RecordMetric::UsageReasoningTokens,
+        RecordMetric::UsagePromptCacheReadTokens,
+        RecordMetric::UsagePromptAudioTokens,
+        RecordMetric::UsageCompletionAudioTokens,
+        RecordMetric::OslMismatchDiffPct,
     ];
 
     /// The metric's naming and unit.
@@ -216,6 +237,13 @@ pub static RECORD_METRICS: [MetricSpec; RECORD_METRIC_COUNT] = [
     // AIPerf flags neither as larger-is-better; its registry is followed.
     per_request("image_throughput", "Image Throughput", "images/sec", 1.0, false, true, false),
     per_request("image_latency", "Image Latency", "ms/image", NS_PER_MS, false, true, false),
+    per_request("prefill_throughput_per_user", "Prefill Throughput Per User", "tokens/sec/user", 1.0, true, true, false),
+    per_request("reasoning_token_count", "Reasoning Token Count", "tokens", 1.0, true, true, true),
+    per_request("usage_reasoning_tokens", "Usage Reasoning Tokens", "tokens", 1.0, true, false, true),
+    per_request("usage_prompt_cache_read_tokens", "Usage Prompt Cache Read Tokens", "tokens", 1.0, true, false, true),
+    per_request("usage_prompt_audio_tokens", "Usage Prompt Audio Tokens", "tokens", 1.0, true, false, true),
+    per_request("usage_completion_audio_tokens", "Usage Completion Audio Tokens", "tokens", 1.0, true, false, true),
+    per_request("osl_mismatch_diff_pct", "OSL Mismatch Diff %", "%", 1.0, false, false, false),
 ];
 
 /// Run-level metrics, indexed by [`AggregateMetric`]; the order is the console order.
@@ -266,10 +294,22 @@ pub enum AggregateMetric {
     EffectiveConcurrency,
     /// `cancelled_request_count` (requests cancelled on purpose or by the run ending)
     CancelledRequestCount,
+    /// `total_reasoning_tokens`
+    TotalReasoningTokens,
+    /// `total_usage_reasoning_tokens`
+    TotalUsageReasoningTokens,
+    /// `total_usage_prompt_cache_read_tokens`
+    TotalUsagePromptCacheReadTokens,
+    /// `total_usage_prompt_audio_tokens`
+    TotalUsagePromptAudioTokens,
+    /// `total_usage_completion_audio_tokens`
+    TotalUsageCompletionAudioTokens,
+    /// `osl_mismatch_count` (requests whose output length missed the requested one)
+    OslMismatchCount,
 }
 
 /// How many aggregate metrics there are.
-pub const AGGREGATE_METRIC_COUNT: usize = 22;
+pub const AGGREGATE_METRIC_COUNT: usize = 28;
 
 impl AggregateMetric {
     /// Every aggregate metric, in table order.
@@ -296,6 +336,12 @@ impl AggregateMetric {
         AggregateMetric::GoodRequestFraction,
         AggregateMetric::EffectiveConcurrency,
         AggregateMetric::CancelledRequestCount,
+        AggregateMetric::TotalReasoningTokens,
+        AggregateMetric::TotalUsageReasoningTokens,
+        AggregateMetric::TotalUsagePromptCacheReadTokens,
+        AggregateMetric::TotalUsagePromptAudioTokens,
+        AggregateMetric::TotalUsageCompletionAudioTokens,
+        AggregateMetric::OslMismatchCount,
     ];
 
     /// The metric's naming and unit.
@@ -331,6 +377,12 @@ pub static AGGREGATE_METRICS: [MetricSpec; AGGREGATE_METRIC_COUNT] = [
     aggregate("good_request_fraction", "GoodRequestFraction", "ratio", 1.0, true, true),
     aggregate("effective_concurrency", "Effective Concurrency", "requests", 1.0, false, true),
     aggregate("cancelled_request_count", "Cancelled Request Count", "requests", 1.0, false, false),
+    aggregate("total_reasoning_tokens", "Total Reasoning Tokens", "tokens", 1.0, true, false),
+    aggregate("total_usage_reasoning_tokens", "Total Usage Reasoning Tokens", "tokens", 1.0, true, false),
+    aggregate("total_usage_prompt_cache_read_tokens", "Total Usage Prompt Cache Read Tokens", "tokens", 1.0, true, false),
+    aggregate("total_usage_prompt_audio_tokens", "Total Usage Prompt Audio Tokens", "tokens", 1.0, true, false),
+    aggregate("total_usage_completion_audio_tokens", "Total Usage Completion Audio Tokens", "tokens", 1.0, true, false),
+    aggregate("osl_mismatch_count", "OSL Mismatch Count", "requests", 1.0, false, true),
 ];
 
 #[cfg(test)]
@@ -365,6 +417,13 @@ mod tests {
             "num_images",
             "image_throughput",
             "image_latency",
+            "prefill_throughput_per_user",
+            "reasoning_token_count",
+            "usage_reasoning_tokens",
+            "usage_prompt_cache_read_tokens",
+            "usage_prompt_audio_tokens",
+            "usage_completion_audio_tokens",
+            "osl_mismatch_diff_pct",
         ];
         for (metric, tag) in RecordMetric::ALL.iter().zip(expected_record) {
             assert_eq!(metric.spec().tag, tag);

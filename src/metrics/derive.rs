@@ -10,11 +10,12 @@ use std::sync::LazyLock;
 
 use super::catalog::{RecordMetric, RECORD_METRIC_COUNT};
 use super::redact::Redactor;
+use super::usage_details::{read_details, reasoning_of, UsageDetails};
 use crate::config::EndpointType;
 use crate::engine::api_reply::{merge_usage, Api, ApiUsage};
 use crate::engine::record::{Outcome, RequestRecord};
 use crate::engine::reply::event_text;
-use crate::json_scan::{is_json_object, value_kind, Key, ValueKind};
+use crate::json_scan::{container_at, find_object, is_json_object, value_kind, Key, ValueKind};
 
 static USAGE: LazyLock<Key> = LazyLock::new(|| Key::new("usage"));
 static TIMINGS: LazyLock<Key> = LazyLock::new(|| Key::new("timings"));
@@ -23,6 +24,12 @@ static PREDICTED_N: LazyLock<Key> = LazyLock::new(|| Key::new("predicted_n"));
 static PROMPT_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("prompt_tokens"));
 static COMPLETION_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("completion_tokens"));
 static TOTAL_TOKENS: LazyLock<Key> = LazyLock::new(|| Key::new("total_tokens"));
+
+/// A request misses its requested output length when it is off by more than this percentage
+/// of it…
+pub const OSL_MISMATCH_PCT: f64 = 5.0;
+/// …or by more than this many tokens, whichever is smaller (AIPerf's adaptive threshold).
+pub const OSL_MISMATCH_MAX_TOKENS: f64 = 50.0;
 
 /// Error messages longer than this are cut: some servers echo whole prompts into errors.
 const MAX_ERROR_CHARS: usize = 500;
@@ -73,6 +80,8 @@ pub struct RequestMetrics {
     error: ErrorInfo,
     text: String,
     malformed_events: u32,
+    /// Whether the output length missed the requested one ([`RequestMetrics::compare_osl`]).
+    osl_mismatched: Option<bool>,
 }
 
 /// The timing and usage facts found in the events, before metrics are computed.
@@ -94,6 +103,11 @@ struct Scan {
     /// llama.cpp's `timings.predicted_n`: the server's own token count, sent even when the
     /// request did not ask for usage.
     predicted_tokens: Option<u64>,
+    /// Whether an event carried reasoning text (`reasoning_content`, `reasoning`, the
+    /// Responses API's reasoning deltas).
+    reasoning_seen: bool,
+    /// The usage details the server sent.
+    details: UsageDetails,
 }
 
 impl RequestMetrics {
@@ -124,6 +138,32 @@ impl RequestMetrics {
         self.malformed_events
     }
 
+    /// Whether the output length missed the length the request asked for, when it asked.
+    pub fn osl_mismatched(&self) -> Option<bool> {
+        self.osl_mismatched
+    }
+
+    /// Compares a successful request's output length with the `max_tokens` it asked for
+    /// (`osl_mismatch_diff_pct`); off by more than [`OSL_MISMATCH_PCT`] % of it or
+    /// [`OSL_MISMATCH_MAX_TOKENS`] tokens, whichever is smaller, it is a mismatch.
+    pub fn compare_osl(&mut self, requested: Option<u32>) {
+        self.osl_mismatched = None;
+        self.values[RecordMetric::OslMismatchDiffPct as usize] = None;
+        let Some(requested) = requested.filter(|&r| r > 0).map(f64::from) else {
+            return;
+        };
+        let Some(osl) = self.get(RecordMetric::OutputSequenceLength) else {
+            return;
+        };
+        if self.status != RequestStatus::Success {
+            return;
+        }
+        let diff = osl - requested;
+        self.set(RecordMetric::OslMismatchDiffPct, diff / requested * 100.0);
+        let tolerance = (requested * OSL_MISMATCH_PCT / 100.0).min(OSL_MISMATCH_MAX_TOKENS);
+        self.osl_mismatched = Some(diff.abs() > tolerance);
+    }
+
     /// The error of a failed request.
     pub fn error(&self) -> Option<&ErrorInfo> {
         (self.status == RequestStatus::Failed).then_some(&self.error)
@@ -136,6 +176,7 @@ impl RequestMetrics {
     /// Derives every metric of `record`; `input_tokens` is the exact prompt length.
     pub fn derive(&mut self, record: &RequestRecord, input_tokens: u32, ctx: &DeriveContext) {
         self.values = [None; RECORD_METRIC_COUNT];
+        self.osl_mismatched = None;
         self.inter_chunk_ns.clear();
         self.text.clear();
         self.error.code = None;
@@ -314,6 +355,9 @@ impl RequestMetrics {
                         return scan;
                     }
                     if let Some(usage) = facts.usage {
+                        if let Some(object) = find_object(payload, &USAGE) {
+                            read_details(object, &mut scan.details);
+                        }
                         merge_usage(&mut api_usage, usage);
                         scan.prompt_tokens = api_usage.input;
                         scan.completion_tokens = api_usage.output;
@@ -323,6 +367,7 @@ impl RequestMetrics {
                 }
             };
             if let Some((is_output, _)) = text {
+                scan.reasoning_seen |= !is_output;
                 if scan.first_ns.is_none() {
                     scan.first_ns = Some(ts_ns);
                 } else if scan.second_ns.is_none() {
@@ -345,6 +390,11 @@ impl RequestMetrics {
             }
             if api.is_none() {
                 read_usage(payload, &mut scan);
+                // A whole reply's message may carry reasoning beside its content (a stream
+                // sends it in deltas of its own, seen above).
+                if !streaming && !scan.reasoning_seen {
+                    scan.reasoning_seen = reasoning_of(payload).is_some();
+                }
             }
         }
         scan
@@ -375,6 +425,7 @@ impl RequestMetrics {
         if let Some(n) = scan.total_tokens {
             self.set(M::UsageTotalTokens, n as f64);
         }
+        self.derive_details(record, scan, ctx);
         let latency_ns = self.get(M::RequestLatency);
         if let Some(latency) = latency_ns.filter(|&l| l > 0.0) {
             self.set(M::E2eOutputTokenThroughput, osl * 1e9 / latency);
@@ -389,6 +440,9 @@ impl RequestMetrics {
         };
         let ttft = first.saturating_sub(sent) as f64;
         self.set(M::TimeToFirstToken, ttft);
+        if let Some(isl) = self.get(M::InputSequenceLength).filter(|_| ttft > 0.0) {
+            self.set(M::PrefillThroughputPerUser, isl * 1e9 / ttft);
+        }
         if let Some(second) = scan.second_ns {
             self.set(M::TimeToSecondToken, second.saturating_sub(first) as f64);
         }
@@ -405,6 +459,62 @@ impl RequestMetrics {
                 if itl > 0.0 {
                     self.set(M::OutputTokenThroughputPerUser, 1e9 / itl);
                 }
+            }
+        }
+    }
+
+    /// The usage details, and the reasoning tokens: the server's count when it sent one, else
+    /// the reasoning text counted with the run's tokenizer (only when there was some).
+    fn derive_details(&mut self, record: &RequestRecord, scan: &Scan, ctx: &DeriveContext) {
+        use RecordMetric as M;
+        let d = scan.details;
+        for (metric, value) in [
+            (M::UsageReasoningTokens, d.reasoning),
+            (M::UsagePromptCacheReadTokens, d.cache_read),
+            (M::UsagePromptAudioTokens, d.prompt_audio),
+            (M::UsageCompletionAudioTokens, d.completion_audio),
+        ] {
+            if let Some(n) = value {
+                self.set(metric, n as f64);
+            }
+        }
+        let reasoning = match d.reasoning {
+            Some(n) => Some(n as f64),
+            None if scan.reasoning_seen && ctx.reply_field.is_none() => {
+                self.collect_reasoning_text(record, Api::of(ctx.endpoint));
+                Some(f64::from((ctx.count_tokens)(&self.text)))
+            }
+            None => None,
+        };
+        if let Some(n) = reasoning {
+            self.set(M::ReasoningTokenCount, n);
+        }
+    }
+
+    /// The unescaped reasoning text of every event (what is not output).
+    fn collect_reasoning_text(&mut self, record: &RequestRecord, api: Option<Api>) {
+        self.text.clear();
+        let text = &mut self.text;
+        let mut push = |is_output: bool, raw: &[u8]| {
+            if !is_output {
+                push_unescaped(text, raw);
+            }
+        };
+        let mut read = |payload: &[u8]| match api {
+            Some(api) => api.each_text(payload, &mut push),
+            None => {
+                if let Some(raw) = reasoning_of(payload) {
+                    push(false, raw);
+                }
+            }
+        };
+        if record.events.is_empty() {
+            read(&record.body);
+            return;
+        }
+        for (payload, _) in record.event_payloads() {
+            if is_json_object(payload) {
+                read(payload);
             }
         }
     }
@@ -528,6 +638,9 @@ fn read_usage(payload: &[u8], scan: &mut Scan) {
     // `Key::find` returns a subslice of `payload`; scan from the usage object onwards.
     let start = value.as_ptr() as usize - payload.as_ptr() as usize;
     let usage = &payload[start..];
+    if let Some(object) = container_at(payload, start) {
+        read_details(object, &mut scan.details);
+    }
     let prompt = PROMPT_TOKENS.find_u64(usage);
     let completion = COMPLETION_TOKENS.find_u64(usage);
     let total = TOTAL_TOKENS.find_u64(usage);
@@ -570,6 +683,10 @@ mod tests;
 #[cfg(test)]
 #[path = "derive_api_tests.rs"]
 mod api_tests;
+
+#[cfg(test)]
+#[path = "derive_usage_tests.rs"]
+mod usage_tests;
 
 #[path = "derive_template.rs"]
 mod template;

@@ -20,6 +20,7 @@ pub mod stats;
 pub mod summary;
 pub mod template_reply;
 pub mod timeslice;
+mod usage_details;
 
 pub use aggregate::Aggregator;
 pub use catalog::{AggregateMetric, MetricKind, MetricSpec, RecordMetric};

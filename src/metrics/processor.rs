@@ -126,13 +126,15 @@ impl RecordProcessor {
         self.metrics.status()
     }
 
-    /// Processes one finished request; `input_tokens` is its exact prompt length and
-    /// `session_id` its conversation id and `turn_index` its place in it. A failed JSONL write
-    /// (a full disk) stops the JSONL, not the statistics: [`RecordProcessor::finish`] reports it.
+    /// Processes one finished request; `input_tokens` is its exact prompt length,
+    /// `requested_osl` the `max_tokens` it asked for (if any), `session_id` its conversation id
+    /// and `turn_index` its place in it. A failed JSONL write (a full disk) stops the JSONL,
+    /// not the statistics: [`RecordProcessor::finish`] reports it.
     pub fn process(
         &mut self,
         record: &RequestRecord,
         input_tokens: u32,
+        requested_osl: Option<u32>,
         session_id: &str,
         turn_index: u32,
     ) {
@@ -144,6 +146,7 @@ impl RecordProcessor {
             reply_field: self.ctx.reply_field.as_ref(),
         };
         self.metrics.derive(record, input_tokens, &derive_ctx);
+        self.metrics.compare_osl(requested_osl);
         match self.metrics.status() {
             RequestStatus::Success => {
                 self.completed += 1;

@@ -62,17 +62,17 @@ fn run() -> (Summary, String) {
     let sink = Shared::default();
     let count = |s: &str| s.split_whitespace().count() as u32;
     let mut p = RecordProcessor::new(context(), Some(Box::new(sink.clone())), Box::new(count));
-    p.process(&streamed(0, 0), 20, "session_000000", 0);
-    p.process(&streamed(1, 1), 20, "session_000001", 0);
-    p.process(&streamed(2, 1), 20, "session_000002", 0);
+    p.process(&streamed(0, 0), 20, None, "session_000000", 0);
+    p.process(&streamed(1, 1), 20, None, "session_000001", 0);
+    p.process(&streamed(2, 1), 20, None, "session_000002", 0);
     let mut failed = streamed(3, 1);
     failed.outcome = Outcome::HttpError;
     failed.status = 500;
     failed.error = Some("engine \"crashed\"".into());
-    p.process(&failed, 20, "session_000003", 0);
+    p.process(&failed, 20, None, "session_000003", 0);
     let mut cancelled = streamed(4, 1);
     cancelled.outcome = Outcome::Cancelled;
-    p.process(&cancelled, 20, "session_000004", 0);
+    p.process(&cancelled, 20, None, "session_000004", 0);
     let totals = RunTotals {
         scheduled: 7,
         not_sent: 2,
@@ -166,7 +166,7 @@ fn processor_throughput() {
     let n = 200_000;
     let start = std::time::Instant::now();
     for _ in 0..n {
-        p.process(&record, 100, "session_000001", 0);
+        p.process(&record, 100, None, "session_000001", 0);
     }
     let secs = start.elapsed().as_secs_f64();
     eprintln!("{:.0} records/s", n as f64 / secs);
@@ -194,7 +194,7 @@ fn a_failed_jsonl_write_stops_the_jsonl_not_the_statistics() {
     let count = |s: &str| s.split_whitespace().count() as u32;
     let mut p = RecordProcessor::new(context(), Some(Box::new(FullDisk(0))), Box::new(count));
     for i in 0..3 {
-        p.process(&streamed(i, 1), 20, "session_000000", 0);
+        p.process(&streamed(i, 1), 20, None, "session_000000", 0);
         p.flush_jsonl();
     }
     let (summary, jsonl_error) = p.finish(RunTotals {

@@ -18,6 +18,10 @@ pub fn render(summary: &Summary) -> String {
     out.push_str(&table(&rows(summary)));
     out.push('\n');
     out.push_str(&accounting_line(summary));
+    if let Some(warning) = osl_mismatch_warning(summary) {
+        out.push_str(&warning);
+        out.push('\n');
+    }
     if !summary.errors.is_empty() {
         out.push('\n');
         out.push_str(&error_summary(summary));
@@ -28,6 +32,22 @@ pub fn render(summary: &Summary) -> String {
         out.push_str(&banner());
     }
     out
+}
+
+/// One line when most requests that asked for an output length (`max_tokens`) got another:
+/// servers that ignore `min_tokens` or stop at EOS make OSL-dependent numbers misleading.
+pub fn osl_mismatch_warning(summary: &Summary) -> Option<String> {
+    use crate::metrics::catalog::{AggregateMetric, RecordMetric};
+    use crate::metrics::derive::{OSL_MISMATCH_MAX_TOKENS, OSL_MISMATCH_PCT};
+    let checked = summary.metric(RecordMetric::OslMismatchDiffPct)?.count;
+    let missed = summary.aggregate(AggregateMetric::OslMismatchCount)? as u64;
+    (missed * 2 > checked).then(|| {
+        format!(
+            "warning: {missed} of {checked} requests got an output length off the requested \
+             max_tokens by more than {OSL_MISMATCH_PCT} % (or {OSL_MISMATCH_MAX_TOKENS} tokens); \
+             the server may stop at EOS or ignore min_tokens (osl_mismatch_diff_pct in the exports)"
+        )
+    })
 }
 
 fn banner() -> String {

@@ -155,6 +155,8 @@ pub fn render_console(summary: &Summary) -> String {
     console::render(summary)
 }
 
+pub use console::osl_mismatch_warning;
+
 /// Writes `inputs.json` into `dir` from `(session_id, request body)` pairs.
 pub fn write_inputs_json(
     dir: &Path,

@@ -363,3 +363,29 @@ fn inputs_json_is_written_atomically_and_parses() {
     assert_eq!(doc["data"][0]["payloads"][0]["model"], "m");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn most_requests_missing_their_output_length_get_a_warning_line() {
+    let with = |missed: f64| {
+        let mut s = summary();
+        s.metrics.push(MetricSummary {
+            metric: M::OslMismatchDiffPct,
+            stats: stats(10, -20.0, -50.0, 0.0, 10.0, [-20.0; 9]),
+        });
+        s.aggregates.push(AggregateValue {
+            metric: A::OslMismatchCount,
+            value: missed,
+        });
+        s
+    };
+    let warning = osl_mismatch_warning(&with(6.0)).expect("6 of 10 is most");
+    assert!(
+        warning.starts_with("warning: 6 of 10 requests"),
+        "{warning}"
+    );
+    assert!(!warning.contains('\n'));
+    assert!(render_console(&with(6.0)).contains(&warning));
+    assert_eq!(osl_mismatch_warning(&with(5.0)), None);
+    assert!(!render_console(&with(5.0)).contains("max_tokens"));
+    assert_eq!(osl_mismatch_warning(&summary()), None);
+}

@@ -239,6 +239,7 @@ fn start_processor(
     let (sink, source) = sink::channel(RECORD_QUEUE);
     let progress = progress_bar(plan, sessions);
     let input_tokens: Vec<u32> = workload.entries.iter().map(|e| e.input_tokens).collect();
+    let max_tokens: Vec<Option<u32>> = workload.entries.iter().map(|e| e.max_tokens).collect();
     let multi_turn = workload.is_multi_turn();
     let mut turn_index = vec![0u32; workload.entries.len()];
     for span in &workload.sessions {
@@ -255,6 +256,7 @@ fn start_processor(
             yield_to_the_engine();
             let entries = EntryFacts {
                 input_tokens: &input_tokens,
+                max_tokens: &max_tokens,
                 session_ids: &ids,
                 turn_index: &turn_index,
                 multi_turn,
@@ -331,6 +333,8 @@ async fn run_phases(
 struct EntryFacts<'a> {
     /// Prompt tokens per entry.
     input_tokens: &'a [u32],
+    /// `max_tokens` each entry asks for.
+    max_tokens: &'a [Option<u32>],
     /// Conversation id per entry.
     session_ids: &'a [String],
     /// Place in its conversation per entry.
@@ -348,6 +352,7 @@ fn process_records(
 ) -> (RecordProcessor, Option<u64>) {
     let EntryFacts {
         input_tokens,
+        max_tokens,
         session_ids,
         turn_index,
         multi_turn,
@@ -376,7 +381,14 @@ fn process_records(
             .and_then(|h| conversation_tokens.get(&h).copied())
             .unwrap_or(0);
         let isl = input_tokens[entry].saturating_add(history);
-        processor.process(&record, isl, &session_ids[entry], turn_index[entry]);
+        let requested = max_tokens[entry];
+        processor.process(
+            &record,
+            isl,
+            requested,
+            &session_ids[entry],
+            turn_index[entry],
+        );
         if let Some(watch) = &mut failures {
             watch.observe(record.phase_index, processor.last_status());
         }

@@ -174,6 +174,9 @@ fn print_console(
     overhead: impl FnOnce() -> HarnessOverhead,
 ) {
     let console = report::render_console(summary);
+    if let Some(warning) = report::osl_mismatch_warning(summary) {
+        eprintln!("{warning}");
+    }
     let mut stdout = std::io::stdout().lock();
     // A closed stdout (piped into `head`) is not an error worth failing the run over.
     let _ = writeln!(stdout, "{console}");
