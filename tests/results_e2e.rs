@@ -357,3 +357,52 @@ fn prefill_throughput_and_osl_comparison_per_request() {
         assert_eq!(value(&line, "osl_mismatch_diff_pct"), Some(0.0), "{line}");
     }
 }
+
+#[test]
+fn a_sweep_reports_goodput_per_variation() {
+    let server = jittery_mock();
+    let dir = artifact_dir("goodput-sweep");
+    let flags = [
+        "--streaming",
+        "--osl",
+        "4",
+        "--request-count",
+        "24",
+        "--concurrency",
+        "1,3",
+        "--tolerated-error-rate",
+        "100",
+        "--goodput",
+        "time_to_first_token:20",
+    ];
+    let out = profile(&server.url(), &dir, &flags);
+    assert!(out.status.success(), "{}", text(&out));
+    let csv = std::fs::read_to_string(dir.join("sweep_summary.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "Goodput (requests/sec)")
+        .unwrap_or_else(|| panic!("{csv}"));
+    let mut rows = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.join("profile_export_aiperf.json").exists() {
+            continue;
+        }
+        let export = json(&path, "profile_export_aiperf.json");
+        let good = jsonl(&path)
+            .iter()
+            .filter(|l| l["goodput"]["good"] == true)
+            .count();
+        assert_eq!(stat(&export, "good_request_count", "avg"), good as f64);
+        let goodput = stat(&export, "goodput", "avg");
+        assert!(
+            csv.lines()
+                .any(|l| l.split(',').nth(column) == Some(&format!("{goodput:.4}"))),
+            "{goodput:.4} not in\n{csv}"
+        );
+        rows += 1;
+    }
+    assert_eq!(rows, 2, "{csv}");
+}

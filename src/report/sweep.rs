@@ -75,8 +75,16 @@ pub fn render_csv(variations: &[(String, Summary)]) -> String {
     }
     out.push_str(
         "Request Throughput (requests/sec),Output Token Throughput (tokens/sec),\
-         TTFT avg (ms),TTFT p99 (ms),ITL avg (ms),Request Latency p99 (ms),Request Error Rate (%)\r\n",
+         TTFT avg (ms),TTFT p99 (ms),ITL avg (ms),Request Latency p99 (ms),Request Error Rate (%)",
     );
+    // `--goodput` runs: the good figures too, so the variation that keeps the SLOs stands out.
+    let goodput = variations
+        .iter()
+        .any(|(_, s)| s.aggregate(AggregateMetric::Goodput).is_some());
+    if goodput {
+        out.push_str(",Goodput (requests/sec),Good Request Fraction (ratio)");
+    }
+    out.push_str("\r\n");
     for ((label, s), cols) in variations.iter().zip(&parsed) {
         let num = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
         let _ = write!(out, "{},", quote(label));
@@ -87,7 +95,7 @@ pub fn render_csv(variations: &[(String, Summary)]) -> String {
         }
         let _ = write!(
             out,
-            "{},{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{}",
             num(s.aggregate(AggregateMetric::RequestThroughput)),
             num(s.aggregate(AggregateMetric::OutputTokenThroughput)),
             num(s.metric(RecordMetric::TimeToFirstToken).map(|st| st.avg)),
@@ -100,6 +108,15 @@ pub fn render_csv(variations: &[(String, Summary)]) -> String {
                 .map(|st| st.percentiles[8])),
             num(s.aggregate(AggregateMetric::RequestErrorRate)),
         );
+        if goodput {
+            let _ = write!(
+                out,
+                ",{},{}",
+                num(s.aggregate(AggregateMetric::Goodput)),
+                num(s.aggregate(AggregateMetric::GoodRequestFraction)),
+            );
+        }
+        out.push_str("\r\n");
     }
     out
 }
@@ -183,6 +200,34 @@ mod tests {
             lines[1],
             "\"concurrency=8\",\"8\",100.0000,,12.5000,12.5000,,,"
         );
+    }
+
+    #[test]
+    fn goodput_columns_appear_when_a_variation_has_goodput() {
+        let mut good = summary(100.0, 12.5);
+        good.aggregates.push(AggregateValue {
+            metric: AggregateMetric::Goodput,
+            value: 80.0,
+        });
+        good.aggregates.push(AggregateValue {
+            metric: AggregateMetric::GoodRequestFraction,
+            value: 0.8,
+        });
+        let v = vec![
+            ("concurrency=8".to_owned(), good),
+            ("concurrency=16".to_owned(), summary(180.0, 20.0)),
+        ];
+        let csv = render_csv(&v);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(
+            lines[0].ends_with(",Goodput (requests/sec),Good Request Fraction (ratio)"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[1].ends_with(",80.0000,0.8000"), "{}", lines[1]);
+        assert!(lines[2].ends_with(",,"), "{}", lines[2]);
+        let plain = render_csv(&[("concurrency=8".to_owned(), summary(1.0, 1.0))]);
+        assert!(!plain.contains("Goodput"));
     }
 
     #[test]
