@@ -399,6 +399,8 @@ fn report_html_renders_in_headless_chromium() {
             "3",
             "--server-metrics",
             &metrics,
+            "--goodput",
+            "request_latency:60000",
         ],
     );
     plot(&[dir.to_str().unwrap(), "--format", "svg"]);
@@ -422,6 +424,7 @@ fn report_html_renders_in_headless_chromium() {
         "<h2>Harness</h2>",
         "<h2>Resolved config</h2>",
         "<svg",
+        "<td>Good requests (met every --goodput SLO)</td><td>30 requests</td>",
     ] {
         assert!(html.contains(wanted), "report.html lacks {wanted:?}");
     }

@@ -21,6 +21,8 @@ const METRICS: &[(&str, &str)] = &[
     ),
     ("output_sequence_length", "Output sequence length"),
     ("input_sequence_length", "Input sequence length"),
+    ("prefill_throughput_per_user", "Prefill tokens/s per user"),
+    ("reasoning_token_count", "Reasoning tokens"),
 ];
 
 /// Run-wide figures shown under the table.
@@ -30,6 +32,18 @@ const TOTALS: &[(&str, &str)] = &[
     ("total_token_throughput", "Total token throughput"),
     ("request_count", "Requests"),
     ("error_request_count", "Failed requests"),
+    ("cancelled_request_count", "Cancelled requests"),
+    (
+        "good_request_count",
+        "Good requests (met every --goodput SLO)",
+    ),
+    ("good_request_fraction", "Good request fraction"),
+    ("goodput", "Goodput"),
+    ("effective_concurrency", "Effective concurrency"),
+    (
+        "osl_mismatch_count",
+        "Requests off their requested output length",
+    ),
     ("benchmark_duration", "Benchmark duration"),
 ];
 
