@@ -3,6 +3,7 @@
 //! clap parses raw flags here; everything below this module sees only the resolved `Plan`.
 
 pub mod calibrate;
+pub mod compare;
 pub mod dataset_args;
 mod discover;
 mod file_sweep;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Charts (PNG or SVG) and a self-contained report.html from finished runs' files.
     #[command(after_help = plot::AFTER_HELP)]
     Plot(plot::PlotArgs),
+    /// Finished runs side by side, the first as the baseline: relative change, and with
+    /// --num-profile-runs repeats whether each difference is beyond the noise.
+    Compare(compare::CompareArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -110,6 +114,7 @@ pub fn main() -> ExitCode {
         }
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
         Command::Plot(args) => plot::run(args),
+        Command::Compare(args) => compare::run(args),
     };
     match result {
         Ok(code) => code,

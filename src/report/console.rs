@@ -91,11 +91,15 @@ fn table(rows: &[[String; 8]]) -> String {
     titled_table(TITLE, &COLUMNS, rows)
 }
 
-/// A box-drawn, right-aligned table of eight columns under a centred title.
-pub(super) fn titled_table(title: &str, columns: &[&str; 8], rows: &[[String; 8]]) -> String {
-    let mut widths = columns.map(|c| c.chars().count());
+/// A box-drawn, right-aligned table under a centred title; every row has a cell per column.
+pub(super) fn titled_table<R: AsRef<[String]>>(
+    title: &str,
+    columns: &[&str],
+    rows: &[R],
+) -> String {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
     for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+        for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
             *w = (*w).max(cell.chars().count());
         }
     }
@@ -104,10 +108,11 @@ pub(super) fn titled_table(title: &str, columns: &[&str; 8], rows: &[[String; 8]
     let title_pad = (inner + 2).saturating_sub(title.chars().count());
     let _ = writeln!(out, "{}{title}", " ".repeat(title_pad / 2));
     rule(&mut out, &widths, ['┏', '┳', '┓'], '━');
-    line(&mut out, &widths, &columns.map(str::to_owned), '┃');
+    let header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    line(&mut out, &widths, &header, '┃');
     rule(&mut out, &widths, ['┡', '╇', '┩'], '━');
     for row in rows {
-        line(&mut out, &widths, row, '│');
+        line(&mut out, &widths, row.as_ref(), '│');
     }
     rule(&mut out, &widths, ['└', '┴', '┘'], '─');
     out
@@ -125,7 +130,7 @@ fn rule(out: &mut String, widths: &[usize], [left, mid, right]: [char; 3], fill:
     out.push('\n');
 }
 
-fn line(out: &mut String, widths: &[usize], cells: &[String; 8], bar: char) {
+fn line(out: &mut String, widths: &[usize], cells: &[String], bar: char) {
     out.push(bar);
     for (i, (w, cell)) in widths.iter().zip(cells).enumerate() {
         if i > 0 {

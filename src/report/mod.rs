@@ -7,6 +7,7 @@
 
 mod across_runs;
 pub mod calibrate;
+pub mod compare;
 use crate::atomic_file as atomic;
 mod console;
 mod csv;
