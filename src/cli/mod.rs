@@ -190,6 +190,9 @@ fn raise_open_file_limit() {
 
 fn run_profile(mut args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
     let command_line = redacted_command_line(std::env::args());
+    if let Some(ui) = args.ui_type {
+        crate::run::live::set_ui(ui.into());
+    }
     if let Some(model) = discover::model_if_missing(&args)? {
         args.model = vec![model];
     }

@@ -270,6 +270,33 @@ pub struct ProfileArgs {
     /// Goodput and time slices (src/cli/results_args.rs).
     #[command(flatten)]
     pub results: super::results_args::ResultsArgs,
+    /// What the run shows on stderr while it runs: `simple`, the progress line with the
+    /// achieved rate, requests in flight, errors and running p50 TTFT; `dashboard`, a
+    /// full-screen terminal view (docs/dashboard.md); `none`, nothing. Both views need stderr
+    /// to be a terminal [default: simple].
+    #[arg(long, visible_alias = "ui", value_enum, help_heading = "Output")]
+    pub ui_type: Option<UiArg>,
+}
+
+/// `--ui-type` values (AIPerf's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UiArg {
+    /// A full-screen dashboard: latency percentiles, throughput over time, errors, telemetry.
+    Dashboard,
+    /// The progress line.
+    Simple,
+    /// No progress display.
+    None,
+}
+
+impl From<UiArg> for crate::run::live::UiType {
+    fn from(arg: UiArg) -> Self {
+        match arg {
+            UiArg::Dashboard => Self::Dashboard,
+            UiArg::Simple => Self::Simple,
+            UiArg::None => Self::None,
+        }
+    }
 }
 
 /// `--endpoint-type` values.

@@ -32,8 +32,9 @@ pub struct Shared {
     pub max_response_bytes: u64,
     /// Where finished records go.
     pub sink: RecordSink,
-    /// Requests that started sending.
-    pub sent: AtomicU64,
+    /// Requests that started sending (shared with the record processor's live figures,
+    /// which read it a few times a second).
+    pub sent: Arc<AtomicU64>,
     /// Multi-turn sessions; `None` when every request stands alone.
     pub sessions: Option<super::session_table::SessionTable>,
     /// Next run-wide request index for session turns (single-turn requests use their ticket).

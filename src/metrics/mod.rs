@@ -14,6 +14,7 @@ pub mod derive;
 pub mod goodput;
 pub mod jsonl;
 mod kinds;
+pub mod live;
 pub mod processor;
 pub mod redact;
 pub mod stats;

@@ -120,6 +120,11 @@ impl RecordProcessor {
             .get(crate::metrics::catalog::RecordMetric::OutputSequenceLength)
     }
 
+    /// The derived metrics of the request processed last (for the live figures).
+    pub fn last_metrics(&self) -> &RequestMetrics {
+        &self.metrics
+    }
+
     /// How the request processed last ended, as the statistics count it (a 2xx response
     /// carrying an error event is a failure).
     pub fn last_status(&self) -> RequestStatus {

@@ -8,6 +8,7 @@
 mod across_runs;
 pub mod calibrate;
 pub mod compare;
+pub mod dashboard;
 use crate::atomic_file as atomic;
 mod console;
 mod csv;

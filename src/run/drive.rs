@@ -4,6 +4,7 @@
 use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ use crossbeam::channel::RecvTimeoutError;
 
 use tokio::sync::watch;
 
+use super::dashboard::Dashboard;
+use super::live::{LiveViews, UiType};
 use super::overhead::process_cpu_seconds;
 use super::signals::{Interrupt, SignalWatch};
 use super::threshold::FailureWatch;
@@ -109,10 +112,13 @@ pub(super) fn drive(
         .collect::<Result<Vec<_>, _>>()?;
     let targets = super::tls_check::prepare(plan, targets)?;
 
+    // The engine's count of requests sent, read by the live views a few times a second.
+    let sent = Arc::new(AtomicU64::new(0));
     let ProcessorThread {
         handle: processor_thread,
         sink,
         progress,
+        dashboard,
         session_ids,
         jsonl_path,
         profiling_start,
@@ -124,6 +130,7 @@ pub(super) fn drive(
         workload,
         sessions.as_ref(),
         FailureWatch::new(plan, signals.stopper()),
+        sent.clone(),
     )?;
 
     // A second handle on the bodies (the bytes are shared) for `inputs.json`.
@@ -137,7 +144,7 @@ pub(super) fn drive(
         timeout: plan.request_timeout,
         max_response_bytes: plan.max_response_bytes,
         sink,
-        sent: Default::default(),
+        sent,
         sessions,
         next_request: Default::default(),
         fixed_schedule,
@@ -168,6 +175,8 @@ pub(super) fn drive(
         .join()
         .map_err(|_| RunError::Runtime(std::io::Error::other("the record processor panicked")))?;
     progress.finish_and_clear();
+    // The terminal is back before the report prints.
+    drop(dashboard);
     Ok(Collected {
         phase_counts,
         processor,
@@ -186,6 +195,8 @@ struct ProcessorThread {
     /// Where the workers hand finished records.
     sink: RecordSink,
     progress: indicatif::ProgressBar,
+    /// `--ui-type dashboard`'s screen; dropping it gives the terminal back.
+    dashboard: Option<Dashboard>,
     /// Per workload entry, its session id (for `inputs.json`).
     session_ids: Arc<[String]>,
     jsonl_path: PathBuf,
@@ -194,7 +205,8 @@ struct ProcessorThread {
 }
 
 /// Creates `profile_export.jsonl` and starts the thread that derives metrics from every
-/// finished record and streams them there.
+/// finished record and streams them there (and feeds the progress line or the dashboard).
+#[allow(clippy::too_many_arguments)]
 fn start_processor(
     plan: &Plan,
     dir: &Path,
@@ -203,6 +215,7 @@ fn start_processor(
     workload: Workload,
     sessions: Option<&SessionTable>,
     failures: Option<FailureWatch>,
+    sent: Arc<AtomicU64>,
 ) -> Result<ProcessorThread, RunError> {
     // When the first profiling phase starts (run_phases sets it): time slices count from it.
     let profiling_start = Arc::new(AtomicU64::new(0));
@@ -237,7 +250,27 @@ fn start_processor(
         processor = processor.with_time_slices(slices);
     }
     let (sink, source) = sink::channel(RECORD_QUEUE);
-    let progress = progress_bar(plan, sessions);
+    let total = planned_requests(plan, sessions);
+    let ui = super::live::ui();
+    let (progress, feed, dashboard) =
+        if ui == UiType::Dashboard && super::live::dashboard_possible() {
+            let feed = super::live::new_feed();
+            let info = crate::report::dashboard::DashboardInfo {
+                title: dashboard_title(plan),
+                total,
+            };
+            let dashboard = Dashboard::start(feed.clone(), info).map_err(RunError::Runtime)?;
+            (
+                indicatif::ProgressBar::hidden(),
+                Some(feed),
+                Some(dashboard),
+            )
+        } else if ui == UiType::None {
+            (indicatif::ProgressBar::hidden(), None, None)
+        } else {
+            (progress_bar(total), None, None)
+        };
+    let live = LiveViews::new(sent, &progress, feed);
     let input_tokens: Vec<u32> = workload.entries.iter().map(|e| e.input_tokens).collect();
     let max_tokens: Vec<Option<u32>> = workload.entries.iter().map(|e| e.max_tokens).collect();
     let multi_turn = workload.is_multi_turn();
@@ -261,17 +294,33 @@ fn start_processor(
                 turn_index: &turn_index,
                 multi_turn,
             };
-            process_records(processor, source, &entries, &bar, failures)
+            process_records(processor, source, &entries, &bar, failures, live)
         })
         .map_err(RunError::Runtime)?;
     Ok(ProcessorThread {
         handle: processor_thread,
         sink,
         progress,
+        dashboard,
         session_ids,
         jsonl_path,
         profiling_start,
     })
+}
+
+/// The dashboard's title: model, first server (credentials redacted), endpoint type.
+fn dashboard_title(plan: &Plan) -> String {
+    let server = plan.urls.first().map_or("", |u| u.original.as_str());
+    let more = match plan.urls.len() {
+        0 | 1 => String::new(),
+        n => format!(" (+{} more)", n - 1),
+    };
+    let streaming = if plan.streaming { ", streaming" } else { "" };
+    format!(
+        "{} @ {server}{more} | {}{streaming}",
+        plan.model,
+        plan.endpoint.name()
+    )
 }
 
 async fn run_phases(
@@ -349,6 +398,7 @@ fn process_records(
     entries: &EntryFacts,
     progress: &indicatif::ProgressBar,
     mut failures: Option<FailureWatch>,
+    mut live: Option<LiveViews>,
 ) -> (RecordProcessor, Option<u64>) {
     let EntryFacts {
         input_tokens,
@@ -363,11 +413,20 @@ fn process_records(
     let mut conversation_tokens: std::collections::HashMap<u64, u32> = Default::default();
     let mut flush_at = Instant::now() + JSONL_FLUSH_EVERY;
     loop {
-        let record = match source.next_until(flush_at) {
+        let wake_at = live
+            .as_ref()
+            .map_or(flush_at, |l| l.next_refresh().min(flush_at));
+        let record = match source.next_until(wake_at) {
             Ok(record) => record,
             Err(RecvTimeoutError::Timeout) => {
-                processor.flush_jsonl();
-                flush_at = Instant::now() + JSONL_FLUSH_EVERY;
+                let now = Instant::now();
+                if let Some(views) = &mut live {
+                    views.tick(now);
+                }
+                if now >= flush_at {
+                    processor.flush_jsonl();
+                    flush_at = now + JSONL_FLUSH_EVERY;
+                }
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
@@ -398,18 +457,23 @@ fn process_records(
         }
         progress.inc(1);
         source.recycle(record);
-        if Instant::now() >= flush_at {
+        let now = Instant::now();
+        if let Some(views) = &mut live {
+            views.observe(processor.last_metrics(), now);
+            views.tick(now);
+        }
+        if now >= flush_at {
             processor.flush_jsonl();
-            flush_at = Instant::now() + JSONL_FLUSH_EVERY;
+            flush_at = now + JSONL_FLUSH_EVERY;
         }
     }
     (processor, first_sent_ns)
 }
 
-fn progress_bar(plan: &Plan, sessions: Option<&SessionTable>) -> indicatif::ProgressBar {
+/// Requests the phases will send, when counts (not a duration) stop them all.
+fn planned_requests(plan: &Plan, sessions: Option<&SessionTable>) -> Option<u64> {
     let mut tickets = 0u64;
-    let total: Option<u64> = plan
-        .phases
+    plan.phases
         .iter()
         .map(|p| match (p.stop, sessions) {
             (StopRule::Sessions { sessions: count }, Some(table)) => {
@@ -422,7 +486,12 @@ fn progress_bar(plan: &Plan, sessions: Option<&SessionTable>) -> indicatif::Prog
             }
             (StopRule::Duration { .. }, _) => None,
         })
-        .sum();
+        .sum()
+}
+
+/// The progress line on stderr (hidden when stderr is not a terminal): the bar, and the live
+/// figures the record processor sets as its message.
+fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -431,10 +500,11 @@ fn progress_bar(plan: &Plan, sessions: Option<&SessionTable>) -> indicatif::Prog
         None => indicatif::ProgressBar::new_spinner(),
     };
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} requests ({per_sec})",
+        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} requests · {msg}",
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style.progress_chars("=> "));
+    bar.set_message("waiting for the first reply");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
 }

@@ -17,9 +17,11 @@ use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, LazyTokenizer, PromptGenerator, Tokenizer};
 
 pub mod calibrate;
+mod dashboard;
 mod drive;
 pub mod exit;
 mod finish;
+pub mod live;
 mod models;
 mod overhead;
 pub mod ready;
