@@ -98,6 +98,8 @@ fn the_dashboard_takes_the_screen_and_gives_it_back() {
         "0/400 requests",
         "in flight",
         "Ctrl-C stops the run",
+        // A gauge of the mock's /metrics, scraped by default, shown live.
+        "vllm:num_requests_running",
     ] {
         assert!(drawn.contains(want), "{want:?} not drawn:\n{drawn}");
     }

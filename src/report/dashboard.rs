@@ -185,12 +185,12 @@ fn draw_throughput(frame: &mut Frame, area: Rect, snap: &LiveSnapshot) {
 fn draw_telemetry(frame: &mut Frame, area: Rect, snap: &LiveSnapshot) {
     let lines: Vec<Line> = if snap.telemetry.is_empty() {
         vec![Line::from(
-            "not collected in this run (--server-metrics-url, --gpu-telemetry)",
+            "none yet: gauges of --server-metrics-url and DCGM --gpu-telemetry scrapes show here",
         )]
     } else {
         snap.telemetry
             .iter()
-            .map(|(label, value)| Line::from(format!("{label}: {value}")))
+            .map(|(label, value)| Line::from(format!("{value:>14}  {}", printable(label))))
             .collect()
     };
     frame.render_widget(
@@ -273,7 +273,7 @@ mod tests {
             "2 × Timeout",
             "Requests/s, one bar a second (peak 810)",
             "Output tokens/s, one bar a second (peak 3240)",
-            "vllm:num_requests_running: 64",
+            "            64  vllm:num_requests_running",
             "Ctrl-C stops the run",
         ] {
             assert!(text.contains(want), "{want:?} not on the screen:\n{text}");
@@ -284,7 +284,7 @@ mod tests {
     fn draws_before_the_first_snapshot_without_a_total() {
         let text = screen(&DashboardInfo::default(), None);
         assert!(text.contains("no errors"), "{text}");
-        assert!(text.contains("not collected in this run"), "{text}");
+        assert!(text.contains("none yet: gauges of"), "{text}");
         assert!(!text.contains("requests ("), "{text}");
     }
 }

@@ -15,7 +15,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{FromRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -25,12 +25,17 @@ use ratatui::Terminal;
 
 use crate::metrics::live::LiveFeed;
 use crate::report::dashboard::{draw, DashboardInfo};
+use crate::telemetry::LiveGauges;
+
+/// The telemetry the dashboard shows, once the collectors have started.
+type TelemetrySlot = Arc<Mutex<Option<LiveGauges>>>;
 
 /// The running dashboard; dropping it restores the terminal.
 pub(super) struct Dashboard {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     held: Option<HeldStderr>,
+    telemetry: TelemetrySlot,
 }
 
 impl Dashboard {
@@ -40,10 +45,12 @@ impl Dashboard {
         let tty = held.terminal()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let telemetry = TelemetrySlot::default();
+        let gauges = telemetry.clone();
         let thread = std::thread::Builder::new()
             .name("gauntlet-dashboard".into())
             .spawn(move || {
-                if let Err(e) = show(&feed, &info, &flag, tty) {
+                if let Err(e) = show(&feed, &gauges, &info, &flag, tty) {
                     // Held with the rest of stderr, it is printed once the screen is back.
                     eprintln!("--ui-type dashboard stopped: {e}");
                 }
@@ -52,7 +59,15 @@ impl Dashboard {
             stop,
             thread: Some(thread),
             held: Some(held),
+            telemetry,
         })
+    }
+
+    /// Shows the scraped endpoints' newest gauges from now on.
+    pub(super) fn show_telemetry(&self, gauges: LiveGauges) {
+        if let Ok(mut slot) = self.telemetry.lock() {
+            *slot = Some(gauges);
+        }
     }
 }
 
@@ -148,13 +163,24 @@ impl Drop for HeldStderr {
 
 /// Draws on `tty` until `stop` is set; the screen is restored when this returns, by value or
 /// error.
-fn show(feed: &LiveFeed, info: &DashboardInfo, stop: &AtomicBool, tty: File) -> io::Result<()> {
+fn show(
+    feed: &LiveFeed,
+    telemetry: &TelemetrySlot,
+    info: &DashboardInfo,
+    stop: &AtomicBool,
+    tty: File,
+) -> io::Result<()> {
     let _screen = Screen::enter(tty.try_clone()?)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(tty))?;
     terminal.clear()?;
     const STEP: Duration = Duration::from_millis(50);
     loop {
-        let snapshot = feed.lock().ok().and_then(|s| s.clone());
+        let mut snapshot = feed.lock().ok().and_then(|s| s.clone());
+        if let (Some(snap), Ok(slot)) = (&mut snapshot, telemetry.lock()) {
+            if let Some(gauges) = slot.as_ref() {
+                snap.telemetry = gauges.readings();
+            }
+        }
         terminal.draw(|frame| draw(frame, info, snapshot.as_ref()))?;
         let mut waited = Duration::ZERO;
         while waited < super::live::REFRESH {

@@ -155,6 +155,9 @@ pub(super) fn drive(
     let cpu_before_phases_s = process_cpu_seconds();
     // Telemetry runs on its own threads; it samples at each phase boundary (run_phases).
     let telemetry = crate::telemetry::Telemetry::start(&plan.telemetry);
+    if let Some(dashboard) = &dashboard {
+        dashboard.show_telemetry(telemetry.live_gauges());
+    }
     let stop = signals.stop_flag();
     let phases = run_phases(plan, shared, &root, &telemetry, stop, &profiling_start);
     let phase_counts = runtime.block_on(phases);

@@ -140,6 +140,18 @@ impl Telemetry {
         }
     }
 
+    /// Handles on the newest gauges of every scraped endpoint (server metrics, then DCGM), for
+    /// a live view; NVML samples are not included.
+    pub fn live_gauges(&self) -> LiveGauges {
+        LiveGauges(
+            self.servers
+                .iter()
+                .chain(&self.dcgm)
+                .map(Scraper::latest)
+                .collect(),
+        )
+    }
+
     /// Stops every collector and hands over what they gathered.
     pub fn stop(self) -> Collected {
         Collected {
@@ -148,6 +160,34 @@ impl Telemetry {
             gpu: self.gpu.map(GpuThread::stop),
             notes: self.notes,
         }
+    }
+}
+
+/// The newest gauges of the scraped endpoints, readable from any thread.
+#[derive(Debug, Clone, Default)]
+pub struct LiveGauges(Vec<scraper::LatestGauges>);
+
+impl LiveGauges {
+    /// (series, value) of every endpoint's newest scrape, values as a person reads them.
+    pub fn readings(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for latest in &self.0 {
+            if let Ok(gauges) = latest.lock() {
+                for (label, v) in gauges.iter() {
+                    // The same endpoint scraped for server metrics and as DCGM: once.
+                    if out.iter().any(|(l, _): &(String, String)| l == label) {
+                        continue;
+                    }
+                    let value = if v.fract() == 0.0 && v.abs() < 1e15 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.3}")
+                    };
+                    out.push((label.clone(), value));
+                }
+            }
+        }
+        out
     }
 }
 

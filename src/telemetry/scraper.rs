@@ -3,6 +3,7 @@
 //! the window's deltas start and end exactly at the phases.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -24,7 +25,15 @@ pub struct Scraper {
     url: String,
     commands: Sender<Command>,
     thread: Option<JoinHandle<EndpointLog>>,
+    /// The newest scrape's gauges, for a live view.
+    latest: LatestGauges,
 }
+
+/// The gauges of an endpoint's newest scrape, replaced after each one (`--ui-type dashboard`).
+pub type LatestGauges = Arc<Mutex<Vec<(String, f64)>>>;
+
+/// Gauges a live view is given per endpoint at most.
+const LIVE_GAUGES: usize = 12;
 
 impl Scraper {
     /// Starts scraping `url` every `interval` (each GET may take at most `interval`), keeping
@@ -39,10 +48,12 @@ impl Scraper {
         let target = HttpTarget::parse_with_tls(url, tls)?;
         let (commands, rx) = mpsc::channel();
         let mut log = EndpointLog::new(url, cap);
+        let latest = LatestGauges::default();
+        let live = latest.clone();
         let thread = std::thread::Builder::new()
             .name("gauntlet-scrape".into())
             .spawn(move || {
-                scrape_loop(&target, interval, &rx, &mut log);
+                scrape_loop(&target, interval, &rx, &mut log, &live);
                 log
             })
             .map_err(|e| format!("cannot start the scraper thread: {e}"))?;
@@ -50,7 +61,13 @@ impl Scraper {
             url: url.to_owned(),
             commands,
             thread: Some(thread),
+            latest,
         })
+    }
+
+    /// The newest scrape's gauges, kept up to date by the scraper thread.
+    pub fn latest(&self) -> LatestGauges {
+        self.latest.clone()
     }
 
     /// The URL scraped.
@@ -81,13 +98,14 @@ fn scrape_loop(
     interval: Duration,
     commands: &Receiver<Command>,
     log: &mut EndpointLog,
+    live: &LatestGauges,
 ) {
     let interval_ns = interval.as_nanos() as u64;
     let mut next = now_ns();
     loop {
         let now = now_ns();
         if now >= next {
-            scrape_once(target, interval, log, false);
+            scrape_once(target, interval, log, false, live);
             // Skip missed ticks instead of bursting to catch up.
             next = next.max(now) + interval_ns;
         }
@@ -96,11 +114,11 @@ fn scrape_loop(
         let wait = next.saturating_sub(now_ns());
         match commands.recv_timeout(Duration::from_nanos(wait)) {
             Ok(Command::Boundary(done)) => {
-                scrape_once(target, interval, log, true);
+                scrape_once(target, interval, log, true, live);
                 let _ = done.send(());
             }
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => {
-                scrape_once(target, interval, log, true);
+                scrape_once(target, interval, log, true, live);
                 return;
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -108,7 +126,13 @@ fn scrape_loop(
     }
 }
 
-fn scrape_once(target: &HttpTarget, timeout: Duration, log: &mut EndpointLog, pinned: bool) {
+fn scrape_once(
+    target: &HttpTarget,
+    timeout: Duration,
+    log: &mut EndpointLog,
+    pinned: bool,
+    live: &LatestGauges,
+) {
     let ts_ns = now_ns();
     log.fetches += 1;
     let result = http_get::get(target, timeout)
@@ -117,6 +141,9 @@ fn scrape_once(target: &HttpTarget, timeout: Duration, log: &mut EndpointLog, pi
         Ok(expo) => {
             log.fetch_ns_total += now_ns().saturating_sub(ts_ns);
             log.ingest(ts_ns, &expo, pinned);
+            if let Ok(mut latest) = live.lock() {
+                *latest = log.latest_gauges(LIVE_GAUGES);
+            }
         }
         Err(e) => {
             log.failures += 1;

@@ -133,6 +133,41 @@ impl EndpointLog {
     pub fn value(&self, scrape: &Scrape, id: usize) -> f64 {
         scrape.values.get(id).copied().unwrap_or(f64::NAN)
     }
+
+    /// The gauges of the newest scrape, `family{label="value",…}` and value, at most `limit`
+    /// of them in series order: what a live view shows (running and waiting requests, KV-cache
+    /// usage, GPU power and utilisation).
+    pub fn latest_gauges(&self, limit: usize) -> Vec<(String, f64)> {
+        let Some(last) = self.scrapes.last() else {
+            return Vec::new();
+        };
+        let gauge =
+            |family: &str| matches!(self.families.get(family), Some((MetricKind::Gauge, _)));
+        self.series
+            .iter()
+            .enumerate()
+            .filter(|(_, key)| key.part == Part::Value && gauge(&key.family))
+            .filter_map(|(id, key)| {
+                let value = self.value(last, id);
+                value.is_finite().then(|| (series_label(key), value))
+            })
+            .take(limit)
+            .collect()
+    }
+}
+
+/// `family` or `family{a="x",b="y"}`, without the labels that only say which machine (DCGM's
+/// host name, UUID, device and PCI bus), so a line fits a terminal.
+fn series_label(key: &SeriesKey) -> String {
+    const MACHINE: [&str; 5] = ["Hostname", "UUID", "device", "pci_bus_id", "modelName"];
+    let labels: Vec<String> = (key.labels.iter())
+        .filter(|(k, _)| !MACHINE.contains(&k.as_str()))
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect();
+    if labels.is_empty() {
+        return key.family.clone();
+    }
+    format!("{}{{{}}}", key.family, labels.join(","))
 }
 
 fn series_key(
@@ -199,6 +234,27 @@ mod tests {
         assert_eq!(log.series[3].part, Part::Count);
         assert_eq!(log.series[4].family, "c");
         assert_eq!(log.scrapes[1].values, vec![1.0, 2.0, 3.0, 2.0, 5.0]);
+    }
+
+    #[test]
+    fn latest_gauges_come_from_the_newest_scrape() {
+        let first = "# TYPE running gauge\nrunning{model=\"m\",UUID=\"GPU-1\"} 3\n\
+                     # TYPE done counter\ndone 9\n";
+        let second = "# TYPE running gauge\nrunning{model=\"m\",UUID=\"GPU-1\"} 5\n\
+                      # TYPE kv gauge\nkv 0.25\n\
+                      # TYPE done counter\ndone 12\n";
+        let mut log = EndpointLog::new("u", 100);
+        assert!(log.latest_gauges(8).is_empty());
+        log.ingest(10, &parse(first).unwrap(), false);
+        log.ingest(20, &parse(second).unwrap(), false);
+        assert_eq!(
+            log.latest_gauges(8),
+            vec![
+                ("running{model=\"m\"}".to_owned(), 5.0),
+                ("kv".to_owned(), 0.25)
+            ]
+        );
+        assert_eq!(log.latest_gauges(1).len(), 1);
     }
 
     #[test]
