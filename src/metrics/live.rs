@@ -98,6 +98,9 @@ impl LiveStats {
             || Histogram::new_with_bounds(1, MAX_US, 3).expect("1 µs .. 1 h at 3 digits is valid");
         let mut history = VecDeque::with_capacity(HISTORY_SECONDS + 1);
         history.push_back((0, 0));
+        // The start is the first mark, so the first two seconds' rates are since the start.
+        let mut marks = VecDeque::with_capacity(16);
+        marks.push_back((now, 0, 0));
         Self {
             started: now,
             sent,
@@ -111,7 +114,7 @@ impl LiveStats {
             errors: Vec::new(),
             second: 0,
             history,
-            marks: VecDeque::with_capacity(16),
+            marks,
         }
     }
 

@@ -75,6 +75,11 @@ fn rates_cover_the_last_two_seconds_and_history_whole_seconds() {
     let t0 = Instant::now();
     let mut live = LiveStats::new(sent, t0);
     assert_eq!(live.snapshot(t0).request_rate, 0.0);
+    // Before two seconds have passed, the rate is since the start.
+    live.observe(&derived(&streamed(1)), t0 + Duration::from_millis(100));
+    let early = live.snapshot(t0 + Duration::from_millis(500));
+    assert!((early.request_rate - 2.0).abs() < 1e-9, "{early:?}");
+    let mut live = LiveStats::new(Arc::new(AtomicU64::new(0)), t0);
     // 10 requests in the first second, 30 in the second.
     for i in 0..10 {
         live.observe(&derived(&streamed(1)), t0 + Duration::from_millis(i * 90));

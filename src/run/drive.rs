@@ -285,7 +285,6 @@ fn start_processor(
     }
     let session_ids: Arc<[String]> = workload.entries.into_iter().map(|e| e.session_id).collect();
     let ids = session_ids.clone();
-    let bar = progress.clone();
     let processor_thread = std::thread::Builder::new()
         .name("gauntlet-records".into())
         .spawn(move || {
@@ -297,7 +296,7 @@ fn start_processor(
                 turn_index: &turn_index,
                 multi_turn,
             };
-            process_records(processor, source, &entries, &bar, failures, live)
+            process_records(processor, source, &entries, failures, live)
         })
         .map_err(RunError::Runtime)?;
     Ok(ProcessorThread {
@@ -399,7 +398,6 @@ fn process_records(
     mut processor: RecordProcessor,
     source: RecordSource,
     entries: &EntryFacts,
-    progress: &indicatif::ProgressBar,
     mut failures: Option<FailureWatch>,
     mut live: Option<LiveViews>,
 ) -> (RecordProcessor, Option<u64>) {
@@ -458,7 +456,6 @@ fn process_records(
             let reply = processor.last_output_tokens().unwrap_or(0.0) as u32;
             conversation_tokens.insert(record.request_index, isl.saturating_add(reply));
         }
-        progress.inc(1);
         source.recycle(record);
         let now = Instant::now();
         if let Some(views) = &mut live {

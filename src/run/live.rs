@@ -96,6 +96,8 @@ impl LiveViews {
         self.next = now + REFRESH;
         let snapshot = self.stats.snapshot(now);
         if !self.bar.is_hidden() {
+            // The bar moves here, four times a second, not once per request.
+            self.bar.set_position(snapshot.finished);
             self.bar.set_message(snapshot.progress_message());
         }
         if let Some(feed) = &self.feed {
