@@ -66,6 +66,8 @@ fn a_slower_server_is_worse_beyond_the_noise_and_identical_results_are_the_same(
         slow.to_str().unwrap(),
         "--output",
         out_dir.to_str().unwrap(),
+        "--plot",
+        "svg",
     ]);
     assert!(out.status.success(), "{}", text(&out));
     let console = String::from_utf8_lossy(&out.stdout);
@@ -73,6 +75,14 @@ fn a_slower_server_is_worse_beyond_the_noise_and_identical_results_are_the_same(
         console.contains("gauntlet compare | baseline: fast"),
         "{console}"
     );
+    // --plot: the runs' distributions overlaid (each drawn from its first repeat), named
+    // after the run folders, with a side-by-side report.
+    let svg = std::fs::read_to_string(out_dir.join("plots/ttft_distribution.svg")).unwrap();
+    assert!(
+        svg.contains(">\nfast\n<") && svg.contains(">\nslow\n<"),
+        "{svg:.400}"
+    );
+    assert!(out_dir.join("plots/report.html").is_file());
     let ttft_line = console
         .lines()
         .find(|l| l.contains("Time to First Token (ms)") && l.contains(" avg "))

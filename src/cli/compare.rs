@@ -30,6 +30,12 @@ pub struct CompareArgs {
     /// below 1 − level.
     #[arg(long, value_name = "LEVEL", default_value_t = 0.95)]
     pub confidence_level: f64,
+
+    /// Also draw the runs' charts overlaid (as `gauntlet plot RUN_DIR...`), in this format,
+    /// into OUTPUT/plots/ (./plots/ without --output) with a side-by-side report.html. A run
+    /// with repeats is drawn from its first repeat.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub plot: Option<super::plot::FormatArg>,
 }
 
 /// `--format` values.
@@ -64,6 +70,19 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
+    }
+    if let Some(format) = args.plot {
+        let format = match format {
+            super::plot::FormatArg::Png => crate::report::plot::PlotFormat::Png,
+            super::plot::FormatArg::Svg => crate::report::plot::PlotFormat::Svg,
+        };
+        let out = args
+            .output
+            .as_deref()
+            .unwrap_or(std::path::Path::new("."))
+            .join(crate::report::plot::PLOTS_DIR);
+        let outcome = crate::report::plot::plot(&args.dirs, Some(&out), format)?;
+        eprint!("{}", outcome.render());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -196,7 +196,7 @@ pub fn compare(runs: Vec<RunSet>, confidence: f64) -> Result<Comparison, Compare
                             Some((base_values, base_mean)) if i > 0 => Some(change_of(
                                 (base_values, *base_mean),
                                 (&values, mean),
-                                spec.map(|s| s.larger_is_better),
+                                spec.map(larger_is_better),
                                 1.0 - confidence,
                             )),
                             _ => None,
@@ -227,6 +227,13 @@ pub fn compare(runs: Vec<RunSet>, confidence: f64) -> Result<Comparison, Compare
         alpha: 1.0 - confidence,
         rows,
     })
+}
+
+/// Whether a larger value is better. AIPerf's registry marks `goodput` and
+/// `good_request_count` only as goodput metrics, without a direction; more requests meeting
+/// their SLOs is better, so a comparison says so.
+fn larger_is_better(spec: &MetricSpec) -> bool {
+    spec.larger_is_better || matches!(spec.tag, "goodput" | "good_request_count")
 }
 
 fn change_of(

@@ -170,3 +170,39 @@ fn tables_show_values_changes_p_values_and_verdicts() {
     let p90 = format!("Time to First Token (ms),p90,10.5000,12.5000,19.0476,{p:.6},worse");
     assert!(lines.contains(&p90.as_str()), "{p90} in {csv}");
 }
+
+#[test]
+fn more_goodput_is_better_although_aiperf_gives_it_no_direction() {
+    let with_goodput = |goodput: f64| {
+        let mut e = export(10.0, 100.0);
+        e.insert(
+            "goodput".into(),
+            MetricValues {
+                unit: "requests/sec".into(),
+                per_request: false,
+                stats: vec![("avg", goodput)],
+            },
+        );
+        e
+    };
+    let set = |dir: &str, values: &[f64]| RunSet {
+        dir: PathBuf::from(dir),
+        endpoint: Some("chat".into()),
+        repeats: values.iter().map(|&g| with_goodput(g)).collect(),
+        confidence: None,
+    };
+    let cmp = compare(
+        vec![
+            set("/runs/a", &[50.0, 51.0, 49.0]),
+            set("/runs/b", &[80.0, 81.0, 79.0]),
+        ],
+        0.95,
+    )
+    .unwrap();
+    let change = row(&cmp, "goodput", "value").cells[1]
+        .as_ref()
+        .unwrap()
+        .change
+        .unwrap();
+    assert_eq!(change.verdict, Verdict::Better);
+}

@@ -122,10 +122,38 @@ pub fn source(dir: &Path) -> Result<Source, PlotError> {
     if dir.join(files::JSONL).is_file() || dir.join(files::JSON).is_file() {
         return Ok(Source::Run(run(dir)?));
     }
+    // A `--num-profile-runs` folder: its first repeat stands for it, under the folder's name.
+    if let Some(first) = first_repeat(dir) {
+        let mut repeat = run(&first)?;
+        repeat.name = run_name(dir);
+        return Ok(Source::Run(repeat));
+    }
     Err(PlotError::NotARun(
         dir.to_path_buf(),
-        "no profile_export.jsonl, profile_export_aiperf.json or sweep_summary.csv",
+        "no profile_export.jsonl, profile_export_aiperf.json, sweep_summary.csv or profile_runs/run_*/",
     ))
+}
+
+/// `dir/profile_runs/run_*` with exports, the first in run order.
+fn first_repeat(dir: &Path) -> Option<PathBuf> {
+    let entries = std::fs::read_dir(dir.join("profile_runs")).ok()?;
+    let mut repeats: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("run_"))
+        })
+        .filter(|p| p.join(files::JSONL).is_file() || p.join(files::JSON).is_file())
+        .collect();
+    repeats.sort();
+    repeats.into_iter().next()
+}
+
+fn run_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Orders a sweep's variations by concurrency, then request rate, then name.
@@ -146,10 +174,7 @@ fn sort_variations(runs: &mut [Run]) {
 
 /// Reads one run folder.
 pub fn run(dir: &Path) -> Result<Run, PlotError> {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string());
+    let name = run_name(dir);
     let aggregate = match std::fs::read(dir.join(files::JSON)) {
         Ok(bytes) => Some(
             serde_json::from_slice(&bytes)
