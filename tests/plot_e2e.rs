@@ -206,6 +206,8 @@ fn every_chart_kind_is_drawn_from_real_runs() {
             "telemetry_over_time",
             &[
                 "vllm:num_requests_running",
+                "Server: KV-cache usage",
+                "vllm:kv_cache_usage_perc",
                 "gpu0 gpu_power_usage",
                 "GPU utilisation",
             ],

@@ -90,6 +90,9 @@ impl Endpoint {
     }
 }
 
+/// Request-sized blocks in the mock's pretend KV cache (`vllm:kv_cache_usage_perc`).
+const MOCK_KV_SLOTS: f64 = 64.0;
+
 /// Live counters of one mock server, shared with whoever started it.
 ///
 /// Tests assert on what the server saw (`max_tokens` sent, tokens generated, faults injected)
@@ -387,6 +390,13 @@ impl MockStats {
         if config.gpu_metrics {
             super::gpu::render_dcgm(&mut out, &s);
         }
+        // A mock KV cache of MOCK_KV_SLOTS request-sized blocks: each running request holds
+        // one, so the gauge follows the load the way a real server's does.
+        let kv = (s.running as f64 / MOCK_KV_SLOTS).min(1.0);
+        let _ = writeln!(
+            out,
+            "# HELP vllm:kv_cache_usage_perc KV-cache usage, 1 = full (the mock: running requests / {MOCK_KV_SLOTS}).\n# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc{{{m}}} {kv}"
+        );
         out
     }
 }
@@ -445,6 +455,8 @@ mod tests {
         assert!(text.contains("vllm:prompt_tokens_total{model_name=\"m\\\"1\"} 10\n"));
         assert!(text.contains("vllm:generation_tokens_total{model_name=\"m\\\"1\"} 16\n"));
         assert!(text.contains("vllm:num_requests_running{model_name=\"m\\\"1\"} 1\n"));
+        // One running request of the mock's 64 KV-cache slots.
+        assert!(text.contains("vllm:kv_cache_usage_perc{model_name=\"m\\\"1\"} 0.015625\n"));
         assert!(text.contains(
             "vllm:request_success_total{finished_reason=\"length\",model_name=\"m\\\"1\"} 1\n"
         ));
