@@ -230,6 +230,41 @@ fn same_seed_gives_identical_inputs_on_any_thread_count() {
     );
 }
 
+/// `--export-inputs sample` keeps the first 100 sessions' bodies, byte for byte as `full`
+/// writes them; `none` writes no inputs.json (and removes an earlier run's).
+#[test]
+fn export_inputs_full_sample_and_none() {
+    let server = mock(0, 0);
+    let full = artifact_dir("export-inputs-full");
+    let sample = artifact_dir("export-inputs-sample");
+    let flags = [
+        "--isl",
+        "8",
+        "--osl",
+        "2",
+        "--num-dataset-entries",
+        "130",
+        "--request-count",
+        "3",
+    ];
+    for (dir, which) in [(&full, "full"), (&sample, "sample")] {
+        let mut args = flags.to_vec();
+        args.extend_from_slice(&["--export-inputs", which]);
+        let out = profile(&server.url(), dir, &args);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let all = json(&full, "inputs.json")["data"].as_array().unwrap().clone();
+    let some = json(&sample, "inputs.json")["data"].as_array().unwrap().clone();
+    assert_eq!((all.len(), some.len()), (130, 100));
+    assert_eq!(some[..], all[..100]);
+    let mut args = flags.to_vec();
+    args.extend_from_slice(&["--export-inputs", "none"]);
+    let out = profile(&server.url(), &sample, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!sample.join("inputs.json").exists());
+    assert!(sample.join("profile_export.jsonl").is_file());
+}
+
 #[test]
 fn one_body_sse_is_parsed_event_by_event() {
     // The whole stream arrives in one write: every event shares one arrival time, so TTFT

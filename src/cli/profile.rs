@@ -267,6 +267,12 @@ pub struct ProfileArgs {
     /// (docs/plots.md). A chart that cannot be written is reported like any artifact.
     #[arg(long, help_heading = "Output")]
     pub auto_plot: bool,
+
+    /// How much of the workload inputs.json holds: every request body (full), the first 100
+    /// sessions' (sample), or no file (none) — a replay of a 100 GB trace need not write
+    /// 100 GB [default: full].
+    #[arg(long, value_enum, value_name = "WHICH", help_heading = "Output")]
+    pub export_inputs: Option<ExportInputsArg>,
     /// Goodput and time slices (src/cli/results_args.rs).
     #[command(flatten)]
     pub results: super::results_args::ResultsArgs,
@@ -539,4 +545,15 @@ mod tests {
         let err = plan(&["--header", "Bearer-sk-very-secret-token"]).unwrap_err();
         assert!(!err.to_string().contains("very-secret"), "{err}");
     }
+}
+
+/// `--export-inputs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportInputsArg {
+    /// Every request body.
+    Full,
+    /// The first 100 sessions' bodies.
+    Sample,
+    /// No inputs.json.
+    None,
 }

@@ -172,8 +172,14 @@ impl ProfileArgs {
         cli_command: String,
     ) -> Result<Plan, FlagError> {
         let auto_plot = self.auto_plot;
+        let export_inputs = match self.export_inputs {
+            None | Some(super::profile::ExportInputsArg::Full) => crate::config::ExportInputs::Full,
+            Some(super::profile::ExportInputsArg::Sample) => crate::config::ExportInputs::Sample,
+            Some(super::profile::ExportInputsArg::None) => crate::config::ExportInputs::None,
+        };
         let mut plan = self.resolve_all(file.as_ref(), cli_command)?.plan;
         plan.auto_plot = auto_plot;
+        plan.export_inputs = export_inputs;
         Ok(plan)
     }
 }

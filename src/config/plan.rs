@@ -429,6 +429,9 @@ pub struct Plan {
     /// artifacts (a flag only; not part of the resolved config's JSON).
     #[serde(skip)]
     pub auto_plot: bool,
+    /// `--export-inputs`: how much of the workload `inputs.json` holds (a flag only).
+    #[serde(skip)]
+    pub export_inputs: ExportInputs,
     /// `--goodput` objectives and `--slice-duration` time slices.
     pub results: super::ResultsPlan,
 }
@@ -486,4 +489,21 @@ pub struct VideoJobPlan {
     /// Download the finished video before the request counts as done
     /// (`--download-video-content`).
     pub download_content: bool,
+}
+
+/// How much of the workload `inputs.json` holds (`--export-inputs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportInputs {
+    /// Every request body (AIPerf's only behaviour).
+    #[default]
+    Full,
+    /// The bodies of the first [`ExportInputs::SAMPLE_SESSIONS`] sessions.
+    Sample,
+    /// No `inputs.json`.
+    None,
+}
+
+impl ExportInputs {
+    /// Sessions (single requests count as one each) `sample` keeps.
+    pub const SAMPLE_SESSIONS: usize = 100;
 }

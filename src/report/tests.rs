@@ -185,6 +185,7 @@ fn plan() -> Plan {
         wait_for_model: None,
         rankings: None,
         auto_plot: false,
+        export_inputs: Default::default(),
         results: Default::default(),
     }
 }

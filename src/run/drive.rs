@@ -18,7 +18,7 @@ use super::signals::{Interrupt, SignalWatch};
 use super::threshold::FailureWatch;
 use super::{artifacts_err, Prepared, RunError};
 use crate::clock::WallAnchor;
-use crate::config::{Plan, StopRule};
+use crate::config::{ExportInputs, Plan, StopRule};
 use crate::dataset::Workload;
 use crate::engine::client::Target;
 use crate::engine::record::Outcome;
@@ -164,11 +164,22 @@ pub(super) fn drive(
     // delay the first request.
     let mut inputs = (session_ids.iter().enumerate())
         .map(|(i, session)| (session.as_str(), bodies.body_bytes(i)));
+    let mut sessions_seen = 0usize;
+    let mut last_session: Option<&str> = None;
+    let mut sample = inputs.by_ref().take_while(|(session, _)| {
+        if last_session != Some(*session) {
+            last_session = Some(*session);
+            sessions_seen += 1;
+        }
+        sessions_seen <= ExportInputs::SAMPLE_SESSIONS
+    });
     // A failed write is named at the end, after the results are printed.
-    let write_failures: Vec<std::io::Error> = report::write_inputs_json(dir, &mut inputs)
-        .err()
-        .into_iter()
-        .collect();
+    let written = match plan.export_inputs {
+        ExportInputs::Full => report::write_inputs_json(dir, &mut inputs),
+        ExportInputs::Sample => report::write_inputs_json(dir, &mut sample),
+        ExportInputs::None => Ok(()),
+    };
+    let write_failures: Vec<std::io::Error> = written.err().into_iter().collect();
     let phase_counts = phase_counts?;
     let collected = telemetry.stop();
     runtime.shutdown_background();

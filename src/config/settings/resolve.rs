@@ -211,6 +211,8 @@ impl Settings {
                 .resolve(endpoint, self.endpoint.as_ref().map(|g| &g.from))?,
             // Set by the CLI (`--auto-plot`); no file key.
             auto_plot: false,
+            // Set by the CLI (`--export-inputs`); no file key.
+            export_inputs: Default::default(),
             results: self.results.resolve()?,
         };
         let mut warnings = Vec::new();
