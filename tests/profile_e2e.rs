@@ -253,8 +253,14 @@ fn export_inputs_full_sample_and_none() {
         let out = profile(&server.url(), dir, &args);
         assert!(out.status.success(), "{}", text(&out));
     }
-    let all = json(&full, "inputs.json")["data"].as_array().unwrap().clone();
-    let some = json(&sample, "inputs.json")["data"].as_array().unwrap().clone();
+    let all = json(&full, "inputs.json")["data"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let some = json(&sample, "inputs.json")["data"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!((all.len(), some.len()), (130, 100));
     assert_eq!(some[..], all[..100]);
     let mut args = flags.to_vec();

@@ -200,3 +200,31 @@ fn analyze_trace_cli_reads_the_shared_mooncake_trace() {
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(stats["total_requests"], 3993);
 }
+
+/// A sweep resolves one plan per variation; a flag's warning is said once, not per variation.
+#[test]
+fn a_sweep_says_each_warning_once() {
+    let server = mock(0, 0);
+    let dir = artifact_dir("sweep-warns-once");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--endpoint-type",
+            "embeddings",
+            "--streaming",
+            "--concurrency",
+            "1,2,3",
+            "--request-count",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(warnings[0].contains("--streaming"), "{stderr}");
+}

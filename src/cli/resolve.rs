@@ -160,7 +160,7 @@ impl ProfileArgs {
         crate::metrics::goodput::Goodput::new(&resolved.plan.results.goodput)
             .map_err(|e| flag_err("--goodput", e.to_string()))?;
         for warning in &resolved.warnings {
-            eprintln!("warning: {warning}");
+            warn_once(warning);
         }
         Ok(resolved)
     }
@@ -181,6 +181,19 @@ impl ProfileArgs {
         plan.auto_plot = auto_plot;
         plan.export_inputs = export_inputs;
         Ok(plan)
+    }
+}
+
+/// Prints `warning: …` unless this process said it already: a sweep resolves one plan per
+/// variation, and the same flag's warning once is enough.
+fn warn_once(warning: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !said.iter().any(|w| w == warning) {
+        eprintln!("warning: {warning}");
+        said.push(warning.to_owned());
     }
 }
 
