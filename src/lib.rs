@@ -18,6 +18,7 @@ pub mod media_helper;
 pub mod metrics;
 pub mod mock;
 pub mod payload;
+pub mod printable;
 pub mod quiet_panic;
 pub mod report;
 pub mod rng;

@@ -14,6 +14,7 @@ const ORDER: &[&str] = &[
     "json_scan",
     "atomic_file",
     "quiet_panic",
+    "printable",
     // contract
     "config",
     // inputs

@@ -110,6 +110,8 @@ impl Telemetry {
     }
 
     fn note(&mut self, line: String) {
+        // A scrape's error may quote the server's own text.
+        let line = crate::printable::printable(&line).into_owned();
         // Sweeps and `speed-bench` start telemetry once per run: say each reason once per
         // process, but keep it in every run's exports.
         static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
@@ -276,6 +278,18 @@ mod tests {
         assert!(profiling_window(&[(true, 10, 20)]).is_none());
         // A phase that never ran (cancelled before it started) has no stamps.
         assert!(profiling_window(&[(false, 0, 0)]).is_none());
+    }
+
+    #[test]
+    fn notes_quoting_server_text_are_escaped() {
+        let mut t = Telemetry::default();
+        t.note(
+            "server metrics off for http://h/metrics: not Prometheus text: \x1b[2Jboom\r".into(),
+        );
+        assert_eq!(
+            t.notes,
+            ["server metrics off for http://h/metrics: not Prometheus text: \\x1b[2Jboom\\r"]
+        );
     }
 
     #[test]
