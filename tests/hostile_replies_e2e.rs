@@ -361,14 +361,25 @@ fn json_cut_short_by_its_content_length_is_an_error() {
     every_request_fails("truncated", reply, "InvalidJson", "InvalidJson");
 }
 
+/// The SSE specification lets a lone CR end a line: such a stream is read event by event.
 #[test]
-fn cr_only_line_endings_are_an_error() {
-    let reply = Reply::Bytes(
+fn cr_only_line_endings_are_read_as_the_sse_specification_says() {
+    let url = hostile(Reply::Bytes(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n\
-          data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\r\r\
-          data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\r\rdata: [DONE]\r\r",
-    );
-    every_request_fails("cr-only", reply, "InvalidJson", "InvalidJson");
+          data: {\"choices\":[{\"delta\":{\"content\":\"one \"}}]}\r\r\
+          data: {\"choices\":[{\"delta\":{\"content\":\"two\"}}]}\r\r\
+          data: {\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2}}\r\r\
+          data: [DONE]\r\r",
+    ));
+    let (out, dir) = run(&url, "cr-only", true, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let export = json(&dir, "profile_export_aiperf.json");
+    let acc = &export["request_accounting"];
+    assert_eq!(acc["completed"], REQUESTS, "{acc}");
+    assert_eq!(acc["malformed_events"], 0, "{acc}");
+    assert_eq!(stat(&export, "output_sequence_length", "avg"), 2.0);
+    // Two content events: TTFT and one inter-chunk gap per request.
+    assert!(stat(&export, "time_to_first_token", "avg") > 0.0);
 }
 
 #[test]

@@ -16,10 +16,17 @@ pub struct SseParser {
     in_event: bool,
     /// Whether the current event was declared `event: error`.
     error_event: bool,
+    /// The last read ended with a CR: a LF starting the next read ends the same line.
+    skip_lf: bool,
+    /// Nothing of this stream has been read yet (a leading UTF-8 BOM is dropped).
+    at_start: bool,
 }
 
 /// Bytes of unfinished line the parser keeps allocated between responses.
 const KEPT_PARTIAL_BYTES: usize = 64 * 1024;
+
+/// The UTF-8 byte order mark a stream may start with (the SSE specification drops it).
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Prefix added to payloads of `event: error` events so the processor sees them as errors
 /// even when their data is not an OpenAI error object.
@@ -32,6 +39,8 @@ impl SseParser {
             partial: Vec::with_capacity(512),
             in_event: false,
             error_event: false,
+            skip_lf: false,
+            at_start: true,
         }
     }
 
@@ -44,12 +53,27 @@ impl SseParser {
         }
         self.in_event = false;
         self.error_event = false;
+        self.skip_lf = false;
+        self.at_start = true;
     }
 
     /// Feeds one read that arrived at `ts_ns`; completed events land in `record`.
+    ///
+    /// Lines end with LF, CRLF or a lone CR, as the SSE specification allows.
     pub fn feed(&mut self, mut data: &[u8], ts_ns: u64, record: &mut RequestRecord) {
+        if data.is_empty() {
+            return;
+        }
+        if self.at_start {
+            self.at_start = false;
+            data = data.strip_prefix(BOM).unwrap_or(data);
+        }
+        if self.skip_lf {
+            self.skip_lf = false;
+            data = data.strip_prefix(b"\n").unwrap_or(data);
+        }
         if !self.partial.is_empty() {
-            match memchr::memchr(b'\n', data) {
+            match memchr::memchr2(b'\n', b'\r', data) {
                 None => {
                     self.partial.extend_from_slice(data);
                     return;
@@ -60,15 +84,28 @@ impl SseParser {
                     self.line(&line, ts_ns, record);
                     line.clear();
                     self.partial = line;
-                    data = &data[pos + 1..];
+                    data = self.after_line_end(data, pos);
                 }
             }
         }
-        while let Some(pos) = memchr::memchr(b'\n', data) {
+        while let Some(pos) = memchr::memchr2(b'\n', b'\r', data) {
             self.line(&data[..pos], ts_ns, record);
-            data = &data[pos + 1..];
+            data = self.after_line_end(data, pos);
         }
         self.partial.extend_from_slice(data);
+    }
+
+    /// The bytes after the line end at `pos`: past its LF, its CRLF, or its lone CR (a CR that
+    /// ends the read may be the first half of a CRLF the next read completes).
+    fn after_line_end<'d>(&mut self, data: &'d [u8], pos: usize) -> &'d [u8] {
+        match (data[pos], data.get(pos + 1)) {
+            (b'\r', Some(b'\n')) => &data[pos + 2..],
+            (b'\r', None) => {
+                self.skip_lf = true;
+                &data[pos + 1..]
+            }
+            _ => &data[pos + 1..],
+        }
     }
 
     /// Ends the stream: a final event without its blank line still counts.
@@ -83,7 +120,6 @@ impl SseParser {
     }
 
     fn line(&mut self, line: &[u8], ts_ns: u64, record: &mut RequestRecord) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             self.dispatch(ts_ns, record);
             return;
@@ -208,6 +244,55 @@ mod tests {
         let payload = &events(&record)[0].0;
         let v: serde_json::Value = serde_json::from_str(payload).unwrap();
         assert_eq!(v["error"]["message"], "boom");
+    }
+
+    /// The SSE specification's framing: LF, CRLF and lone CR line ends (each split at every
+    /// point), an optional space after the colon, a leading BOM, `id:`/`retry:`/comment lines
+    /// and unknown fields ignored, and an event without its blank line at the end.
+    #[test]
+    fn every_line_end_the_specification_allows_and_its_other_framing() {
+        let cases: [&[u8]; 4] = [
+            b"data: {\"a\":1}\n\ndata:{\"b\":2}\n\n",
+            b"data: {\"a\":1}\r\n\r\ndata:{\"b\":2}\r\n\r\n",
+            b"data: {\"a\":1}\r\rdata:{\"b\":2}\r\r",
+            b"\xEF\xBB\xBF: hello\rid: 7\r\nretry: 10\nfoo: bar\ndata: {\"a\":1}\r\n\rdata:{\"b\":2}",
+        ];
+        for stream in cases {
+            for cut in 0..=stream.len() {
+                let mut parser = SseParser::new();
+                let mut record = RequestRecord::default();
+                parser.feed(&stream[..cut], 1, &mut record);
+                parser.feed(&stream[cut..], 2, &mut record);
+                parser.finish(3, &mut record);
+                let payloads: Vec<String> = events(&record).into_iter().map(|e| e.0).collect();
+                assert_eq!(
+                    payloads,
+                    ["{\"a\":1}", "{\"b\":2}"],
+                    "{:?} cut at {cut}",
+                    String::from_utf8_lossy(stream)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_bom_counts_only_at_the_start_and_state_resets_between_responses() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        // A CR ending one response must not eat the next response's first LF.
+        parser.feed(b"data: 1\r", 1, &mut record);
+        parser.finish(2, &mut record);
+        parser.reset();
+        parser.feed(b"\ndata: 2\n\n", 3, &mut record);
+        parser.finish(4, &mut record);
+        let payloads: Vec<String> = events(&record).into_iter().map(|e| e.0).collect();
+        assert_eq!(payloads, ["1", "2"]);
+        // A BOM later in the stream is data.
+        let mut record = RequestRecord::default();
+        parser.reset();
+        parser.feed(b"data: x\n\n", 1, &mut record);
+        parser.feed(b"data: \xEF\xBB\xBFy\n\n", 2, &mut record);
+        assert_eq!(record.body, b"x\xEF\xBB\xBFy");
     }
 
     #[test]
