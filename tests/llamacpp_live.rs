@@ -31,8 +31,13 @@ fn tokens_predicted(base: &str) -> f64 {
         .unwrap()
 }
 
+/// The tests share one server, and the first compares the server's own token counter before
+/// and after its runs: they take turns, or one's requests land in the other's delta.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn llamacpp_live_output_tokens_equal_the_servers_count() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let Ok(base) = std::env::var("GAUNTLET_LLAMA_SERVER") else {
         eprintln!("GAUNTLET_LLAMA_SERVER not set: live llama-server test skipped");
         return;
@@ -79,6 +84,7 @@ fn llamacpp_live_output_tokens_equal_the_servers_count() {
 
 #[test]
 fn llamacpp_live_sessions_send_a_history_the_server_accepts() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let Ok(base) = std::env::var("GAUNTLET_LLAMA_SERVER") else {
         eprintln!("GAUNTLET_LLAMA_SERVER not set: live llama-server test skipped");
         return;
