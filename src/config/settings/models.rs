@@ -93,15 +93,7 @@ mod tests {
     use super::*;
     use crate::config::{ConfigFile, ModelSelection, Plan};
 
-    fn file(text: &str) -> Result<Plan, SettingError> {
-        let settings = ConfigFile::parse(text, "bench.yaml")
-            .unwrap()
-            .resolve()
-            .unwrap();
-        Settings::from_file(&settings)
-            .resolve(String::new())
-            .map(|r| r.plan)
-    }
+    use super::super::tests::file_plan as file;
 
     fn flags(models: &[&str], more: Settings) -> Result<Plan, SettingError> {
         Settings {

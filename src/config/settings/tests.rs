@@ -6,12 +6,18 @@ use crate::config::{
     ConfigFile, LengthPlan, ServerUrl, StopRule, TokenizerSpec, DEFAULT_ISL, DEFAULT_URL,
 };
 
-fn file(text: &str) -> Settings {
+/// The settings of `bench.yaml` holding `text` (which must parse).
+pub(super) fn file(text: &str) -> Settings {
     let settings = ConfigFile::parse(text, "bench.yaml")
         .unwrap()
         .resolve()
         .unwrap();
     Settings::from_file(&settings)
+}
+
+/// The plan `bench.yaml` holding `text` resolves to, or the refusal naming its line.
+pub(super) fn file_plan(text: &str) -> Result<crate::config::Plan, SettingError> {
+    file(text).resolve(String::new()).map(|r| r.plan)
 }
 
 const BENCH: &str = "schemaVersion: \"2.0\"

@@ -47,17 +47,8 @@ impl Settings {
 mod tests {
     use super::super::flag;
     use super::*;
-    use crate::config::{ConfigFile, Plan};
 
-    fn file(text: &str) -> Result<Plan, SettingError> {
-        let settings = ConfigFile::parse(text, "bench.yaml")
-            .unwrap()
-            .resolve()
-            .unwrap();
-        Settings::from_file(&settings)
-            .resolve(String::new())
-            .map(|r| r.plan)
-    }
+    use super::super::tests::file_plan as file;
 
     #[test]
     fn yaml_keys_set_the_plan_and_name_their_line_when_misplaced() {
