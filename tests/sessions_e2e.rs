@@ -102,6 +102,7 @@ fn run_until(
     let (sink, source) = sink::channel(1024);
     let shared = Arc::new(EngineShared {
         arena,
+        stream: None,
         targets: vec![Target::new(
             &url,
             EndpointType::Chat,
@@ -355,6 +356,7 @@ fn open_loop(
     let (sink, source) = sink::channel(requests as usize + 8);
     let shared = Arc::new(EngineShared {
         arena,
+        stream: None,
         targets: vec![Target::new(
             &url,
             EndpointType::Chat,

@@ -15,12 +15,15 @@ use super::record::{EventMark, Outcome, RequestRecord};
 use super::sink::RecordSink;
 use super::sse::SseParser;
 use crate::clock::now_ns;
-use crate::payload::PayloadArena;
+use crate::payload::{BodyRing, PayloadArena, Take};
 
 /// What every worker of a run shares (read-only after start, plus a few counters).
 pub struct Shared {
-    /// Pre-rendered bodies.
+    /// Pre-rendered bodies (empty when they are streamed).
     pub arena: PayloadArena,
+    /// Bodies rendered a window ahead of the schedule, when the workload is too large to
+    /// render whole before the clock (`run::stream`); `None` = every body is in `arena`.
+    pub stream: Option<StreamedBodies>,
     /// One target per `--url`, used round-robin by request index.
     pub targets: Vec<Target>,
     /// Whether responses are SSE streams.
@@ -45,6 +48,32 @@ pub struct Shared {
     pub cancellation: Option<crate::schedule::CancelSchedule>,
     /// `video_generation`: each reply is a job, followed until done (`engine::video_job`).
     pub video_job: Option<crate::config::VideoJobPlan>,
+}
+
+/// The streamed bodies of a run: body `seq` is the one of ticket `seq` (its run-wide index).
+#[derive(Debug, Clone)]
+pub struct StreamedBodies {
+    /// The window between the rendering thread and the workers.
+    pub ring: Arc<BodyRing>,
+    /// Entries in the workload (ticket `entry` modulo this is the entry sent).
+    pub entries: u64,
+}
+
+/// Waits for body `seq`; `None` when rendering stopped before it. The wait is the request's
+/// send lag: a schedule the rendering cannot keep up with shows there.
+async fn streamed_body(ring: &BodyRing, seq: u64) -> Option<Bytes> {
+    let mut spins = 0u32;
+    loop {
+        match ring.try_take(seq) {
+            Take::Ready(body) => return Some(body),
+            Take::Closed => return None,
+            Take::Pending if spins < 64 => {
+                spins += 1;
+                tokio::task::yield_now().await;
+            }
+            Take::Pending => tokio::time::sleep(Duration::from_micros(100)).await,
+        }
+    }
 }
 
 /// A request released by the arrival source.
@@ -202,7 +231,11 @@ pub async fn run_request_worker(
     let mut connections: Vec<Option<Connection>> =
         (0..shared.targets.len()).map(|_| None).collect();
     let mut parser = SseParser::new();
-    let entries = shared.arena.len() as u64;
+    let entries = match &shared.stream {
+        Some(stream) => stream.entries,
+        None => shared.arena.len() as u64,
+    }
+    .max(1);
     while let Some(ticket) = arrivals.next(&phase).await {
         let target_index = (ticket.index % shared.targets.len() as u64) as usize;
         let entry_index = (ticket.entry % entries) as usize;
@@ -218,7 +251,22 @@ pub async fn run_request_worker(
         // An open-loop ticket arrives a little ahead of its instant (see `engine::pacer`).
         super::pacer::yield_until(ticket.scheduled_ns).await;
         phase.released.fetch_add(1, Ordering::Relaxed);
-        let body = shared.arena.body(entry_index);
+        let body = match &shared.stream {
+            None => shared.arena.body(entry_index),
+            Some(stream) => match streamed_body(&stream.ring, ticket.index).await {
+                Some(body) => body,
+                None => {
+                    let record = guard.record();
+                    record.outcome = Outcome::Cancelled;
+                    record.done_ns = now_ns();
+                    record.error = Some(
+                        "cancelled: the workload's rendering stopped before this request".into(),
+                    );
+                    guard.finish();
+                    continue;
+                }
+            },
+        };
         let slot = &mut connections[target_index];
         let unreachable = perform(&shared, target_index, body, slot, &mut parser, &mut guard).await;
         guard.finish();

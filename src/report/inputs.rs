@@ -12,30 +12,55 @@ pub fn write(
     out: &mut dyn Write,
     entries: &mut dyn Iterator<Item = (&str, &[u8])>,
 ) -> io::Result<()> {
-    out.write_all(b"{\n  \"data\": [")?;
-    let mut current: Option<String> = None;
+    let mut doc = InputsDoc::start(out)?;
     for (session_id, body) in entries {
-        if current.as_deref() == Some(session_id) {
+        doc.push(session_id, body)?;
+    }
+    doc.end()
+}
+
+/// `inputs.json` written a body at a time, for bodies that arrive while the run goes on.
+pub struct InputsDoc<'a> {
+    out: &'a mut dyn Write,
+    current: Option<String>,
+}
+
+impl<'a> InputsDoc<'a> {
+    /// Writes the document's head.
+    pub fn start(out: &'a mut dyn Write) -> io::Result<Self> {
+        out.write_all(b"{\n  \"data\": [")?;
+        Ok(Self { out, current: None })
+    }
+
+    /// Adds one body; it joins the previous one's `payloads` when the session id is the same.
+    pub fn push(&mut self, session_id: &str, body: &[u8]) -> io::Result<()> {
+        let out = &mut *self.out;
+        if self.current.as_deref() == Some(session_id) {
             out.write_all(b",\n        ")?;
         } else {
-            if current.is_some() {
+            if self.current.is_some() {
                 out.write_all(b"\n      ]\n    },")?;
             }
             out.write_all(b"\n    {\n      \"session_id\": ")?;
             serde_json::to_writer(&mut *out, session_id)?;
             out.write_all(b",\n      \"payloads\": [\n        ")?;
-            current = Some(session_id.to_owned());
+            self.current = Some(session_id.to_owned());
         }
         match crate::payload::multipart::summary(body) {
             // An image_edit form: its fields, the image as a placeholder, not raw bytes.
             Some(fields) => serde_json::to_writer(&mut *out, &fields)?,
             None => out.write_all(body.trim_ascii())?,
         }
+        Ok(())
     }
-    if current.is_some() {
-        out.write_all(b"\n      ]\n    }\n  ")?;
+
+    /// Closes the document.
+    pub fn end(self) -> io::Result<()> {
+        if self.current.is_some() {
+            self.out.write_all(b"\n      ]\n    }\n  ")?;
+        }
+        self.out.write_all(b"]\n}\n")
     }
-    out.write_all(b"]\n}\n")
 }
 
 #[cfg(test)]

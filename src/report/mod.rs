@@ -169,5 +169,21 @@ pub fn write_inputs_json(
     atomic::write_with(&dir.join(files::INPUTS), |out| inputs::write(out, entries))
 }
 
+/// Writes `inputs.json` into `dir` from `(session_id, request body)` pairs that arrive while
+/// the run goes on (a streamed workload's bodies as they are rendered); the file appears,
+/// whole, when `entries` ends.
+pub fn write_inputs_json_streamed(
+    dir: &Path,
+    entries: impl Iterator<Item = (std::sync::Arc<str>, bytes::Bytes)>,
+) -> io::Result<()> {
+    atomic::write_with(&dir.join(files::INPUTS), |out| {
+        let mut doc = inputs::InputsDoc::start(out)?;
+        for (session_id, body) in entries {
+            doc.push(&session_id, &body)?;
+        }
+        doc.end()
+    })
+}
+
 #[cfg(test)]
 mod tests;

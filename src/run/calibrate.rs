@@ -229,6 +229,7 @@ fn measure(
         .map_err(start_err)?;
     let shared = Arc::new(EngineShared {
         arena: arena.clone(),
+        stream: None,
         targets: vec![target.clone()],
         streaming: true,
         timeout: Duration::from_secs(10),

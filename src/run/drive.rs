@@ -80,6 +80,7 @@ pub(super) struct Collected {
 /// Runs `plan`'s phases over the prepared workload: streams `profile_export.jsonl`, writes
 /// `inputs.json` once the phases are over, and returns what was collected. The phases stop
 /// early when `signals` catches a terminating signal.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn drive(
     plan: &Plan,
     dir: &Path,
@@ -87,6 +88,7 @@ pub(super) fn drive(
     prepared: Prepared,
     fixed_schedule: Option<Vec<(u64, u64)>>,
     sessions: Option<SessionTable>,
+    stream: Option<super::stream::Stream>,
     signals: &SignalWatch,
 ) -> Result<Collected, RunError> {
     let Prepared {
@@ -138,6 +140,7 @@ pub(super) fn drive(
     let cancellation = CancelSchedule::new(&root, &plan.phases);
     let shared = Arc::new(Shared {
         arena,
+        stream: stream.as_ref().map(super::stream::Stream::bodies),
         targets,
         streaming: plan.streaming,
         timeout: plan.request_timeout,
@@ -173,13 +176,21 @@ pub(super) fn drive(
         }
         sessions_seen <= ExportInputs::SAMPLE_SESSIONS
     });
-    // A failed write is named at the end, after the results are printed.
-    let written = match plan.export_inputs {
-        ExportInputs::Full => report::write_inputs_json(dir, &mut inputs),
-        ExportInputs::Sample => report::write_inputs_json(dir, &mut sample),
-        ExportInputs::None => Ok(()),
+    // A failed write is named at the end, after the results are printed. A streamed
+    // workload's `inputs.json` was written as its bodies were rendered.
+    let written = match (&stream, plan.export_inputs) {
+        (Some(_), _) | (_, ExportInputs::None) => Ok(()),
+        (None, ExportInputs::Full) => report::write_inputs_json(dir, &mut inputs),
+        (None, ExportInputs::Sample) => report::write_inputs_json(dir, &mut sample),
     };
-    let write_failures: Vec<std::io::Error> = written.err().into_iter().collect();
+    let mut write_failures: Vec<std::io::Error> = written.err().into_iter().collect();
+    if let Some(stream) = stream {
+        match stream.finish() {
+            Ok(rendered) => write_failures.extend(rendered.inputs_error),
+            // The requests after it were recorded as cancelled; the results are still written.
+            Err(e) => eprintln!("error: the workload's rendering stopped during the run: {e}"),
+        }
+    }
     let phase_counts = phase_counts?;
     let collected = telemetry.stop();
     runtime.shutdown_background();

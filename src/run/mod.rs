@@ -28,6 +28,7 @@ pub mod ready;
 mod repeat;
 mod replay;
 mod signals;
+pub mod stream;
 mod sweep;
 mod threshold;
 mod tls_check;
@@ -143,23 +144,55 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         .as_ref()
         .and_then(|(path, key)| dataset::cache::read(path, key));
     let from_cache = cached.is_some();
-    let (tokenizer, workload, to_cache) = match cached {
+    let (tokenizer, mut workload, to_cache, deferred) = match cached {
         Some(workload) => (
             LazyTokenizer::deferred(plan.tokenizer.clone()),
             workload,
             None,
+            None,
         ),
         None => {
             let tokenizer = Tokenizer::load(&plan.tokenizer)?;
-            let workload = build_workload(plan, &tokenizer)?;
+            let (workload, deferred) = build_workload(plan, &tokenizer)?;
             (
                 LazyTokenizer::loaded(plan.tokenizer.clone(), tokenizer),
                 workload,
                 slot,
+                deferred,
             )
         }
     };
     let opts = render_options(plan);
+    if let Some((prompts, corpus, estimated_bytes)) = deferred {
+        let per_model = models::options_per_model(plan, &opts);
+        let model_of = models::entry_models(plan, &workload);
+        let entries = &mut workload.entries;
+        let deferred = stream::Deferred {
+            prompts,
+            corpus,
+            seed: plan.random_seed,
+            per_model,
+            model_of,
+            max_tokens: entries.iter().map(|e| e.max_tokens).collect(),
+            // The rendering thread owns the media; the processor never reads them.
+            media: entries
+                .iter_mut()
+                .map(|e| std::mem::take(&mut e.media))
+                .collect(),
+            session_ids: entries
+                .iter()
+                .map(|e| Arc::from(e.session_id.as_str()))
+                .collect(),
+            estimated_bytes,
+        };
+        return Ok(Prepared {
+            tokenizer: Arc::new(tokenizer),
+            workload,
+            arena: PayloadArena::default(),
+            from_cache,
+            deferred: Some(deferred),
+        });
+    }
     // A fresh workload is written to the cache while its bodies are rendered.
     let arena = std::thread::scope(|scope| {
         if let Some((path, key)) = &to_cache {
@@ -191,6 +224,7 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         workload,
         arena,
         from_cache,
+        deferred: None,
     })
 }
 
@@ -261,6 +295,7 @@ fn prepare_raw(plan: &Plan, path: &std::path::Path) -> Result<Prepared, RunError
         workload: raw.workload,
         arena,
         from_cache: false,
+        deferred: None,
     })
 }
 
@@ -274,6 +309,9 @@ pub struct Prepared {
     pub arena: PayloadArena,
     /// Whether the workload was read from the workload cache.
     pub from_cache: bool,
+    /// A workload too large to render whole: its prompts and bodies are made while the run
+    /// goes on (`stream`), and `arena` is empty.
+    pub deferred: Option<stream::Deferred>,
 }
 
 /// Environment variable that turns the workload cache off (`GAUNTLET_NO_WORKLOAD_CACHE=1`).
@@ -313,12 +351,25 @@ fn workload_cache_slot(plan: &Plan) -> Option<(std::path::PathBuf, [u8; 32])> {
     Some((dataset::cache::cache_file(&dir, &key), key))
 }
 
+/// What [`build_workload`] defers to the rendering thread: the prompts, the corpus they are
+/// cut from, and the workload's estimated prompt bytes.
+type DeferredParts = (
+    crate::dataset::files::deferred::DeferredPrompts,
+    Corpus,
+    u64,
+);
+
 /// Builds the workload from its source (synthetic, input file or public dataset) and adds
-/// its media.
-fn build_workload(plan: &Plan, tokenizer: &Tokenizer) -> Result<Workload, RunError> {
+/// its media. A large single-turn input file comes back without its prompt text, which
+/// `stream` makes while the run goes on.
+fn build_workload(
+    plan: &Plan,
+    tokenizer: &Tokenizer,
+) -> Result<(Workload, Option<DeferredParts>), RunError> {
     let corpus = Corpus::load(tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
+    let mut deferred = None;
     let mut workload = match (&plan.input, &plan.public_dataset) {
         (_, Some(public)) => {
             let env = dataset::public::HubEnv::from_env();
@@ -334,7 +385,16 @@ fn build_workload(plan: &Plan, tokenizer: &Tokenizer) -> Result<Workload, RunErr
                 generator: &generator,
                 root: &root,
             };
-            dataset::files::build(input, source).map_err(dataset::DatasetError::from)?
+            let threshold = stream::can_stream(plan).then(stream::threshold_bytes);
+            match dataset::files::build_streamable(input, source, threshold)
+                .map_err(dataset::DatasetError::from)?
+            {
+                dataset::files::Built::Whole(workload) => workload,
+                dataset::files::Built::Deferred(workload, prompts) => {
+                    deferred = Some(prompts);
+                    workload
+                }
+            }
         }
         (None, None) => match &plan.rankings {
             Some(rankings) => {
@@ -355,7 +415,15 @@ fn build_workload(plan: &Plan, tokenizer: &Tokenizer) -> Result<Workload, RunErr
             })?;
         workload.add_root_media(&roots, media);
     }
-    Ok(workload)
+    let deferred = deferred.map(|prompts| {
+        let estimated = workload
+            .entries
+            .iter()
+            .map(|e| u64::from(e.input_tokens) * dataset::files::BYTES_PER_TOKEN_ESTIMATE)
+            .sum();
+        (prompts, corpus, estimated)
+    });
+    Ok((workload, deferred))
 }
 
 /// What every request body of the run shares.
@@ -408,6 +476,24 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         let json = serde_json::to_vec_pretty(&figures).unwrap_or_default();
         crate::atomic_file::write_bytes(&path, &json).map_err(artifacts_err(&path))?;
     }
+    let mut prepared = prepared;
+    let stream = match prepared.deferred.take() {
+        Some(deferred) => {
+            let entries = prepared.workload.entries.len() as u64;
+            let order = stream::SeqOrder::new(plan, fixed_schedule.as_deref(), entries);
+            let inputs = stream::InputsSink {
+                dir: dir.clone(),
+                export: plan.export_inputs,
+            };
+            Some(stream::start(
+                deferred,
+                prepared.tokenizer.clone(),
+                order,
+                Some(inputs),
+            )?)
+        }
+        None => None,
+    };
     let collected = drive::drive(
         plan,
         &dir,
@@ -415,6 +501,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         prepared,
         fixed_schedule,
         sessions,
+        stream,
         &signals,
     )?;
     let started = finish::Started {

@@ -67,7 +67,7 @@ impl HashText {
         if distinct.is_empty() {
             return Ok(HashText::default());
         }
-        let safe_shape = block_size >= MIN_SEAM_SAFE_BLOCK;
+        let safe_shape = safe_shape(block_size);
         let blocks = distinct
             .par_iter()
             .map(|&id| {
@@ -114,65 +114,108 @@ impl HashText {
         input_length: u32,
         tokenizer: &Tokenizer,
     ) -> Result<String, TokenizerError> {
-        let not_exact = || TokenizerError::PromptNotExact {
-            tokens: input_length,
-            corpus: "hash_ids blocks".into(),
-            attempts: 1,
-        };
-        crate::tokenizer::check_prompt_tokens(u64::from(input_length))?;
-        let size = self.block_size.max(1);
-        let needed = input_length.div_ceil(size) as usize;
-        if needed == 0 || hash_ids.len() < needed {
-            return Err(not_exact());
-        }
-        let block = |id: &u64| self.blocks.get(id).ok_or_else(not_exact);
-        let mut text = String::with_capacity(needed * size as usize * 5);
-        for id in &hash_ids[..needed - 1] {
-            text.push_str(block(id)?);
-        }
-        let last = block(&hash_ids[needed - 1])?;
-        let head_tokens = (needed as u32 - 1) * size;
-        let mut want = input_length - head_tokens;
-        let head_len = text.len();
-        for _ in 0..SEAM_CORRECTIONS {
-            let piece = cut(last, want, tokenizer)?.ok_or_else(not_exact)?;
-            text.truncate(head_len);
-            text.push_str(&piece);
-            if self.seam_safe {
-                return Ok(text);
-            }
-            let count = tokenizer.count(&text)?;
-            if count == input_length {
-                return Ok(text);
-            }
-            let next = i64::from(want) + i64::from(input_length) - i64::from(count);
-            if next < 1 || next > i64::from(size) * 2 || next == i64::from(want) {
-                break;
-            }
-            want = next as u32;
-        }
-        Err(not_exact())
+        assemble_prompt(
+            |id| self.block(id),
+            self.block_size,
+            self.seam_safe,
+            hash_ids,
+            input_length,
+            tokenizer,
+        )
     }
 
     /// Counts a few real concatenations: true when they add up exactly.
     fn probe_seams(&self, tokenizer: &Tokenizer, ids: &[u64]) -> Result<bool, TokenizerError> {
         let sample: Vec<&str> = ids
             .iter()
-            .take(9)
+            .take(SEAM_PROBE_BLOCKS)
             .filter_map(|id| self.block(*id))
             .collect();
-        let joined: String = sample.concat();
-        let expected = self.block_size as usize * sample.len();
-        Ok(tokenizer.count(&joined)? as usize == expected
-            && sample.iter().all(|b| {
-                tokenizer.count(&format!("{b}{}", sample[0])).ok() == Some(self.block_size * 2)
-            }))
+        seams_add_up(&sample, self.block_size, tokenizer)
     }
+}
+
+/// Blocks the seam check concatenates: the first of the workload's distinct ids, in order.
+pub(crate) const SEAM_PROBE_BLOCKS: usize = 9;
+
+/// Whether `blocks` (each `block_size` tokens) count as the sum of their parts when joined.
+pub(crate) fn seams_add_up(
+    blocks: &[&str],
+    block_size: u32,
+    tokenizer: &Tokenizer,
+) -> Result<bool, TokenizerError> {
+    let Some(first) = blocks.first() else {
+        return Ok(false);
+    };
+    let joined: String = blocks.concat();
+    let expected = block_size as usize * blocks.len();
+    Ok(tokenizer.count(&joined)? as usize == expected
+        && blocks
+            .iter()
+            .all(|b| tokenizer.count(&format!("{b}{first}")).ok() == Some(block_size * 2)))
+}
+
+/// Whether blocks of `block_size` tokens are made seam-safe (start with a letter, end with a
+/// newline); smaller ones are plain corpus text.
+pub(crate) fn safe_shape(block_size: u32) -> bool {
+    block_size >= MIN_SEAM_SAFE_BLOCK
+}
+
+/// A prompt of exactly `input_length` tokens from the blocks `lookup` gives for `hash_ids`
+/// (the first `ceil(input_length / block_size)`): every block but the last whole, the last
+/// cut to the remaining length. With `seam_safe` the pieces' counts add up; otherwise the
+/// whole is counted and the last piece corrected a few times.
+pub(crate) fn assemble_prompt<'b>(
+    lookup: impl Fn(u64) -> Option<&'b str>,
+    block_size: u32,
+    seam_safe: bool,
+    hash_ids: &[u64],
+    input_length: u32,
+    tokenizer: &Tokenizer,
+) -> Result<String, TokenizerError> {
+    let not_exact = || TokenizerError::PromptNotExact {
+        tokens: input_length,
+        corpus: "hash_ids blocks".into(),
+        attempts: 1,
+    };
+    crate::tokenizer::check_prompt_tokens(u64::from(input_length))?;
+    let size = block_size.max(1);
+    let needed = input_length.div_ceil(size) as usize;
+    if needed == 0 || hash_ids.len() < needed {
+        return Err(not_exact());
+    }
+    let block = |id: &u64| lookup(*id).ok_or_else(not_exact);
+    let mut text = String::with_capacity(needed * size as usize * 5);
+    for id in &hash_ids[..needed - 1] {
+        text.push_str(block(id)?);
+    }
+    let last = block(&hash_ids[needed - 1])?;
+    let head_tokens = (needed as u32 - 1) * size;
+    let mut want = input_length - head_tokens;
+    let head_len = text.len();
+    for _ in 0..SEAM_CORRECTIONS {
+        let piece = cut(last, want, tokenizer)?.ok_or_else(not_exact)?;
+        text.truncate(head_len);
+        text.push_str(&piece);
+        if seam_safe {
+            return Ok(text);
+        }
+        let count = tokenizer.count(&text)?;
+        if count == input_length {
+            return Ok(text);
+        }
+        let next = i64::from(want) + i64::from(input_length) - i64::from(count);
+        if next < 1 || next > i64::from(size) * 2 || next == i64::from(want) {
+            break;
+        }
+        want = next as u32;
+    }
+    Err(not_exact())
 }
 
 /// Block `id`: exactly `size` tokens from the corpus at a place chosen by `("hash-block",
 /// id)`; when `safe_shape`, starting with an ASCII letter and ending with a newline.
-fn block(
+pub(crate) fn block(
     id: u64,
     size: u32,
     safe_shape: bool,

@@ -8,6 +8,7 @@
 
 mod assemble;
 mod csv;
+pub mod deferred;
 mod fields;
 pub mod hash_text;
 mod mooncake;
@@ -130,6 +131,31 @@ pub struct PromptSource<'a> {
 
 /// Reads `plan.path` in `plan.format` and builds the workload.
 pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload, FilesError> {
+    match build_streamable(plan, source, None)? {
+        Built::Whole(workload) => Ok(workload),
+        Built::Deferred(..) => unreachable!("nothing is deferred without a threshold"),
+    }
+}
+
+/// What [`build_streamable`] made.
+#[derive(Debug)]
+pub enum Built {
+    /// Every prompt made.
+    Whole(Workload),
+    /// Entries without their prompt text, and what makes it when it is about to be sent.
+    Deferred(Workload, deferred::DeferredPrompts),
+}
+
+/// Bytes of prompt text a token stands for when a workload's size is estimated.
+pub const BYTES_PER_TOKEN_ESTIMATE: u64 = 4;
+
+/// Reads `plan.path` and builds the workload, deferring the prompts of a single-turn workload
+/// whose prompt text would pass `defer_above` bytes (see [`deferred`]).
+pub fn build_streamable(
+    plan: &InputFilePlan,
+    source: PromptSource<'_>,
+    defer_above: Option<u64>,
+) -> Result<Built, FilesError> {
     let path = plan.path.as_path();
     let sessions = match plan.format {
         InputFormat::SingleTurn => single_turn::read(path)?,
@@ -157,7 +183,7 @@ pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload,
                 block_size: plan.block_size,
                 source,
             };
-            return Ok(crate::dataset::flavors::build(
+            return Ok(Built::Whole(crate::dataset::flavors::build(
                 flavor,
                 path,
                 &opts,
@@ -165,7 +191,7 @@ pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload,
                 source.generator,
                 source.tokenizer,
                 &blocks,
-            )?);
+            )?));
         }
     };
     let mut sessions = sessions;
@@ -177,7 +203,33 @@ pub fn build(plan: &InputFilePlan, source: PromptSource<'_>) -> Result<Workload,
                 .map_or(true, |ts| ts >= lo && ts <= hi)
         });
     }
-    assemble::assemble(path, sessions, plan.block_size, source)
+    let single_turn = sessions
+        .iter()
+        .all(|s| s.id.is_none() && s.turns.len() == 1);
+    if single_turn && defer_above.is_some_and(|limit| estimated_bytes(&sessions) > limit) {
+        let (workload, prompts) = deferred::defer(path, sessions, plan.block_size, source)?;
+        return Ok(Built::Deferred(workload, prompts));
+    }
+    Ok(Built::Whole(assemble::assemble(
+        path,
+        sessions,
+        plan.block_size,
+        source,
+    )?))
+}
+
+/// Prompt text the sessions would hold, estimated from their token counts.
+fn estimated_bytes(sessions: &[assemble::SessionSpec]) -> u64 {
+    sessions
+        .iter()
+        .flat_map(|s| &s.turns)
+        .map(|t| match &t.content {
+            assemble::Content::Text(text) => text.len() as u64,
+            assemble::Content::Tokens { input_length, .. } => {
+                u64::from(*input_length) * BYTES_PER_TOKEN_ESTIMATE
+            }
+        })
+        .sum()
 }
 
 /// Reads a whole line-oriented file (JSONL, CSV), naming it in the error; a line longer than

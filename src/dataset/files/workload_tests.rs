@@ -306,3 +306,95 @@ fn a_replay_window_keeps_only_its_sessions_before_prompts_are_made() {
     let stamps: Vec<Option<u64>> = workload.entries.iter().map(|e| e.timestamp_ms).collect();
     assert_eq!(stamps, vec![Some(300), Some(400), Some(500), Some(600)]);
 }
+
+/// Prompts made later, a chunk at a time in any order with blocks dropped between chunks,
+/// are the whole build's prompts, on one thread or four.
+#[test]
+fn deferred_prompts_equal_the_whole_build_in_any_chunk_order() {
+    let (_dir, path) = trace_head(160);
+    let plan = plan(&path, InputFormat::MooncakeTrace);
+    let whole = on_threads(4, &plan, 11);
+    for threads in [1, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let generator = PromptGenerator::new(builtin(), builtin_corpus());
+            let root = RngRoot::new(11);
+            let source = PromptSource {
+                tokenizer: builtin(),
+                generator: &generator,
+                root: &root,
+            };
+            let Built::Deferred(workload, mut prompts) =
+                build_streamable(&plan, source, Some(0)).unwrap()
+            else {
+                panic!("a threshold of 0 defers every single-turn file");
+            };
+            assert_eq!(workload.entries.len(), whole.entries.len());
+            for (e, w) in workload.entries.iter().zip(&whole.entries) {
+                assert!(e.prompt.is_empty());
+                assert_eq!(
+                    (&e.session_id, e.input_tokens, e.max_tokens, e.timestamp_ms),
+                    (&w.session_id, w.input_tokens, w.max_tokens, w.timestamp_ms)
+                );
+            }
+            // A backwards pass in chunks of 7, then entries again after their blocks were
+            // dropped: the text is the same every time.
+            let order: Vec<usize> = (0..whole.entries.len())
+                .rev()
+                .chain([3, 0, 150, 3])
+                .collect();
+            for chunk in order.chunks(7) {
+                let made = prompts.prompts(chunk, source).unwrap();
+                for (&i, prompt) in chunk.iter().zip(&made) {
+                    assert_eq!(
+                        prompt, &whole.entries[i].prompt,
+                        "entry {i}, {threads} threads"
+                    );
+                }
+            }
+            assert!(prompts.peak_blocks() > 0);
+        });
+    }
+}
+
+/// Blocks are held only while recent chunks use them: a long pass keeps far fewer than the
+/// trace's distinct blocks.
+#[test]
+fn the_deferred_block_cache_stays_bounded_on_a_long_pass() {
+    let (_dir, path) = trace_head(200);
+    let plan = plan(&path, InputFormat::MooncakeTrace);
+    let generator = PromptGenerator::new(builtin(), builtin_corpus());
+    let root = RngRoot::new(5);
+    let source = PromptSource {
+        tokenizer: builtin(),
+        generator: &generator,
+        root: &root,
+    };
+    let Built::Deferred(workload, mut prompts) = build_streamable(&plan, source, Some(0)).unwrap()
+    else {
+        panic!("deferred");
+    };
+    let n = workload.entries.len();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut distinct = std::collections::HashSet::new();
+    for line in text.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        for id in row["hash_ids"].as_array().unwrap() {
+            distinct.insert(id.as_u64().unwrap());
+        }
+    }
+    // Twice around the trace, as a wrapped replay would go.
+    let order: Vec<usize> = (0..2 * n).map(|i| i % n).collect();
+    for chunk in order.chunks(4) {
+        prompts.prompts(chunk, source).unwrap();
+    }
+    assert!(
+        prompts.peak_blocks() * 4 < distinct.len(),
+        "held {} of {} distinct blocks",
+        prompts.peak_blocks(),
+        distinct.len()
+    );
+}

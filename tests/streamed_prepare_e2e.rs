@@ -1,0 +1,134 @@
+//! End-to-end: a trace replay whose prompts are made while the run goes on (streamed
+//! preparation, `run::stream`) sends exactly the bytes the whole build sends, writes the same
+//! `inputs.json`, and keeps going around a trace it wraps.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A small Mooncake-style trace: rows share block prefixes the way conversations do, and
+/// arrive 2 ms apart.
+fn trace(dir: &Path, rows: usize) -> PathBuf {
+    let mut text = String::new();
+    for i in 0..rows {
+        let blocks = 1 + i % 3;
+        let input_length = (blocks as u32 - 1) * 512 + 40 + (i as u32 * 37) % 400;
+        // Every third row starts a new conversation; the others extend the one before.
+        let root = (i / 3) * 10;
+        let ids: Vec<String> = (0..blocks).map(|b| (root + b).to_string()).collect();
+        text.push_str(&format!(
+            "{{\"timestamp\": {}, \"input_length\": {input_length}, \"output_length\": {}, \"hash_ids\": [{}]}}\n",
+            i * 2,
+            1 + i % 5,
+            ids.join(", ")
+        ));
+    }
+    let path = dir.join("trace.jsonl");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Streams every input file, 16 requests ahead at most.
+const STREAMED: [(&str, &str); 2] = [
+    ("GAUNTLET_STREAM_THRESHOLD_BYTES", "0"),
+    ("GAUNTLET_STREAM_WINDOW_BYTES", "1"),
+];
+
+fn run(extra: &[&str], env: &[(&str, &str)], name: &str) -> (PathBuf, Vec<Vec<u8>>, String) {
+    let server = capturing_mock();
+    let dir = artifact_dir(name);
+    let out = profile_with_env(&server.url(), &dir, extra, env);
+    assert!(out.status.success(), "{}", text(&out));
+    let mut bodies: Vec<Vec<u8>> = server
+        .stats()
+        .captured_requests()
+        .iter()
+        .map(|b| b.to_vec())
+        .collect();
+    bodies.sort();
+    (dir, bodies, text(&out))
+}
+
+#[test]
+fn a_streamed_replay_sends_the_whole_builds_bytes_and_writes_the_same_inputs_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = trace(tmp.path(), 90);
+    let file = path.to_str().unwrap();
+    let args = [
+        "--endpoint-type",
+        "completions",
+        "--input-file",
+        file,
+        "--custom-dataset-type",
+        "mooncake_trace",
+        "--fixed-schedule",
+        "--fixed-schedule-speedup",
+        "20",
+    ];
+    let (whole_dir, whole, whole_out) = run(&args, &[], "streamed-whole");
+    let (streamed_dir, streamed, streamed_out) = run(&args, &STREAMED, "streamed-streamed");
+    assert!(
+        !whole_out.contains("made while the run goes on"),
+        "{whole_out}"
+    );
+    assert!(
+        streamed_out.contains("at most 16 requests ahead"),
+        "{streamed_out}"
+    );
+    assert_eq!(whole.len(), 90);
+    assert!(whole == streamed, "the streamed run sent other bytes");
+    let read = |dir: &Path| std::fs::read(dir.join("inputs.json")).unwrap();
+    assert!(
+        read(&whole_dir) == read(&streamed_dir),
+        "inputs.json differs"
+    );
+    let records = jsonl(&streamed_dir);
+    assert_eq!(records.len(), 90);
+    assert!(
+        records.iter().all(|r| r["error"].is_null()),
+        "a request failed"
+    );
+}
+
+#[test]
+fn a_streamed_workload_wraps_around_in_a_closed_loop_and_honours_export_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = trace(tmp.path(), 40);
+    let file = path.to_str().unwrap();
+    let args = |export: &'static str| {
+        vec![
+            "--endpoint-type",
+            "completions",
+            "--input-file",
+            file,
+            "--custom-dataset-type",
+            "mooncake_trace",
+            "--request-count",
+            "130",
+            "--concurrency",
+            "8",
+            "--export-inputs",
+            export,
+        ]
+    };
+    let (whole_dir, whole, _) = run(&args("full"), &[], "streamed-wrap-whole");
+    let (streamed_dir, streamed, _) = run(&args("full"), &STREAMED, "streamed-wrap-streamed");
+    // Three laps and a bit: every request the body of entry `index % 40`, as without streaming.
+    assert_eq!(whole.len(), 130);
+    assert!(whole == streamed, "the streamed run sent other bytes");
+    let read = |dir: &Path| std::fs::read(dir.join("inputs.json")).unwrap();
+    // Each entry once in inputs.json, as the whole build writes it.
+    assert!(
+        read(&whole_dir) == read(&streamed_dir),
+        "inputs.json differs"
+    );
+    assert_eq!(jsonl(&streamed_dir).len(), 130);
+
+    let (none_dir, _, _) = run(&args("none"), &STREAMED, "streamed-wrap-none");
+    assert!(!none_dir.join("inputs.json").exists());
+    let (sample_dir, _, _) = run(&args("sample"), &STREAMED, "streamed-wrap-sample");
+    let sample = json(&sample_dir, "inputs.json");
+    assert_eq!(sample["data"].as_array().unwrap().len(), 40);
+}
