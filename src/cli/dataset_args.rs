@@ -36,7 +36,7 @@ pub struct DatasetFileArgs {
     #[arg(long, value_name = "N", requires = "trace_flavor")]
     pub trace_sessions: Option<u32>,
 
-    /// Tokens per hash_ids block of a mooncake trace [default: 512].
+    /// Tokens per hash_ids block of a mooncake trace [default: 512; 16 for bailian_trace].
     #[arg(
         long = "prompt-input-tokens-block-size",
         visible_aliases = ["synthetic-input-tokens-block-size", "isl-block-size"]
@@ -79,6 +79,12 @@ pub enum DatasetTypeArg {
     /// Mooncake trace (JSONL, or CSV with a header row).
     #[value(name = "mooncake_trace", alias = "mooncake-trace")]
     MooncakeTrace,
+    /// BurstGPT's CSV log (Timestamp, Request tokens, Response tokens; docs/traces.md).
+    #[value(name = "burst_gpt_trace", alias = "burst-gpt-trace")]
+    BurstGptTrace,
+    /// Alibaba Bailian's JSONL trace (chat_id chains, 16-token hash_ids; docs/traces.md).
+    #[value(name = "bailian_trace", alias = "bailian-trace")]
+    BailianTrace,
 }
 
 /// `--trace-flavor` values: the clap side of the plan's `TraceFlavor`, so library code never
@@ -127,6 +133,8 @@ impl DatasetFileArgs {
                 DatasetTypeArg::MultiTurn => CustomDatasetType::MultiTurn,
                 DatasetTypeArg::RandomPool => CustomDatasetType::RandomPool,
                 DatasetTypeArg::MooncakeTrace => CustomDatasetType::MooncakeTrace,
+                DatasetTypeArg::BurstGptTrace => CustomDatasetType::BurstGptTrace,
+                DatasetTypeArg::BailianTrace => CustomDatasetType::BailianTrace,
             }),
             trace_flavor: self.trace_flavor.map(TraceFlavor::from),
         }

@@ -40,6 +40,10 @@ pub const DEFAULT_ENTRIES: u32 = 100;
 /// Default tokens per `hash_ids` block (Mooncake's and AIPerf's).
 pub const DEFAULT_BLOCK_SIZE: u32 = 512;
 
+/// Tokens per `hash_ids` block of an Alibaba Bailian trace (its files are `*_blksz_16.jsonl`;
+/// AIPerf applies 16 for `bailian_trace` too).
+pub const BAILIAN_BLOCK_SIZE: u32 = 16;
+
 /// Frames per second of synthetic video (`--video-fps`): AIPerf's default.
 pub const DEFAULT_FPS: u32 = 4;
 

@@ -1,5 +1,7 @@
 //! Choosing the reader when `--custom-dataset-type` is not given, the way AIPerf guesses: a
-//! folder is a random pool, `.csv` is a CSV trace, otherwise the first line's keys decide.
+//! folder is a random pool, `.csv` is a CSV trace (BurstGPT's when its header has BurstGPT's
+//! columns), otherwise the first line's keys decide (`chat_id` + `parent_chat_id` or `turn`:
+//! an Alibaba Bailian trace, whose `type` is the request kind, not the format).
 
 use std::io::BufRead;
 use std::path::Path;
@@ -15,17 +17,19 @@ pub fn detect_format(path: &Path) -> Result<InputFormat, String> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
     {
-        return Ok(InputFormat::CsvTrace);
+        // An unreadable file is reported by the caller's existence check, as before.
+        let header = first_line(path).unwrap_or_default().to_lowercase();
+        let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+        let burst = ["timestamp", "request tokens", "response tokens"]
+            .iter()
+            .all(|c| columns.contains(c));
+        return Ok(if burst {
+            InputFormat::BurstGptTrace
+        } else {
+            InputFormat::CsvTrace
+        });
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut first = String::new();
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
-        if !line.trim().is_empty() {
-            first = line;
-            break;
-        }
-    }
+    let first = first_line(path)?;
     let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(first.trim())
         .map_err(|e| {
             format!(
@@ -33,6 +37,11 @@ pub fn detect_format(path: &Path) -> Result<InputFormat, String> {
                 path.display()
             )
         })?;
+    if object.contains_key("chat_id")
+        && (object.contains_key("parent_chat_id") || object.contains_key("turn"))
+    {
+        return Ok(InputFormat::BailianTrace);
+    }
     if let Some(kind) = object.get("type").and_then(|t| t.as_str()) {
         return match kind {
             "single_turn" => Ok(InputFormat::SingleTurn),
@@ -57,6 +66,18 @@ pub fn detect_format(path: &Path) -> Result<InputFormat, String> {
             path.display()
         ))
     }
+}
+
+/// The file's first non-blank line (empty for an empty file).
+fn first_line(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
+        if !line.trim().is_empty() {
+            return Ok(line.trim_start_matches('\u{feff}').to_string());
+        }
+    }
+    Ok(String::new())
 }
 
 #[cfg(test)]
@@ -88,5 +109,22 @@ mod tests {
         let csv = dir.path().join("t.CSV");
         std::fs::write(&csv, "input_length\n3\n").unwrap();
         assert_eq!(detect_format(&csv), Ok(InputFormat::CsvTrace));
+    }
+
+    #[test]
+    fn public_traces_are_recognised() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("BurstGPT_1.csv");
+        std::fs::write(
+            &csv,
+            "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n5,ChatGPT,4,1,5,API log\n",
+        )
+        .unwrap();
+        assert_eq!(detect_format(&csv), Ok(InputFormat::BurstGptTrace));
+        let bailian = "{\"chat_id\": 159, \"parent_chat_id\": -1, \"timestamp\": 61.114, \"input_length\": 521, \"output_length\": 132, \"type\": \"text\", \"turn\": 1}";
+        assert_eq!(
+            detect_format(file(bailian).path()),
+            Ok(InputFormat::BailianTrace)
+        );
     }
 }

@@ -46,6 +46,11 @@ pub enum InputFormat {
     MooncakeTrace,
     /// A CSV trace with a header row, read like mooncake rows without `hash_ids`.
     CsvTrace,
+    /// BurstGPT's CSV log: one independent request per row, timestamps in seconds.
+    BurstGptTrace,
+    /// Alibaba Bailian's JSONL trace: `chat_id`/`parent_chat_id` chains of self-contained
+    /// requests, timestamps in seconds, 16-token `hash_ids` blocks.
+    BailianTrace,
     /// One of Veeksha's trace flavors (see docs/trace-flavors.md).
     Flavor {
         /// Which flavor.
@@ -64,6 +69,8 @@ impl InputFormat {
             InputFormat::MultiTurn => "multi_turn",
             InputFormat::RandomPool => "random_pool",
             InputFormat::MooncakeTrace | InputFormat::CsvTrace => "mooncake_trace",
+            InputFormat::BurstGptTrace => "burst_gpt_trace",
+            InputFormat::BailianTrace => "bailian_trace",
             InputFormat::Flavor { flavor, .. } => flavor.name(),
         }
     }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use super::SettingError;
 use crate::config::{
-    detect_format, InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor, DEFAULT_BLOCK_SIZE,
-    DEFAULT_SPEEDUP,
+    detect_format, InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor, BAILIAN_BLOCK_SIZE,
+    DEFAULT_BLOCK_SIZE, DEFAULT_SPEEDUP,
 };
 
 /// `--custom-dataset-type` values, as AIPerf names them.
@@ -20,6 +20,10 @@ pub enum CustomDatasetType {
     RandomPool,
     /// Mooncake trace (JSONL, or CSV with a header row).
     MooncakeTrace,
+    /// BurstGPT's CSV log (`Timestamp`, `Request tokens`, `Response tokens`, ...).
+    BurstGptTrace,
+    /// Alibaba Bailian's JSONL trace (`chat_id`, `parent_chat_id`, `turn`, `hash_ids`).
+    BailianTrace,
 }
 
 /// Input file settings, from flags only.
@@ -77,6 +81,8 @@ impl InputSettings {
             (None, Some(CustomDatasetType::RandomPool)) => InputFormat::RandomPool,
             (None, Some(CustomDatasetType::MooncakeTrace)) if is_csv => InputFormat::CsvTrace,
             (None, Some(CustomDatasetType::MooncakeTrace)) => InputFormat::MooncakeTrace,
+            (None, Some(CustomDatasetType::BurstGptTrace)) => InputFormat::BurstGptTrace,
+            (None, Some(CustomDatasetType::BailianTrace)) => InputFormat::BailianTrace,
             (None, None) => {
                 detect_format(path).map_err(|m| SettingError::flag("--input-file", m))?
             }
@@ -93,17 +99,28 @@ impl InputSettings {
                 "a folder is only accepted with --custom-dataset-type random_pool",
             ));
         }
-        let is_trace = matches!(format, InputFormat::MooncakeTrace | InputFormat::CsvTrace);
+        let is_trace = matches!(
+            format,
+            InputFormat::MooncakeTrace
+                | InputFormat::CsvTrace
+                | InputFormat::BurstGptTrace
+                | InputFormat::BailianTrace
+        );
         if synthesis.is_some() && !is_trace {
             return Err(SettingError::flag(
                 "--synthesis-speedup-ratio",
                 format!(
-                    "--synthesis-* flags need a mooncake_trace input, not {}",
+                    "--synthesis-* flags need a trace input (mooncake_trace, burst_gpt_trace, \
+                     bailian_trace), not {}",
                     format.flag_name()
                 ),
             ));
         }
-        let block_size = self.block_size.unwrap_or(DEFAULT_BLOCK_SIZE);
+        let block_size = self.block_size.unwrap_or(match format {
+            // Bailian's hash_ids are 16-token blocks (the trace's file names say blksz_16).
+            InputFormat::BailianTrace => BAILIAN_BLOCK_SIZE,
+            _ => DEFAULT_BLOCK_SIZE,
+        });
         if block_size == 0 {
             return Err(SettingError::flag(
                 "--prompt-input-tokens-block-size",

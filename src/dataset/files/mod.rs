@@ -1,5 +1,7 @@
 //! Workloads from user files: AIPerf's `single_turn`, `multi_turn`, `random_pool` and
-//! `mooncake_trace` JSONL formats, and CSV traces. See `docs/input-files.md`.
+//! `mooncake_trace` JSONL formats, and CSV traces. See `docs/input-files.md`. The public
+//! traces `burst_gpt_trace` (BurstGPT's CSV) and `bailian_trace` (Alibaba Bailian's JSONL)
+//! become the same trace rows (`docs/traces.md`).
 //!
 //! Every reader turns its file into [`assemble::SessionSpec`]s (what to send, in which
 //! session, when); [`assemble`] then makes the prompts in parallel, each from the seed and its
@@ -7,6 +9,8 @@
 //! `hash_ids` get their text from [`hash_text`], where equal ids give equal text.
 
 mod assemble;
+mod bailian;
+mod burst_gpt;
 mod csv;
 pub mod deferred;
 mod fields;
@@ -168,6 +172,25 @@ pub fn build_streamable(
         InputFormat::CsvTrace => {
             let rows = csv::read(path)?;
             mooncake::into_sessions(path, rows, plan, source.root)?
+        }
+        InputFormat::BurstGptTrace => {
+            let read = burst_gpt::read(path)?;
+            if read.failed > 0 {
+                eprintln!(
+                    "{}: {} with Response tokens 0 (failed requests in the log) left out",
+                    path.display(),
+                    if read.failed == 1 {
+                        "1 row".to_string()
+                    } else {
+                        format!("{} rows", read.failed)
+                    }
+                );
+            }
+            mooncake::into_sessions(path, read.rows, plan, source.root)?
+        }
+        InputFormat::BailianTrace => {
+            let rows = bailian::read(path, plan.block_size)?;
+            bailian::into_conversations(path, rows, plan, source.root)?
         }
         InputFormat::Flavor {
             flavor,

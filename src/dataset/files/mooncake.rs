@@ -138,7 +138,7 @@ fn row(fields: &Fields<'_>, block_size: u32) -> Result<TraceRow, FilesError> {
 }
 
 /// A row with `hash_ids` needs exactly one id per block of its input.
-fn check_hash_ids(
+pub(super) fn check_hash_ids(
     fields: &Fields<'_>,
     ids: usize,
     input_length: u32,
