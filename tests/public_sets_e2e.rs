@@ -1,11 +1,17 @@
-//! End-to-end: the public traces (`--custom-dataset-type burst_gpt_trace|bailian_trace`)
-//! through the real CLI against the mock server.
+//! End-to-end: the public traces (`--custom-dataset-type burst_gpt_trace|bailian_trace`) and
+//! a vision set (`--public-dataset mmstar`) through the real CLI against the mock server.
 
 mod common;
 
 use std::path::Path;
+use std::sync::Arc;
 
+use base64::Engine as _;
 use common::*;
+use parquet::data_type::{ByteArray, ByteArrayType};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -141,6 +147,124 @@ fn a_bad_burst_gpt_row_is_named() {
     );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(&want),
+        "{}",
+        text(&out)
+    );
+}
+
+const MMSTAR: &str = "message schema {
+  OPTIONAL BYTE_ARRAY question (UTF8);
+  OPTIONAL group image {
+    OPTIONAL BYTE_ARRAY bytes;
+    OPTIONAL BYTE_ARRAY path (UTF8);
+  }
+  OPTIONAL BYTE_ARRAY answer (UTF8);
+}";
+
+/// MMStar's columns (question, image struct, answer) with two rows and their PNGs.
+fn mmstar(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let rows: Vec<(String, Vec<u8>)> = [
+        ([200u8, 10, 10], "Which colour is the square?"),
+        ([10, 10, 200], "Is the square blue?"),
+    ]
+    .into_iter()
+    .map(|(rgb, q)| {
+        let image = image::RgbImage::from_pixel(3, 2, image::Rgb(rgb));
+        let mut png = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        (q.to_string(), png.into_inner())
+    })
+    .collect();
+    let schema = Arc::new(parse_message_type(MMSTAR).unwrap());
+    let props = Arc::new(WriterProperties::builder().build());
+    let mut writer =
+        SerializedFileWriter::new(std::fs::File::create(path).unwrap(), schema, props).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mut column = 0;
+    while let Some(mut col) = group.next_column().unwrap() {
+        let (values, def): (Vec<ByteArray>, i16) = match column {
+            0 => (
+                rows.iter().map(|r| ByteArray::from(r.0.as_str())).collect(),
+                1,
+            ),
+            1 => (
+                rows.iter().map(|r| ByteArray::from(r.1.clone())).collect(),
+                2,
+            ),
+            2 => (rows.iter().map(|_| ByteArray::from("x.png")).collect(), 2),
+            _ => (rows.iter().map(|_| ByteArray::from("A")).collect(), 1),
+        };
+        col.typed::<ByteArrayType>()
+            .write_batch(&values, Some(&vec![def; rows.len()]), None)
+            .unwrap();
+        col.close().unwrap();
+        column += 1;
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+    rows
+}
+
+#[test]
+fn mmstar_requests_carry_the_rows_image_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("mmstar.parquet");
+    let rows = mmstar(&data);
+    let server = capturing_mock();
+    let dir = artifact_dir("public-mmstar");
+    let out = profile(
+        &server.url(),
+        &dir,
+        &[
+            "--public-dataset",
+            "mmstar",
+            "--dataset-path",
+            data.to_str().unwrap(),
+            "--request-count",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let mut got: Vec<(String, Vec<u8>)> = captured_bodies(&server)
+        .iter()
+        .map(|b| {
+            let parts = b["messages"][0]["content"]
+                .as_array()
+                .expect("content parts");
+            assert_eq!(parts.len(), 2, "{b}");
+            let url = parts[1]["image_url"]["url"].as_str().unwrap();
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(
+                    url.strip_prefix("data:image/png;base64,")
+                        .expect("a PNG data URI"),
+                )
+                .unwrap();
+            (parts[0]["text"].as_str().unwrap().to_string(), png)
+        })
+        .collect();
+    got.sort();
+    let mut want = rows;
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_vision_set_on_an_endpoint_without_images_is_one_line() {
+    let out = gauntlet(&[
+        "profile",
+        "--model",
+        "m",
+        "--url",
+        "http://127.0.0.1:1",
+        "--endpoint-type",
+        "completions",
+        "--public-dataset",
+        "mmstar",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("mmstar sends each question with its image; use --endpoint-type chat"),
         "{}",
         text(&out)
     );

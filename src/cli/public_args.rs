@@ -14,6 +14,8 @@ pub struct PublicDatasetArgs {
     /// A public dataset to send: speed_bench_qualitative, speed_bench_<category> (coding,
     /// humanities, math, multilingual, qa, rag, reasoning, roleplay, stem, summarization,
     /// writing), speed_bench_throughput_{1k,2k,8k,16k,32k}[_low_entropy|_mixed|_high_entropy].
+    /// Vision sets (each question with its image or video; docs/datasets.md): mmstar, mmvu,
+    /// vision_arena, llava_onevision.
     #[arg(long, value_name = "NAME", conflicts_with = "input_file")]
     pub public_dataset: Option<String>,
 

@@ -38,6 +38,7 @@ mod tls_plan;
 mod url;
 mod variations;
 mod video_plan;
+mod vision_plan;
 mod walk;
 pub mod yaml;
 
@@ -72,3 +73,4 @@ pub use tls_plan::{read_ca_certs, TlsPlan};
 pub use url::{redact_userinfo, HttpUrl};
 pub use variations::FileVariation;
 pub use video_plan::{SynthType, VideoCodec, VideoContainer, VideoPlan};
+pub use vision_plan::{VisionDataset, VisionDatasetPlan};

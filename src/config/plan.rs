@@ -411,6 +411,9 @@ pub struct Plan {
     pub output_length: OutputLengthPlan,
     /// A public dataset (`--public-dataset`, e.g. SPEED-Bench) to build the workload from.
     pub public_dataset: Option<super::PublicDatasetPlan>,
+    /// A public vision dataset (`--public-dataset mmstar|mmvu|vision_arena|llava_onevision`):
+    /// each row's question with its image(s) or video.
+    pub vision_dataset: Option<super::VisionDatasetPlan>,
     /// Server metrics and GPU telemetry to collect during the run.
     pub telemetry: super::TelemetryPlan,
     /// Synthetic images and audio sent with each prompt (docs/media.md).

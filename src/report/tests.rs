@@ -177,6 +177,7 @@ fn plan() -> Plan {
         input: None,
         output_length: Default::default(),
         public_dataset: None,
+        vision_dataset: None,
         telemetry: Default::default(),
         media: Default::default(),
         video: None,

@@ -322,7 +322,7 @@ pub const NO_WORKLOAD_CACHE_ENV: &str = "GAUNTLET_NO_WORKLOAD_CACHE";
 /// no cache folder, the cache turned off, or an input file that cannot be stamped (the normal
 /// build then reports it).
 fn workload_cache_slot(plan: &Plan) -> Option<(std::path::PathBuf, [u8; 32])> {
-    if plan.input.is_some() || plan.public_dataset.is_some() {
+    if plan.input.is_some() || plan.public_dataset.is_some() || plan.vision_dataset.is_some() {
         return None;
     }
     if std::env::var_os(NO_WORKLOAD_CACHE_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
@@ -371,6 +371,11 @@ fn build_workload(
     let root = RngRoot::new(plan.random_seed);
     let mut deferred = None;
     let mut workload = match (&plan.input, &plan.public_dataset) {
+        _ if plan.vision_dataset.is_some() => {
+            let vision = plan.vision_dataset.as_ref().expect("checked");
+            let env = dataset::public::HubEnv::from_env();
+            dataset::public::vision::build(vision, tokenizer, &env)?
+        }
         (_, Some(public)) => {
             let env = dataset::public::HubEnv::from_env();
             let (workload, report) = dataset::public::build(public, tokenizer, &env)?;
@@ -593,6 +598,7 @@ fn replayed_plan(
         && (multi_turn
             || plan.input.is_some()
             || plan.public_dataset.is_some()
+            || plan.vision_dataset.is_some()
             || plan.raw_payloads.is_some());
     // A trace's times and the dataset both count sessions when the workload has them.
     let size = match (fixed_schedule, once) {

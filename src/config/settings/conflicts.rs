@@ -115,7 +115,7 @@ impl Settings {
 
     /// Values given that the plan does not use.
     fn warn_ignored(&self, plan: &Plan, warnings: &mut Vec<String>) {
-        if plan.input.is_some() || plan.public_dataset.is_some() {
+        if plan.input.is_some() || plan.public_dataset.is_some() || plan.vision_dataset.is_some() {
             let source = if plan.input.is_some() {
                 "--input-file"
             } else {

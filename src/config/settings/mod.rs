@@ -20,6 +20,7 @@ mod models;
 mod phases;
 mod prefix;
 mod public;
+mod public_vision;
 mod rankings;
 mod resolve;
 mod schedule;

@@ -25,6 +25,9 @@ impl PublicSettings {
         let Some(name) = &self.public_dataset else {
             return Ok(None);
         };
+        if crate::config::VisionDataset::parse(name).is_some() {
+            return Ok(None); // `resolve_vision` (public_vision.rs) takes it.
+        }
         let variant = SpeedBenchVariant::parse(name).ok_or_else(|| {
             SettingError::flag(
                 "--public-dataset",

@@ -201,6 +201,7 @@ impl Settings {
             }),
             output_length: self.prefix.output_length()?,
             public_dataset: self.public.resolve()?,
+            vision_dataset: self.public.resolve_vision(endpoint)?,
             media,
             video: self.video.video_plan()?,
             models,

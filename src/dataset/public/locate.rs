@@ -107,7 +107,7 @@ fn files_for_config(root: &Path, config: &str) -> Vec<PathBuf> {
     found
 }
 
-fn collect_parquet(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+pub(super) fn collect_parquet(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     const MAX_DEPTH: usize = 4;
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -9,6 +9,8 @@
 pub mod locate;
 pub mod rows;
 pub mod speed_bench;
+pub mod vision;
+pub mod vision_locate;
 
 /// The SPEED-Bench variants, part of the plan and so defined in `config`; kept under their
 /// old path for the matrix report and library users.
