@@ -17,7 +17,8 @@ pub struct DatasetFileArgs {
     #[arg(long, value_name = "PATH")]
     pub input_file: Option<PathBuf>,
 
-    /// Format of --input-file [default: detected from the file].
+    /// Format of --input-file [default: detected from the file]. AIPerf's spelling
+    /// `--custom-dataset-type speed_bench_<variant>` is read as `--public-dataset`.
     #[arg(long, value_enum, requires = "input_file")]
     pub custom_dataset_type: Option<DatasetTypeArg>,
 

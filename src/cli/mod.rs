@@ -100,7 +100,7 @@ fn profile_after_help() -> String {
 /// Entry point of the binary: parses, runs, prints the error chain, returns the exit code.
 pub fn main() -> ExitCode {
     raise_open_file_limit();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(public_args::aiperf_spellings(std::env::args_os()));
     let result = match cli.command {
         Command::Profile(args) => run_profile(*args),
         Command::MockServer(args) => mock_server::run(args),

@@ -24,7 +24,9 @@ mod model_plan;
 mod phases;
 mod plan;
 mod public_plan;
+mod public_sets;
 mod results_plan;
+mod sampling_plan;
 mod schema_keys;
 mod session_plan;
 pub mod settings;
@@ -62,7 +64,9 @@ pub use plan::*;
 pub use public_plan::{
     PublicDatasetPlan, SpeedBenchVariant, CATEGORIES, ENTROPY_TIERS, THROUGHPUT_ISLS,
 };
+pub use public_sets::{HubFile, PromptField, PublicDataset, TextSet, SHAREGPT_FILE, TEXT_SETS};
 pub use results_plan::{parse_goodput, ResultsPlan, ResultsSettings, Slo};
+pub use sampling_plan::SamplingStrategy;
 pub use schema_keys::REPEAT_KEYS;
 pub use session_plan::{
     SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,

@@ -437,6 +437,9 @@ pub struct Plan {
     pub export_inputs: ExportInputs,
     /// `--goodput` objectives and `--slice-duration` time slices.
     pub results: super::ResultsPlan,
+    /// `--dataset-sampling-strategy`: the order an input file's or public dataset's entries
+    /// are sent in; `None` keeps the file order, wrapping (docs/datasets.md).
+    pub dataset_sampling: Option<super::SamplingStrategy>,
 }
 
 impl Plan {

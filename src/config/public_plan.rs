@@ -34,15 +34,18 @@ const PREFIX: &str = "speed_bench_";
 /// A resolved `--public-dataset` choice, carried in `Plan::public_dataset`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PublicDatasetPlan {
-    /// Which variant (serialized by name, e.g. `speed_bench_coding`, so a report can find
-    /// the category in `input_config`).
-    pub variant: SpeedBenchVariant,
-    /// `--dataset-path`: a parquet file, or a folder of them; `None` uses the hub cache.
+    /// Which dataset or variant (serialized by name, e.g. `speed_bench_coding`, so a report
+    /// can find the category in `input_config`).
+    pub variant: super::PublicDataset,
+    /// `--dataset-path`: the dataset's file, or a folder holding it; `None` uses the hub cache.
     pub dataset_path: Option<PathBuf>,
     /// Multi-turn rows send all their user turns as one conversation; otherwise the first.
     pub multi_turn: bool,
     /// `max_tokens` of every request; `None` lets the server decide.
     pub max_tokens: Option<u32>,
+    /// Each request asks for its recorded reply's token count instead of `max_tokens`
+    /// (ShareGPT without `--public-dataset-max-tokens`).
+    pub reply_lengths: bool,
 }
 
 /// One `--public-dataset speed_bench_*` choice.

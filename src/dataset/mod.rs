@@ -10,6 +10,7 @@ pub mod prefix;
 pub mod public;
 pub mod rankings;
 pub mod raw;
+pub mod sampling;
 pub mod synthesis;
 pub mod synthetic;
 

@@ -188,6 +188,7 @@ fn plan() -> Plan {
         auto_plot: false,
         export_inputs: Default::default(),
         results: Default::default(),
+        dataset_sampling: None,
     }
 }
 

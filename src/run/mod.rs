@@ -408,6 +408,9 @@ fn build_workload(
             None => dataset::synthetic::build(&plan.synthetic, &root, &generator)?,
         },
     };
+    if plan.input.is_some() || plan.public_dataset.is_some() {
+        workload = dataset::sampling::for_plan(plan, workload, &root);
+    }
     if plan.media.is_enabled() || plan.video.is_some() {
         // Media go to session roots; the FFmpeg work runs in the helper process unless this
         // program links FFmpeg (media_helper::use_in_process).

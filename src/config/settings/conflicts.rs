@@ -23,6 +23,7 @@ impl Settings {
         check_video_place(plan)?;
         self.check_rankings_inputs(plan)?;
         self.warn_ignored(plan, warnings);
+        super::public::check_sampling(plan, warnings)?;
         Ok(())
     }
 

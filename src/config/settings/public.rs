@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::SettingError;
-use crate::config::{PublicDatasetPlan, SpeedBenchVariant, DEFAULT_MAX_TOKENS};
+use crate::config::{PublicDataset, PublicDatasetPlan, SamplingStrategy};
 
 /// Public dataset settings, from flags only.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +17,8 @@ pub struct PublicSettings {
     pub public_dataset_multi_turn: bool,
     /// `--public-dataset-max-tokens`.
     pub public_dataset_max_tokens: Option<u32>,
+    /// `--dataset-sampling-strategy` (input files too).
+    pub dataset_sampling_strategy: Option<SamplingStrategy>,
 }
 
 impl PublicSettings {
@@ -28,29 +30,76 @@ impl PublicSettings {
         if crate::config::VisionDataset::parse(name).is_some() {
             return Ok(None); // `resolve_vision` (public_vision.rs) takes it.
         }
-        let variant = SpeedBenchVariant::parse(name).ok_or_else(|| {
+        let variant = PublicDataset::parse(name).ok_or_else(|| {
             SettingError::flag(
                 "--public-dataset",
                 format!(
                     "unknown dataset '{name}'; expected one of: {}",
-                    SpeedBenchVariant::all()
-                        .iter()
-                        .map(|v| v.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    PublicDataset::all_names().join(", ")
                 ),
             )
         })?;
+        let reply_lengths = variant.has_reply_lengths() && self.public_dataset_max_tokens.is_none();
         let max_tokens = match self.public_dataset_max_tokens {
             Some(0) => None,
             Some(n) => Some(n),
-            None => Some(DEFAULT_MAX_TOKENS),
+            None => variant.default_max_tokens(),
         };
         Ok(Some(PublicDatasetPlan {
             variant,
             dataset_path: self.dataset_path.clone(),
             multi_turn: self.public_dataset_multi_turn,
             max_tokens,
+            reply_lengths,
         }))
     }
+}
+
+/// `--dataset-sampling-strategy` orders an input file or public dataset; a fixed schedule or
+/// a trace sends in time order and a random pool draws its own rows, so those are refused;
+/// synthetic prompts are ignored with a warning (each entry is drawn fresh already).
+pub(super) fn check_sampling(
+    plan: &crate::config::Plan,
+    warnings: &mut Vec<String>,
+) -> Result<(), SettingError> {
+    use crate::config::InputFormat;
+    const FLAG: &str = "--dataset-sampling-strategy";
+    let Some(strategy) = plan.dataset_sampling else {
+        return Ok(());
+    };
+    if plan.fixed_schedule.is_some() {
+        return Err(SettingError::flag(
+            FLAG,
+            "a fixed schedule sends the trace in its time order; drop one of the two",
+        ));
+    }
+    if let Some(input) = &plan.input {
+        let refused = match input.format {
+            InputFormat::RandomPool => Some("random_pool draws its own rows at random"),
+            InputFormat::MooncakeTrace | InputFormat::CsvTrace | InputFormat::Flavor { .. } => {
+                Some("a trace is sent in its recorded order")
+            }
+            InputFormat::SingleTurn | InputFormat::MultiTurn => None,
+        };
+        if let Some(why) = refused {
+            return Err(SettingError::flag(
+                FLAG,
+                format!(
+                    "{} is not accepted with a {} input: {why}",
+                    strategy.name(),
+                    input.format.flag_name()
+                ),
+            ));
+        }
+    } else if plan.public_dataset.is_none() && plan.raw_payloads.is_none() {
+        warnings.push(format!(
+            "{FLAG} is ignored: it orders --input-file and --public-dataset entries; synthetic prompts are each drawn fresh"
+        ));
+    } else if plan.raw_payloads.is_some() {
+        return Err(SettingError::flag(
+            FLAG,
+            "--endpoint-type raw sends the file's bodies in file order",
+        ));
+    }
+    Ok(())
 }

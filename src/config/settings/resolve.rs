@@ -215,6 +215,7 @@ impl Settings {
             // Set by the CLI (`--export-inputs`); no file key.
             export_inputs: Default::default(),
             results: self.results.resolve()?,
+            dataset_sampling: self.public.dataset_sampling_strategy,
         };
         let mut warnings = Vec::new();
         self.check_conflicts(&plan, &mut warnings)?;

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::rows::SpeedBenchRow;
-use super::{PublicDatasetError, PublicDatasetPlan};
+use super::{PublicDatasetError, PublicDatasetPlan, SpeedBenchVariant};
 use crate::dataset::{SessionSpan, TurnLinks, Workload, WorkloadEntry};
 use crate::tokenizer::Tokenizer;
 
@@ -28,11 +28,16 @@ pub struct BuildReport {
     pub matched_rows: usize,
     /// The category of each session (multi-turn) or entry (single-turn), in order.
     pub categories: Vec<String>,
+    /// A line for the user about what the loader kept (sets with filters), if any.
+    pub note: Option<String>,
 }
 
 impl BuildReport {
     /// The one line a run prints when placeholder rows were set aside; `None` when none were.
     pub fn placeholder_line(&self, variant: &str) -> Option<String> {
+        if self.note.is_some() {
+            return self.note.clone();
+        }
         (self.placeholder_rows > 0).then(|| {
             format!(
                 "{variant}: {} of {} rows are placeholders that point at the original source \
@@ -49,13 +54,14 @@ impl BuildReport {
 /// be grouped by category without a side table; the index counts sent rows from 1.
 pub fn build(
     plan: &PublicDatasetPlan,
+    variant: SpeedBenchVariant,
     rows: &[(SpeedBenchRow, &Path, usize)],
     tokenizer: &Tokenizer,
 ) -> Result<(Workload, BuildReport), PublicDatasetError> {
     let mut report = BuildReport::default();
     let mut kept: Vec<(&SpeedBenchRow, &Path, usize)> = Vec::new();
     for (row, path, number) in rows {
-        if !plan.variant.keeps(&row.category) {
+        if !variant.keeps(&row.category) {
             continue;
         }
         report.matched_rows += 1;

@@ -123,10 +123,11 @@ fn qualitative_fixture(dir: &Path) -> PathBuf {
 
 fn plan(name: &str, path: &Path, multi_turn: bool) -> PublicDatasetPlan {
     PublicDatasetPlan {
-        variant: SpeedBenchVariant::parse(name).unwrap(),
+        variant: crate::config::PublicDataset::SpeedBench(SpeedBenchVariant::parse(name).unwrap()),
         dataset_path: Some(path.to_path_buf()),
         multi_turn,
         max_tokens: Some(DEFAULT_MAX_TOKENS),
+        reply_lengths: false,
     }
 }
 
