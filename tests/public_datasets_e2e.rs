@@ -252,6 +252,8 @@ fn sampling_shuffles_a_public_dataset_and_refuses_a_fixed_schedule() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let prompts: Vec<String> = sent(&server).into_iter().map(|(p, _)| p).collect();
+    let file_order: Vec<&str> = (0..6).map(|i| KEPT[i % 3]).collect();
+    assert_ne!(prompts, file_order, "shuffled, not in file order");
     for pass in prompts.chunks(3) {
         let mut sorted = pass.to_vec();
         sorted.sort();
@@ -325,4 +327,34 @@ fn custom_dataset_type_speed_bench_reads_as_public_dataset() {
         export["input_config"]["public_dataset"]["variant"],
         "speed_bench_math"
     );
+}
+
+#[test]
+fn a_config_file_names_the_public_dataset_and_its_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = capturing_mock();
+    let yaml = tmp.path().join("sharegpt.yaml");
+    std::fs::write(
+        &yaml,
+        format!(
+            "schemaVersion: \"2.0\"\nbenchmark:\n  model: mock-model\n  endpoint:\n    url: {}\n  \
+             dataset:\n    type: public\n    dataset: sharegpt\n    sampling: sequential\n  \
+             phases:\n    - {{name: profiling, type: concurrency, concurrency: 1, requests: 4}}\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let dir = artifact_dir("public-sharegpt-yaml");
+    let out = gauntlet(&[
+        "profile",
+        "--config",
+        yaml.to_str().unwrap(),
+        "--dataset-path",
+        fixture().to_str().unwrap(),
+        "--output-artifact-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let prompts: Vec<String> = sent(&server).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(prompts, [KEPT[0], KEPT[1], KEPT[2], KEPT[0]]);
 }

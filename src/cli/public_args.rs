@@ -28,17 +28,17 @@ pub struct PublicDatasetArgs {
     /// The dataset's file, or a folder of its files in the hub layout (parquet, JSON or
     /// JSONL, as the set is published; see docs/datasets.md) [default: the Hugging Face
     /// cache, downloading when the network allows].
-    #[arg(long, value_name = "FILE_OR_DIR", requires = "public_dataset")]
+    #[arg(long, value_name = "FILE_OR_DIR")]
     pub dataset_path: Option<PathBuf>,
 
     /// Send all user turns of multi-turn rows as one conversation (otherwise the first;
     /// sharegpt: every human/gpt pair).
-    #[arg(long, requires = "public_dataset")]
+    #[arg(long)]
     pub public_dataset_multi_turn: bool,
 
     /// max_tokens of every public-dataset request; 0 lets the server decide [default:
     /// speed_bench_*: 4096; sharegpt: each recorded reply's token count; others: none].
-    #[arg(long, value_name = "N", requires = "public_dataset")]
+    #[arg(long, value_name = "N")]
     pub public_dataset_max_tokens: Option<u32>,
 
     /// Order the entries of --input-file or --public-dataset are sent in (sessions, when

@@ -21,6 +21,8 @@ pub const DATASET_KEYS: &[&str] = &[
     "images",
     "audio",
     "rankings",
+    "dataset",
+    "sampling",
 ];
 const PROMPT_KEYS: &[&str] = &["isl", "osl", "sequence_distribution"];
 const IMAGE_KEYS: &[&str] = &["width", "height"];
@@ -34,7 +36,6 @@ const LATER_TYPES: &[&str] = &[
     "multi_turn",
     "random_pool",
     "mooncake_trace",
-    "public",
 ];
 
 /// What `benchmark.dataset` sets; `None` where the file is silent.
@@ -68,6 +69,10 @@ pub struct DatasetSettings {
     pub rankings_passage_tokens: Option<DistSpec>,
     /// `rankings.query_tokens`: tokens of each query.
     pub rankings_query_tokens: Option<DistSpec>,
+    /// `type: public` with `dataset: NAME`: the `--public-dataset` name (checked when read).
+    pub public_dataset: Option<String>,
+    /// `sampling`: the `--dataset-sampling-strategy`.
+    pub sampling: Option<super::SamplingStrategy>,
 }
 
 /// Reads `benchmark.dataset`.
@@ -85,6 +90,8 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
                     &p,
                     format!("dataset type '{kind}' is not supported yet; only 'synthetic' is"),
                 );
+            } else if kind == "public" {
+                out.public_dataset = read_public(w, &sec, v.line, &p);
             } else if kind != "synthetic" {
                 w.err(
                     v.line,
@@ -138,7 +145,66 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
     read_sessions(w, &sec, &mut out);
     read_media(w, &sec, &mut out);
     read_rankings(w, &sec, &mut out);
+    read_sampling(w, &sec, &mut out);
     out
+}
+
+/// `type: public`'s `dataset: NAME` (AIPerf v2), one of `--public-dataset`'s names.
+fn read_public<'a>(
+    w: &mut Walker<'a>,
+    sec: &Section<'a>,
+    type_line: usize,
+    type_path: &str,
+) -> Option<String> {
+    let Some(v) = sec.get("dataset") else {
+        w.err(
+            type_line,
+            type_path,
+            "type 'public' needs `dataset: NAME` (e.g. sharegpt)",
+        );
+        return None;
+    };
+    let p = sec.path_of("dataset");
+    let name = w.string(v, &p)?;
+    if super::PublicDataset::parse(&name).is_none() {
+        w.err(
+            v.line,
+            &p,
+            format!(
+                "unknown public dataset '{name}'; expected one of: {}",
+                super::PublicDataset::all_names().join(", ")
+            ),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+/// `sampling: sequential|random|shuffle`, and `dataset:` only beside `type: public`.
+fn read_sampling<'a>(w: &mut Walker<'a>, sec: &Section<'a>, out: &mut DatasetSettings) {
+    if let Some(v) = sec.get("sampling") {
+        let p = sec.path_of("sampling");
+        if let Some(name) = w.string(v, &p) {
+            out.sampling = super::SamplingStrategy::parse(&name);
+            if out.sampling.is_none() {
+                w.err(
+                    v.line,
+                    &p,
+                    format!("unknown sampling '{name}'; expected sequential, random or shuffle"),
+                );
+            }
+        }
+    }
+    let public = sec
+        .get("type")
+        .is_some_and(|t| matches!(&t.node.kind, super::yaml::NodeKind::Str(s) if s == "public"));
+    if let (Some(v), false) = (sec.get("dataset"), public) {
+        w.err(
+            v.line,
+            &sec.path_of("dataset"),
+            "names a public dataset; add `type: public` beside it",
+        );
+    }
 }
 
 /// `images: {width, height}` and `audio: {length}`, each a distribution.

@@ -154,6 +154,8 @@ impl Settings {
             random_seed: at.given(file.random_seed, SEED),
             ..Settings::default()
         };
+        out.public.public_dataset = data.public_dataset.clone();
+        out.public.dataset_sampling_strategy = data.sampling;
         let sessions = &mut out.sessions;
         sessions.turns = at.given(data.turns.clone(), &["benchmark.dataset.turns"]);
         sessions.turn_delay = at.given(data.turn_delay.clone(), &["benchmark.dataset.turn_delay"]);

@@ -373,7 +373,7 @@ impl Settings {
             media: self.media.over(file.media),
             video: self.video,
             prefix: self.prefix,
-            public: self.public,
+            public: self.public.over(file.public),
             telemetry: self.telemetry,
             schedule: self.schedule,
             input: self.input,

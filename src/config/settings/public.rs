@@ -22,9 +22,42 @@ pub struct PublicSettings {
 }
 
 impl PublicSettings {
+    /// Flags over the config file's `benchmark.dataset` (`type: public` with `dataset`,
+    /// `sampling`): a flag given wins.
+    pub fn over(self, file: PublicSettings) -> PublicSettings {
+        PublicSettings {
+            public_dataset: self.public_dataset.or(file.public_dataset),
+            dataset_sampling_strategy: self
+                .dataset_sampling_strategy
+                .or(file.dataset_sampling_strategy),
+            ..self
+        }
+    }
+
     /// The plan, `None` without `--public-dataset`.
     pub fn resolve(&self) -> Result<Option<PublicDatasetPlan>, SettingError> {
         let Some(name) = &self.public_dataset else {
+            // The companions need a dataset (a flag, or `type: public` in the config file).
+            let companion = [
+                (self.dataset_path.is_some(), "--dataset-path"),
+                (
+                    self.public_dataset_multi_turn,
+                    "--public-dataset-multi-turn",
+                ),
+                (
+                    self.public_dataset_max_tokens.is_some(),
+                    "--public-dataset-max-tokens",
+                ),
+            ]
+            .into_iter()
+            .find(|(given, _)| *given);
+            if let Some((_, flag)) = companion {
+                return Err(SettingError::flag(
+                    flag,
+                    "applies to a public dataset; add --public-dataset NAME (or `type: public` \
+                     with `dataset: NAME` under benchmark.dataset in the config file)",
+                ));
+            }
             return Ok(None);
         };
         if crate::config::VisionDataset::parse(name).is_some() {
@@ -102,4 +135,62 @@ pub(super) fn check_sampling(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::file_plan;
+    use crate::config::{PublicDataset, SamplingStrategy};
+
+    const BASE: &str = "schemaVersion: \"2.0\"
+benchmark:
+  model: m
+  endpoint:
+    url: http://127.0.0.1:9000
+  phases:
+    - {name: profiling, type: concurrency, concurrency: 2, requests: 10}
+  dataset:
+";
+
+    fn plan(dataset: &str) -> Result<crate::config::Plan, String> {
+        file_plan(&format!("{BASE}{dataset}")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn yaml_public_dataset_and_sampling_resolve() {
+        let p = plan("    type: public\n    dataset: sharegpt\n    sampling: shuffle\n").unwrap();
+        let public = p.public_dataset.unwrap();
+        assert_eq!(public.variant, PublicDataset::ShareGpt);
+        assert!(public.reply_lengths);
+        assert_eq!(p.dataset_sampling, Some(SamplingStrategy::Shuffle));
+        let p = plan("    type: public\n    dataset: speed_bench_math\n").unwrap();
+        assert_eq!(p.public_dataset.unwrap().variant.name(), "speed_bench_math");
+        assert_eq!(p.dataset_sampling, None);
+    }
+
+    /// The config file's own refusal of `dataset`.
+    fn refusal(dataset: &str) -> String {
+        crate::config::ConfigFile::parse(&format!("{BASE}{dataset}"), "bench.yaml")
+            .unwrap()
+            .resolve()
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn yaml_mistakes_name_the_key_and_line() {
+        let err = refusal("    type: public\n    dataset: sharegpt5\n");
+        assert!(err.contains("benchmark.dataset.dataset"), "{err}");
+        assert!(err.contains("unknown public dataset 'sharegpt5'"), "{err}");
+        let err = refusal("    type: public\n");
+        assert!(err.contains("needs `dataset: NAME`"), "{err}");
+        let err = refusal("    dataset: sharegpt\n");
+        assert!(err.contains("add `type: public`"), "{err}");
+        let err = refusal("    type: public\n    dataset: sharegpt\n    sampling: roundrobin\n");
+        assert_eq!(
+            err,
+            "bench.yaml:11: benchmark.dataset.sampling: unknown sampling 'roundrobin'; \
+             expected sequential, random or shuffle"
+        );
+    }
 }
