@@ -204,3 +204,19 @@ fn the_whole_loader_finds_the_file_in_a_folder_and_says_how_to_fetch_it() {
     );
     assert!(!err.contains('\n'), "{err}");
 }
+
+#[test]
+fn the_workload_is_the_same_on_one_and_four_threads() {
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let multi = built(&plan(true, None)).0;
+            let single = built(&plan(false, None)).0;
+            serde_json::to_vec(&(multi, single)).unwrap()
+        })
+    };
+    assert_eq!(run(1), run(4));
+}
