@@ -181,7 +181,17 @@ pub fn build(
         .map(|c| {
             c.pairs
                 .iter()
-                .map(|(p, r)| Ok((tokenizer.count(p)?, tokenizer.count(r)?)))
+                .map(|(p, r)| {
+                    let prompt = tokenizer.count(p)?;
+                    // A prompt out of bounds drops its pair whatever the reply: the reply
+                    // (the longer text) is not counted then.
+                    let reply = if (MIN_SEQ_LEN..=MAX_PROMPT_LEN).contains(&prompt) {
+                        tokenizer.count(r)?
+                    } else {
+                        u32::MAX
+                    };
+                    Ok((prompt, reply))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|source| PublicDatasetError::Tokenizer {
                     path: path.to_path_buf(),

@@ -33,7 +33,8 @@ pub struct BuildReport {
 }
 
 impl BuildReport {
-    /// The one line a run prints when placeholder rows were set aside; `None` when none were.
+    /// The one line a run prints about rows set aside: the loader's note (what a set's filters
+    /// kept), else SPEED-Bench's placeholder rows; `None` when there is nothing to say.
     pub fn placeholder_line(&self, variant: &str) -> Option<String> {
         if self.note.is_some() {
             return self.note.clone();
