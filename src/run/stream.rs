@@ -59,7 +59,7 @@ pub fn threshold_bytes() -> u64 {
 }
 
 /// Whether `plan` can be streamed at all: the standard body shapes (not templates, forms or
-/// raw files), and every phase but the last bound by a count, so each phase's first request
+/// raw files), entries in file order, and every phase but the last bound by a count, so each phase's first request
 /// index is known before it starts.
 pub(super) fn can_stream(plan: &Plan) -> bool {
     let bounded_before_last = match plan.phases.split_last() {
@@ -68,7 +68,13 @@ pub(super) fn can_stream(plan: &Plan) -> bool {
             .all(|p| !matches!(p.stop, StopRule::Duration { .. })),
         None => false,
     };
+    // A random or shuffled order is laid out as a list of entries before the clock.
+    let in_file_order = matches!(
+        plan.dataset_sampling,
+        None | Some(crate::config::SamplingStrategy::Sequential)
+    );
     plan.template.is_none()
+        && in_file_order
         && plan.raw_payloads.is_none()
         && plan.endpoint != crate::config::EndpointType::ImageEdit
         && bounded_before_last

@@ -109,9 +109,11 @@ pub(super) fn check_sampling(
     if let Some(input) = &plan.input {
         let refused = match input.format {
             InputFormat::RandomPool => Some("random_pool draws its own rows at random"),
-            InputFormat::MooncakeTrace | InputFormat::CsvTrace | InputFormat::Flavor { .. } => {
-                Some("a trace is sent in its recorded order")
-            }
+            InputFormat::MooncakeTrace
+            | InputFormat::CsvTrace
+            | InputFormat::BurstGptTrace
+            | InputFormat::BailianTrace
+            | InputFormat::Flavor { .. } => Some("a trace is sent in its recorded order"),
             InputFormat::SingleTurn | InputFormat::MultiTurn => None,
         };
         if let Some(why) = refused {

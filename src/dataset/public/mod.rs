@@ -12,9 +12,9 @@ pub mod locate_file;
 pub mod rows;
 pub mod sharegpt;
 pub mod speed_bench;
+pub mod text_sets;
 pub mod vision;
 pub mod vision_locate;
-pub mod text_sets;
 
 /// The SPEED-Bench variants, part of the plan and so defined in `config`; kept under their
 /// old path for the matrix report and library users.
