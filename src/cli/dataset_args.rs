@@ -162,7 +162,7 @@ mod tests {
             .unwrap()
             .files
             .settings()
-            .resolve(7)
+            .resolve(7, crate::config::EndpointType::Chat)
     }
 
     #[test]

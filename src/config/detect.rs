@@ -58,7 +58,12 @@ pub fn detect_format(path: &Path) -> Result<InputFormat, String> {
         .any(|k| object.contains_key(*k))
     {
         Ok(InputFormat::MooncakeTrace)
-    } else if object.contains_key("text") || object.contains_key("texts") {
+    } else if [
+        "text", "texts", "image", "images", "audio", "audios", "video", "videos",
+    ]
+    .iter()
+    .any(|k| object.contains_key(*k))
+    {
         Ok(InputFormat::SingleTurn)
     } else {
         Err(format!(
@@ -98,6 +103,7 @@ mod tests {
                 "{\"type\": \"random_pool\", \"text\": \"a\"}",
                 Ok(InputFormat::RandomPool),
             ),
+            ("{\"image\": \"cat.png\"}", Ok(InputFormat::SingleTurn)),
         ];
         for (text, want) in cases {
             assert_eq!(detect_format(file(text).path()), want, "{text}");

@@ -108,4 +108,7 @@ pub struct InputFilePlan {
     /// any prompt is made: `--fixed-schedule-start/end-offset`, so replaying a minute of a
     /// long trace does not build the whole trace's prompts.
     pub window_ms: Option<(u64, u64)>,
+    /// The run's endpoint type: an `image`, `audio` or `video` key in the file is refused
+    /// (with its file:line) unless the endpoint's body has a place for media.
+    pub endpoint: super::EndpointType,
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use super::SettingError;
 use crate::config::{
-    detect_format, InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor, BAILIAN_BLOCK_SIZE,
+    detect_format, EndpointType, InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor,
+    BAILIAN_BLOCK_SIZE,
     DEFAULT_BLOCK_SIZE, DEFAULT_SPEEDUP,
 };
 
@@ -53,8 +54,13 @@ pub struct InputSettings {
 
 impl InputSettings {
     /// The input plan, `None` without `--input-file`. `entries` is the resolved
-    /// `--num-dataset-entries` (the conversations a random pool draws).
-    pub fn resolve(&self, entries: u32) -> Result<Option<InputFilePlan>, SettingError> {
+    /// `--num-dataset-entries` (the conversations a random pool draws); `endpoint` the run's
+    /// endpoint type (media in the file need one that takes them).
+    pub fn resolve(
+        &self,
+        entries: u32,
+        endpoint: EndpointType,
+    ) -> Result<Option<InputFilePlan>, SettingError> {
         let synthesis = self.synthesis()?;
         let Some(path) = &self.input_file else {
             if self.block_size.is_some() || synthesis.is_some() {
@@ -134,6 +140,7 @@ impl InputSettings {
             pool_entries: entries,
             synthesis,
             window_ms: None,
+            endpoint,
         }))
     }
 

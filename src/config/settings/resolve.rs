@@ -302,7 +302,7 @@ impl Settings {
         if endpoint == EndpointType::Raw {
             return Ok(None);
         }
-        self.input.resolve(entries)
+        self.input.resolve(entries, endpoint)
     }
 }
 

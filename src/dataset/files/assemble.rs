@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::hash_text::HashText;
 use super::{FilesError, PromptSource};
 use crate::dataset::{SessionSpan, TurnLinks, Workload, WorkloadEntry};
+use crate::media::MediaPart;
 
 /// What a turn sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +36,8 @@ pub(crate) struct TurnSpec {
     pub timestamp_ms: Option<u64>,
     /// Think time before this turn, ms.
     pub delay_ms: u64,
+    /// The line's own images, audio and videos (`media.rs`), after the text.
+    pub media: Vec<MediaPart>,
 }
 
 /// One session as read from the file: turns in order, each after the previous one.
@@ -144,7 +147,7 @@ pub(crate) fn assemble(
                 max_tokens: turn.max_tokens,
                 turn: links,
                 timestamp_ms: turn.timestamp_ms,
-                media: Vec::new(),
+                media: turn.media.clone(),
                 passages: Vec::new(),
             })
         })

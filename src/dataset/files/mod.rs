@@ -15,6 +15,7 @@ mod csv;
 pub mod deferred;
 mod fields;
 pub mod hash_text;
+mod media;
 mod mooncake;
 mod multi_turn;
 mod plan;
@@ -162,9 +163,11 @@ pub fn build_streamable(
 ) -> Result<Built, FilesError> {
     let path = plan.path.as_path();
     let sessions = match plan.format {
-        InputFormat::SingleTurn => single_turn::read(path)?,
-        InputFormat::MultiTurn => multi_turn::read(path)?,
-        InputFormat::RandomPool => random_pool::read(path, plan.pool_entries, source.root)?,
+        InputFormat::SingleTurn => single_turn::read(path, plan.endpoint)?,
+        InputFormat::MultiTurn => multi_turn::read(path, plan.endpoint)?,
+        InputFormat::RandomPool => {
+            random_pool::read(path, plan.pool_entries, source.root, plan.endpoint)?
+        }
         InputFormat::MooncakeTrace => {
             let rows = mooncake::read(path, plan.block_size)?;
             mooncake::into_sessions(path, rows, plan, source.root)?

@@ -197,6 +197,7 @@ pub(crate) fn into_sessions(
                 max_tokens: row.output_length,
                 timestamp_ms: row.timestamp_ms.map(whole_ms),
                 delay_ms: row.delay_ms.map_or(0, whole_ms),
+                media: Vec::new(),
             };
             (row.session_id, turn)
         })
@@ -271,6 +272,7 @@ mod tests {
             pool_entries: 1,
             synthesis: None,
             window_ms: None,
+            endpoint: crate::config::EndpointType::Chat,
         };
         let sessions = into_sessions(f.path(), rows, &plan, &RngRoot::new(0)).unwrap();
         let ids: Vec<_> = sessions

@@ -7,24 +7,34 @@ use serde_json::Value;
 
 use super::assemble::SessionSpec;
 use super::fields::{parse_object, Fields};
+use super::media::MediaReader;
 use super::single_turn::{check_type, turn};
 use super::{numbered_lines, read_text, FilesError};
+use crate::config::EndpointType;
 
 const EXAMPLE: &str =
     r#"{"session_id": "a", "turns": [{"text": "Hi"}, {"text": "More", "delay": 500}]}"#;
 const KEYS: [&str; 3] = ["session_id", "turns", "type"];
-const TURN_KEYS: [&str; 6] = [
+const TURN_KEYS: [&str; 13] = [
     "text",
     "texts",
     "timestamp",
     "delay",
     "output_length",
     "role",
+    "image",
+    "images",
+    "image_uuids",
+    "audio",
+    "audios",
+    "video",
+    "videos",
 ];
 
-/// Reads a `multi_turn` file.
-pub(crate) fn read(path: &Path) -> Result<Vec<SessionSpec>, FilesError> {
+/// Reads a `multi_turn` file whose requests go to `endpoint`.
+pub(crate) fn read(path: &Path, endpoint: EndpointType) -> Result<Vec<SessionSpec>, FilesError> {
     let text = read_text(path)?;
+    let mut media = MediaReader::new(path, endpoint);
     let mut sessions = Vec::new();
     for (line, body) in numbered_lines(&text) {
         let object = parse_object(path, line, body, EXAMPLE)?;
@@ -51,7 +61,7 @@ pub(crate) fn read(path: &Path) -> Result<Vec<SessionSpec>, FilesError> {
             };
             let turn_fields = fields.nested(format!("turns[{k}]."), turn_object);
             turn_fields.check_keys(&TURN_KEYS, "a multi_turn turn")?;
-            specs.push(turn(&turn_fields)?);
+            specs.push(turn(&turn_fields, &mut media)?);
         }
         sessions.push(SessionSpec {
             id,
@@ -80,7 +90,7 @@ mod tests {
             "{\"session_id\": \"a\", \"turns\": [{\"text\": \"Hi\"}, {\"text\": \"More\", \"delay\": 500, \"output_length\": 7}]}\n",
             "{\"turns\": [{\"texts\": [\"x\"], \"timestamp\": 20}]}\n",
         ));
-        let sessions = read(f.path()).unwrap();
+        let sessions = read(f.path(), EndpointType::Chat).unwrap();
         assert_eq!(sessions.len(), 2);
         assert_eq!(sessions[0].id.as_deref(), Some("a"));
         assert!(sessions[0].history);
@@ -125,7 +135,7 @@ mod tests {
                 "turns[0].session_id",
             ),
             (
-                "{\"turns\": [{\"text\": \"a\", \"audio\": \"a.wav\"}]}".to_string(),
+                "{\"turns\": [{\"text\": \"a\", \"audio\": \"http://x/a.wav\"}]}".to_string(),
                 1,
                 "turns[0].audio",
             ),
@@ -137,7 +147,7 @@ mod tests {
         ];
         for (text, line, key) in cases {
             let f = file(&text);
-            let err = read(f.path()).unwrap_err().to_string();
+            let err = read(f.path(), EndpointType::Chat).unwrap_err().to_string();
             let prefix = format!("{}:{line}: {key}: ", f.path().display());
             assert!(
                 err.starts_with(&prefix),

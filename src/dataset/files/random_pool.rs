@@ -8,29 +8,46 @@ use rand::Rng;
 
 use super::assemble::{Content, SessionSpec, TurnSpec};
 use super::fields::{parse_object, Fields};
+use super::media::MediaReader;
 use super::single_turn::check_type;
 use super::{numbered_lines, read_text, FilesError};
+use crate::config::EndpointType;
+use crate::media::MediaPart;
 use crate::rng::RngRoot;
 
 const EXAMPLE: &str = r#"{"text": "Who are you?"}"#;
-const KEYS: [&str; 3] = ["text", "texts", "type"];
+const KEYS: [&str; 10] = [
+    "text",
+    "texts",
+    "type",
+    "image",
+    "images",
+    "image_uuids",
+    "audio",
+    "audios",
+    "video",
+    "videos",
+];
 
-/// One pool line: its text and where it came from.
+/// One pool line: its text, its media and where it came from.
 struct PoolLine {
     line: usize,
     text: String,
+    media: Vec<MediaPart>,
 }
 
-/// Reads the pool(s) at `path` and draws `entries` requests.
+/// Reads the pool(s) at `path` and draws `entries` requests for `endpoint`. A request
+/// carries the media of every line it drew, pools in name order.
 pub(crate) fn read(
     path: &Path,
     entries: u32,
     root: &RngRoot,
+    endpoint: EndpointType,
 ) -> Result<Vec<SessionSpec>, FilesError> {
     let files = pool_files(path)?;
     let pools = files
         .iter()
-        .map(|file| read_pool(file))
+        .map(|file| read_pool(file, endpoint))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((0..entries)
         .map(|i| {
@@ -50,6 +67,7 @@ pub(crate) fn read(
                 max_tokens: None,
                 timestamp_ms: None,
                 delay_ms: 0,
+                media: picks.iter().flat_map(|p| p.media.iter().cloned()).collect(),
             })
         })
         .collect())
@@ -81,18 +99,24 @@ fn pool_files(path: &Path) -> Result<Vec<PathBuf>, FilesError> {
     Ok(files)
 }
 
-fn read_pool(path: &Path) -> Result<Vec<PoolLine>, FilesError> {
+fn read_pool(path: &Path, endpoint: EndpointType) -> Result<Vec<PoolLine>, FilesError> {
     let text = read_text(path)?;
+    let mut media = MediaReader::new(path, endpoint);
     let mut pool = Vec::new();
     for (line, body) in numbered_lines(&text) {
         let object = parse_object(path, line, body, EXAMPLE)?;
         let fields = Fields::new(path, line, &object);
         fields.check_keys(&KEYS, "random_pool (no timing or sessions)")?;
         check_type(&fields, "random_pool")?;
-        let text = fields
-            .text()?
-            .ok_or_else(|| fields.err("text", "missing: give \"text\" or \"texts\""))?;
-        pool.push(PoolLine { line, text });
+        let text = fields.text()?;
+        let media = media.read(&fields)?;
+        let Some(text) = text.or_else(|| (!media.is_empty()).then(String::new)) else {
+            return Err(fields.err(
+                "text",
+                "missing: give \"text\" or \"texts\" (or an image, audio or video)",
+            ));
+        };
+        pool.push(PoolLine { line, text, media });
     }
     if pool.is_empty() {
         return Err(FilesError::Empty {
@@ -108,6 +132,8 @@ mod tests {
     use super::*;
     use crate::dataset::files::test_support::file;
 
+    const CHAT: EndpointType = EndpointType::Chat;
+
     fn texts(sessions: &[SessionSpec]) -> Vec<String> {
         sessions
             .iter()
@@ -121,10 +147,16 @@ mod tests {
     #[test]
     fn draws_entries_from_one_file_by_seed() {
         let f = file("{\"text\": \"a\"}\n{\"text\": \"b\"}\n{\"texts\": [\"c\"]}\n");
-        let one = texts(&read(f.path(), 60, &RngRoot::new(1)).unwrap());
+        let one = texts(&read(f.path(), 60, &RngRoot::new(1), CHAT).unwrap());
         assert_eq!(one.len(), 60);
-        assert_eq!(one, texts(&read(f.path(), 60, &RngRoot::new(1)).unwrap()));
-        assert_ne!(one, texts(&read(f.path(), 60, &RngRoot::new(2)).unwrap()));
+        assert_eq!(
+            one,
+            texts(&read(f.path(), 60, &RngRoot::new(1), CHAT).unwrap())
+        );
+        assert_ne!(
+            one,
+            texts(&read(f.path(), 60, &RngRoot::new(2), CHAT).unwrap())
+        );
         for t in ["a", "b", "c"] {
             assert!(one.iter().any(|x| x == t), "{t} never drawn in {one:?}");
         }
@@ -143,7 +175,7 @@ mod tests {
             "{\"texts\": [{\"name\": \"query\", \"contents\": [\"Q\"]}]}\n",
         )
         .unwrap();
-        let drawn = texts(&read(dir.path(), 20, &RngRoot::new(0)).unwrap());
+        let drawn = texts(&read(dir.path(), 20, &RngRoot::new(0), CHAT).unwrap());
         assert!(
             drawn.iter().all(|t| t == "Q\nP1" || t == "Q\nP2"),
             "{drawn:?}"
@@ -154,13 +186,15 @@ mod tests {
     #[test]
     fn timing_keys_and_empty_pools_are_errors() {
         let f = file("{\"text\": \"a\"}\n{\"text\": \"b\", \"delay\": 5}\n");
-        let err = read(f.path(), 3, &RngRoot::new(0)).unwrap_err().to_string();
+        let err = read(f.path(), 3, &RngRoot::new(0), CHAT)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with(&format!("{}:2: delay: ", f.path().display())),
             "{err}"
         );
         let empty = tempfile::tempdir().unwrap();
-        let err = read(empty.path(), 3, &RngRoot::new(0))
+        let err = read(empty.path(), 3, &RngRoot::new(0), CHAT)
             .unwrap_err()
             .to_string();
         assert!(err.contains("no entries"), "{err}");

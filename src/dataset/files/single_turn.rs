@@ -5,10 +5,12 @@ use std::path::Path;
 
 use super::assemble::{group, Content, SessionSpec, TurnSpec};
 use super::fields::{parse_object, whole_ms, Fields};
+use super::media::MediaReader;
 use super::{numbered_lines, read_text, FilesError};
+use crate::config::EndpointType;
 
 const EXAMPLE: &str = r#"{"text": "Hello", "output_length": 16}"#;
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 15] = [
     "text",
     "texts",
     "timestamp",
@@ -17,11 +19,19 @@ const KEYS: [&str; 8] = [
     "output_length",
     "role",
     "type",
+    "image",
+    "images",
+    "image_uuids",
+    "audio",
+    "audios",
+    "video",
+    "videos",
 ];
 
-/// Reads a `single_turn` file.
-pub(crate) fn read(path: &Path) -> Result<Vec<SessionSpec>, FilesError> {
+/// Reads a `single_turn` file whose requests go to `endpoint`.
+pub(crate) fn read(path: &Path, endpoint: EndpointType) -> Result<Vec<SessionSpec>, FilesError> {
     let text = read_text(path)?;
+    let mut media = MediaReader::new(path, endpoint);
     let mut rows = Vec::new();
     for (line, body) in numbered_lines(&text) {
         let object = parse_object(path, line, body, EXAMPLE)?;
@@ -29,7 +39,7 @@ pub(crate) fn read(path: &Path) -> Result<Vec<SessionSpec>, FilesError> {
         fields.check_keys(&KEYS, "single_turn")?;
         check_type(&fields, "single_turn")?;
         let session = fields.opt_str("session_id")?.map(str::to_string);
-        rows.push((session, turn(&fields)?));
+        rows.push((session, turn(&fields, &mut media)?));
     }
     if rows.is_empty() {
         return Err(FilesError::Empty {
@@ -40,11 +50,17 @@ pub(crate) fn read(path: &Path) -> Result<Vec<SessionSpec>, FilesError> {
     Ok(group(rows, false))
 }
 
-/// One turn's fields, shared with `multi_turn`'s turns.
-pub(crate) fn turn(fields: &Fields<'_>) -> Result<TurnSpec, FilesError> {
+/// One turn's fields, shared with `multi_turn`'s turns. A turn with media may have no text
+/// (AIPerf's "at least one modality"); its text part is then empty.
+pub(crate) fn turn(fields: &Fields<'_>, media: &mut MediaReader) -> Result<TurnSpec, FilesError> {
     fields.check_role()?;
-    let Some(text) = fields.text()? else {
-        return Err(fields.err("text", "missing: give \"text\" or \"texts\""));
+    let text = fields.text()?;
+    let media = media.read(fields)?;
+    let Some(text) = text.or_else(|| (!media.is_empty()).then(String::new)) else {
+        return Err(fields.err(
+            "text",
+            "missing: give \"text\" or \"texts\" (or an image, audio or video)",
+        ));
     };
     let timestamp = fields.opt_ms("timestamp")?;
     let delay = fields.opt_ms("delay")?;
@@ -57,6 +73,7 @@ pub(crate) fn turn(fields: &Fields<'_>) -> Result<TurnSpec, FilesError> {
         max_tokens: fields.opt_u32("output_length", 1)?,
         timestamp_ms: timestamp.map(whole_ms),
         delay_ms: delay.map_or(0, whole_ms),
+        media,
     })
 }
 
@@ -85,7 +102,7 @@ mod tests {
             "{\"texts\": [\"a\", {\"name\": \"q\", \"contents\": [\"b\", \"c\"]}], \"session_id\": \"s1\"}\n",
             "{\"text\": \"again\", \"session_id\": \"s1\", \"delay\": 250, \"role\": \"user\"}\n",
         ));
-        let sessions = read(f.path()).unwrap();
+        let sessions = read(f.path(), EndpointType::Chat).unwrap();
         assert_eq!(sessions.len(), 2);
         let first = &sessions[0].turns[0];
         assert_eq!(first.content, Content::Text("Hello".into()));
@@ -103,6 +120,31 @@ mod tests {
             (sessions[1].turns[1].delay_ms, sessions[1].turns[1].line),
             (250, 4)
         );
+    }
+
+    #[test]
+    fn media_keys_become_the_turns_media() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+        let path = dir.path().join("p.jsonl");
+        std::fs::write(
+            &path,
+            "{\"text\": \"look\", \"image\": \"a.png\"}\n{\"images\": [\"https://x/b.png\"]}\n",
+        )
+        .unwrap();
+        let sessions = read(&path, EndpointType::Chat).unwrap();
+        let first = &sessions[0].turns[0];
+        assert_eq!(first.content, Content::Text("look".into()));
+        assert_eq!(
+            first.media,
+            vec![crate::media::MediaPart::Image {
+                url: "data:image/png;base64,iVBORw0KGgo=".into()
+            }]
+        );
+        // Media alone: an empty text.
+        let second = &sessions[1].turns[0];
+        assert_eq!(second.content, Content::Text(String::new()));
+        assert_eq!(second.media.len(), 1);
     }
 
     #[test]
@@ -133,7 +175,7 @@ mod tests {
             ),
             ("{\"texts\": [1]}".to_string(), 1, "texts"),
             (
-                "{\"text\": \"a\", \"image\": \"x.png\"}".to_string(),
+                "{\"text\": \"a\", \"image\": \"missing.png\"}".to_string(),
                 1,
                 "image",
             ),
@@ -157,16 +199,16 @@ mod tests {
         ];
         for (text, line, key) in cases {
             let f = file(&text);
-            let err = read(f.path()).unwrap_err().to_string();
+            let err = read(f.path(), EndpointType::Chat).unwrap_err().to_string();
             let prefix = format!("{}:{line}: {key}: ", f.path().display());
             assert!(
                 err.starts_with(&prefix),
                 "{err} does not start with {prefix}"
             );
         }
-        let err = read(file("\n\n").path()).unwrap_err().to_string();
+        let err = read(file("\n\n").path(), EndpointType::Chat)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no entries"), "{err}");
-        let media = read(file("{\"text\": \"a\", \"images\": []}").path()).unwrap_err();
-        assert!(media.to_string().contains("not supported yet"), "{media}");
     }
 }

@@ -23,6 +23,7 @@ fn plan(path: &Path, format: InputFormat) -> InputFilePlan {
         pool_entries: 10,
         synthesis: None,
         window_ms: None,
+        endpoint: crate::config::EndpointType::Chat,
     }
 }
 
