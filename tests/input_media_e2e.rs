@@ -140,3 +140,37 @@ fn bad_media_stop_the_run_with_file_line_and_key() {
     }
     assert!(captured_bodies(&server).is_empty(), "nothing is sent");
 }
+
+#[test]
+fn a_config_files_file_dataset_runs_like_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cat.png"), PNG).unwrap();
+    let input = dir.path().join("prompts.jsonl");
+    std::fs::write(&input, "{\"text\": \"Look\", \"image\": \"cat.png\"}\n").unwrap();
+    let server = capturing_mock();
+    let config = dir.path().join("bench.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "schemaVersion: \"2.0\"\nbenchmark:\n  model: mock-model\n  endpoint:\n    url: {}\n  dataset:\n    type: file\n    path: {}\n    format: single_turn\n",
+            server.url(),
+            input.display()
+        ),
+    )
+    .unwrap();
+    let out = artifact_dir("input-media-config-file");
+    let run = gauntlet(&[
+        "profile",
+        "-f",
+        config.to_str().unwrap(),
+        "--output-artifact-dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run));
+    let bodies = captured_bodies(&server);
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(
+        parts(&bodies[0])[1]["image_url"]["url"],
+        format!("data:image/png;base64,{}", b64(PNG)).as_str()
+    );
+}

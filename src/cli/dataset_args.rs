@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::config::settings::{CustomDatasetType, InputSettings};
+use crate::config::settings::{flag, CustomDatasetType, InputSettings};
 use crate::config::TraceFlavor;
 
 /// Flags that build the workload from a user file instead of synthetic prompts.
@@ -121,22 +121,37 @@ impl DatasetFileArgs {
     /// The flags as settings; config resolves them.
     pub fn settings(&self) -> InputSettings {
         InputSettings {
-            input_file: self.input_file.clone(),
+            input_file: flag("--input-file", self.input_file.clone()),
             trace_sessions: self.trace_sessions,
-            block_size: self.block_size,
-            synthesis_speedup_ratio: self.synthesis_speedup_ratio,
-            synthesis_prefix_len_multiplier: self.synthesis_prefix_len_multiplier,
-            synthesis_prefix_root_multiplier: self.synthesis_prefix_root_multiplier,
-            synthesis_prompt_len_multiplier: self.synthesis_prompt_len_multiplier,
-            synthesis_max_isl: self.synthesis_max_isl,
-            custom_dataset_type: self.custom_dataset_type.map(|t| match t {
-                DatasetTypeArg::SingleTurn => CustomDatasetType::SingleTurn,
-                DatasetTypeArg::MultiTurn => CustomDatasetType::MultiTurn,
-                DatasetTypeArg::RandomPool => CustomDatasetType::RandomPool,
-                DatasetTypeArg::MooncakeTrace => CustomDatasetType::MooncakeTrace,
-                DatasetTypeArg::BurstGptTrace => CustomDatasetType::BurstGptTrace,
-                DatasetTypeArg::BailianTrace => CustomDatasetType::BailianTrace,
-            }),
+            block_size: flag("--prompt-input-tokens-block-size", self.block_size),
+            synthesis_speedup_ratio: flag(
+                "--synthesis-speedup-ratio",
+                self.synthesis_speedup_ratio,
+            ),
+            synthesis_prefix_len_multiplier: flag(
+                "--synthesis-prefix-len-multiplier",
+                self.synthesis_prefix_len_multiplier,
+            ),
+            synthesis_prefix_root_multiplier: flag(
+                "--synthesis-prefix-root-multiplier",
+                self.synthesis_prefix_root_multiplier,
+            ),
+            synthesis_prompt_len_multiplier: flag(
+                "--synthesis-prompt-len-multiplier",
+                self.synthesis_prompt_len_multiplier,
+            ),
+            synthesis_max_isl: flag("--synthesis-max-isl", self.synthesis_max_isl),
+            custom_dataset_type: flag(
+                "--custom-dataset-type",
+                self.custom_dataset_type.map(|t| match t {
+                    DatasetTypeArg::SingleTurn => CustomDatasetType::SingleTurn,
+                    DatasetTypeArg::MultiTurn => CustomDatasetType::MultiTurn,
+                    DatasetTypeArg::RandomPool => CustomDatasetType::RandomPool,
+                    DatasetTypeArg::MooncakeTrace => CustomDatasetType::MooncakeTrace,
+                    DatasetTypeArg::BurstGptTrace => CustomDatasetType::BurstGptTrace,
+                    DatasetTypeArg::BailianTrace => CustomDatasetType::BailianTrace,
+                }),
+            ),
             trace_flavor: self.trace_flavor.map(TraceFlavor::from),
         }
     }
@@ -226,7 +241,7 @@ mod tests {
             (&["--synthesis-speedup-ratio", "2"], "--input-file"),
             (
                 &["--input-file", s, "--synthesis-max-isl", "100"],
-                "--synthesis-speedup-ratio",
+                "--synthesis-max-isl",
             ),
             (
                 &["--input-file", s, "--synthesis-speedup-ratio", "0"],

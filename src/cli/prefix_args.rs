@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use crate::config::settings::PrefixSettings;
+use crate::config::settings::{flag, PrefixSettings};
 
 /// Shared prefixes (AIPerf's prefix pool or Veeksha's shared prefix) and how requests ask for
 /// their output length.
@@ -61,8 +61,11 @@ impl PrefixArgs {
     /// The flags as settings; config resolves them.
     pub fn settings(&self) -> PrefixSettings {
         PrefixSettings {
-            prefix_prompt_length: self.prefix_prompt_length,
-            prefix_prompt_pool_size: self.prefix_prompt_pool_size,
+            prefix_prompt_length: flag("--prefix-prompt-length", self.prefix_prompt_length),
+            prefix_prompt_pool_size: flag(
+                "--prefix-prompt-pool-size",
+                self.prefix_prompt_pool_size,
+            ),
             shared_prefix_ratio: self.shared_prefix_ratio,
             shared_prefix_probability: self.shared_prefix_probability,
             max_tokens_param: self.max_tokens_param.clone(),

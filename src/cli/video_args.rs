@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use crate::config::settings::VideoSettings;
+use crate::config::settings::{flag, VideoSettings};
 use crate::config::{SynthType, VideoCodec, VideoContainer};
 
 /// Flags of synthetic video (docs/video.md). Videos are made when both `--video-width` and
@@ -96,27 +96,36 @@ impl VideoArgs {
     /// The flags as settings; config resolves them.
     pub fn settings(&self) -> VideoSettings {
         VideoSettings {
-            video_width: self.video_width,
-            video_height: self.video_height,
-            video_fps: self.video_fps,
-            video_duration: self.video_duration,
-            video_synth_type: self.video_synth_type.map(|s| match s {
-                SynthArg::MovingShapes => SynthType::MovingShapes,
-                SynthArg::GridClock => SynthType::GridClock,
-                SynthArg::Noise => SynthType::Noise,
-            }),
-            video_codec: self.video_codec.map(|c| match c {
-                CodecArg::Vp9 => VideoCodec::Vp9,
-                CodecArg::X264 => VideoCodec::X264,
-                CodecArg::X265 => VideoCodec::X265,
-                CodecArg::H264Nvenc => VideoCodec::H264Nvenc,
-                CodecArg::HevcNvenc => VideoCodec::HevcNvenc,
-            }),
-            video_format: self.video_format.map(|f| match f {
-                FormatArg::Webm => VideoContainer::Webm,
-                FormatArg::Mp4 => VideoContainer::Mp4,
-            }),
-            video_batch_size: self.video_batch_size,
+            video_width: flag("--video-width", self.video_width),
+            video_height: flag("--video-height", self.video_height),
+            video_fps: flag("--video-fps", self.video_fps),
+            video_duration: flag("--video-duration", self.video_duration),
+            video_synth_type: flag(
+                "--video-synth-type",
+                self.video_synth_type.map(|s| match s {
+                    SynthArg::MovingShapes => SynthType::MovingShapes,
+                    SynthArg::GridClock => SynthType::GridClock,
+                    SynthArg::Noise => SynthType::Noise,
+                }),
+            ),
+            video_codec: flag(
+                "--video-codec",
+                self.video_codec.map(|c| match c {
+                    CodecArg::Vp9 => VideoCodec::Vp9,
+                    CodecArg::X264 => VideoCodec::X264,
+                    CodecArg::X265 => VideoCodec::X265,
+                    CodecArg::H264Nvenc => VideoCodec::H264Nvenc,
+                    CodecArg::HevcNvenc => VideoCodec::HevcNvenc,
+                }),
+            ),
+            video_format: flag(
+                "--video-format",
+                self.video_format.map(|f| match f {
+                    FormatArg::Webm => VideoContainer::Webm,
+                    FormatArg::Mp4 => VideoContainer::Mp4,
+                }),
+            ),
+            video_batch_size: flag("--video-batch-size", self.video_batch_size),
             video_gpu_synthesis: self.video_gpu_synthesis,
         }
     }

@@ -2,6 +2,9 @@
 //! (AIPerf's `turns`/`turn_delay`, Veeksha's `session_graph`), image sizes and audio lengths
 //! (docs/media.md), and the query and passages of rankings requests (docs/endpoints.md).
 
+use super::file_dataset::{
+    read_file_keys, read_prefix, read_video, FileKeys, PrefixKeys, VideoKeys,
+};
 use super::session_plan::{SessionGraphSpec, SpecKeys, WaitSpec};
 use super::walk::{Section, Val, Walker};
 use crate::dist::{DistSpec, SeqDist};
@@ -23,6 +26,12 @@ pub const DATASET_KEYS: &[&str] = &[
     "rankings",
     "dataset",
     "sampling",
+    "path",
+    "format",
+    "block_size",
+    "synthesis",
+    "prefix_prompts",
+    "video",
 ];
 const PROMPT_KEYS: &[&str] = &["isl", "osl", "sequence_distribution"];
 const IMAGE_KEYS: &[&str] = &["width", "height"];
@@ -31,7 +40,6 @@ const RANKING_KEYS: &[&str] = &["passages", "passage_tokens", "query_tokens"];
 
 /// Dataset types AIPerf knows that gauntlet does not build yet.
 const LATER_TYPES: &[&str] = &[
-    "file",
     "single_turn",
     "multi_turn",
     "random_pool",
@@ -73,6 +81,12 @@ pub struct DatasetSettings {
     pub public_dataset: Option<String>,
     /// `sampling`: the `--dataset-sampling-strategy`.
     pub sampling: Option<super::SamplingStrategy>,
+    /// A `type: file` dataset's `path`, `format`, `block_size` and `synthesis`.
+    pub file: FileKeys,
+    /// `prefix_prompts.pool_size` and `.length`.
+    pub prefix: PrefixKeys,
+    /// `video`.
+    pub video: VideoKeys,
 }
 
 /// Reads `benchmark.dataset`.
@@ -81,14 +95,17 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
     let Some(sec) = w.section(val, path, DATASET_KEYS) else {
         return out;
     };
+    let mut is_file = false;
     if let Some(v) = sec.get("type") {
         let p = sec.path_of("type");
         if let Some(kind) = w.string(v, &p) {
-            if LATER_TYPES.contains(&kind.as_str()) {
+            if kind == "file" {
+                is_file = true;
+            } else if LATER_TYPES.contains(&kind.as_str()) {
                 w.unsupported(
                     v.line,
                     &p,
-                    format!("dataset type '{kind}' is not supported yet; only 'synthetic' is"),
+                    format!("dataset type '{kind}' is not supported yet; only 'synthetic' and 'file' are"),
                 );
             } else if kind == "public" {
                 out.public_dataset = read_public(w, &sec, v.line, &p);
@@ -96,7 +113,7 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
                 w.err(
                     v.line,
                     &p,
-                    format!("unknown dataset type '{kind}'; expected synthetic"),
+                    format!("unknown dataset type '{kind}'; expected synthetic or file"),
                 );
             }
         }
@@ -146,6 +163,9 @@ pub fn read<'a>(w: &mut Walker<'a>, val: Val<'a>, path: &str) -> DatasetSettings
     read_media(w, &sec, &mut out);
     read_rankings(w, &sec, &mut out);
     read_sampling(w, &sec, &mut out);
+    out.file = read_file_keys(w, &sec, is_file);
+    out.prefix = read_prefix(w, &sec);
+    out.video = read_video(w, &sec);
     out
 }
 

@@ -14,6 +14,7 @@ mod detect;
 mod endpoint_kinds;
 mod error;
 mod file;
+mod file_dataset;
 mod file_models;
 #[cfg(test)]
 mod file_tests;
@@ -54,6 +55,7 @@ pub use detect::detect_format;
 pub use endpoint_kinds::{refused_type_reason, RankingsPlan, ENDPOINT_TYPE_NAMES};
 pub use error::{ConfigError, ConfigErrors};
 pub use file::{ConfigFile, FileSettings};
+pub use file_dataset::{FileKeys, PrefixKeys, VideoKeys};
 pub use input_plan::{InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor};
 pub use limits::{MAX_LINE_BYTES, MAX_PROMPT_TOKENS};
 pub use media_plan::{

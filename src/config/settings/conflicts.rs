@@ -22,6 +22,13 @@ impl Settings {
         self.check_streaming(plan.endpoint)?;
         check_video_place(plan)?;
         self.check_rankings_inputs(plan)?;
+        if plan.input.is_some() && plan.public_dataset.is_some() {
+            // The flags exclude each other in clap; a file's dataset path beside the flag not.
+            return Err(SettingError::new(
+                &self.input.input_origin(),
+                "cannot be combined with --public-dataset: both say where the prompts come from",
+            ));
+        }
         self.warn_ignored(plan, warnings);
         super::public::check_sampling(plan, warnings)?;
         Ok(())
@@ -117,8 +124,9 @@ impl Settings {
     /// Values given that the plan does not use.
     fn warn_ignored(&self, plan: &Plan, warnings: &mut Vec<String>) {
         if plan.input.is_some() || plan.public_dataset.is_some() || plan.vision_dataset.is_some() {
+            let input_from = self.input.input_origin();
             let source = if plan.input.is_some() {
-                "--input-file"
+                input_from.name()
             } else {
                 "--public-dataset"
             };
@@ -175,7 +183,7 @@ impl Settings {
             ))
         };
         if plan.input.is_some() {
-            return refuse(&Origin::Flag("--input-file"), "an input file");
+            return refuse(&self.input.input_origin(), "an input file");
         }
         if plan.public_dataset.is_some() {
             return refuse(&Origin::Flag("--public-dataset"), "a public dataset");

@@ -219,7 +219,7 @@ fn ignored_values_are_warned_about_in_one_line() {
     );
     let with_file = Settings {
         input: InputSettings {
-            input_file: Some(input.into()),
+            input_file: flag("--input-file", Some(input.into())),
             ..InputSettings::default()
         },
         ..Settings::default()

@@ -189,6 +189,44 @@ impl Settings {
             data.rankings_query_tokens.clone(),
             &["benchmark.dataset.rankings.query_tokens"],
         );
+        let (f, input) = (&data.file, &mut out.input);
+        let key = |k: &str| format!("benchmark.dataset.{k}");
+        input.input_file = at.given(f.path.clone(), &[&key("path")]);
+        input.custom_dataset_type = at.given(
+            f.format
+                .as_deref()
+                .and_then(super::CustomDatasetType::from_name),
+            &[&key("format")],
+        );
+        input.block_size = at.given(f.block_size, &[&key("block_size")]);
+        let syn = |k: &str| format!("benchmark.dataset.synthesis.{k}");
+        input.synthesis_speedup_ratio = at.given(f.speedup_ratio, &[&syn("speedup_ratio")]);
+        input.synthesis_prefix_len_multiplier =
+            at.given(f.prefix_len_multiplier, &[&syn("prefix_len_multiplier")]);
+        input.synthesis_prefix_root_multiplier =
+            at.given(f.prefix_root_multiplier, &[&syn("prefix_root_multiplier")]);
+        input.synthesis_prompt_len_multiplier =
+            at.given(f.prompt_len_multiplier, &[&syn("prompt_len_multiplier")]);
+        input.synthesis_max_isl = at.given(f.max_isl, &[&syn("max_isl")]);
+        let prefix = &mut out.prefix;
+        prefix.prefix_prompt_pool_size = at.given(
+            data.prefix.pool_size,
+            &["benchmark.dataset.prefix_prompts.pool_size"],
+        );
+        prefix.prefix_prompt_length = at.given(
+            data.prefix.length,
+            &["benchmark.dataset.prefix_prompts.length"],
+        );
+        let (v, video) = (&data.video, &mut out.video);
+        let key = |k: &str| format!("benchmark.dataset.video.{k}");
+        video.video_width = at.given(v.width, &[&key("width")]);
+        video.video_height = at.given(v.height, &[&key("height")]);
+        video.video_fps = at.given(v.fps, &[&key("fps")]);
+        video.video_duration = at.given(v.duration, &[&key("duration")]);
+        video.video_synth_type = at.given(v.synth_type, &[&key("synth_type")]);
+        video.video_codec = at.given(v.codec, &[&key("codec")]);
+        video.video_format = at.given(v.format, &[&key("format")]);
+        video.video_batch_size = at.given(v.batch_size, &[&key("batch_size")]);
         out
     }
 }

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::SettingError;
+use super::resolve::origin;
+use super::{Opt, Origin, SettingError};
 use crate::config::{
     detect_format, EndpointType, InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor,
     BAILIAN_BLOCK_SIZE,
@@ -27,32 +28,75 @@ pub enum CustomDatasetType {
     BailianTrace,
 }
 
-/// Input file settings, from flags only.
+impl CustomDatasetType {
+    /// The type AIPerf calls `name` (`single_turn`, …), as a file dataset's `format` says.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "single_turn" => CustomDatasetType::SingleTurn,
+            "multi_turn" => CustomDatasetType::MultiTurn,
+            "random_pool" => CustomDatasetType::RandomPool,
+            "mooncake_trace" => CustomDatasetType::MooncakeTrace,
+            _ => return None,
+        })
+    }
+}
+
+/// Input file settings: flags over a file's `type: file` dataset (`path`, `format`,
+/// `block_size`, `synthesis`); the Veeksha trace flavors are flags only.
 #[derive(Debug, Clone, Default)]
 pub struct InputSettings {
-    /// `--input-file`.
-    pub input_file: Option<PathBuf>,
-    /// `--custom-dataset-type`.
-    pub custom_dataset_type: Option<CustomDatasetType>,
+    /// `--input-file` or `dataset.path`.
+    pub input_file: Opt<PathBuf>,
+    /// `--custom-dataset-type` or `dataset.format`.
+    pub custom_dataset_type: Opt<CustomDatasetType>,
     /// `--trace-flavor`.
     pub trace_flavor: Option<TraceFlavor>,
     /// `--trace-sessions`.
     pub trace_sessions: Option<u32>,
-    /// `--prompt-input-tokens-block-size`.
-    pub block_size: Option<u32>,
-    /// `--synthesis-speedup-ratio`.
-    pub synthesis_speedup_ratio: Option<f64>,
-    /// `--synthesis-prefix-len-multiplier`.
-    pub synthesis_prefix_len_multiplier: Option<f64>,
-    /// `--synthesis-prefix-root-multiplier`.
-    pub synthesis_prefix_root_multiplier: Option<u32>,
-    /// `--synthesis-prompt-len-multiplier`.
-    pub synthesis_prompt_len_multiplier: Option<f64>,
-    /// `--synthesis-max-isl`.
-    pub synthesis_max_isl: Option<u32>,
+    /// `--prompt-input-tokens-block-size` or `dataset.block_size`.
+    pub block_size: Opt<u32>,
+    /// `--synthesis-speedup-ratio` or `dataset.synthesis.speedup_ratio`.
+    pub synthesis_speedup_ratio: Opt<f64>,
+    /// `--synthesis-prefix-len-multiplier` or `dataset.synthesis.prefix_len_multiplier`.
+    pub synthesis_prefix_len_multiplier: Opt<f64>,
+    /// `--synthesis-prefix-root-multiplier` or `dataset.synthesis.prefix_root_multiplier`.
+    pub synthesis_prefix_root_multiplier: Opt<u32>,
+    /// `--synthesis-prompt-len-multiplier` or `dataset.synthesis.prompt_len_multiplier`.
+    pub synthesis_prompt_len_multiplier: Opt<f64>,
+    /// `--synthesis-max-isl` or `dataset.synthesis.max_isl`.
+    pub synthesis_max_isl: Opt<u32>,
 }
 
 impl InputSettings {
+    /// These settings (the flags) over the file's: a flag given wins, one by one.
+    pub fn over(self, file: InputSettings) -> InputSettings {
+        InputSettings {
+            input_file: self.input_file.or(file.input_file),
+            custom_dataset_type: self.custom_dataset_type.or(file.custom_dataset_type),
+            trace_flavor: self.trace_flavor.or(file.trace_flavor),
+            trace_sessions: self.trace_sessions.or(file.trace_sessions),
+            block_size: self.block_size.or(file.block_size),
+            synthesis_speedup_ratio: self
+                .synthesis_speedup_ratio
+                .or(file.synthesis_speedup_ratio),
+            synthesis_prefix_len_multiplier: self
+                .synthesis_prefix_len_multiplier
+                .or(file.synthesis_prefix_len_multiplier),
+            synthesis_prefix_root_multiplier: self
+                .synthesis_prefix_root_multiplier
+                .or(file.synthesis_prefix_root_multiplier),
+            synthesis_prompt_len_multiplier: self
+                .synthesis_prompt_len_multiplier
+                .or(file.synthesis_prompt_len_multiplier),
+            synthesis_max_isl: self.synthesis_max_isl.or(file.synthesis_max_isl),
+        }
+    }
+
+    /// Where the input file was named (`--input-file` or the file's `dataset.path`).
+    pub fn input_origin(&self) -> Origin {
+        origin(&self.input_file, "--input-file")
+    }
+
     /// The input plan, `None` without `--input-file`. `entries` is the resolved
     /// `--num-dataset-entries` (the conversations a random pool draws); `endpoint` the run's
     /// endpoint type (media in the file need one that takes them).
@@ -62,7 +106,7 @@ impl InputSettings {
         endpoint: EndpointType,
     ) -> Result<Option<InputFilePlan>, SettingError> {
         let synthesis = self.synthesis()?;
-        let Some(path) = &self.input_file else {
+        let Some(given) = &self.input_file else {
             if self.block_size.is_some() || synthesis.is_some() {
                 return Err(SettingError::flag(
                     "--input-file",
@@ -71,13 +115,15 @@ impl InputSettings {
             }
             return Ok(None);
         };
+        let (path, path_from) = (&given.value, &given.from);
         let is_csv = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let custom = self.custom_dataset_type.as_ref().map(|g| g.value);
         if self.trace_sessions == Some(0) {
             return Err(SettingError::flag("--trace-sessions", "must be at least 1"));
         }
-        let format = match (self.trace_flavor, self.custom_dataset_type) {
+        let format = match (self.trace_flavor, custom) {
             (Some(flavor), _) => InputFormat::Flavor {
                 flavor,
                 target_sessions: self.trace_sessions,
@@ -89,20 +135,18 @@ impl InputSettings {
             (None, Some(CustomDatasetType::MooncakeTrace)) => InputFormat::MooncakeTrace,
             (None, Some(CustomDatasetType::BurstGptTrace)) => InputFormat::BurstGptTrace,
             (None, Some(CustomDatasetType::BailianTrace)) => InputFormat::BailianTrace,
-            (None, None) => {
-                detect_format(path).map_err(|m| SettingError::flag("--input-file", m))?
-            }
+            (None, None) => detect_format(path).map_err(|m| SettingError::new(path_from, m))?,
         };
         if !path.exists() {
-            return Err(SettingError::flag(
-                "--input-file",
+            return Err(SettingError::new(
+                path_from,
                 format!("{} does not exist", path.display()),
             ));
         }
         if path.is_dir() && format != InputFormat::RandomPool {
-            return Err(SettingError::flag(
-                "--input-file",
-                "a folder is only accepted with --custom-dataset-type random_pool",
+            return Err(SettingError::new(
+                path_from,
+                "a folder is only accepted with --custom-dataset-type random_pool (format: random_pool)",
             ));
         }
         let is_trace = matches!(
@@ -113,8 +157,8 @@ impl InputSettings {
                 | InputFormat::BailianTrace
         );
         if synthesis.is_some() && !is_trace {
-            return Err(SettingError::flag(
-                "--synthesis-speedup-ratio",
+            return Err(SettingError::new(
+                &self.first_synthesis_origin(),
                 format!(
                     "--synthesis-* flags need a trace input (mooncake_trace, burst_gpt_trace, \
                      bailian_trace), not {}",
@@ -122,14 +166,17 @@ impl InputSettings {
                 ),
             ));
         }
-        let block_size = self.block_size.unwrap_or(match format {
-            // Bailian's hash_ids are 16-token blocks (the trace's file names say blksz_16).
-            InputFormat::BailianTrace => BAILIAN_BLOCK_SIZE,
-            _ => DEFAULT_BLOCK_SIZE,
-        });
+        let block_size = self.block_size.as_ref().map_or(
+            match format {
+                // Bailian's hash_ids are 16-token blocks (the trace's file names say blksz_16).
+                InputFormat::BailianTrace => BAILIAN_BLOCK_SIZE,
+                _ => DEFAULT_BLOCK_SIZE,
+            },
+            |g| g.value,
+        );
         if block_size == 0 {
-            return Err(SettingError::flag(
-                "--prompt-input-tokens-block-size",
+            return Err(SettingError::new(
+                &origin(&self.block_size, "--prompt-input-tokens-block-size"),
                 "must be at least 1",
             ));
         }
@@ -144,36 +191,58 @@ impl InputSettings {
         }))
     }
 
-    /// The synthesis plan when any `--synthesis-*` flag differs from its default.
+    /// Where the first synthesis value came from (`--synthesis-speedup-ratio` when none).
+    fn first_synthesis_origin(&self) -> Origin {
+        [
+            self.synthesis_speedup_ratio.as_ref().map(|g| &g.from),
+            self.synthesis_prefix_len_multiplier
+                .as_ref()
+                .map(|g| &g.from),
+            self.synthesis_prefix_root_multiplier
+                .as_ref()
+                .map(|g| &g.from),
+            self.synthesis_prompt_len_multiplier
+                .as_ref()
+                .map(|g| &g.from),
+            self.synthesis_max_isl.as_ref().map(|g| &g.from),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .cloned()
+        .unwrap_or(Origin::Flag("--synthesis-speedup-ratio"))
+    }
+
+    /// The synthesis plan when any synthesis value differs from its default.
     fn synthesis(&self) -> Result<Option<SynthesisPlan>, SettingError> {
-        let positive = |flag: &'static str, value: Option<f64>| match value {
-            Some(v) if !(v.is_finite() && v > 0.0) => {
-                Err(SettingError::flag(flag, "must be a number > 0"))
+        let positive = |value: &Opt<f64>| match value {
+            Some(g) if !(g.value.is_finite() && g.value > 0.0) => {
+                Err(SettingError::new(&g.from, "must be a number > 0"))
             }
-            _ => Ok(value.unwrap_or(DEFAULT_SPEEDUP)),
+            _ => Ok(value.as_ref().map_or(DEFAULT_SPEEDUP, |g| g.value)),
         };
         let plan = SynthesisPlan {
-            speedup_ratio: positive("--synthesis-speedup-ratio", self.synthesis_speedup_ratio)?,
-            prefix_len_multiplier: positive(
-                "--synthesis-prefix-len-multiplier",
-                self.synthesis_prefix_len_multiplier,
-            )?,
-            prefix_root_multiplier: self.synthesis_prefix_root_multiplier.unwrap_or(1),
-            prompt_len_multiplier: positive(
-                "--synthesis-prompt-len-multiplier",
-                self.synthesis_prompt_len_multiplier,
-            )?,
-            max_isl: self.synthesis_max_isl,
+            speedup_ratio: positive(&self.synthesis_speedup_ratio)?,
+            prefix_len_multiplier: positive(&self.synthesis_prefix_len_multiplier)?,
+            prefix_root_multiplier: self
+                .synthesis_prefix_root_multiplier
+                .as_ref()
+                .map_or(1, |g| g.value),
+            prompt_len_multiplier: positive(&self.synthesis_prompt_len_multiplier)?,
+            max_isl: self.synthesis_max_isl.as_ref().map(|g| g.value),
         };
         if plan.prefix_root_multiplier == 0 {
-            return Err(SettingError::flag(
-                "--synthesis-prefix-root-multiplier",
+            return Err(SettingError::new(
+                &origin(
+                    &self.synthesis_prefix_root_multiplier,
+                    "--synthesis-prefix-root-multiplier",
+                ),
                 "must be at least 1",
             ));
         }
         if plan.max_isl == Some(0) {
-            return Err(SettingError::flag(
-                "--synthesis-max-isl",
+            return Err(SettingError::new(
+                &origin(&self.synthesis_max_isl, "--synthesis-max-isl"),
                 "must be at least 1",
             ));
         }

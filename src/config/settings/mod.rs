@@ -6,12 +6,14 @@
 //! [`Settings::from_file`] from a config file. [`Settings::over`] lays the flags over the file,
 //! and [`Settings::resolve`] applies every default ([`super::defaults`]) and every rule, so a
 //! YAML file alone resolves to a plan and an error names the flag or the file line that gave
-//! the value at fault. Groups only flags can set (video, prefixes, public datasets, telemetry,
-//! trace replay, input files) hold plain values: their origin is always their flag.
+//! the value at fault. Groups only flags can set (public datasets, telemetry, trace replay, and
+//! the flag-only members of the others) hold plain values: their origin is always their flag.
 
 mod conflicts;
 #[cfg(test)]
 mod conflicts_tests;
+#[cfg(test)]
+mod file_keys_tests;
 mod from_file;
 mod input;
 mod lengths;
@@ -282,9 +284,9 @@ pub struct Settings {
     pub sessions: SessionSettings,
     /// Images and audio.
     pub media: MediaSettings,
-    /// Video (flags only).
+    /// Video.
     pub video: VideoSettings,
-    /// Prefixes and output length (flags only).
+    /// Prefixes and output length.
     pub prefix: PrefixSettings,
     /// Public datasets (flags only).
     pub public: PublicSettings,
@@ -292,7 +294,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// Trace replay and routing (flags only).
     pub schedule: ScheduleSettings,
-    /// Input files (flags only).
+    /// Input files.
     pub input: InputSettings,
     /// Rankings query and passages.
     pub rankings: RankingsSettings,
@@ -371,12 +373,12 @@ impl Settings {
             random_seed: pick(self.random_seed, file.random_seed),
             sessions: self.sessions.over(file.sessions),
             media: self.media.over(file.media),
-            video: self.video,
-            prefix: self.prefix,
+            video: self.video.over(file.video),
+            prefix: self.prefix.over(file.prefix),
             public: self.public.over(file.public),
             telemetry: self.telemetry,
             schedule: self.schedule,
-            input: self.input,
+            input: self.input.over(file.input),
             rankings: self.rankings.over(file.rankings),
             results: self.results,
         }

@@ -1,17 +1,19 @@
 //! Shared prompt prefixes and output-length control (see docs/datasets.md, "Prefixes and
 //! output length").
 
-use super::SettingError;
+use super::resolve::origin;
+use super::{Opt, Origin, SettingError};
 use crate::config::{OutputLengthPlan, PrefixPlan, PromptPlan, DEFAULT_SHARED_PREFIX_PROBABILITY};
 
 /// Shared prefixes (AIPerf's prefix pool or Veeksha's shared prefix) and how requests ask for
-/// their output length; from flags only.
+/// their output length. The pool's two values also come from a file's
+/// `dataset.prefix_prompts`; the rest from flags only.
 #[derive(Debug, Clone, Default)]
 pub struct PrefixSettings {
-    /// `--prefix-prompt-length`.
-    pub prefix_prompt_length: Option<u32>,
-    /// `--prefix-prompt-pool-size`.
-    pub prefix_prompt_pool_size: Option<u32>,
+    /// `--prefix-prompt-length` or `dataset.prefix_prompts.length`.
+    pub prefix_prompt_length: Opt<u32>,
+    /// `--prefix-prompt-pool-size` or `dataset.prefix_prompts.pool_size`.
+    pub prefix_prompt_pool_size: Opt<u32>,
     /// `--shared-prefix-ratio`.
     pub shared_prefix_ratio: Option<f64>,
     /// `--shared-prefix-probability`.
@@ -27,6 +29,17 @@ pub struct PrefixSettings {
 }
 
 impl PrefixSettings {
+    /// These settings (the flags) over the file's prefix pool: a flag given wins.
+    pub fn over(self, file: PrefixSettings) -> PrefixSettings {
+        PrefixSettings {
+            prefix_prompt_length: self.prefix_prompt_length.or(file.prefix_prompt_length),
+            prefix_prompt_pool_size: self
+                .prefix_prompt_pool_size
+                .or(file.prefix_prompt_pool_size),
+            ..self
+        }
+    }
+
     /// The prompt shaping: the prefix mode (pool, shared or none) and the output hint.
     pub fn prompt_plan(&self) -> Result<PromptPlan, SettingError> {
         Ok(PromptPlan {
@@ -58,7 +71,22 @@ impl PrefixSettings {
     }
 
     fn prefix_plan(&self) -> Result<PrefixPlan, SettingError> {
-        let pool_size = self.prefix_prompt_pool_size.unwrap_or(0);
+        let pool_from = origin(&self.prefix_prompt_pool_size, "--prefix-prompt-pool-size");
+        // A missing length is named where its pool size was: the flag, or the file's
+        // `prefix_prompts.length` at the pool size's line.
+        let length_from = match (&self.prefix_prompt_length, &pool_from) {
+            (Some(g), _) => g.from.clone(),
+            (None, Origin::Key { file, line, path }) => Origin::Key {
+                file: file.clone(),
+                line: *line,
+                path: path
+                    .strip_suffix("pool_size")
+                    .map_or_else(|| path.clone(), |p| format!("{p}length")),
+            },
+            (None, Origin::Flag(_)) => Origin::Flag("--prefix-prompt-length"),
+        };
+        let length = self.prefix_prompt_length.as_ref().map(|g| g.value);
+        let pool_size = self.prefix_prompt_pool_size.as_ref().map_or(0, |g| g.value);
         let ratio = self
             .shared_prefix_ratio
             .map(|r| fraction("--shared-prefix-ratio", r))
@@ -70,26 +98,30 @@ impl PrefixSettings {
         if pool_size > 0 && ratio.is_some() {
             return Err(SettingError::flag(
                 "--shared-prefix-ratio",
-                "cannot be combined with --prefix-prompt-pool-size: both decide how every root \
-                 prompt starts; pick the prefix pool (AIPerf) or the shared prefix (Veeksha)",
+                format!(
+                    "cannot be combined with {}: both decide how every root prompt starts; \
+                     pick the prefix pool (AIPerf) or the shared prefix (Veeksha)",
+                    pool_from.name()
+                ),
             ));
         }
         if pool_size > 0 {
-            let length = match self.prefix_prompt_length {
+            let length = match length {
                 Some(0) | None => {
-                    return Err(SettingError::flag(
-                        "--prefix-prompt-length",
-                        "must be at least 1 when --prefix-prompt-pool-size is set",
+                    return Err(SettingError::new(
+                        &length_from,
+                        format!("must be at least 1 when {} is set", pool_from.name()),
                     ))
                 }
                 Some(length) => length,
             };
             return Ok(PrefixPlan::Pool { length, pool_size });
         }
-        if self.prefix_prompt_length.is_some_and(|l| l > 0) {
-            return Err(SettingError::flag(
-                "--prefix-prompt-length",
-                "needs --prefix-prompt-pool-size (how many distinct prefixes to make)",
+        if length.is_some_and(|l| l > 0) {
+            return Err(SettingError::new(
+                &length_from,
+                "needs a pool size: --prefix-prompt-pool-size or dataset.prefix_prompts.pool_size \
+                 (how many distinct prefixes to make)",
             ));
         }
         match (ratio, probability) {

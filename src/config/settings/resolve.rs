@@ -280,10 +280,10 @@ impl Settings {
         if endpoint != EndpointType::Raw {
             return Ok(None);
         }
-        match &self.input.input_file {
+        match self.input.input_file.as_ref().map(|g| &g.value) {
             Some(path) if path.is_file() || path.is_dir() => Ok(Some(path.clone())),
-            Some(path) => Err(SettingError::flag(
-                "--input-file",
+            Some(path) => Err(SettingError::new(
+                &self.input.input_origin(),
                 format!("{} is neither a file nor a folder (raw payloads are a file with a JSON body per line, or a folder of such .jsonl files, one session each)", path.display()),
             )),
             None => Err(SettingError::flag(

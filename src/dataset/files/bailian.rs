@@ -207,6 +207,7 @@ mod tests {
             pool_entries: 1,
             synthesis: None,
             window_ms: None,
+            endpoint: crate::config::EndpointType::Chat,
         }
     }
 
