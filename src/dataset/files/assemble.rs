@@ -105,6 +105,13 @@ pub(crate) fn assemble(
         .flatten();
     let blocks = HashText::build(hash_ids, block_size, source)?;
     let multi = sessions.iter().any(|s| s.id.is_some() || s.turns.len() > 1);
+    // Media move to their entries (encoded files can be large; they are not copied).
+    let mut sessions = sessions;
+    let media: Vec<Vec<MediaPart>> = sessions
+        .iter_mut()
+        .flat_map(|s| s.turns.iter_mut())
+        .map(|t| std::mem::take(&mut t.media))
+        .collect();
 
     let flat: Vec<(usize, &SessionSpec, usize, &TurnSpec)> = sessions
         .iter()
@@ -147,13 +154,16 @@ pub(crate) fn assemble(
                 max_tokens: turn.max_tokens,
                 turn: links,
                 timestamp_ms: turn.timestamp_ms,
-                media: turn.media.clone(),
+                media: Vec::new(),
                 passages: Vec::new(),
             })
         })
         .collect();
     // Scanned in order so the error reported is the first line's whatever the thread count.
-    let entries = built.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut entries = built.into_iter().collect::<Result<Vec<_>, _>>()?;
+    for (entry, parts) in entries.iter_mut().zip(media) {
+        entry.media = parts;
+    }
     if !multi {
         return Ok(Workload::single_turn(entries));
     }
