@@ -12,8 +12,8 @@ use crate::config::TraceFlavor;
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Input files")]
 pub struct DatasetFileArgs {
-    /// JSONL dataset or trace file (a folder for random_pool; .csv for CSV traces); see
-    /// docs/input-files.md.
+    /// JSONL dataset or trace file (a folder for random_pool; .csv for CSV traces); lines
+    /// may carry image/audio/video files, URLs or data URIs; see docs/input-files.md.
     #[arg(long, value_name = "PATH")]
     pub input_file: Option<PathBuf>,
 

@@ -59,6 +59,7 @@ pub(crate) fn read(
             let text = picks
                 .iter()
                 .map(|p| p.text.as_str())
+                .filter(|t| !t.is_empty()) // a media-only line adds no text
                 .collect::<Vec<_>>()
                 .join("\n");
             SessionSpec::lone(TurnSpec {
@@ -181,6 +182,46 @@ mod tests {
             "{drawn:?}"
         );
         assert!(drawn.iter().any(|t| t == "Q\nP1") && drawn.iter().any(|t| t == "Q\nP2"));
+    }
+
+    #[test]
+    fn a_draw_carries_the_media_of_every_line_it_drew() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a_images.jsonl"),
+            "{\"image\": \"https://x/1.png\"}\n{\"images\": [\"https://x/2.png\"]}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b_questions.jsonl"),
+            "{\"text\": \"Q\", \"video\": \"https://x/v.mp4\"}\n",
+        )
+        .unwrap();
+        let drawn = read(dir.path(), 12, &RngRoot::new(3), CHAT).unwrap();
+        let urls: Vec<Vec<String>> = drawn
+            .iter()
+            .map(|s| {
+                s.turns[0]
+                    .media
+                    .iter()
+                    .map(|m| match m {
+                        MediaPart::Image { url } | MediaPart::Video { url } => url.clone(),
+                        other => panic!("{other:?}"),
+                    })
+                    .collect()
+            })
+            .collect();
+        for u in &urls {
+            assert!(
+                u[0] == "https://x/1.png" || u[0] == "https://x/2.png",
+                "{u:?}"
+            );
+            assert_eq!(u[1..], ["https://x/v.mp4".to_string()]);
+        }
+        assert!(urls.iter().any(|u| u[0] == "https://x/1.png"));
+        assert!(urls.iter().any(|u| u[0] == "https://x/2.png"));
+        // The image pool's lines have no text: the joined text is the question's alone.
+        assert_eq!(texts(&drawn)[0], "Q");
     }
 
     #[test]
