@@ -132,3 +132,40 @@ fn a_streamed_workload_wraps_around_in_a_closed_loop_and_honours_export_inputs()
     let sample = json(&sample_dir, "inputs.json");
     assert_eq!(sample["data"].as_array().unwrap().len(), 40);
 }
+
+/// A one-pixel PNG.
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90\x77\x53\xde\x00\x00\x00\x0c\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+#[test]
+fn a_streamed_single_turn_file_keeps_its_lines_media() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("cat.png"), PNG).unwrap();
+    let mut lines = String::new();
+    for i in 0..24 {
+        if i % 3 == 0 {
+            lines.push_str(&format!(
+                "{{\"text\": \"picture {i}\", \"image\": \"cat.png\"}}\n"
+            ));
+        } else {
+            lines.push_str(&format!("{{\"text\": \"question {i}\"}}\n"));
+        }
+    }
+    let path = tmp.path().join("prompts.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    let args = [
+        "--input-file",
+        path.to_str().unwrap(),
+        "--custom-dataset-type",
+        "single_turn",
+    ];
+    let (_, whole, _) = run(&args, &[], "streamed-media-whole");
+    let (_, streamed, out) = run(&args, &STREAMED, "streamed-media-streamed");
+    assert!(out.contains("made while the run goes on"), "{out}");
+    assert_eq!(whole.len(), 24);
+    assert!(whole == streamed, "the streamed run sent other bytes");
+    let with_image = streamed
+        .iter()
+        .filter(|b| String::from_utf8_lossy(b).contains("data:image/png;base64,"))
+        .count();
+    assert_eq!(with_image, 8);
+}

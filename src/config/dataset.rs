@@ -39,12 +39,7 @@ const AUDIO_KEYS: &[&str] = &["length"];
 const RANKING_KEYS: &[&str] = &["passages", "passage_tokens", "query_tokens"];
 
 /// Dataset types AIPerf knows that gauntlet does not build yet.
-const LATER_TYPES: &[&str] = &[
-    "single_turn",
-    "multi_turn",
-    "random_pool",
-    "mooncake_trace",
-];
+const LATER_TYPES: &[&str] = &["single_turn", "multi_turn", "random_pool", "mooncake_trace"];
 
 /// What `benchmark.dataset` sets; `None` where the file is silent.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -215,7 +215,7 @@ fn bad_values_name_file_line_and_key() {
         ),
         (
             format!("    type: file\n    path: {s}\n    synthesis: {{max_isl: 9}}\n"),
-            "bench.yaml:9: benchmark.dataset.synthesis.max_isl: trace synthesis needs a mooncake_trace input",
+            "bench.yaml:9: benchmark.dataset.synthesis.max_isl: trace synthesis needs a trace input",
         ),
         (
             format!("    type: file\n    path: {s}\n    synthesis: {{speed: 2}}\n"),

@@ -7,8 +7,7 @@ use super::resolve::origin;
 use super::{Opt, Origin, SettingError};
 use crate::config::{
     detect_format, EndpointType, InputFilePlan, InputFormat, SynthesisPlan, TraceFlavor,
-    BAILIAN_BLOCK_SIZE,
-    DEFAULT_BLOCK_SIZE, DEFAULT_SPEEDUP,
+    BAILIAN_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, DEFAULT_SPEEDUP,
 };
 
 /// `--custom-dataset-type` values, as AIPerf names them.
@@ -160,7 +159,7 @@ impl InputSettings {
             return Err(SettingError::new(
                 &self.first_synthesis_origin(),
                 format!(
-                    "--synthesis-* flags need a trace input (mooncake_trace, burst_gpt_trace, \
+                    "trace synthesis needs a trace input (mooncake_trace, burst_gpt_trace, \
                      bailian_trace), not {}",
                     format.flag_name()
                 ),

@@ -206,6 +206,7 @@ pub(crate) fn defer(
         );
         entry.timestamp_ms = turn.timestamp_ms;
         entry.turn.delay_ms = turn.delay_ms;
+        entry.media = turn.media;
         entries.push(entry);
         recipes.push(Recipe {
             line: turn.line,
