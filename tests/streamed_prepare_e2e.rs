@@ -169,3 +169,51 @@ fn a_streamed_single_turn_file_keeps_its_lines_media() {
         .count();
     assert_eq!(with_image, 8);
 }
+
+/// Synthetic images and audio made while the run goes on are the whole build's, and a second
+/// run reading the workload cache (which then holds no media) makes them again identically.
+#[test]
+fn synthetic_media_made_during_the_run_are_the_whole_builds() {
+    let args = [
+        "--endpoint-type",
+        "chat",
+        "--request-count",
+        "30",
+        "--concurrency",
+        "4",
+        "--num-dataset-entries",
+        "12",
+        "--isl",
+        "16",
+        "--image-width-mean",
+        "40",
+        "--image-height-mean",
+        "24",
+        "--image-format",
+        "png",
+        "--audio-length-mean",
+        "0.05",
+        "--audio-sample-rates",
+        "16",
+        "--audio-depths",
+        "16",
+    ];
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let no_cache = [("GAUNTLET_NO_WORKLOAD_CACHE", "1")];
+    let (_, whole, _) = run(&args, &no_cache, "streamed-synthetic-whole");
+    let streamed_env = [STREAMED[0], STREAMED[1], ("GAUNTLET_CACHE_DIR", cache_dir)];
+    let (_, streamed, out) = run(&args, &streamed_env, "streamed-synthetic-streamed");
+    assert!(out.contains("made while the run goes on"), "{out}");
+    assert_eq!(whole.len(), 30);
+    assert!(whole == streamed, "the streamed run sent other bytes");
+    let (_, again, out) = run(&args, &streamed_env, "streamed-synthetic-cached");
+    assert!(out.contains("workload from cache"), "{out}");
+    assert!(out.contains("made while the run goes on"), "{out}");
+    assert!(whole == again, "the run from the cache sent other bytes");
+    let images = streamed
+        .iter()
+        .filter(|b| String::from_utf8_lossy(b).contains("data:image/png;base64,"))
+        .count();
+    assert_eq!(images, 30);
+}

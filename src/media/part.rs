@@ -22,3 +22,13 @@ pub enum MediaPart {
         url: String,
     },
 }
+
+impl MediaPart {
+    /// Bytes the part adds to a request body (its URI or base64 text).
+    pub fn payload_bytes(&self) -> usize {
+        match self {
+            MediaPart::Image { url } | MediaPart::Video { url } => url.len(),
+            MediaPart::Audio { format, data } => format.len() + data.len(),
+        }
+    }
+}

@@ -145,12 +145,23 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         .and_then(|(path, key)| dataset::cache::read(path, key));
     let from_cache = cached.is_some();
     let (tokenizer, mut workload, to_cache, deferred) = match cached {
-        Some(workload) => (
-            LazyTokenizer::deferred(plan.tokenizer.clone()),
-            workload,
-            None,
-            None,
-        ),
+        Some(workload) => {
+            // A workload cached without the media its plan asks for had them deferred.
+            let later = (stream::can_defer_media(plan)
+                && !workload.is_multi_turn()
+                && workload.entries.iter().all(|e| e.media.is_empty()))
+            .then_some(Later {
+                prompts: None,
+                media: true,
+                estimated_bytes: 0,
+            });
+            (
+                LazyTokenizer::deferred(plan.tokenizer.clone()),
+                workload,
+                None,
+                later,
+            )
+        }
         None => {
             let tokenizer = Tokenizer::load(&plan.tokenizer)?;
             let (workload, deferred) = build_workload(plan, &tokenizer)?;
@@ -163,22 +174,43 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, RunError> {
         }
     };
     let opts = render_options(plan);
-    if let Some((prompts, corpus, estimated_bytes)) = deferred {
+    if let Some(later) = deferred {
+        if let Some((path, key)) = &to_cache {
+            // Prompts and entries only: the media are made again on every run.
+            if let Err(e) = dataset::cache::write(path, key, &workload) {
+                eprintln!("warning: workload cache not written ({e}); building it on every start");
+            }
+        }
         let per_model = models::options_per_model(plan, &opts);
         let model_of = models::entry_models(plan, &workload);
         let entries = &mut workload.entries;
+        let estimated_bytes = later.estimated_bytes.max(estimate_bytes(entries));
+        // The rendering thread owns the prompts and media; the processor never reads them.
+        let prompts = match later.prompts {
+            Some((prompts, corpus)) => stream::Prompts::Files { prompts, corpus },
+            None => stream::Prompts::Ready(
+                entries
+                    .iter_mut()
+                    .map(|e| std::mem::take(&mut e.prompt))
+                    .collect(),
+            ),
+        };
+        let media = match later.media {
+            true => stream::Media::Synthetic(Box::new(plan.media.clone())),
+            false => stream::Media::Ready(
+                entries
+                    .iter_mut()
+                    .map(|e| std::mem::take(&mut e.media))
+                    .collect(),
+            ),
+        };
         let deferred = stream::Deferred {
             prompts,
-            corpus,
+            media,
             seed: plan.random_seed,
             per_model,
             model_of,
             max_tokens: entries.iter().map(|e| e.max_tokens).collect(),
-            // The rendering thread owns the media; the processor never reads them.
-            media: entries
-                .iter_mut()
-                .map(|e| std::mem::take(&mut e.media))
-                .collect(),
             session_ids: entries
                 .iter()
                 .map(|e| Arc::from(e.session_id.as_str()))
@@ -351,13 +383,23 @@ fn workload_cache_slot(plan: &Plan) -> Option<(std::path::PathBuf, [u8; 32])> {
     Some((dataset::cache::cache_file(&dir, &key), key))
 }
 
-/// What [`build_workload`] defers to the rendering thread: the prompts, the corpus they are
-/// cut from, and the workload's estimated prompt bytes.
-type DeferredParts = (
-    crate::dataset::files::deferred::DeferredPrompts,
-    Corpus,
-    u64,
-);
+/// What [`build_workload`] leaves to the rendering thread (`stream`).
+struct Later {
+    /// An input file's prompts and the corpus they are cut from.
+    prompts: Option<(crate::dataset::files::deferred::DeferredPrompts, Corpus)>,
+    /// Whether the plan's synthetic images and audio are made then too.
+    media: bool,
+    /// The workload's estimated bytes of prompt text and media.
+    estimated_bytes: u64,
+}
+
+/// Bytes of prompt text the entries stand for, by their token counts.
+fn estimate_bytes(entries: &[crate::dataset::WorkloadEntry]) -> u64 {
+    entries
+        .iter()
+        .map(|e| u64::from(e.input_tokens) * dataset::files::BYTES_PER_TOKEN_ESTIMATE)
+        .sum()
+}
 
 /// Builds the workload from its source (synthetic, input file or public dataset) and adds
 /// its media. A large single-turn input file comes back without its prompt text, which
@@ -365,7 +407,7 @@ type DeferredParts = (
 fn build_workload(
     plan: &Plan,
     tokenizer: &Tokenizer,
-) -> Result<(Workload, Option<DeferredParts>), RunError> {
+) -> Result<(Workload, Option<Later>), RunError> {
     let corpus = Corpus::load(tokenizer, plan.corpus.as_deref())?;
     let generator = PromptGenerator::new(tokenizer, &corpus);
     let root = RngRoot::new(plan.random_seed);
@@ -411,6 +453,29 @@ fn build_workload(
     if plan.input.is_some() || plan.public_dataset.is_some() {
         workload = dataset::sampling::for_plan(plan, workload, &root);
     }
+    let text_bytes = estimate_bytes(&workload.entries);
+    if stream::can_defer_media(plan) && !workload.is_multi_turn() {
+        // One entry's media, made as the run would make it, stand for the others'.
+        let one = crate::media_helper::ffmpeg()
+            .media_parts(&plan.media, None, &[0], &root)
+            .map_err(|e| match e {
+                crate::media_helper::AttachError::Media(e) => RunError::Media(e),
+                crate::media_helper::AttachError::Video(e) => RunError::Video(e),
+            })?;
+        let per_entry: u64 = one.iter().flatten().map(|p| p.payload_bytes() as u64).sum();
+        let estimated = text_bytes + per_entry * workload.entries.len() as u64;
+        if estimated > stream::threshold_bytes() {
+            let prompts = deferred.map(|p| (p, corpus));
+            return Ok((
+                workload,
+                Some(Later {
+                    prompts,
+                    media: true,
+                    estimated_bytes: estimated,
+                }),
+            ));
+        }
+    }
     if plan.media.is_enabled() || plan.video.is_some() {
         // Media go to session roots; the FFmpeg work runs in the helper process unless this
         // program links FFmpeg (media_helper::use_in_process).
@@ -423,15 +488,12 @@ fn build_workload(
             })?;
         workload.add_root_media(&roots, media);
     }
-    let deferred = deferred.map(|prompts| {
-        let estimated = workload
-            .entries
-            .iter()
-            .map(|e| u64::from(e.input_tokens) * dataset::files::BYTES_PER_TOKEN_ESTIMATE)
-            .sum();
-        (prompts, corpus, estimated)
+    let later = deferred.map(|prompts| Later {
+        prompts: Some((prompts, corpus)),
+        media: false,
+        estimated_bytes: text_bytes,
     });
-    Ok((workload, deferred))
+    Ok((workload, later))
 }
 
 /// What every request body of the run shares.

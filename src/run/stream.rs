@@ -80,17 +80,42 @@ pub(super) fn can_stream(plan: &Plan) -> bool {
         && bounded_before_last
 }
 
+/// Whether synthetic images and audio may be made while the run goes on: a single-turn run
+/// that can stream, without videos (a video's stream counts across all entries) or rankings.
+pub(super) fn can_defer_media(plan: &Plan) -> bool {
+    can_stream(plan) && plan.media.is_enabled() && plan.video.is_none() && plan.rankings.is_none()
+}
+
+/// A streamed workload's prompt text.
+pub(super) enum Prompts {
+    /// Made from an input file's rows a chunk at a time (`dataset::files::deferred`).
+    Files {
+        prompts: DeferredPrompts,
+        corpus: Corpus,
+    },
+    /// Already made (a synthetic workload, small beside its media), entry by entry.
+    Ready(Vec<String>),
+}
+
+/// A streamed workload's media.
+pub(super) enum Media {
+    /// Already made (or none), entry by entry.
+    Ready(Vec<Vec<MediaPart>>),
+    /// Synthetic images and audio, made a chunk at a time: entry `i`'s from the streams
+    /// `("image", i)` and `("audio", i)`, as the whole build makes them.
+    Synthetic(Box<crate::config::MediaPlan>),
+}
+
 /// What `prepare` keeps for a streamed workload, beside the workload's entries (which carry
-/// no prompt text).
+/// no prompt text and no media).
 pub struct Deferred {
-    pub(super) prompts: DeferredPrompts,
-    pub(super) corpus: Corpus,
+    pub(super) prompts: Prompts,
+    pub(super) media: Media,
     pub(super) seed: u64,
     /// Per entry: its body's options (`per_model[model_of[i]]`), budget, media and session.
     pub(super) per_model: Vec<RenderOptions>,
     pub(super) model_of: Vec<usize>,
     pub(super) max_tokens: Vec<Option<u32>>,
-    pub(super) media: Vec<Vec<MediaPart>>,
     pub(super) session_ids: Vec<Arc<str>>,
     /// Estimated bytes of prompt text in the whole workload.
     pub(super) estimated_bytes: u64,
@@ -99,7 +124,7 @@ pub struct Deferred {
 impl std::fmt::Debug for Deferred {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Deferred")
-            .field("entries", &self.prompts.len())
+            .field("entries", &self.max_tokens.len())
             .field("estimated_bytes", &self.estimated_bytes)
             .finish()
     }
@@ -232,13 +257,13 @@ pub(super) fn start(
     order: SeqOrder,
     inputs: Option<InputsSink>,
 ) -> Result<Stream, RunError> {
-    let entries = deferred.prompts.len() as u64;
+    let entries = deferred.max_tokens.len() as u64;
     let average = (deferred.estimated_bytes / entries.max(1)).max(1);
     let window = (env_bytes(WINDOW_ENV, DEFAULT_WINDOW_BYTES) / average)
         .clamp(MIN_WINDOW_BODIES, MAX_WINDOW_BODIES);
     let ring = Arc::new(BodyRing::new(window as usize));
     eprintln!(
-        "note: {entries} prompts (~{} MB of text) are made while the run goes on, at most {} \
+        "note: {entries} requests (~{} MB) are made while the run goes on, at most {} \
          requests ahead ({THRESHOLD_ENV}, {WINDOW_ENV}; docs/performance.md)",
         deferred.estimated_bytes >> 20,
         ring.capacity()
@@ -278,16 +303,36 @@ fn render_loop(
 ) -> Result<Rendered, RunError> {
     let mut first = Some(first);
     let result = (|| {
-        let tokenizer = tokenizer.get().ok_or_else(|| {
-            RunError::Runtime(std::io::Error::other("the tokenizer could not be loaded"))
-        })?;
-        let generator = PromptGenerator::new(tokenizer, &deferred.corpus);
         let root = RngRoot::new(deferred.seed);
-        let source = PromptSource {
-            tokenizer,
-            generator: &generator,
-            root: &root,
+        let tokenizer = match &deferred.prompts {
+            Prompts::Files { .. } => Some(tokenizer.get().ok_or_else(|| {
+                RunError::Runtime(std::io::Error::other("the tokenizer could not be loaded"))
+            })?),
+            Prompts::Ready(_) => None,
         };
+        let Deferred {
+            prompts,
+            media,
+            per_model,
+            model_of,
+            max_tokens,
+            session_ids,
+            ..
+        } = &mut deferred;
+        let (mut file_prompts, ready_prompts, corpus) = match prompts {
+            Prompts::Files { prompts, corpus } => (Some(prompts), None, Some(&*corpus)),
+            Prompts::Ready(ready) => (None, Some(&*ready), None),
+        };
+        let generator = tokenizer
+            .zip(corpus)
+            .map(|(tokenizer, corpus)| PromptGenerator::new(tokenizer, corpus));
+        let source = tokenizer
+            .zip(generator.as_ref())
+            .map(|(tokenizer, generator)| PromptSource {
+                tokenizer,
+                generator,
+                root: &root,
+            });
         let mut inputs = inputs.map(InputsFeed::start);
         let mut rendered = Rendered::default();
         let mut chunk_len = FIRST_CHUNK.min(ring.capacity());
@@ -308,28 +353,51 @@ fn render_loop(
             if seqs.is_empty() || ring.is_closed() {
                 break;
             }
-            let prompts = deferred
-                .prompts
-                .prompts(&chunk, source)
-                .map_err(|e| RunError::Dataset(crate::dataset::DatasetError::from(e)))?;
-            let d = &deferred;
-            let bodies: Vec<Bytes> = chunk
-                .par_iter()
-                .zip(prompts.par_iter())
-                .map(|(&i, prompt)| {
+            let made = match (&mut file_prompts, source) {
+                (Some(prompts), Some(source)) => prompts
+                    .prompts(&chunk, source)
+                    .map_err(|e| RunError::Dataset(crate::dataset::DatasetError::from(e)))?,
+                _ => Vec::new(),
+            };
+            let prompt_of = |k: usize| -> &str {
+                match ready_prompts {
+                    Some(ready) => &ready[chunk[k]],
+                    None => &made[k],
+                }
+            };
+            let made_media = match &*media {
+                Media::Synthetic(plan) => crate::media_helper::ffmpeg()
+                    .media_parts(plan, None, &chunk, &root)
+                    .map_err(|e| match e {
+                        crate::media_helper::AttachError::Media(e) => RunError::Media(e),
+                        crate::media_helper::AttachError::Video(e) => RunError::Video(e),
+                    })?,
+                Media::Ready(_) => Vec::new(),
+            };
+            let media_of = |k: usize| -> &[MediaPart] {
+                match &*media {
+                    Media::Ready(ready) => ready.get(chunk[k]).map_or(&[], Vec::as_slice),
+                    Media::Synthetic(_) => &made_media[k],
+                }
+            };
+            let bodies: Vec<Bytes> = (0..chunk.len())
+                .into_par_iter()
+                .map(|k| {
+                    let i = chunk[k];
                     Bytes::from(render_entry_body(
-                        &d.per_model[d.model_of[i]],
-                        prompt,
+                        &per_model[model_of[i]],
+                        prompt_of(k),
                         &[],
-                        d.max_tokens[i],
-                        &d.media[i],
+                        max_tokens[i],
+                        media_of(k),
                     ))
                 })
                 .collect();
-            drop(prompts);
+            drop(made);
+            drop(made_media);
             if let Some(feed) = &mut inputs {
                 for (&i, body) in chunk.iter().zip(&bodies) {
-                    feed.offer(i, &d.session_ids[i], body);
+                    feed.offer(i, &session_ids[i], body);
                 }
             }
             for (s, body) in seqs.into_iter().zip(bodies) {
@@ -346,7 +414,7 @@ fn render_loop(
                 .min(ring.capacity() / 2)
                 .max(1);
         }
-        rendered.peak_blocks = deferred.prompts.peak_blocks();
+        rendered.peak_blocks = file_prompts.map_or(0, |p| p.peak_blocks());
         if let Some(feed) = inputs {
             rendered.inputs_error = feed.finish();
         }
