@@ -8,6 +8,7 @@
 //! Anything that does not check out reads as a miss and the caller rebuilds; a failed write
 //! only costs the next start its speed.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Workload;
@@ -85,10 +86,22 @@ fn decode(bytes: &[u8], key: &[u8; 32]) -> Option<Workload> {
 }
 
 /// Writes `workload` under `key` (atomically: a reader sees the old file or the whole new one)
-/// and trims the folder to the newest few workloads.
+/// and trims the folder to the newest few workloads. The body is measured first and then
+/// serialized straight into the file, so a media-heavy workload is never copied whole in
+/// memory (one that is over [`MAX_CACHED_BYTES`] is not written at all).
 pub fn write(path: &Path, key: &[u8; 32], workload: &Workload) -> std::io::Result<()> {
-    let body = postcard::to_stdvec(workload).map_err(std::io::Error::other)?;
-    if body.len() > MAX_CACHED_BYTES {
+    write_below(path, key, workload, MAX_CACHED_BYTES)
+}
+
+fn write_below(
+    path: &Path,
+    key: &[u8; 32],
+    workload: &Workload,
+    limit: usize,
+) -> std::io::Result<()> {
+    let body_len =
+        postcard::experimental::serialized_size(workload).map_err(std::io::Error::other)?;
+    if body_len > limit {
         return Ok(());
     }
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -98,12 +111,44 @@ pub fn write(path: &Path, key: &[u8; 32], workload: &Workload) -> std::io::Resul
         file.write_all(MAGIC)?;
         file.write_all(&VERSION.to_le_bytes())?;
         file.write_all(key)?;
-        file.write_all(&(body.len() as u64).to_le_bytes())?;
-        file.write_all(&body)?;
-        file.write_all(blake3::hash(&body).as_bytes())
+        file.write_all(&(body_len as u64).to_le_bytes())?;
+        let mut body = HashingWriter {
+            out: &mut *file,
+            hasher: blake3::Hasher::new(),
+            written: 0,
+        };
+        postcard::to_io(workload, &mut body).map_err(std::io::Error::other)?;
+        if body.written != body_len {
+            return Err(std::io::Error::other(format!(
+                "workload body was {} bytes, measured {body_len}",
+                body.written
+            )));
+        }
+        let hash = body.hasher.finalize();
+        file.write_all(hash.as_bytes())
     })?;
     prune(dir);
     Ok(())
+}
+
+/// Passes bytes on to `out` and hashes and counts them on the way.
+struct HashingWriter<'a> {
+    out: &'a mut dyn Write,
+    hasher: blake3::Hasher,
+    written: usize,
+}
+
+impl Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Removes all but the newest [`KEEP_FILES`] workload files.
@@ -177,6 +222,25 @@ mod tests {
         assert!(decode(&bytes, &key).is_some());
         assert_eq!(decode(&bytes[..bytes.len() - 1], &key), None);
         assert_eq!(decode(&bytes[..10], &key), None);
+    }
+
+    #[test]
+    fn a_workload_over_the_limit_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = key(&[b"big"]);
+        let path = cache_file(dir.path(), &key);
+        let size = postcard::experimental::serialized_size(&workload()).unwrap();
+        write_below(&path, &key, &workload(), size - 1).unwrap();
+        assert!(!path.exists());
+        write_below(&path, &key, &workload(), size).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len(), HEADER_LEN + size + CHECKSUM_LEN);
+        assert_eq!(
+            &bytes[HEADER_LEN..HEADER_LEN + size],
+            postcard::to_stdvec(&workload()).unwrap().as_slice(),
+            "the streamed body is postcard's bytes"
+        );
+        assert_eq!(read(&path, &key), Some(workload()));
     }
 
     #[test]
