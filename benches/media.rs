@@ -8,7 +8,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 
 use gauntlet::config::{SynthType, VideoCodec, VideoContainer, VideoPlan};
 use gauntlet::media::audio::{self, AudioDraw};
-use gauntlet::media::image::{self, ImageDraw, ImageFormat};
+use gauntlet::media::image::{self, ImageDraw, ImageFormat, Pixels};
 use gauntlet::media::mp3;
 use gauntlet::rng::RngRoot;
 use gauntlet::video::{encode_video, render_frame};
@@ -21,7 +21,10 @@ fn images(c: &mut Criterion) {
         ("jpeg_512x512", ImageFormat::Jpeg),
     ] {
         let draw = ImageDraw {
-            source: 0,
+            pixels: Pixels::Photo {
+                source: 0,
+                stamp: Some(1),
+            },
             width: 512,
             height: 512,
             format,

@@ -218,3 +218,59 @@ fn the_mock_checks_and_counts_images_audio_and_video_in_every_request() {
         (requests * images, requests * clips, requests * videos)
     );
 }
+
+/// The image URLs the mock received from a run of 8 requests with these extra flags.
+fn image_urls_sent(name: &str, extra: &[&str]) -> Vec<String> {
+    let server = MockServer::start(MockConfig {
+        capture_requests: true,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = artifact_dir(name);
+    let mut args = vec![
+        "--request-count",
+        "8",
+        "--num-dataset-entries",
+        "8",
+        "--isl",
+        "8",
+        "--image-width-mean",
+        "32",
+        "--image-height-mean",
+        "32",
+        "--image-format",
+        "png",
+    ];
+    args.extend_from_slice(extra);
+    let out = profile(&server.url(), &dir, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server
+        .stats()
+        .captured_requests()
+        .iter()
+        .map(|b| {
+            let body: Value = serde_json::from_slice(b).unwrap();
+            body["messages"][0]["content"][1]["image_url"]["url"]
+                .as_str()
+                .expect("an image part")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn every_request_gets_its_own_image_unless_aiperf_assets_are_asked_for() {
+    let distinct = |urls: &[String]| urls.iter().collect::<std::collections::HashSet<_>>().len();
+    let stamped = image_urls_sent("media-stamped", &[]);
+    assert_eq!((stamped.len(), distinct(&stamped)), (8, 8));
+    // AIPerf's assets: four photos at one size and format, so 8 requests repeat some.
+    let assets = image_urls_sent("media-assets", &["--image-source", "assets"]);
+    assert_eq!(assets.len(), 8);
+    assert!(distinct(&assets) <= 4, "{} distinct", distinct(&assets));
+    let noise = image_urls_sent("media-noise", &["--image-source", "noise"]);
+    assert_eq!(distinct(&noise), 8);
+}

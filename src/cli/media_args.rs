@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 
 use crate::config::settings::MediaSettings;
-use crate::config::{AudioFormat, ImageFormatChoice};
+use crate::config::{AudioFormat, ImageFormatChoice, ImageSource, SourceSampling};
 
 /// Flags of synthetic images and audio (docs/media.md). A flag given beats the config file.
 #[derive(Debug, Clone, Default, Args)]
@@ -61,6 +61,39 @@ pub struct MediaArgs {
     /// Audio clips per request [default: 1].
     #[arg(long, visible_alias = "batch-size-audio")]
     pub audio_batch_size: Option<u32>,
+
+    /// What images are made from: stamped (the built-in photos, each image marked with its own
+    /// number, so no two are alike and servers that cache images by hash cannot skip any),
+    /// assets (the photos as they are: images repeat, as AIPerf's assets do) or noise (random
+    /// pixels per image) [default: stamped].
+    #[arg(long, value_enum)]
+    pub image_source: Option<ImageSourceArg>,
+
+    /// How photos are picked for stamped and assets images [default: random-with-replacement].
+    #[arg(long, value_enum)]
+    pub image_source_sampling: Option<SourceSamplingArg>,
+}
+
+/// `--image-source` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImageSourceArg {
+    /// The built-in photos, each image stamped with a mark of its own: every image distinct.
+    Stamped,
+    /// The built-in photos as they are (AIPerf's assets): images repeat.
+    Assets,
+    /// Random pixels drawn per image (AIPerf's noise).
+    Noise,
+}
+
+/// `--image-source-sampling` values (AIPerf's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceSamplingArg {
+    /// Each image draws its photo independently.
+    RandomWithReplacement,
+    /// Every photo once per shuffled cycle.
+    ShuffleCycle,
+    /// The photos in order, wrapping around.
+    SequentialCycle,
 }
 
 /// `--image-format` values.
@@ -107,6 +140,16 @@ impl MediaArgs {
             audio_depths: self.audio_depths.clone(),
             audio_num_channels: self.audio_num_channels,
             audio_batch_size: self.audio_batch_size,
+            image_source: self.image_source.map(|s| match s {
+                ImageSourceArg::Stamped => ImageSource::Stamped,
+                ImageSourceArg::Assets => ImageSource::Assets,
+                ImageSourceArg::Noise => ImageSource::Noise,
+            }),
+            image_source_sampling: self.image_source_sampling.map(|s| match s {
+                SourceSamplingArg::RandomWithReplacement => SourceSampling::RandomWithReplacement,
+                SourceSamplingArg::ShuffleCycle => SourceSampling::ShuffleCycle,
+                SourceSamplingArg::SequentialCycle => SourceSampling::SequentialCycle,
+            }),
             ..MediaSettings::default()
         }
     }
@@ -291,5 +334,42 @@ mod tests {
             .resolve(EndpointType::Completions)
             .unwrap_err();
         assert!(err.message.contains("--endpoint-type chat"), "{err}");
+    }
+
+    #[test]
+    fn images_are_stamped_by_default_and_aiperf_sources_are_options() {
+        let none = FileSettings::default();
+        let sized = ["--image-width-mean", "8", "--image-height-mean", "8"];
+        let images = |extra: &[&str]| {
+            let flags: Vec<&str> = sized.iter().chain(extra).copied().collect();
+            let images = resolve(&flags, &none).unwrap().images.unwrap();
+            (images.source, images.sampling)
+        };
+        assert_eq!(
+            images(&[]),
+            (ImageSource::Stamped, SourceSampling::RandomWithReplacement)
+        );
+        assert_eq!(
+            images(&[
+                "--image-source",
+                "assets",
+                "--image-source-sampling",
+                "shuffle-cycle"
+            ]),
+            (ImageSource::Assets, SourceSampling::ShuffleCycle)
+        );
+        assert_eq!(images(&["--image-source", "noise"]).0, ImageSource::Noise);
+        let flags: Vec<&str> = sized
+            .iter()
+            .chain(&[
+                "--image-source",
+                "noise",
+                "--image-source-sampling",
+                "sequential-cycle",
+            ])
+            .copied()
+            .collect();
+        let err = resolve(&flags, &none).unwrap_err();
+        assert_eq!(err.name(), "--image-source-sampling", "{err}");
     }
 }

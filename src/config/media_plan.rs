@@ -31,6 +31,39 @@ pub struct ImagePlan {
     pub format: ImageFormatChoice,
     /// Images per request.
     pub batch_size: u32,
+    /// Where each image's pixels come from (`--image-source`).
+    pub source: ImageSource,
+    /// How a finite pool of source images is walked (`--image-source-sampling`).
+    pub sampling: SourceSampling,
+}
+
+/// `--image-source`: what each image is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageSource {
+    /// The built-in photos, each image stamped with a mark of its own (a function of the seed
+    /// and the image's number), so no two images of a run are alike: servers that cache
+    /// multimodal inputs by hash see every image as new (gauntlet's default).
+    #[default]
+    Stamped,
+    /// The built-in photos as they are (AIPerf's `assets`): images of one size and format
+    /// repeat, as in AIPerf.
+    Assets,
+    /// Uniform random pixels, drawn per image (AIPerf's `noise`); nearly incompressible.
+    Noise,
+}
+
+/// `--image-source-sampling`: how a source photo is picked for each image (AIPerf's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceSampling {
+    /// Each image draws its photo independently; repeats may come at once.
+    #[default]
+    RandomWithReplacement,
+    /// Every photo once per shuffled cycle, reshuffled after each cycle.
+    ShuffleCycle,
+    /// The photos in order, wrapping around.
+    SequentialCycle,
 }
 
 /// `--image-format`.

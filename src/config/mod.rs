@@ -61,6 +61,7 @@ pub use limits::{MAX_LINE_BYTES, MAX_PROMPT_TOKENS};
 pub use media_plan::{
     AudioFormat, AudioPlan, ImageFormatChoice, ImagePlan, MediaPlan, AUDIO_DEPTHS, MP3_RATES_HZ,
 };
+pub use media_plan::{ImageSource, SourceSampling};
 pub use model_plan::{check_custom_endpoint, ModelPlan, ModelSelection, WaitForModel, WaitMode};
 pub use plan::*;
 pub use public_plan::{

@@ -1,12 +1,15 @@
-//! Synthetic images: one of the shipped source photos, resized to a drawn size and encoded as
+//! Synthetic images: one of the shipped source photos, resized to a drawn size, stamped with a
+//! mark of its own (or left as it is, or replaced by noise: `--image-source`) and encoded as
 //! PNG or JPEG, the way AIPerf makes them.
 
-use std::io::Cursor;
 use std::sync::OnceLock;
 
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::imageops::FilterType;
-use image::DynamicImage;
-use rand::Rng;
+use image::{DynamicImage, Rgb, RgbImage};
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use super::MediaError;
 use crate::config::{ImageFormatChoice, ImagePlan};
@@ -24,7 +27,7 @@ const SOURCES: [&[u8]; 4] = [
 ];
 
 /// An encoded image format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageFormat {
     /// Lossless, large.
     Png,
@@ -42,11 +45,29 @@ impl ImageFormat {
     }
 }
 
+/// What an image's pixels are made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pixels {
+    /// Source photo `source`, resized; with `stamp`, marked with those 64 bits in its top-left
+    /// corner (see [`stamp`]).
+    Photo {
+        /// Which source photo.
+        source: usize,
+        /// The mark that makes the image one of its own, if any.
+        stamp: Option<u64>,
+    },
+    /// Uniform random pixels from a ChaCha stream seeded with `seed`.
+    Noise {
+        /// The stream's seed.
+        seed: u64,
+    },
+}
+
 /// One image's drawn parameters, kept apart from encoding so tests can check the draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageDraw {
-    /// Which source photo.
-    pub source: usize,
+    /// What the pixels are.
+    pub pixels: Pixels,
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
@@ -55,7 +76,12 @@ pub struct ImageDraw {
     pub format: ImageFormat,
 }
 
+/// How many source photos are built in.
+pub const SOURCE_COUNT: usize = SOURCES.len();
+
 /// Draws one image's parameters from `rng`; `index` is the entry's position (for sequences).
+/// The pixels are an unstamped, randomly drawn photo; [`super::image_pool`] then applies
+/// `--image-source` and `--image-source-sampling`.
 pub fn draw<R: Rng + ?Sized>(
     plan: &ImagePlan,
     rng: &mut R,
@@ -83,7 +109,10 @@ pub fn draw<R: Rng + ?Sized>(
         ImageFormatChoice::Random => ImageFormat::Jpeg,
     };
     Ok(ImageDraw {
-        source,
+        pixels: Pixels::Photo {
+            source,
+            stamp: None,
+        },
         width,
         height,
         format,
@@ -111,25 +140,102 @@ fn sources() -> Result<&'static [DynamicImage], MediaError> {
     }
 }
 
-/// Resizes and encodes one drawn image (JPEG at the `image` crate's quality 75).
+/// Source photo `source` resized to `width × height` (triangle filter).
 ///
 /// `DynamicImage`'s methods are compiled inside the `image` crate, so they run optimised even
 /// in a debug build of gauntlet; the generic `imageops` functions would not.
-pub fn encode(draw: &ImageDraw) -> Result<Vec<u8>, MediaError> {
+pub fn resized(source: usize, width: u32, height: u32) -> Result<DynamicImage, MediaError> {
     let sources = sources()?;
-    let source = &sources[draw.source % sources.len()];
-    let resized = source.resize_exact(draw.width, draw.height, FilterType::Triangle);
-    let format = match draw.format {
-        ImageFormat::Png => image::ImageFormat::Png,
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-    };
-    let mut out = Cursor::new(Vec::new());
-    resized.write_to(&mut out, format).map_err(|e| {
-        let (w, h) = (draw.width, draw.height);
-        MediaError::Image(format!("encoding a {w}x{h} {:?}: {e}", draw.format))
-    })?;
-    Ok(out.into_inner())
+    let photo = &sources[source % sources.len()];
+    Ok(photo.resize_exact(width, height, FilterType::Triangle))
 }
+
+/// Side of one stamp cell: the 8 × 8 cells span an eighth of the shorter side (at least 1 px,
+/// so images of 8 × 8 px and up carry all 64 bits).
+fn cell_side(width: u32, height: u32) -> u32 {
+    (width.min(height) / 64).max(1)
+}
+
+/// Paints `bits` into the top-left corner of `image` as 8 × 8 black (0) and white (1) cells,
+/// bit `b` in row `b / 8`, column `b % 8`; cells beyond the image are left out. Two images
+/// with different stamps differ in their pixels, so a server hashing decoded images cannot
+/// take one for the other; cells of 8 px and more survive JPEG.
+pub fn stamp(image: &mut RgbImage, bits: u64) {
+    let side = cell_side(image.width(), image.height());
+    for bit in 0..64u32 {
+        let value = if bits >> bit & 1 == 1 { 255 } else { 0 };
+        let (x0, y0) = ((bit % 8) * side, (bit / 8) * side);
+        for y in y0..(y0 + side).min(image.height()) {
+            for x in x0..(x0 + side).min(image.width()) {
+                image.put_pixel(x, y, Rgb([value; 3]));
+            }
+        }
+    }
+}
+
+/// `width × height` uniform random RGB pixels from a ChaCha stream seeded with `seed`.
+pub fn noise(seed: u64, width: u32, height: u32) -> Result<RgbImage, MediaError> {
+    let mut bytes = vec![0u8; width as usize * height as usize * 3];
+    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    RgbImage::from_raw(width, height, bytes)
+        .ok_or_else(|| MediaError::Image(format!("a {width}x{height} noise image")))
+}
+
+/// The pixels `draw` names, resized (photos, stamped when asked) or drawn (noise).
+pub fn pixels(draw: &ImageDraw) -> Result<DynamicImage, MediaError> {
+    match draw.pixels {
+        Pixels::Photo {
+            source,
+            stamp: bits,
+        } => {
+            let image = resized(source, draw.width, draw.height)?;
+            Ok(match bits {
+                Some(bits) => stamped(image, bits),
+                None => image,
+            })
+        }
+        Pixels::Noise { seed } => Ok(DynamicImage::ImageRgb8(noise(
+            seed,
+            draw.width,
+            draw.height,
+        )?)),
+    }
+}
+
+/// `image` (an RGB photo) with `bits` stamped in.
+pub fn stamped(image: DynamicImage, bits: u64) -> DynamicImage {
+    let mut rgb = image.into_rgb8();
+    stamp(&mut rgb, bits);
+    DynamicImage::ImageRgb8(rgb)
+}
+
+/// Makes and encodes one drawn image.
+pub fn encode(draw: &ImageDraw) -> Result<Vec<u8>, MediaError> {
+    encode_pixels(&pixels(draw)?, draw.format)
+}
+
+/// Encodes `image` fast: PNG with fdeflate's fast compression and the adaptive filter (what
+/// keeps a photo small at that speed), JPEG at quality 75 (PIL's default, which AIPerf uses).
+pub fn encode_pixels(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, MediaError> {
+    let (width, height) = (image.width(), image.height());
+    let mut out = Vec::with_capacity(width as usize * height as usize * 3 / 2 + 1024);
+    let written = match format {
+        ImageFormat::Png => image.write_with_encoder(PngEncoder::new_with_quality(
+            &mut out,
+            CompressionType::Fast,
+            PngFilter::Adaptive,
+        )),
+        ImageFormat::Jpeg => {
+            image.write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY))
+        }
+    };
+    written
+        .map_err(|e| MediaError::Image(format!("encoding a {width}x{height} {format:?}: {e}")))?;
+    Ok(out)
+}
+
+/// JPEG quality: PIL's default, which AIPerf's images are saved with.
+pub const JPEG_QUALITY: u8 = 75;
 
 #[cfg(test)]
 mod tests {
@@ -145,6 +251,8 @@ mod tests {
             height: normal(120.0, 0.0),
             format,
             batch_size: 1,
+            source: crate::config::ImageSource::Stamped,
+            sampling: crate::config::SourceSampling::RandomWithReplacement,
         }
     }
 
@@ -171,7 +279,15 @@ mod tests {
             .count();
         assert!((800..1200).contains(&png), "{png} PNGs of 2000");
         let mut seen = [false; 4];
-        draws.iter().for_each(|d| seen[d.source] = true);
+        for d in &draws {
+            match d.pixels {
+                Pixels::Photo {
+                    source,
+                    stamp: None,
+                } => seen[source] = true,
+                other => panic!("draw makes plain photos, got {other:?}"),
+            }
+        }
         assert_eq!(seen, [true; 4]);
     }
 
@@ -182,7 +298,10 @@ mod tests {
             (ImageFormat::Jpeg, image::ImageFormat::Jpeg),
         ] {
             let d = ImageDraw {
-                source: 2,
+                pixels: Pixels::Photo {
+                    source: 2,
+                    stamp: Some(7),
+                },
                 width: 37,
                 height: 21,
                 format,
@@ -192,6 +311,46 @@ mod tests {
             let back = image::load_from_memory(&bytes).unwrap();
             assert_eq!((back.width(), back.height()), (37, 21));
         }
+    }
+
+    #[test]
+    fn the_stamp_reads_back_from_a_png_cell_by_cell() {
+        let bits = 0xF0E1_D2C3_B4A5_9687u64;
+        let d = ImageDraw {
+            pixels: Pixels::Photo {
+                source: 1,
+                stamp: Some(bits),
+            },
+            width: 130,
+            height: 128,
+            format: ImageFormat::Png,
+        };
+        let back = image::load_from_memory(&encode(&d).unwrap())
+            .unwrap()
+            .to_rgb8();
+        // 128 / 64 = 2 px cells; read each cell's bottom-right pixel.
+        let read: u64 = (0..64u32)
+            .map(|bit| {
+                let (x, y) = ((bit % 8) * 2 + 1, (bit / 8) * 2 + 1);
+                u64::from(back.get_pixel(x, y).0 == [255; 3]) << bit
+            })
+            .sum();
+        assert_eq!(read, bits);
+        let plain = ImageDraw {
+            pixels: Pixels::Photo {
+                source: 1,
+                stamp: None,
+            },
+            ..d
+        };
+        let unstamped = image::load_from_memory(&encode(&plain).unwrap())
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(
+            back.get_pixel(40, 40),
+            unstamped.get_pixel(40, 40),
+            "outside the stamp the photo is untouched"
+        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Synthetic media sent with prompts: images (crate `image`) and audio clips (hound for WAV,
 //! FFmpeg's libmp3lame for MP3). Everything is made before the clock starts, in parallel, and
-//! item `i`'s media depends only on `(seed, i)`, so any thread count makes the same bytes.
+//! root `i`'s media depends only on the seed, `i` and its place among the roots, so any thread
+//! count makes the same bytes. Every image, clip and video of a run is distinct by default.
 
 pub mod audio;
 pub mod image;
+pub mod image_pool;
 pub mod mp3;
 pub mod part;
 
@@ -74,8 +76,9 @@ pub trait Mp3Encoder: Sync {
 
 /// The plan's images and audio for each session root (entries with no parents; later turns
 /// reply to what the root sent), in the order of `roots`, which holds the roots' entry
-/// indices. Entry `i` draws from the streams `("image", i)` and `("audio", i)`. Every root
-/// gets no parts when the plan asks for no media.
+/// indices. Entry `i` draws from the streams `("image", i)` and `("audio", i)`; the `p`-th
+/// root's images are the run's images number `p × batch ..`, which pick their photo and stamp
+/// (see [`image_pool`]). Every root gets no parts when the plan asks for no media.
 pub fn parts(
     plan: &MediaPlan,
     roots: &[usize],
@@ -92,28 +95,43 @@ pub fn parts(
     {
         mp3.check()?;
     }
+    let images = plan
+        .images
+        .as_ref()
+        .map(|images| image_pool::ImageMaker::new(images, root));
     roots
         .par_iter()
-        .map(|&i| parts_of_one(plan, i as u64, root, mp3))
+        .enumerate()
+        .map(|(position, &i)| {
+            let entry = Entry {
+                index: i as u64,
+                position: position as u64,
+            };
+            parts_of_one(plan, images.as_ref(), entry, root, mp3)
+        })
         .collect()
+}
+
+/// A session root: its entry index and its place among the roots.
+#[derive(Clone, Copy)]
+struct Entry {
+    index: u64,
+    position: u64,
 }
 
 /// Makes one entry's media: its images, then its audio clips.
 fn parts_of_one(
     plan: &MediaPlan,
-    index: u64,
+    images: Option<&image_pool::ImageMaker<'_>>,
+    entry: Entry,
     root: &RngRoot,
     mp3: &dyn Mp3Encoder,
 ) -> Result<Vec<MediaPart>, MediaError> {
+    let index = entry.index;
     let mut media = Vec::new();
-    if let Some(images) = &plan.images {
-        let mut rng = root.stream("image", index);
-        for _ in 0..images.batch_size {
-            let draw = image::draw(images, &mut rng, index)?;
-            let bytes = image::encode(&draw)?;
-            media.push(MediaPart::Image {
-                url: data_uri(draw.format.mime(), &bytes),
-            });
+    if let Some(images) = images {
+        for url in images.entry(index, entry.position)? {
+            media.push(MediaPart::Image { url });
         }
     }
     if let Some(clips) = &plan.audio {

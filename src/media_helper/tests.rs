@@ -19,6 +19,8 @@ fn images_only() -> MediaPlan {
             height: side,
             format: ImageFormatChoice::Png,
             batch_size: 1,
+            source: crate::config::ImageSource::Stamped,
+            sampling: crate::config::SourceSampling::RandomWithReplacement,
         }),
         audio: None,
     }

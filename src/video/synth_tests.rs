@@ -93,3 +93,18 @@ fn integer_yuv_matches_known_points() {
     assert_eq!(rgb_to_yuv([0, 0, 0]), [16, 128, 128]);
     assert_eq!(rgb_to_yuv([255, 255, 255]), [235, 128, 128]);
 }
+
+#[test]
+fn a_thousand_videos_of_a_run_start_from_a_thousand_distinct_frames() {
+    use rand::RngCore;
+    // The seeds `parts` gives videos 0..1000: every clip's first frame differs, so no two
+    // videos of a run are alike (a server caching videos by hash sees each as new).
+    let root = crate::rng::RngRoot::new(5);
+    let frames: std::collections::HashSet<Vec<u8>> = (0..1000)
+        .map(|i| {
+            let seed = root.stream("video", i).next_u64();
+            render_frame(SynthType::MovingShapes, seed, 0, 64, 36).data
+        })
+        .collect();
+    assert_eq!(frames.len(), 1000);
+}

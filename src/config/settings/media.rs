@@ -3,9 +3,9 @@
 
 use super::{Opt, SettingError};
 use crate::config::{
-    AudioFormat, AudioPlan, EndpointType, ImageFormatChoice, ImagePlan, MediaPlan, AUDIO_DEPTHS,
-    DEFAULT_AUDIO_CHANNELS, DEFAULT_AUDIO_DEPTH, DEFAULT_AUDIO_KHZ, DEFAULT_MEDIA_BATCH,
-    MP3_RATES_HZ,
+    AudioFormat, AudioPlan, EndpointType, ImageFormatChoice, ImagePlan, ImageSource, MediaPlan,
+    SourceSampling, AUDIO_DEPTHS, DEFAULT_AUDIO_CHANNELS, DEFAULT_AUDIO_DEPTH, DEFAULT_AUDIO_KHZ,
+    DEFAULT_MEDIA_BATCH, MP3_RATES_HZ,
 };
 use crate::dist::{DistSpec, Shape};
 
@@ -44,6 +44,10 @@ pub struct MediaSettings {
     pub image_height: Opt<DistSpec>,
     /// The file's `audio.length`.
     pub audio_length: Opt<DistSpec>,
+    /// `--image-source`.
+    pub image_source: Option<ImageSource>,
+    /// `--image-source-sampling`.
+    pub image_source_sampling: Option<SourceSampling>,
 }
 
 impl MediaSettings {
@@ -77,6 +81,8 @@ impl MediaSettings {
                 height,
                 format: self.image_format.unwrap_or(ImageFormatChoice::Random),
                 batch_size: batch("--image-batch-size", self.image_batch_size)?,
+                source: self.image_source.unwrap_or_default(),
+                sampling: self.sampling()?,
             }),
             _ => None,
         };
@@ -106,6 +112,20 @@ impl MediaSettings {
             ));
         }
         Ok(plan)
+    }
+
+    /// `--image-source-sampling`, which only a finite pool of photos can honour (AIPerf's rule).
+    fn sampling(&self) -> Result<SourceSampling, SettingError> {
+        let sampling = self.image_source_sampling.unwrap_or_default();
+        if self.image_source == Some(ImageSource::Noise)
+            && sampling != SourceSampling::RandomWithReplacement
+        {
+            return Err(SettingError::flag(
+                "--image-source-sampling",
+                "--image-source noise draws every image afresh; only random-with-replacement applies (or pick --image-source stamped or assets)",
+            ));
+        }
+        Ok(sampling)
     }
 
     fn audio(&self, length_s: DistSpec) -> Result<AudioPlan, SettingError> {
