@@ -53,19 +53,27 @@ fn run(job: &Job) -> Result<Reply, VideoError> {
         .map_err(|e| fail(format!("cannot start: {e}")))?;
     let input = serde_json::to_vec(job).map_err(|e| fail(e.to_string()))?;
     let mut stdin = child.stdin.take().ok_or_else(|| fail("no stdin".into()))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| fail("no stdout".into()))?;
     // Write from a thread: a large job and a large reply would otherwise block each other.
     let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child
-        .wait_with_output()
+    // The reply (every video of the run, in base64) is parsed as it arrives, so it is never
+    // held twice: once as the helper's bytes and again as the parsed media.
+    let reply =
+        serde_json::from_reader::<_, Reply>(std::io::BufReader::with_capacity(1 << 20, stdout));
+    let status = child
+        .wait()
         .map_err(|e| fail(format!("did not finish: {e}")))?;
     writer
         .join()
         .map_err(|_| fail("writer thread panicked".into()))?
         .map_err(|e| fail(format!("cannot send the job: {e}")))?;
-    if !output.status.success() {
-        return Err(fail(format!("exited with {}", output.status)));
+    if !status.success() {
+        return Err(fail(format!("exited with {status}")));
     }
-    match serde_json::from_slice::<Reply>(&output.stdout) {
+    match reply {
         Ok(Reply::Error(line)) => Err(VideoError::Helper(line)),
         Ok(reply) => Ok(reply),
         Err(e) => Err(fail(format!("unreadable reply: {e}"))),
