@@ -111,6 +111,18 @@ pub fn to_wav(clip: &AudioClip) -> Result<Vec<u8>, MediaError> {
     let wav_err = |e: hound::Error| MediaError::Audio(format!("writing a WAV clip: {e}"));
     let mut out = Cursor::new(Vec::with_capacity(44 + clip.samples.len() * 4));
     let mut writer = hound::WavWriter::new(&mut out, spec).map_err(wav_err)?;
+    // 16-bit clips (the default) go through hound's buffered i16 writer: same bytes, several
+    // times faster than one checked write per sample.
+    let count = u32::try_from(clip.samples.len()).ok();
+    if let (16, Some(count)) = (d.depth, count) {
+        let mut fast = writer.get_i16_writer(count);
+        for &s in &clip.samples {
+            fast.write_sample(s as i16);
+        }
+        fast.flush().map_err(wav_err)?;
+        writer.finalize().map_err(wav_err)?;
+        return Ok(out.into_inner());
+    }
     for &s in &clip.samples {
         let written = match d.depth {
             8 => writer.write_sample(s as i8),
@@ -189,6 +201,30 @@ mod tests {
             depths.insert(d.depth);
         }
         assert_eq!(depths.len(), 4, "every depth drawn: {depths:?}");
+    }
+
+    #[test]
+    fn sixteen_bit_clips_are_the_bytes_of_one_write_per_sample() {
+        let d = AudioDraw {
+            rate_hz: 16_000,
+            depth: 16,
+            channels: 2,
+            seconds: 0.1,
+        };
+        let clip = synthesize(d, &mut RngRoot::new(4).stream("audio", 0));
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut slow = Cursor::new(Vec::new());
+        let mut writer = hound::WavWriter::new(&mut slow, spec).unwrap();
+        for &s in &clip.samples {
+            writer.write_sample(s as i16).unwrap();
+        }
+        writer.finalize().unwrap();
+        assert_eq!(to_wav(&clip).unwrap(), slow.into_inner());
     }
 
     #[test]
