@@ -65,6 +65,50 @@ fn rgb_to_yuv(rgb: [i32; 3]) -> [u8; 3] {
 
 /// Draws frame `frame` of a clip seeded with `seed`.
 pub fn render_frame(kind: SynthType, seed: u64, frame: u32, width: u32, height: u32) -> YuvFrame {
+    if kind == SynthType::MovingShapes {
+        return render_shapes(seed, frame, width, height);
+    }
+    render_each_pixel(kind, seed, frame, width, height)
+}
+
+/// moving_shapes without visiting every pixel: the frame is filled with the background, then
+/// only the shapes' bounding boxes are drawn pixel by pixel (a pixel outside every box is the
+/// background). Byte-identical to [`render_each_pixel`], about twice as fast at 640×360.
+fn render_shapes(seed: u64, frame: u32, width: u32, height: u32) -> YuvFrame {
+    let (w, h) = (width as usize, height as usize);
+    let (luma, chroma_w) = (w * h, w / 2);
+    let shapes = Shapes::new(seed, frame, width as i64, height as i64);
+    let [by, bu, bv] = rgb_to_yuv(shapes.background);
+    let mut data = vec![by; YuvFrame::len_for(width, height)];
+    let (y_plane, chroma) = data.split_at_mut(luma);
+    let (u_plane, v_plane) = chroma.split_at_mut(luma / 4);
+    u_plane.fill(bu);
+    v_plane.fill(bv);
+    for &(cx, cy, size, _, _) in &shapes.items {
+        let (x0, x1) = ((cx - size).max(0), (cx + size).min(w as i64 - 1));
+        let (y0, y1) = ((cy - size).max(0), (cy + size).min(h as i64 - 1));
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let [py, pu, pv] = rgb_to_yuv(shapes.pixel(x, y));
+                let (x, y) = (x as usize, y as usize);
+                y_plane[y * w + x] = py;
+                if x % 2 == 0 && y % 2 == 0 {
+                    let c = (y / 2) * chroma_w + x / 2;
+                    u_plane[c] = pu;
+                    v_plane[c] = pv;
+                }
+            }
+        }
+    }
+    YuvFrame {
+        width,
+        height,
+        data,
+    }
+}
+
+/// Draws a frame by computing every pixel (the definition every type follows).
+fn render_each_pixel(kind: SynthType, seed: u64, frame: u32, width: u32, height: u32) -> YuvFrame {
     let mut data = vec![0u8; YuvFrame::len_for(width, height)];
     let (w, h) = (width as usize, height as usize);
     let (luma, chroma_w) = (w * h, w / 2);

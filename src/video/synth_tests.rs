@@ -108,3 +108,18 @@ fn a_thousand_videos_of_a_run_start_from_a_thousand_distinct_frames() {
         .collect();
     assert_eq!(frames.len(), 1000);
 }
+
+#[test]
+fn shapes_drawn_in_their_boxes_are_the_frame_drawn_pixel_by_pixel() {
+    for (w, h) in [(16, 16), (64, 36), (66, 40), (640, 360)] {
+        for seed in 0..6u64 {
+            for frame in [0, 1, 17, 149] {
+                assert_eq!(
+                    render_shapes(seed, frame, w, h),
+                    render_each_pixel(SynthType::MovingShapes, seed, frame, w, h),
+                    "{w}x{h} seed {seed} frame {frame}"
+                );
+            }
+        }
+    }
+}
