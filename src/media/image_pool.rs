@@ -46,15 +46,16 @@ impl<'a> ImageMaker<'a> {
         }
     }
 
-    /// The images (data URIs) of entry `index`, the `position`-th session root: draws come
-    /// from the stream `("image", index)`, the image numbers are `position * batch + k`.
-    pub fn entry(&self, index: u64, position: u64) -> Result<Vec<String>, MediaError> {
+    /// The images (data URIs) of entry `index`: draws come from the stream `("image", index)`,
+    /// the image numbers are `index * batch + k`, so any subset of the entries gets the same
+    /// images (a streamed run makes them a chunk at a time).
+    pub fn entry(&self, index: u64) -> Result<Vec<String>, MediaError> {
         let batch = u64::from(self.plan.batch_size);
         let mut rng = self.root.stream("image", index);
         let mut urls = Vec::with_capacity(self.plan.batch_size as usize);
         for k in 0..batch {
             let mut draw = img::draw(self.plan, &mut rng, index)?;
-            draw.pixels = self.pixels(draw.pixels, position * batch + k, &mut rng);
+            draw.pixels = self.pixels(draw.pixels, index * batch + k, &mut rng);
             urls.push(self.data_uri(&draw)?);
         }
         Ok(urls)

@@ -101,36 +101,21 @@ pub fn parts(
         .map(|images| image_pool::ImageMaker::new(images, root));
     roots
         .par_iter()
-        .enumerate()
-        .map(|(position, &i)| {
-            let entry = Entry {
-                index: i as u64,
-                position: position as u64,
-            };
-            parts_of_one(plan, images.as_ref(), entry, root, mp3)
-        })
+        .map(|&i| parts_of_one(plan, images.as_ref(), i as u64, root, mp3))
         .collect()
-}
-
-/// A session root: its entry index and its place among the roots.
-#[derive(Clone, Copy)]
-struct Entry {
-    index: u64,
-    position: u64,
 }
 
 /// Makes one entry's media: its images, then its audio clips.
 fn parts_of_one(
     plan: &MediaPlan,
     images: Option<&image_pool::ImageMaker<'_>>,
-    entry: Entry,
+    index: u64,
     root: &RngRoot,
     mp3: &dyn Mp3Encoder,
 ) -> Result<Vec<MediaPart>, MediaError> {
-    let index = entry.index;
     let mut media = Vec::new();
     if let Some(images) = images {
-        for url in images.entry(index, entry.position)? {
+        for url in images.entry(index)? {
             media.push(MediaPart::Image { url });
         }
     }
