@@ -173,22 +173,24 @@ pub(crate) fn defer(
     distinct.sort_unstable();
     distinct.dedup();
     let seam_safe = seam_check(&distinct, block_size, source)?;
+    // Everything the whole build would refuse before the clock is refused here too: user text
+    // that cannot be counted, and lengths past the cap (checked now, not when made).
     let counted = sessions
         .par_iter()
         .map(|s| {
             let turn = &s.turns[0];
+            let tok_err = |source| FilesError::Tokenizer {
+                path: path.to_path_buf(),
+                line: turn.line,
+                source,
+            };
             match &turn.content {
-                Content::Text(text) => {
-                    source
-                        .tokenizer
-                        .count(text)
-                        .map_err(|e| FilesError::Tokenizer {
-                            path: path.to_path_buf(),
-                            line: turn.line,
-                            source: e,
-                        })
+                Content::Text(text) => source.tokenizer.count(text).map_err(tok_err),
+                Content::Tokens { input_length, .. } => {
+                    crate::tokenizer::check_prompt_tokens(u64::from(*input_length))
+                        .map_err(tok_err)?;
+                    Ok(*input_length)
                 }
-                Content::Tokens { input_length, .. } => Ok(*input_length),
             }
         })
         .collect::<Vec<_>>()
