@@ -410,6 +410,37 @@ impl ProfileArgs {
     }
 }
 
+/// Resolves a YAML v2 config given as text (JSON, being YAML, too) into a `Plan`, as
+/// `profile --config FILE` with no other flag would: the same parser, resolver and refusals.
+/// `name` stands for the file in messages; `artifact_dir` is `--output-artifact-dir`'s (`None`:
+/// the CLI's default folder). A file with `sweep:` is refused (it is many runs). For
+/// embedders (the C ABI in `ffi/`).
+pub fn plan_from_text(
+    text: &str,
+    name: &str,
+    artifact_dir: Option<PathBuf>,
+) -> Result<Plan, ProfileError> {
+    let file = ConfigFile::parse(text, name)?;
+    if file.variations()?.is_some() {
+        return Err(ConfigErrors(vec![ConfigError::at(
+            name,
+            0,
+            "sweep",
+            "a sweep is many runs; give one variation's config (run sweeps with `gauntlet profile --config`)".to_string(),
+        )])
+        .into());
+    }
+    let settings = file.resolve()?;
+    if !settings.unsupported.is_empty() {
+        return Err(ConfigErrors(settings.unsupported.clone()).into());
+    }
+    let args = ProfileArgs {
+        output_artifact_dir: artifact_dir,
+        ..ProfileArgs::default()
+    };
+    Ok(args.resolve(Some(settings), format!("(embedded) {name}"))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +452,37 @@ mod tests {
     struct Wrapper {
         #[command(flatten)]
         args: ProfileArgs,
+    }
+
+    #[test]
+    fn plan_from_text_is_the_config_loader() {
+        let yaml = "schemaVersion: \"2.0\"\nbenchmark:\n  model: m\n  endpoint: {url: \"http://127.0.0.1:9\"}\n  phases:\n    - {type: concurrency, concurrency: 3, requests: 7}\n";
+        let json = r#"{"schemaVersion": "2.0", "benchmark": {"model": "m", "endpoint": {"url": "http://127.0.0.1:9"}, "phases": [{"type": "concurrency", "concurrency": 3, "requests": 7}]}}"#;
+        let dir = PathBuf::from("/tmp/x");
+        let value = |p: &Plan| serde_json::to_value(p).unwrap();
+        let from_yaml = plan_from_text(yaml, "a", Some(dir.clone())).unwrap();
+        let from_json = plan_from_text(json, "a", Some(dir.clone())).unwrap();
+        let cli = Wrapper::parse_from(["p", "--output-artifact-dir", "/tmp/x"]).args;
+        let file = ConfigFile::parse(yaml, "a").unwrap().resolve().unwrap();
+        let as_cli = cli.resolve(Some(file), "(embedded) a".to_string()).unwrap();
+        assert_eq!(value(&from_yaml), value(&as_cli));
+        assert_eq!(value(&from_yaml), value(&from_json));
+        assert_eq!(from_yaml.artifact_dir, dir);
+        assert_eq!(from_yaml.phases[0].arrival.concurrency, Some(3));
+        let sweep =
+            format!("{yaml}sweep:\n  parameters:\n    benchmark.phases[0].concurrency: [1, 2]\n");
+        let err = plan_from_text(&sweep, "s.yaml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("s.yaml") && err.contains("sweep"), "{err}");
+        let err = plan_from_text(
+            "schemaVersion: \"2.0\"\nbenchmark:\n  modle: m\n",
+            "b.yaml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("b.yaml:3: benchmark.modle"), "{err}");
     }
 
     fn plan(args: &[&str]) -> Result<Plan, FlagError> {
