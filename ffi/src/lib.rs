@@ -610,4 +610,33 @@ mod tests {
         }
         assert!(last_error().contains("NULL"));
     }
+
+    #[test]
+    fn a_run_cancelled_before_start_never_runs() {
+        let text = CString::new(
+            "schemaVersion: \"2.0\"\nbenchmark:\n  model: m\n  endpoint: {url: \"http://127.0.0.1:9\"}\n",
+        )
+        .unwrap();
+        let mut run: *mut GauntletRun = std::ptr::null_mut();
+        let mut out: *mut c_char = std::ptr::null_mut();
+        // SAFETY: valid strings, out slots and a live handle until the free.
+        unsafe {
+            let code =
+                gauntlet_run_create(text.as_ptr(), std::ptr::null(), std::ptr::null(), &mut run);
+            assert_eq!(code, GAUNTLET_OK, "{}", last_error());
+            assert_eq!(gauntlet_run_wait(run, 0), GAUNTLET_ERR_STATE);
+            assert_eq!(gauntlet_run_cancel(run), GAUNTLET_OK);
+            assert_eq!(gauntlet_run_start(run), GAUNTLET_OK);
+            assert_eq!(gauntlet_run_wait(run, -1), GAUNTLET_OK);
+            assert_eq!(gauntlet_run_progress(run, &mut out), GAUNTLET_OK);
+            let progress: serde_json::Value =
+                serde_json::from_str(CStr::from_ptr(out).to_str().unwrap()).unwrap();
+            gauntlet_string_free(out);
+            assert_eq!(progress["state"], "cancelled");
+            assert_eq!(gauntlet_run_summary(run, &mut out), GAUNTLET_ERR_STATE);
+            assert!(last_error().contains("before it started"));
+            assert_eq!(gauntlet_run_start(run), GAUNTLET_ERR_STATE);
+            assert_eq!(gauntlet_run_free(run), GAUNTLET_OK);
+        }
+    }
 }

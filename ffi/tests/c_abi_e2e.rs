@@ -30,7 +30,7 @@ fn c_program_runs_and_cancels_against_the_mock() {
     let program = work.join("run_mock");
     let cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".to_string()))
         .arg("-std=c99")
-        .arg("-D_POSIX_C_SOURCE=199309L")
+        .arg("-D_POSIX_C_SOURCE=200112L")
         .args(["-Wall", "-Wextra", "-Werror", "-o"])
         .arg(&program)
         .arg(manifest.join("../tests/c/run_mock.c"))
@@ -38,6 +38,7 @@ fn c_program_runs_and_cancels_against_the_mock() {
         .arg(format!("-L{}", lib.display()))
         .arg(format!("-Wl,-rpath,{}", lib.display()))
         .arg("-lgauntlet_ffi")
+        .arg("-pthread")
         .output()
         .expect("cc runs");
     assert!(

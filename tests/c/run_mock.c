@@ -2,6 +2,7 @@
  * completion, starts a second long one and cancels it midway, and checks both runs'
  * accounting (completed + failed + cancelled + not_sent == scheduled). Built and run by
  * ffi/tests/c_abi_e2e.rs; exit 0 when every check holds, else 1 with the reason on stderr. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,16 @@ static long balanced(GauntletRun *run, const char *label, long *cancelled) {
     return completed;
 }
 
+/* Cancels the run from a thread other than the one that made it. */
+static void *cancel_from_thread(void *arg) {
+    GauntletRun *run = arg;
+    char state[32];
+    state_of(run, state, sizeof state);
+    if (strcmp(state, "running") != 0) { fprintf(stderr, "FAIL state %s, not running\n", state); exit(1); }
+    check(gauntlet_run_cancel(run), "cancel");
+    return NULL;
+}
+
 static char *config(const char *url, int requests) {
     static char text[1024];
     snprintf(text, sizeof text,
@@ -123,11 +134,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "FAIL the long run ended within a second\n");
         return 1;
     }
-    state_of(run, state, sizeof state);
-    if (strcmp(state, "running") != 0) { fprintf(stderr, "FAIL state %s, not running\n", state); return 1; }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    check(gauntlet_run_cancel(run), "cancel");
+    pthread_t canceller;
+    if (pthread_create(&canceller, NULL, cancel_from_thread, run) != 0 ||
+        pthread_join(canceller, NULL) != 0) {
+        fprintf(stderr, "FAIL no thread\n");
+        return 1;
+    }
     check(gauntlet_run_wait(run, 60000), "wait 2");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     state_of(run, state, sizeof state);
