@@ -145,6 +145,10 @@ int main(int argc, char **argv) {
     check(gauntlet_run_wait(run, 60000), "wait 2");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     state_of(run, state, sizeof state);
+    char *progress = NULL;
+    check(gauntlet_run_progress(run, &progress), "progress 2");
+    printf("progress: %s\n", progress);
+    gauntlet_string_free(progress);
     completed = balanced(run, "cancelled", &cancelled);
     printf("cancel to end: %.2f s\n", (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     if (strcmp(state, "cancelled") != 0 || !cancelled || completed <= 0 || completed >= 100000) {
