@@ -365,11 +365,11 @@ pub unsafe extern "C" fn gauntlet_run_cancel(run: *const GauntletRun) -> c_int {
     })
 }
 
-/// Sends the process SIGINT, and again every half second while the run has not ended (a
-/// run still before its signal watcher would miss the first; one past it only notes the
-/// repeat), at most 20 times.
+/// Sends the process SIGINT, and again every half second until the run has ended: a run
+/// still before its signal watcher (waiting for the model) misses a signal, and one past it
+/// only notes the repeat on stderr.
 fn interrupt_until_ended(shared: &Shared) {
-    for _ in 0..20 {
+    loop {
         // SAFETY: raise has no memory-safety preconditions; take_signals made sure SIGINT
         // is handled (it never ends the process).
         unsafe { libc::raise(libc::SIGINT) };
