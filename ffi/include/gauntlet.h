@@ -112,10 +112,9 @@ int gauntlet_run_progress(const struct GauntletRun *run, char **out);
 
 /*
  Asks the run to stop and returns at once: requests stop, in-flight ones are cancelled,
- and the artifacts are written marked partial — the path a SIGINT takes, which is how it
- is done: the library's run stops on the process's terminating signals, so a cancel
- stops every run this process is running. A run not started yet will not start.
- Cancelling an ended run does nothing.
+ and the artifacts are written marked partial — the path Ctrl-C takes, for this run only
+ (other runs in the process go on). A run not started yet will not start; one waiting for
+ its model stops when the wait is over. Cancelling an ended run does nothing.
 
  # Safety
  `run` is a live handle.

@@ -98,6 +98,8 @@ struct Shared {
     state: Mutex<State>,
     ended: Condvar,
     cancel: AtomicBool,
+    /// Stops this run only (not the process's other runs).
+    switch: gauntlet::run::Cancel,
 }
 
 enum State {
@@ -187,6 +189,7 @@ pub unsafe extern "C" fn gauntlet_run_create(
                 state: Mutex::new(State::Created),
                 ended: Condvar::new(),
                 cancel: AtomicBool::new(false),
+                switch: gauntlet::run::Cancel::new(),
             }),
             thread: Mutex::new(None),
         });
@@ -245,7 +248,9 @@ pub unsafe extern "C" fn gauntlet_run_start(run: *const GauntletRun) -> c_int {
 /// The run thread: the library's run, its result kept.
 fn background(shared: &Shared) {
     let started = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(|| gauntlet::run::run(&shared.plan)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        gauntlet::run::run_cancellable(&shared.plan, &shared.switch)
+    }));
     let result = match result {
         Ok(Ok(outcome)) => Ended::Done {
             exit_code: outcome.exit_code,
@@ -339,10 +344,9 @@ fn progress_json(shared: &Shared) -> serde_json::Value {
 }
 
 /// Asks the run to stop and returns at once: requests stop, in-flight ones are cancelled,
-/// and the artifacts are written marked partial — the path a SIGINT takes, which is how it
-/// is done: the library's run stops on the process's terminating signals, so a cancel
-/// stops every run this process is running. A run not started yet will not start.
-/// Cancelling an ended run does nothing.
+/// and the artifacts are written marked partial — the path Ctrl-C takes, for this run only
+/// (other runs in the process go on). A run not started yet will not start; one waiting for
+/// its model stops when the wait is over. Cancelling an ended run does nothing.
 ///
 /// # Safety
 /// `run` is a live handle.
@@ -350,40 +354,11 @@ fn progress_json(shared: &Shared) -> serde_json::Value {
 pub unsafe extern "C" fn gauntlet_run_cancel(run: *const GauntletRun) -> c_int {
     guard(|| {
         let run = run_ref(run)?;
-        if run.shared.cancel.swap(true, Ordering::SeqCst) {
-            return Ok(());
-        }
-        let running = matches!(*lock(&run.shared.state), State::Running { .. });
-        if running {
-            let shared = run.shared.clone();
-            std::thread::Builder::new()
-                .name("gauntlet-cancel".into())
-                .spawn(move || interrupt_until_ended(&shared))
-                .or_else(|e| fail(GAUNTLET_ERR_SYSTEM, format!("cannot start a thread: {e}")))?;
+        if !run.shared.cancel.swap(true, Ordering::SeqCst) {
+            run.shared.switch.cancel();
         }
         Ok(())
     })
-}
-
-/// Sends the process SIGINT, and again every half second until the run has ended: a run
-/// still before its signal watcher (waiting for the model) misses a signal, and one past it
-/// only notes the repeat on stderr.
-fn interrupt_until_ended(shared: &Shared) {
-    loop {
-        // SAFETY: raise has no memory-safety preconditions; take_signals made sure SIGINT
-        // is handled (it never ends the process).
-        unsafe { libc::raise(libc::SIGINT) };
-        let state = lock(&shared.state);
-        let (state, _) = shared
-            .ended
-            .wait_timeout_while(state, Duration::from_millis(500), |s| {
-                !matches!(s, State::Ended { .. })
-            })
-            .unwrap_or_else(|p| p.into_inner());
-        if matches!(*state, State::Ended { .. }) {
-            return;
-        }
-    }
 }
 
 /// Installs the runtime's handler for SIGINT, SIGTERM and SIGHUP once per process, before

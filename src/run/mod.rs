@@ -17,6 +17,7 @@ use crate::rng::RngRoot;
 use crate::tokenizer::{Corpus, LazyTokenizer, PromptGenerator, Tokenizer};
 
 pub mod calibrate;
+mod cancel;
 mod dashboard;
 mod drive;
 pub mod exit;
@@ -34,6 +35,7 @@ mod threshold;
 mod tls_check;
 mod wallclock;
 
+pub use cancel::Cancel;
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
 pub use signals::Interrupt;
 pub use sweep::{folder_name, run_sweep, SweepError, SweepOutcome, Variation, Variations};
@@ -513,6 +515,12 @@ fn render_options(plan: &Plan) -> RenderOptions {
 /// A terminating signal (SIGINT, SIGTERM, SIGHUP) at any point stops the run: requests stop,
 /// and the artifacts are written marked partial (see [`Interrupt`]).
 pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
+    run_cancellable(plan, &Cancel::new())
+}
+
+/// [`run`], which `cancel` stops from another thread as Ctrl-C would (for programs that embed
+/// gauntlet; a cancel during `--wait-for-model-*` takes effect once the wait is over).
+pub fn run_cancellable(plan: &Plan, cancel: &Cancel) -> Result<RunOutcome, RunError> {
     let mut run_start = RunStart::now();
     if let Some(wait) = &plan.wait_for_model {
         let waiting = std::time::Instant::now();
@@ -520,6 +528,7 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
         run_start = run_start.after_wait(waiting.elapsed());
     }
     let signals = signals::SignalWatch::start();
+    cancel.attach(signals.stopper());
     let anchor = WallAnchor::now();
     let start_time = local_iso_time();
     let prepared = prepare(plan)?;
