@@ -21,6 +21,32 @@ pub fn fetch_hint() -> String {
     )
 }
 
+/// `--dataset-path`: the file itself, or the files `select` picks in the folder; `what` names
+/// those files in the error when there are none.
+pub(super) fn from_dataset_path(
+    path: &Path,
+    what: &str,
+    select: impl FnOnce(&Path) -> Vec<PathBuf>,
+) -> Result<Vec<PathBuf>, String> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if path.is_dir() {
+        let found = select(path);
+        if found.is_empty() {
+            return Err(format!(
+                "--dataset-path {}: no {what} in it",
+                path.display()
+            ));
+        }
+        return Ok(found);
+    }
+    Err(format!(
+        "--dataset-path {}: no such file or folder",
+        path.display()
+    ))
+}
+
 /// The parquet files of `config`, sorted by path. `Err` is one line saying why and how to fix.
 pub fn locate(
     config: &str,
@@ -28,23 +54,8 @@ pub fn locate(
     env: &HubEnv,
 ) -> Result<Vec<PathBuf>, String> {
     if let Some(path) = dataset_path {
-        if path.is_file() {
-            return Ok(vec![path.to_path_buf()]);
-        }
-        if path.is_dir() {
-            let found = files_for_config(path, config);
-            if found.is_empty() {
-                return Err(format!(
-                    "--dataset-path {}: no .parquet files for config '{config}' in it",
-                    path.display()
-                ));
-            }
-            return Ok(found);
-        }
-        return Err(format!(
-            "--dataset-path {}: no such file or folder",
-            path.display()
-        ));
+        let what = format!(".parquet files for config '{config}'");
+        return from_dataset_path(path, &what, |dir| files_for_config(dir, config));
     }
     let Some(cache_dir) = env.cache_dir.as_deref() else {
         return Err(format!(

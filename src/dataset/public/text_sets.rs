@@ -38,23 +38,9 @@ pub fn locate(
     env: &HubEnv,
 ) -> Result<Vec<PathBuf>, String> {
     if let Some(path) = dataset_path {
-        if path.is_file() {
-            return Ok(vec![path.to_path_buf()]);
-        }
-        if path.is_dir() {
-            let found = split_files(path, set.split);
-            if found.is_empty() {
-                return Err(format!(
-                    "--dataset-path {}: no .parquet, .jsonl or .json files in it",
-                    path.display()
-                ));
-            }
-            return Ok(found);
-        }
-        return Err(format!(
-            "--dataset-path {}: no such file or folder",
-            path.display()
-        ));
+        return super::locate::from_dataset_path(path, ".parquet, .jsonl or .json files", |dir| {
+            split_files(dir, set.split)
+        });
     }
     let Some(repo) = set.repo else {
         return Err(fetch_hint(set));

@@ -30,23 +30,9 @@ pub fn locate(
 ) -> Result<Vec<PathBuf>, String> {
     let repo = dataset.repo();
     if let Some(path) = dataset_path {
-        if path.is_file() {
-            return Ok(vec![path.to_path_buf()]);
-        }
-        if path.is_dir() {
-            let found = select(path, dataset);
-            if found.is_empty() {
-                return Err(format!(
-                    "--dataset-path {}: no .parquet files in it",
-                    path.display()
-                ));
-            }
-            return Ok(found);
-        }
-        return Err(format!(
-            "--dataset-path {}: no such file or folder",
-            path.display()
-        ));
+        return super::locate::from_dataset_path(path, ".parquet files", |dir| {
+            select(dir, dataset)
+        });
     }
     let Some(cache_dir) = env.cache_dir.as_deref() else {
         return Err(format!(
