@@ -435,7 +435,7 @@ mod tests {
             proptest::prop_assert!(close(got.min, sorted[0]));
             proptest::prop_assert!(close(got.max, sorted[sorted.len() - 1]));
             for (i, p) in crate::metrics::stats::PERCENTILES.iter().enumerate() {
-                let want = crate::metrics::stats::percentile_sorted(&sorted, *p);
+                let want = crate::metrics::numpy_reference_tests::numpy_percentile(&sorted, *p);
                 proptest::prop_assert!(close(got.percentiles[i], want), "p{}: {} vs {}", p, got.percentiles[i], want);
             }
         }

@@ -15,6 +15,8 @@ pub mod goodput;
 pub mod jsonl;
 mod kinds;
 pub mod live;
+#[cfg(test)]
+pub(crate) mod numpy_reference_tests;
 pub mod processor;
 pub mod redact;
 pub mod stats;
