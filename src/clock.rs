@@ -71,6 +71,18 @@ pub fn iso_utc(epoch_ns: u64) -> String {
     )
 }
 
+/// (year, month, day) → days since 1970-01-01, the inverse of `civil_from_days` (for
+/// reading RFC 3339 instants such as `--start-at`).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 → (year, month, day), Howard Hinnant's civil calendar algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -93,6 +105,10 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_780), (2026, 11, 23));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        for days in [-800_000, -1, 0, 59, 60, 11_016, 20_780, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(super::days_from_civil(y, m, d), days);
+        }
         assert_eq!(
             super::iso_utc(1_795_454_961_123_456_789),
             "2026-11-23T17:29:21.123456"

@@ -127,6 +127,7 @@ fn run_until(
         fixed_schedule: None,
         cancellation: None,
         video_job: None,
+        share: Default::default(),
     });
     let phase = Phase {
         name: "profiling".into(),
@@ -376,6 +377,7 @@ fn open_loop(
         fixed_schedule,
         cancellation: None,
         video_job: None,
+        share: Default::default(),
     });
     let phase = Phase {
         name: "profiling".into(),

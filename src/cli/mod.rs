@@ -10,6 +10,7 @@ mod file_sweep;
 pub mod flag_error;
 pub mod media_args;
 pub mod media_codecs;
+pub mod merge;
 pub mod mock_server;
 pub mod model_args;
 pub mod plot;
@@ -19,6 +20,7 @@ pub mod public_args;
 pub mod rankings_args;
 mod resolve;
 pub mod results_args;
+pub mod scale_out_args;
 pub mod schedule_args;
 pub mod session_args;
 pub mod speed_bench;
@@ -74,6 +76,9 @@ pub enum Command {
     /// Finished runs side by side, the first as the baseline: relative change, and with
     /// --num-profile-runs repeats whether each difference is beyond the noise.
     Compare(compare::CompareArgs),
+    /// One run's exports from the folders of its workers (`profile --worker-count N`): counts,
+    /// sums and percentiles exact from every request, throughput over the wall-clock span.
+    Merge(merge::MergeArgs),
 }
 
 const PROFILE_EXAMPLES: &str = "\
@@ -115,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Config(args) => validate::run(args, redacted_command_line(std::env::args())),
         Command::Plot(args) => plot::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Merge(args) => merge::run(args),
     };
     match result {
         Ok(code) => code,

@@ -258,6 +258,10 @@ pub struct ProfileArgs {
     #[command(flatten)]
     pub video: super::video_args::VideoArgs,
 
+    /// Worker mode and the common start (docs/scale-out.md).
+    #[command(flatten)]
+    pub scale_out: super::scale_out_args::ScaleOutArgs,
+
     /// Rankings query and passages (src/cli/rankings_args.rs).
     #[command(flatten)]
     pub rankings: super::rankings_args::RankingsArgs,

@@ -177,7 +177,10 @@ impl ProfileArgs {
             Some(super::profile::ExportInputsArg::Sample) => crate::config::ExportInputs::Sample,
             Some(super::profile::ExportInputsArg::None) => crate::config::ExportInputs::None,
         };
+        let env_index = std::env::var(super::scale_out_args::JOB_COMPLETION_INDEX).ok();
+        let scale_out = self.scale_out.resolve(env_index)?;
         let mut plan = self.resolve_all(file.as_ref(), cli_command)?.plan;
+        plan.scale_out = scale_out;
         plan.auto_plot = auto_plot;
         plan.export_inputs = export_inputs;
         Ok(plan)

@@ -28,6 +28,7 @@ mod public_plan;
 mod public_sets;
 mod results_plan;
 mod sampling_plan;
+mod scale_out;
 mod schema_keys;
 mod session_plan;
 pub mod settings;
@@ -70,6 +71,7 @@ pub use public_plan::{
 pub use public_sets::{HubFile, PromptField, PublicDataset, TextSet, SHAREGPT_FILE, TEXT_SETS};
 pub use results_plan::{parse_goodput, ResultsPlan, ResultsSettings, Slo};
 pub use sampling_plan::SamplingStrategy;
+pub use scale_out::{ScaleOut, StartAt, WorkerShare};
 pub use schema_keys::REPEAT_KEYS;
 pub use session_plan::{
     SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,

@@ -437,6 +437,9 @@ pub struct Plan {
     pub export_inputs: ExportInputs,
     /// `--goodput` objectives and `--slice-duration` time slices.
     pub results: super::ResultsPlan,
+    /// `--worker-count`, `--worker-index`, `--start-at` (docs/scale-out.md; flags only).
+    #[serde(skip)]
+    pub scale_out: super::ScaleOut,
     /// `--dataset-sampling-strategy`: the order an input file's or public dataset's entries
     /// are sent in; `None` keeps the file order, wrapping (docs/datasets.md).
     pub dataset_sampling: Option<super::SamplingStrategy>,

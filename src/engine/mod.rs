@@ -21,7 +21,7 @@ mod tls_records;
 mod video_job;
 pub mod worker;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +90,8 @@ pub struct PhaseCounts {
     pub start_ns: u64,
     /// See `start_ns`.
     pub end_ns: u64,
+    /// Monotonic ns the phase's schedule counts from (an open loop's first instant).
+    pub origin_ns: u64,
 }
 
 /// Runs one phase to its stop rule (or until `stop` turns true) and waits for its requests.
@@ -103,9 +105,13 @@ pub async fn run_phase(
 ) -> Result<PhaseCounts, crate::schedule::ScheduleError> {
     let start = now_ns();
     let multi_turn = shared.sessions.is_some();
-    // (tickets, session turns, deadline, grace)
+    let share = shared.share;
+    // (tickets, session turns, deadline, grace); tickets count the whole schedule (each
+    // worker keeps its share of them), a turn budget is split by the share.
     let (limit, turn_limit, deadline_ns, grace) = match phase.stop {
-        StopRule::Count { requests } if multi_turn => (u64::MAX, requests, u64::MAX, None),
+        StopRule::Count { requests } if multi_turn => {
+            (u64::MAX, share.of(requests), u64::MAX, None)
+        }
         StopRule::Count { requests } => (requests, u64::MAX, u64::MAX, None),
         StopRule::Sessions { sessions } => (sessions, u64::MAX, u64::MAX, None),
         StopRule::Duration { duration, grace } => (
@@ -124,6 +130,7 @@ pub async fn run_phase(
         deadline_ns,
         stopping: Default::default(),
         released: Default::default(),
+        origin_ns: AtomicU64::new(start),
     });
     let mut workers = JoinSet::new();
     let mut cancelled = *stop.borrow();
@@ -131,9 +138,10 @@ pub async fn run_phase(
     let fixed = shared.fixed_schedule.is_some() && phase.kind == PhaseKind::Profiling;
     match phase.arrival.request_rate {
         None if !fixed => {
-            let credits = Arc::new(Credits::default());
-            let concurrency = phase.arrival.concurrency.unwrap_or(1).max(1);
-            let concurrency = u64::from(concurrency).min(limit.min(turn_limit).max(1)) as u32;
+            let credits = Arc::new(Credits::new(share));
+            let concurrency = share.slots(phase.arrival.concurrency.unwrap_or(1).max(1));
+            let own = share.of(limit).min(turn_limit);
+            let concurrency = u64::from(concurrency).min(own.max(1)) as u32;
             for _ in 0..concurrency {
                 workers.spawn(run_worker(
                     shared.clone(),
@@ -158,11 +166,10 @@ pub async fn run_phase(
                 // unless a fixed schedule applies.
                 (false, None) => Release::Fixed,
             };
-            let cap = phase
-                .arrival
-                .concurrency
-                .unwrap_or(UNCAPPED_WORKER_LIMIT)
-                .max(1);
+            let cap = match phase.arrival.concurrency {
+                Some(c) => share.slots(c.max(1)),
+                None => UNCAPPED_WORKER_LIMIT,
+            };
             // The dispatcher runs as a task on the runtime, not in `block_on` on the calling
             // thread: a ticket it sends then wakes its worker on the same runtime thread
             // (tokio's LIFO slot) instead of unparking another thread, which cost ~50 µs of
@@ -194,6 +201,12 @@ pub async fn run_phase(
                 Err(_) => (JoinSet::new(), 0),
             };
             workers = pool;
+            // A duration-bound phase ends at a ticket number each worker finds for itself:
+            // rounded up to a whole round of workers, the next phase's indexes stay apart.
+            let dispatched = match share.is_partial() && limit == u64::MAX {
+                true => dispatched.div_ceil(u64::from(share.count)) * u64::from(share.count),
+                false => dispatched,
+            };
             if !cancelled {
                 cancelled |=
                     wait_for_workers(&mut workers, &state, deadline_ns, grace, &mut stop).await;
@@ -204,12 +217,8 @@ pub async fn run_phase(
         }
     }
     let issued = state.released.load(Ordering::Relaxed);
-    let scheduled = match (&shared.sessions, phase.stop) {
-        (_, StopRule::Duration { .. }) => issued,
-        // Every turn of a whole session is planned when its ticket is.
-        (Some(table), StopRule::Sessions { sessions }) => table.turns_in(first_index, sessions),
-        (_, StopRule::Count { requests } | StopRule::Sessions { sessions: requests }) => requests,
-    };
+    let scheduled = planned_requests(phase.stop, shared.sessions.as_ref(), first_index, share)
+        .unwrap_or(issued);
     Ok(PhaseCounts {
         scheduled,
         issued,
@@ -218,7 +227,28 @@ pub async fn run_phase(
         cancelled,
         start_ns: start,
         end_ns: now_ns(),
+        origin_ns: state.origin_ns.load(Ordering::Relaxed),
     })
+}
+
+/// Requests a phase plans before it starts (this process's share of them), or `None` for a
+/// duration rule, whose requests are known only once it ran.
+pub fn planned_requests(
+    stop: StopRule,
+    sessions: Option<&session_table::SessionTable>,
+    first_index: u64,
+    share: crate::config::WorkerShare,
+) -> Option<u64> {
+    match (stop, sessions) {
+        (StopRule::Duration { .. }, _) => None,
+        // Every turn of a whole session is planned when its ticket is.
+        (StopRule::Sessions { sessions }, Some(table)) => {
+            Some(table.turns_in_share(first_index, sessions, share))
+        }
+        (StopRule::Count { requests } | StopRule::Sessions { sessions: requests }, _) => {
+            Some(share.of(requests))
+        }
+    }
 }
 
 /// Where an open-loop phase's release times come from.
@@ -243,6 +273,7 @@ async fn dispatch(
     let mut senders: Vec<mpsc::Sender<Ticket>> = Vec::new();
     let timer = pacer::Timer::new().ok();
     let start = now_ns();
+    state.origin_ns.store(start, Ordering::Relaxed);
     let mut due = start as f64;
     let mut n = 0u64;
     let times = shared.fixed_schedule.as_deref().unwrap_or_default();
@@ -256,6 +287,16 @@ async fn dispatch(
         };
         if !state.allows(n, due_ns) {
             break;
+        }
+        if !shared.share.owns(n) {
+            // Another worker's ticket: its gap is still drawn, so every worker walks the same
+            // global sequence and keeps the instants of its own tickets.
+            n += 1;
+            *dispatched = n;
+            if let Release::Rate(schedule) = &mut release {
+                due += schedule.next_gap_ns();
+            }
+            continue;
         }
         // Wake a margin before the instant and hand the ticket over then: the worker yields
         // through the rest, so neither the timer's nor the hand-off's latency makes it late.

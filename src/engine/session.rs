@@ -137,7 +137,9 @@ impl SessionState {
                     None => &[][..],
                 };
                 let body = table.bodies.assemble(&mut self.body, history, entry);
-                let request_index = shared.next_request.fetch_add(1, Ordering::Relaxed);
+                // In worker mode each worker numbers its turns in its own residue class.
+                let request_index =
+                    (shared.share).ticket(shared.next_request.fetch_add(1, Ordering::Relaxed));
                 self.request_index[node] = request_index;
                 let target = match table.routing {
                     SessionRouting::Sticky => sticky_target,

@@ -82,6 +82,21 @@ impl SessionTable {
         self.spans.len()
     }
 
+    /// [`SessionTable::turns_in`] for the tickets of `first..first + count` that `share`
+    /// keeps (all of them outside worker mode).
+    pub fn turns_in_share(&self, first: u64, count: u64, share: crate::config::WorkerShare) -> u64 {
+        if !share.is_partial() {
+            return self.turns_in(first, count);
+        }
+        let n = self.spans.len() as u64;
+        if n == 0 {
+            return 0;
+        }
+        (0..share.of(count))
+            .map(|m| u64::from(self.spans[((first + share.ticket(m)) % n) as usize].turns))
+            .sum()
+    }
+
     /// Requests in the `count` sessions that tickets `first..first + count` start (tickets
     /// cycle through the sessions).
     pub fn turns_in(&self, first: u64, count: u64) -> u64 {
@@ -115,6 +130,28 @@ mod tests {
             }
         }
         Workload { entries, sessions }
+    }
+
+    #[test]
+    fn the_workers_shares_of_turns_add_up_to_the_whole() {
+        use crate::config::WorkerShare;
+        let w = workload(&[1, 2, 3, 4]);
+        let t = SessionTable::new(SessionBodies::default(), &w, SessionRouting::Sticky, None);
+        for (first, count) in [(0, 4), (1, 6), (3, 11)] {
+            let parts: u64 = (0..3)
+                .map(|index| t.turns_in_share(first, count, WorkerShare { count: 3, index }))
+                .sum();
+            assert_eq!(
+                parts,
+                t.turns_in(first, count),
+                "first {first} count {count}"
+            );
+        }
+        // Worker 1 of 3 over tickets 0..4 keeps ticket 1: the 2-turn session.
+        assert_eq!(
+            t.turns_in_share(0, 4, WorkerShare { count: 3, index: 1 }),
+            2
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::record::{EventMark, Outcome, RequestRecord};
 use super::sink::RecordSink;
 use super::sse::SseParser;
 use crate::clock::now_ns;
+use crate::config::WorkerShare;
 use crate::payload::{BodyRing, PayloadArena, Take};
 
 /// What every worker of a run shares (read-only after start, plus a few counters).
@@ -48,6 +49,8 @@ pub struct Shared {
     pub cancellation: Option<crate::schedule::CancelSchedule>,
     /// `video_generation`: each reply is a job, followed until done (`engine::video_job`).
     pub video_job: Option<crate::config::VideoJobPlan>,
+    /// Which tickets of the schedule this process sends (all of them outside worker mode).
+    pub share: crate::config::WorkerShare,
 }
 
 /// The streamed bodies of a run: body `seq` is the one of ticket `seq` (its run-wide index).
@@ -109,6 +112,9 @@ pub struct PhaseState {
     pub stopping: AtomicBool,
     /// Requests handed to a worker in this phase (session turns included).
     pub released: AtomicU64,
+    /// Monotonic ns an open-loop schedule counts its instants from (the phase start for a
+    /// closed loop): every worker's intended send offsets are taken from it.
+    pub origin_ns: AtomicU64,
 }
 
 impl PhaseState {
@@ -130,15 +136,32 @@ impl PhaseState {
 }
 
 /// Closed-loop credits: a free worker is the release. Lock-free: one atomic per ticket.
+///
+/// In worker mode the `m`-th claim is the schedule's ticket `m * count + index`: the share
+/// costs a multiply, not a skip, so a worker never claims another's ticket.
 #[derive(Debug, Default)]
 pub struct Credits {
     next: AtomicU64,
+    share: WorkerShare,
 }
 
 impl Credits {
-    /// Tickets handed out so far (capped at the phase limit).
+    /// Credits for this process's share of the schedule.
+    pub fn new(share: WorkerShare) -> Self {
+        Self {
+            next: AtomicU64::new(0),
+            share,
+        }
+    }
+
+    /// Tickets of the whole schedule used up so far (capped at the phase limit): in worker
+    /// mode a multiple of the worker count, so the next phase's tickets keep every worker's
+    /// indexes apart.
     pub fn issued(&self, phase: &PhaseState) -> u64 {
-        self.next.load(Ordering::Relaxed).min(phase.limit)
+        let claims = self.next.load(Ordering::Relaxed);
+        claims
+            .saturating_mul(u64::from(self.share.count))
+            .min(phase.limit)
     }
 }
 
@@ -165,7 +188,9 @@ impl Arrivals {
                 if !phase.allows(0, now) {
                     return None;
                 }
-                let n = credits.next.fetch_add(1, Ordering::Relaxed);
+                let n = credits
+                    .share
+                    .ticket(credits.next.fetch_add(1, Ordering::Relaxed));
                 phase.allows(n, now).then(|| Ticket {
                     index: phase.first_index + n,
                     entry: phase.first_index + n,

@@ -116,6 +116,26 @@ impl RequestMetrics {
         Self::default()
     }
 
+    /// Metrics read back from a `profile_export.jsonl` line, in raw units (`gauntlet merge`
+    /// aggregates the lines of several workers as one run's processor would have).
+    pub fn restored(
+        values: impl IntoIterator<Item = (RecordMetric, f64)>,
+        inter_chunk_ns: Vec<u64>,
+        status: RequestStatus,
+        error: Option<ErrorInfo>,
+    ) -> Self {
+        let mut metrics = Self {
+            inter_chunk_ns,
+            status,
+            error: error.unwrap_or_default(),
+            ..Self::default()
+        };
+        for (metric, value) in values {
+            metrics.values[metric as usize] = Some(value);
+        }
+        metrics
+    }
+
     /// A per-request metric, in its raw unit (ns, bytes, tokens, tokens/s).
     #[inline]
     pub fn get(&self, metric: RecordMetric) -> Option<f64> {

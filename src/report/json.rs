@@ -16,16 +16,25 @@ pub const SCHEMA_VERSION: &str = "1.4";
 
 /// Renders the whole document, pretty-printed with two-space indents like AIPerf's.
 pub fn render(summary: &Summary, plan: &Plan, info: &RunInfo) -> serde_json::Result<Vec<u8>> {
+    render_with_config(summary, plan, info)
+}
+
+/// [`render`] with any `input_config` (a merge of workers copies theirs, read back as JSON).
+pub fn render_with_config<C: Serialize + ?Sized>(
+    summary: &Summary,
+    config: &C,
+    info: &RunInfo,
+) -> serde_json::Result<Vec<u8>> {
     serde_json::to_vec_pretty(&Export {
         summary,
-        plan,
+        plan: config,
         info,
     })
 }
 
-struct Export<'a> {
+struct Export<'a, C: ?Sized> {
     summary: &'a Summary,
-    plan: &'a Plan,
+    plan: &'a C,
     info: &'a RunInfo,
 }
 
@@ -42,7 +51,7 @@ struct Errors<'a>(&'a [ErrorCount]);
 struct ErrorJson<'a>(&'a ErrorCount);
 struct Details<'a>(&'a ErrorCount);
 
-impl Serialize for Export<'_> {
+impl<C: Serialize + ?Sized> Serialize for Export<'_, C> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("schema_version", SCHEMA_VERSION)?;

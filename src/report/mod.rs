@@ -17,12 +17,14 @@ mod hints;
 mod inputs;
 mod json;
 pub mod media_codecs;
+mod merge;
 pub mod plot;
 pub mod speed_bench;
 mod sweep;
 mod telemetry;
 mod timeslices;
 pub mod trace_analysis;
+pub mod workers;
 
 use std::io;
 use std::path::Path;
@@ -33,6 +35,7 @@ use crate::metrics::Summary;
 pub use csv::STATS_HEADER as CSV_STATS_HEADER;
 pub use format::thousands;
 pub use json::SCHEMA_VERSION;
+pub use merge::{merge_workers, MergeError, Merged};
 pub use telemetry::{
     files as telemetry_files, finish_telemetry, render_telemetry, write_telemetry, TelemetryOutcome,
 };

@@ -189,6 +189,7 @@ fn plan() -> Plan {
         export_inputs: Default::default(),
         results: Default::default(),
         dataset_sampling: None,
+        scale_out: Default::default(),
     }
 }
 

@@ -241,6 +241,7 @@ fn measure(
         fixed_schedule: None,
         cancellation: None,
         video_job: None,
+        share: Default::default(),
     });
     let phase = Phase {
         name: "calibrate".into(),

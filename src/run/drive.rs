@@ -75,6 +75,8 @@ pub(super) struct Collected {
     pub interrupt: Option<Interrupt>,
     /// Artifacts that could not be written so far (each error names its file).
     pub write_failures: Vec<std::io::Error>,
+    /// How the `--start-at` wait went.
+    pub start: super::worker_mode::StartReport,
 }
 
 /// Runs `plan`'s phases over the prepared workload: streams `profile_export.jsonl`, writes
@@ -152,6 +154,7 @@ pub(super) fn drive(
         fixed_schedule,
         cancellation,
         video_job: plan.video_job,
+        share: plan.scale_out.share(),
     });
     let runtime = crate::engine::client_runtime(plan.client_threads).map_err(RunError::Runtime)?;
     let cpu_before_phases_s = process_cpu_seconds();
@@ -161,6 +164,8 @@ pub(super) fn drive(
         dashboard.show_telemetry(telemetry.live_gauges());
     }
     let stop = signals.stop_flag();
+    // Everything is prepared: wait for the instant all workers begin (`--start-at`).
+    let start_wait = super::worker_mode::wait_for_start(plan.scale_out.start_at, &stop);
     let phases = run_phases(plan, shared, &root, &telemetry, stop, &profiling_start);
     let phase_counts = runtime.block_on(phases);
     // `inputs.json` (tens of MB for a large workload) is written after the run, so it does not
@@ -210,6 +215,7 @@ pub(super) fn drive(
         jsonl_path,
         interrupt: signals.interrupt(),
         write_failures,
+        start: start_wait,
     })
 }
 
@@ -359,15 +365,13 @@ async fn run_phases(
     for (i, phase) in plan.phases.iter().enumerate() {
         if counts.last().is_some_and(|c: &PhaseCounts| c.cancelled) {
             // Phases that never started are planned-but-not-sent requests.
-            let planned = match (phase.stop, &shared.sessions) {
-                (StopRule::Sessions { sessions }, Some(table)) => {
-                    table.turns_in(first_index, sessions)
-                }
-                (StopRule::Count { requests } | StopRule::Sessions { sessions: requests }, _) => {
-                    requests
-                }
-                (StopRule::Duration { .. }, _) => 0,
-            };
+            let planned = crate::engine::planned_requests(
+                phase.stop,
+                shared.sessions.as_ref(),
+                first_index,
+                shared.share,
+            )
+            .unwrap_or(0);
             counts.push(PhaseCounts {
                 scheduled: planned,
                 issued: 0,
@@ -491,21 +495,19 @@ fn process_records(
     (processor, first_sent_ns)
 }
 
-/// Requests the phases will send, when counts (not a duration) stop them all.
+/// Requests the phases will send (this process's share), when counts (not a duration) stop
+/// them all.
 fn planned_requests(plan: &Plan, sessions: Option<&SessionTable>) -> Option<u64> {
     let mut tickets = 0u64;
+    let share = plan.scale_out.share();
     plan.phases
         .iter()
-        .map(|p| match (p.stop, sessions) {
-            (StopRule::Sessions { sessions: count }, Some(table)) => {
-                let turns = table.turns_in(tickets, count);
+        .map(|p| {
+            let planned = crate::engine::planned_requests(p.stop, sessions, tickets, share);
+            if let StopRule::Sessions { sessions: count } = p.stop {
                 tickets += count;
-                Some(turns)
             }
-            (StopRule::Count { requests } | StopRule::Sessions { sessions: requests }, _) => {
-                Some(requests)
-            }
-            (StopRule::Duration { .. }, _) => None,
+            planned
         })
         .sum()
 }

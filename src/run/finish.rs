@@ -50,6 +50,7 @@ pub(super) fn write_reports(
         jsonl_path,
         interrupt,
         mut write_failures,
+        start: _,
     } = collected;
     let was_cancelled = phase_counts.iter().any(|c| c.cancelled);
     let totals = RunTotals {

@@ -34,6 +34,7 @@ mod sweep;
 mod threshold;
 mod tls_check;
 mod wallclock;
+pub mod worker_mode;
 
 pub use cancel::Cancel;
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
@@ -542,7 +543,7 @@ pub fn run_cancellable(plan: &Plan, cancel: &Cancel) -> Result<RunOutcome, RunEr
     let sessions = session_table(plan, workload, &prepared.arena)?;
     let resized = replayed_plan(plan, workload, fixed_schedule.as_deref());
     let plan = resized.as_ref().unwrap_or(plan);
-    let dir = plan.artifact_dir.clone();
+    let dir = worker_mode::artifact_dir(plan);
     std::fs::create_dir_all(&dir).map_err(artifacts_err(&dir))?;
     remove_previous_artifacts(&dir)?;
     if plan.calibrate {
@@ -583,6 +584,15 @@ pub fn run_cancellable(plan: &Plan, cancel: &Cancel) -> Result<RunOutcome, RunEr
         stream,
         &signals,
     )?;
+    let mut collected = collected;
+    let worker_file = worker_mode::write_worker_json(
+        &dir,
+        plan,
+        &anchor,
+        collected.start,
+        &collected.phase_counts,
+    );
+    collected.write_failures.extend(worker_file.err());
     let started = finish::Started {
         run_start,
         anchor,
@@ -614,6 +624,7 @@ fn remove_previous_artifacts(dir: &std::path::Path) -> Result<(), RunError> {
         telemetry::GPU_JSON,
         CALIBRATION_JSON,
         crate::report::plot::REPORT_HTML,
+        worker_mode::WORKER_JSON,
     ];
     for name in names {
         let path = dir.join(name);

@@ -73,7 +73,10 @@ pub(super) fn can_stream(plan: &Plan) -> bool {
         plan.dataset_sampling,
         None | Some(crate::config::SamplingStrategy::Sequential)
     );
+    // A worker takes every n-th ticket; the rendering thread's window would wait on the
+    // others' (worker mode builds the bodies whole instead).
     plan.template.is_none()
+        && plan.scale_out.worker.is_none()
         && in_file_order
         && plan.raw_payloads.is_none()
         && plan.endpoint != crate::config::EndpointType::ImageEdit

@@ -216,6 +216,8 @@ impl Settings {
             export_inputs: Default::default(),
             results: self.results.resolve()?,
             dataset_sampling: self.public.dataset_sampling_strategy,
+            // Set by the CLI (`--worker-count`, `--start-at`); no file key.
+            scale_out: Default::default(),
         };
         let mut warnings = Vec::new();
         self.check_conflicts(&plan, &mut warnings)?;

@@ -1,0 +1,42 @@
+//! `gauntlet merge WORKER_DIR... --output DIR`: one run's exports from the folders of its
+//! workers (`gauntlet profile --worker-count N`). See docs/scale-out.md.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::report::{merge_workers, thousands};
+
+/// Flags of `gauntlet merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Worker folders (each holds a worker.json), or a folder holding worker-* folders.
+    #[arg(value_name = "WORKER_DIR", required = true, num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+
+    /// Folder that receives the merged profile_export_aiperf.json / .csv,
+    /// profile_export.jsonl (every request, in send-time order) and the console table.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: PathBuf,
+}
+
+/// Merges, prints the console table, and says what was merged on stderr.
+pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let merged = merge_workers(&args.dirs, &args.output)?;
+    super::stdout::print(&merged.console)?;
+    let a = merged.summary.accounting;
+    eprintln!(
+        "merged {} workers, {} requests, into {}",
+        merged.workers,
+        thousands(merged.lines as f64),
+        args.output.display()
+    );
+    if !a.is_balanced() {
+        eprintln!(
+            "warning: the workers' accounting does not add up: scheduled {} ≠ succeeded {} + failed {} + cancelled {} + not sent {}",
+            a.scheduled, a.completed, a.failed, a.cancelled, a.not_sent
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,407 @@
+//! Scale-out without a cluster (issue #22): three `gauntlet profile` worker processes, each
+//! told its index through `JOB_COMPLETION_INDEX` as a Kubernetes Indexed Job would, share one
+//! plan and start at one `--start-at`; `gauntlet merge` makes one run of them, which must
+//! match one process running the same plan.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::*;
+use serde_json::Value;
+
+const WORKERS: u32 = 3;
+
+/// `--start-at` a few seconds ahead, as Unix seconds with a fraction.
+fn start_at(ahead_s: f64) -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    format!("{:.3}", now.as_secs_f64() + ahead_s)
+}
+
+/// Runs the three workers at once (each its own process) into `dir/worker-K/`.
+fn run_workers(url: &str, dir: &Path, flags: &[&str]) {
+    let start = start_at(2.5);
+    let handles: Vec<_> = (0..WORKERS)
+        .map(|k| {
+            let (url, dir, start) = (url.to_string(), dir.to_path_buf(), start.clone());
+            let mut flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+            flags.extend(["--worker-count".into(), WORKERS.to_string()]);
+            flags.extend(["--start-at".into(), start]);
+            std::thread::spawn(move || {
+                let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+                let index = k.to_string();
+                let out = profile_with_env(
+                    &url,
+                    &dir,
+                    &flags,
+                    &[("JOB_COMPLETION_INDEX", index.as_str())],
+                );
+                assert!(out.status.success(), "worker {k}: {}", text(&out));
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("a worker thread");
+    }
+}
+
+fn merge(inputs: &[&Path], output: &Path) -> std::process::Output {
+    let mut args = vec!["merge".to_string()];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    args.extend(["--output".into(), output.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    gauntlet(&args)
+}
+
+fn merged(dir: &Path) -> PathBuf {
+    let out_dir = dir.join("merged");
+    let out = merge(&[dir], &out_dir);
+    assert!(out.status.success(), "{}", text(&out));
+    out_dir
+}
+
+/// The numpy-linear percentile, computed here from the lines, independently of the crate.
+fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let rank = p / 100.0 * (values.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    values[lo] + (values[hi] - values[lo]) * (rank - lo as f64)
+}
+
+fn metric(line: &Value, tag: &str) -> Option<f64> {
+    line["metrics"][tag]["value"].as_f64()
+}
+
+fn profiling(lines: &[Value]) -> Vec<&Value> {
+    lines
+        .iter()
+        .filter(|l| l["metadata"]["benchmark_phase"] == "profiling")
+        .collect()
+}
+
+/// Each line's (request index, conversation, turn, input length): which requests were sent.
+fn request_set(lines: &[Value]) -> BTreeSet<(u64, String, u64, u64)> {
+    lines
+        .iter()
+        .map(|l| {
+            let m = &l["metadata"];
+            (
+                m["session_num"].as_u64().unwrap(),
+                m["conversation_id"].as_str().unwrap().to_string(),
+                m["turn_index"].as_u64().unwrap(),
+                metric(l, "input_sequence_length").unwrap_or(0.0) as u64,
+            )
+        })
+        .collect()
+}
+
+fn sorted_bodies(server: &MockServer) -> Vec<String> {
+    let mut bodies: Vec<String> = captured_bodies(server)
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    bodies.sort();
+    bodies
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// The merged export against one process's, and against its own merged JSONL.
+fn check_merge(single: &Path, out: &Path) -> Vec<Value> {
+    let one = json(single, "profile_export_aiperf.json");
+    let all = json(out, "profile_export_aiperf.json");
+    for tag in [
+        "request_count",
+        "total_isl",
+        "total_osl",
+        "error_request_count",
+    ] {
+        assert_eq!(all[tag]["avg"], one[tag]["avg"], "{tag}");
+    }
+    let (a, o) = (&all["request_accounting"], &one["request_accounting"]);
+    assert_eq!(a, o, "the accounting adds up as one process's");
+    let lines = jsonl(out);
+    let profiled = profiling(&lines);
+    for tag in [
+        "time_to_first_token",
+        "request_latency",
+        "inter_token_latency",
+    ] {
+        let values: Vec<f64> = profiled.iter().filter_map(|l| metric(l, tag)).collect();
+        if values.is_empty() {
+            assert!(all[tag].is_null(), "{tag} without values in the lines");
+            continue;
+        }
+        assert_eq!(
+            all[tag]["count"].as_u64(),
+            Some(values.len() as u64),
+            "{tag}"
+        );
+        for (key, p) in [
+            ("p50", 50.0),
+            ("p90", 90.0),
+            ("p99", 99.0),
+            ("min", 0.0),
+            ("max", 100.0),
+        ] {
+            let want = percentile(values.clone(), p);
+            let got = all[tag][key].as_f64().unwrap();
+            assert!(
+                close(got, want),
+                "{tag} {key}: merged {got}, from the JSONL {want}"
+            );
+        }
+    }
+    // Throughput over the union's wall-clock span: first send to last end, any worker.
+    let first = profiled
+        .iter()
+        .map(|l| l["metadata"]["request_start_ns"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    let last = profiled
+        .iter()
+        .map(|l| l["metadata"]["request_end_ns"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    let span_s = (last - first) as f64 / 1e9;
+    assert!(close(stat(&all, "benchmark_duration", "avg"), span_s));
+    let count = stat(&all, "request_count", "avg");
+    assert!(close(
+        stat(&all, "request_throughput", "avg"),
+        count / span_s
+    ));
+    // Lines in send-time order.
+    let starts: Vec<u64> = lines
+        .iter()
+        .map(|l| l["metadata"]["request_start_ns"].as_u64().unwrap())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]));
+    lines
+}
+
+#[test]
+fn three_workers_merged_equal_one_process_closed_loop() {
+    let flags = [
+        "--streaming",
+        "--isl",
+        "24",
+        "--osl",
+        "6",
+        "--concurrency",
+        "4",
+        "--warmup-request-count",
+        "4",
+        "--request-count",
+        "31",
+        "--num-dataset-entries",
+        "40",
+    ];
+    let single_server = capturing_mock();
+    let single = artifact_dir("workers-closed-single");
+    profile_ok(&single_server, &single, &flags);
+
+    let workers_server = capturing_mock();
+    let dir = artifact_dir("workers-closed");
+    run_workers(&workers_server.url(), &dir, &flags);
+    // Each worker kept its share: the phase's ticket n on worker n % 3 (the 4 warmup
+    // requests are 0-3, the profiling phase's tickets start at 4).
+    for k in 0..WORKERS {
+        let wdir = dir.join(format!("worker-{k}"));
+        let info = json(&wdir, "worker.json");
+        assert_eq!(
+            (info["index"].as_u64(), info["count"].as_u64()),
+            (Some(k as u64), Some(3))
+        );
+        for line in jsonl(&wdir) {
+            let index = line["metadata"]["session_num"].as_u64().unwrap();
+            let n = if line["metadata"]["phase_index"] == 0 {
+                index
+            } else {
+                index - 4
+            };
+            assert_eq!(n % 3, k as u64, "worker {k} sent request {index}");
+        }
+    }
+    // The same bodies, all of them, whichever process sent them.
+    assert_eq!(
+        sorted_bodies(&workers_server),
+        sorted_bodies(&single_server)
+    );
+
+    let out = merged(&dir);
+    let lines = check_merge(&single, &out);
+    assert_eq!(lines.len(), 35);
+    assert_eq!(request_set(&lines), request_set(&jsonl(&single)));
+    let all = json(&out, "profile_export_aiperf.json");
+    assert_eq!(all["request_accounting"]["scheduled"], 35);
+    assert_eq!(all["request_count"]["avg"], 31.0);
+    assert!(
+        std::fs::read_to_string(out.join("profile_export_console.txt"))
+            .unwrap()
+            .contains("Time to First Token")
+    );
+    assert!(out.join("profile_export_aiperf.csv").is_file());
+
+    // Mismatched sets are refused in one line naming the folder.
+    let w = |k: u32| dir.join(format!("worker-{k}"));
+    let scratch = dir.join("scratch");
+    let refused = |inputs: &[&Path], needle: &str| {
+        let out = merge(inputs, &scratch);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(needle), "{needle} not in {stderr}");
+    };
+    refused(&[&w(0), &w(1)], "worker 2 of 3 is missing");
+    refused(&[&w(0), &w(1), &w(1)], "worker index 1 again");
+    refused(&[&single], "worker.json");
+    let other = dir.join("other-run");
+    copy_dir(&w(2), &other);
+    let info = std::fs::read_to_string(other.join("worker.json")).unwrap();
+    let mut info: Value = serde_json::from_str(&info).unwrap();
+    info["plan_hash"] = "0000".into();
+    std::fs::write(other.join("worker.json"), info.to_string()).unwrap();
+    refused(&[&w(0), &w(1), &other], "other-run");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn sessions_are_never_split_between_workers() {
+    let flags = [
+        "--streaming",
+        "--isl",
+        "16",
+        "--osl",
+        "4",
+        "--concurrency",
+        "3",
+        "--conversation-num",
+        "7",
+        "--conversation-turn-mean",
+        "3",
+        "--conversation-turn-stddev",
+        "1",
+    ];
+    let server = mock(0, 0);
+    let single = artifact_dir("workers-sessions-single");
+    profile_ok(&server, &single, &flags);
+    let dir = artifact_dir("workers-sessions");
+    run_workers(&server.url(), &dir, &flags);
+    let mut owner: BTreeMap<String, u32> = BTreeMap::new();
+    for k in 0..WORKERS {
+        for line in jsonl(&dir.join(format!("worker-{k}"))) {
+            let session = line["metadata"]["conversation_id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let first = *owner.entry(session.clone()).or_insert(k);
+            assert_eq!(first, k, "session {session} on workers {first} and {k}");
+        }
+    }
+    let out = merged(&dir);
+    let lines = check_merge(&single, &out);
+    // The same turns of the same sessions (turn request indexes are numbered as they go).
+    let turns = |lines: &[Value]| -> BTreeSet<(String, u64, u64)> {
+        request_set(lines)
+            .into_iter()
+            .map(|(_, session, turn, isl)| (session, turn, isl))
+            .collect()
+    };
+    assert_eq!(turns(&lines), turns(&jsonl(&single)));
+    assert_eq!(owner.len(), 7);
+}
+
+#[test]
+fn open_loop_workers_keep_the_single_schedule_instants() {
+    let flags = [
+        "--isl",
+        "16",
+        "--osl",
+        "4",
+        "--request-rate",
+        "80",
+        "--request-count",
+        "40",
+    ];
+    let server = mock(0, 0);
+    let single = artifact_dir("workers-rate-single");
+    profile_ok(&server, &single, &flags);
+    let dir = artifact_dir("workers-rate");
+    run_workers(&server.url(), &dir, &flags);
+    // Intended send offsets: each request's credit less its phase's origin.
+    let one = jsonl(&single);
+    let origin = one
+        .iter()
+        .find(|l| l["metadata"]["session_num"] == 0)
+        .map(|l| l["metadata"]["credit_issued_ns"].as_u64().unwrap())
+        .unwrap();
+    let want: BTreeMap<u64, i64> = one
+        .iter()
+        .map(|l| {
+            let m = &l["metadata"];
+            let credit = m["credit_issued_ns"].as_u64().unwrap();
+            (m["session_num"].as_u64().unwrap(), (credit - origin) as i64)
+        })
+        .collect();
+    let mut got: BTreeMap<u64, i64> = BTreeMap::new();
+    for k in 0..WORKERS {
+        let wdir = dir.join(format!("worker-{k}"));
+        let info = json(&wdir, "worker.json");
+        let origins: Vec<u64> = info["phase_origins_ns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        for line in jsonl(&wdir) {
+            let m = &line["metadata"];
+            let phase = m["phase_index"].as_u64().unwrap() as usize;
+            let credit = m["credit_issued_ns"].as_u64().unwrap() as i64;
+            let index = m["session_num"].as_u64().unwrap();
+            assert!(got.insert(index, credit - origins[phase] as i64).is_none());
+        }
+    }
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    for (index, offset) in &want {
+        // The same gaps, summed in f64 from a different start: within a few ns.
+        let diff = (got[index] - offset).abs();
+        assert!(
+            diff < 1_000,
+            "request {index}: offset {} vs {offset}",
+            got[index]
+        );
+    }
+    let out = merged(&dir);
+    check_merge(&single, &out);
+}
+
+#[test]
+fn worker_flags_are_checked() {
+    let dir = artifact_dir("workers-flags");
+    let server = mock(0, 0);
+    let cases: [(&[&str], &str); 3] = [
+        (&["--worker-index", "1"], "--worker-count"),
+        (&["--worker-count", "3"], "JOB_COMPLETION_INDEX"),
+        (&["--worker-count", "2", "--start-at", "noon"], "--start-at"),
+    ];
+    for (flags, needle) in cases {
+        let out = profile(&server.url(), &dir, flags);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{needle} not in {stderr}");
+    }
+}
