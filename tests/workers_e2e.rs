@@ -333,6 +333,8 @@ fn open_loop_workers_keep_the_single_schedule_instants() {
         "80",
         "--request-count",
         "40",
+        "--slice-duration",
+        "0.1",
     ];
     let server = mock(0, 0);
     let single = artifact_dir("workers-rate-single");
@@ -386,7 +388,35 @@ fn open_loop_workers_keep_the_single_schedule_instants() {
         );
     }
     let out = merged(&dir);
-    check_merge(&single, &out);
+    let lines = check_merge(&single, &out);
+    // Time slices on the wall clock, from the earliest worker's profiling start: each
+    // request in the slice its send falls in.
+    let origin = (0..WORKERS)
+        .map(|k| {
+            json(&dir.join(format!("worker-{k}")), "worker.json")["phase_origins_ns"][0]
+                .as_u64()
+                .unwrap()
+        })
+        .min()
+        .unwrap();
+    let mut per_slice: BTreeMap<u64, u64> = BTreeMap::new();
+    for line in &lines {
+        let start = line["metadata"]["request_start_ns"].as_u64().unwrap();
+        *per_slice.entry((start - origin) / 100_000_000).or_default() += 1;
+    }
+    let slices = json(&out, "profile_export_aiperf_timeslices.json");
+    let slices = slices["timeslices"].as_array().unwrap();
+    assert!(slices.len() >= 3, "{} slices", slices.len());
+    for slice in slices {
+        let index = slice["timeslice_index"].as_u64().unwrap();
+        let count = slice["request_count"]["avg"].as_f64().unwrap_or(0.0) as u64;
+        assert_eq!(
+            count,
+            per_slice.get(&index).copied().unwrap_or(0),
+            "slice {index}"
+        );
+    }
+    assert!(out.join("profile_export_aiperf_timeslices.csv").is_file());
 }
 
 #[test]

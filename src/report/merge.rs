@@ -11,12 +11,14 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::workers::{self, WorkerFile, WorkersError};
 use super::{files, RunInfo};
 use crate::engine::record::RequestRecord;
+use crate::metrics::timeslice::TimeSlices;
 use crate::metrics::{
     Accounting, AggregateMetric, AggregateValue, Aggregator, ErrorInfo, RecordMetric,
     RequestMetrics, RequestStatus, Summary,
@@ -90,13 +92,34 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
     }
     let first = &exports[0];
     let produces_tokens = first.get("output_token_throughput").is_some();
+    let results = first.get("input_config").and_then(|c| c.get("results"));
+    let goodput = results
+        .and_then(|r| r.get("goodput")?.as_array())
+        .is_some_and(|objectives| !objectives.is_empty());
     let mut aggregator = Aggregator::with_exact_cap(produces_tokens, usize::MAX);
+    if goodput {
+        aggregator.enable_goodput();
+    }
+    let mut slices = results
+        .and_then(|r| r.get("slice_duration")?.as_f64())
+        .filter(|s| *s > 0.0)
+        .map(|width_s| {
+            let origin = profiling_origin(&workers);
+            let mut slices = TimeSlices::new(
+                (width_s * 1e9) as u64,
+                Arc::new(origin.into()),
+                produces_tokens,
+            );
+            if goodput {
+                slices.enable_goodput();
+            }
+            slices
+        });
     let tags: HashMap<&'static str, RecordMetric> = RecordMetric::ALL
         .iter()
         .map(|&m| (m.spec().tag, m))
         .collect();
     let mut lines = Vec::new();
-    let mut goodput = false;
     for (dir, worker) in &workers {
         let path = dir.join(files::JSONL);
         let file = std::fs::File::open(&path).map_err(|e| {
@@ -127,11 +150,11 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
             })?;
             if let Some((record, metrics, good)) = read.profiling {
                 aggregator.add(&record, &metrics);
-                if let Some(good) = good {
-                    goodput = true;
-                    if good {
-                        aggregator.add_good();
-                    }
+                if good {
+                    aggregator.add_good();
+                }
+                if let Some(slices) = &mut slices {
+                    slices.add(&record, &metrics, good);
                 }
             }
             lines.push(Line {
@@ -141,9 +164,6 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
             });
         }
     }
-    if goodput {
-        aggregator.enable_goodput();
-    }
     lines.sort_by_key(|l| (l.start_ns, l.request_index));
     let summary = Summary {
         metrics: aggregator.metric_summaries(),
@@ -151,7 +171,7 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
         errors: aggregator.error_summary(),
         accounting: summed_accounting(&exports),
         was_cancelled: exports.iter().any(|d| flag(d, "was_cancelled")),
-        time_slices: Vec::new(),
+        time_slices: slices.map(TimeSlices::finish).unwrap_or_default(),
     };
     let info = run_info(&exports, &summary);
     let console = super::render_console(&summary);
@@ -169,7 +189,7 @@ struct Restored {
     start_ns: u64,
     request_index: u64,
     /// For a profiling-phase request: the stamps, the metrics, and its goodput verdict.
-    profiling: Option<(RequestRecord, RequestMetrics, Option<bool>)>,
+    profiling: Option<(RequestRecord, RequestMetrics, bool)>,
 }
 
 /// A line's metrics back in raw units. The line holds `raw / scale`; a raw value that was a
@@ -200,6 +220,7 @@ fn restore(
     let mut record = RequestRecord::with_capacity(0, 0);
     record.sent_ns = if start_ns == unsent { 0 } else { start_ns };
     record.done_ns = stamp("request_end_ns")?;
+    record.scheduled_ns = stamp("credit_issued_ns")?;
     let empty = serde_json::Map::new();
     let metrics = line
         .get("metrics")
@@ -250,13 +271,25 @@ fn restore(
     let good = line
         .get("goodput")
         .and_then(|g| g.get("good"))
-        .and_then(Value::as_bool);
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let metrics = RequestMetrics::restored(values, gaps, status, error);
     Ok(Restored {
         start_ns,
         request_index,
         profiling: Some((record, metrics, good)),
     })
+}
+
+/// Where merged time slices count from: the earliest profiling start of any worker (its
+/// first profiling phase's origin), so every worker's requests fall in wall-clock slices.
+/// 0 (the first request seen) when no worker recorded one.
+fn profiling_origin(workers: &[(PathBuf, WorkerFile)]) -> u64 {
+    workers
+        .iter()
+        .filter_map(|(_, w)| w.profiling_origin_ns())
+        .min()
+        .unwrap_or(0)
 }
 
 /// `display * scale`, snapped to the whole number it was when it is one within rounding.
@@ -363,6 +396,16 @@ fn write_outputs(
         .map_err(write_err(dir.join(files::CSV)))?;
     atomic::write_bytes(&dir.join(files::CONSOLE), console.as_bytes())
         .map_err(write_err(dir.join(files::CONSOLE)))?;
+    if !summary.time_slices.is_empty() {
+        let path = dir.join(files::TIMESLICES_JSON);
+        let doc = super::timeslices::render_json_with_config(summary, &config)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .map_err(write_err(path.clone()))?;
+        atomic::write_bytes(&path, &doc).map_err(write_err(path))?;
+        let path = dir.join(files::TIMESLICES_CSV);
+        let csv = super::timeslices::render_csv(summary);
+        atomic::write_bytes(&path, csv.as_bytes()).map_err(write_err(path))?;
+    }
     let jsonl = dir.join(files::JSONL);
     atomic::write_with(&jsonl, |out| {
         for line in lines {

@@ -18,18 +18,26 @@ pub const CSV_HEADER: &str = "Timeslice,Metric,Unit,Stat,Value";
 
 /// Renders the JSON document: `{"timeslices": [...], "input_config": plan}`.
 pub fn render_json(summary: &Summary, plan: &Plan) -> serde_json::Result<Vec<u8>> {
+    render_json_with_config(summary, plan)
+}
+
+/// [`render_json`] with any `input_config` (a merge of workers copies theirs).
+pub fn render_json_with_config<C: Serialize + ?Sized>(
+    summary: &Summary,
+    plan: &C,
+) -> serde_json::Result<Vec<u8>> {
     serde_json::to_vec_pretty(&Export { summary, plan })
 }
 
-struct Export<'a> {
+struct Export<'a, C: ?Sized> {
     summary: &'a Summary,
-    plan: &'a Plan,
+    plan: &'a C,
 }
 
 struct Slices<'a>(&'a [TimeSlice]);
 struct SliceJson<'a>(&'a TimeSlice);
 
-impl Serialize for Export<'_> {
+impl<C: Serialize + ?Sized> Serialize for Export<'_, C> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(2))?;
         map.serialize_entry("timeslices", &Slices(&self.summary.time_slices))?;

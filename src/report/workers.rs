@@ -33,6 +33,18 @@ pub struct WorkerFile {
     /// phase that never ran): a request's intended send offset is its `credit_issued_ns`
     /// less its phase's origin, the same in every worker as in one process.
     pub phase_origins_ns: Vec<u64>,
+    /// Which phases count in the results (not warmup), in plan order.
+    pub profiling_phases: Vec<bool>,
+}
+
+impl WorkerFile {
+    /// The origin of this worker's first profiling phase, when it ran.
+    pub fn profiling_origin_ns(&self) -> Option<u64> {
+        (self.phase_origins_ns.iter().zip(&self.profiling_phases))
+            .find(|(_, &profiling)| profiling)
+            .map(|(&origin, _)| origin)
+            .filter(|&origin| origin > 0)
+    }
 }
 
 /// Why the folders given to `gauntlet merge` are not one run's workers. Each names a folder.

@@ -112,6 +112,9 @@ pub(super) fn write_worker_json(
                 at => anchor.to_epoch_ns(at),
             })
             .collect(),
+        profiling_phases: (plan.phases.iter())
+            .map(|p| !p.excluded_from_results())
+            .collect(),
     };
     let json = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
     let path = dir.join(WORKER_JSON);
