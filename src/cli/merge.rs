@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::report::{merge_workers, thousands};
+use crate::report::merge_workers;
 
 /// Flags of `gauntlet merge`.
 #[derive(Debug, Clone, Args)]
@@ -29,7 +29,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "merged {} workers, {} requests, into {}",
         merged.workers,
-        thousands(merged.lines as f64),
+        merged.lines,
         args.output.display()
     );
     if !a.is_balanced() {
