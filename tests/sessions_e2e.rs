@@ -128,6 +128,7 @@ fn run_until(
         cancellation: None,
         video_job: None,
         share: Default::default(),
+        start_at_ns: Default::default(),
     });
     let phase = Phase {
         name: "profiling".into(),
@@ -378,6 +379,7 @@ fn open_loop(
         cancellation: None,
         video_job: None,
         share: Default::default(),
+        start_at_ns: Default::default(),
     });
     let phase = Phase {
         name: "profiling".into(),

@@ -360,6 +360,14 @@ fn open_loop_workers_keep_the_single_schedule_instants() {
     for k in 0..WORKERS {
         let wdir = dir.join(format!("worker-{k}"));
         let info = json(&wdir, "worker.json");
+        // A worker ready in time counts its schedule from --start-at itself (up to the drift
+        // between its monotonic and wall clocks during the wait), so every worker's instants
+        // fall on one wall-clock axis.
+        if info["late_s"] == 0.0 {
+            let origin = info["phase_origins_ns"][0].as_u64().unwrap() as i64;
+            let start_at = info["start_at_ns"].as_u64().unwrap() as i64;
+            assert!((origin - start_at).abs() < 2_000_000, "worker {k}: {info}");
+        }
         let origins: Vec<u64> = info["phase_origins_ns"]
             .as_array()
             .unwrap()

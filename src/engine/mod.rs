@@ -103,7 +103,12 @@ pub async fn run_phase(
     root: &RngRoot,
     mut stop: watch::Receiver<bool>,
 ) -> Result<PhaseCounts, crate::schedule::ScheduleError> {
-    let start = now_ns();
+    let now = now_ns();
+    let start = match shared.start_at_ns.swap(0, Ordering::Relaxed) {
+        0 => now,
+        at => at.min(now),
+    };
+    let origin = if start < now { start } else { 0 };
     let multi_turn = shared.sessions.is_some();
     let share = shared.share;
     // (tickets, session turns, deadline, grace); tickets count the whole schedule (each
@@ -130,7 +135,8 @@ pub async fn run_phase(
         deadline_ns,
         stopping: Default::default(),
         released: Default::default(),
-        origin_ns: AtomicU64::new(start),
+        // An open loop's dispatcher sets it when it starts, unless `--start-at` gave it.
+        origin_ns: AtomicU64::new(origin),
     });
     let mut workers = JoinSet::new();
     let mut cancelled = *stop.borrow();
@@ -227,7 +233,10 @@ pub async fn run_phase(
         cancelled,
         start_ns: start,
         end_ns: now_ns(),
-        origin_ns: state.origin_ns.load(Ordering::Relaxed),
+        origin_ns: match state.origin_ns.load(Ordering::Relaxed) {
+            0 => start,
+            at => at,
+        },
     })
 }
 
@@ -272,8 +281,14 @@ async fn dispatch(
     let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<u32>();
     let mut senders: Vec<mpsc::Sender<Ticket>> = Vec::new();
     let timer = pacer::Timer::new().ok();
-    let start = now_ns();
-    state.origin_ns.store(start, Ordering::Relaxed);
+    let start = match state.origin_ns.load(Ordering::Relaxed) {
+        0 => {
+            let now = now_ns();
+            state.origin_ns.store(now, Ordering::Relaxed);
+            now
+        }
+        at => at,
+    };
     let mut due = start as f64;
     let mut n = 0u64;
     let times = shared.fixed_schedule.as_deref().unwrap_or_default();

@@ -51,6 +51,10 @@ pub struct Shared {
     pub video_job: Option<crate::config::VideoJobPlan>,
     /// Which tickets of the schedule this process sends (all of them outside worker mode).
     pub share: crate::config::WorkerShare,
+    /// Monotonic ns the first phase's schedule counts from (`--start-at`, so every worker's
+    /// instants are on one wall-clock axis; a late start shows as send lag, not as a shifted
+    /// schedule); taken by the first phase, 0 = the phase's own start.
+    pub start_at_ns: AtomicU64,
 }
 
 /// The streamed bodies of a run: body `seq` is the one of ticket `seq` (its run-wide index).

@@ -242,6 +242,7 @@ fn measure(
         cancellation: None,
         video_job: None,
         share: Default::default(),
+        start_at_ns: Default::default(),
     });
     let phase = Phase {
         name: "calibrate".into(),

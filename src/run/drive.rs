@@ -155,6 +155,7 @@ pub(super) fn drive(
         cancellation,
         video_job: plan.video_job,
         share: plan.scale_out.share(),
+        start_at_ns: Default::default(),
     });
     let runtime = crate::engine::client_runtime(plan.client_threads).map_err(RunError::Runtime)?;
     let cpu_before_phases_s = process_cpu_seconds();
@@ -166,6 +167,9 @@ pub(super) fn drive(
     let stop = signals.stop_flag();
     // Everything is prepared: wait for the instant all workers begin (`--start-at`).
     let start_wait = super::worker_mode::wait_for_start(plan.scale_out.start_at, &stop);
+    if let Some(due) = start_wait.due_ns {
+        shared.start_at_ns.store(due, Ordering::Relaxed);
+    }
     let phases = run_phases(plan, shared, &root, &telemetry, stop, &profiling_start);
     let phase_counts = runtime.block_on(phases);
     // `inputs.json` (tens of MB for a large workload) is written after the run, so it does not

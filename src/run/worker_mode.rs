@@ -28,6 +28,9 @@ pub(super) fn artifact_dir(plan: &Plan) -> PathBuf {
 pub(super) struct StartReport {
     /// Seconds after `--start-at` this process was ready and began (0 when it waited).
     pub late_s: f64,
+    /// The instant waited for, monotonic ns (`None` when there was none, or it had passed):
+    /// the first phase's schedule counts from it.
+    pub due_ns: Option<u64>,
 }
 
 /// Waits (blocking, before the first phase) until `start_at`; a stop signal ends the wait.
@@ -46,7 +49,10 @@ pub(super) fn wait_for_start(
             "warning: ready {late_s:.3} s after --start-at ({} UTC); starting now",
             iso_utc(start_at.epoch_ns)
         );
-        return StartReport { late_s };
+        return StartReport {
+            late_s,
+            due_ns: None,
+        };
     }
     // The wall clock is read once; the wait itself runs on the monotonic clock.
     let due = anchor.mono_ns + (start_at.epoch_ns - anchor.epoch_ns);
@@ -68,7 +74,10 @@ pub(super) fn wait_for_start(
             std::hint::spin_loop();
         }
     }
-    StartReport::default()
+    StartReport {
+        late_s: 0.0,
+        due_ns: Some(due),
+    }
 }
 
 /// Hash of the plan every worker of one run resolves alike: the resolved config's JSON less
@@ -170,6 +179,7 @@ mod tests {
             &rx,
         );
         assert_eq!(on_time.late_s, 0.0);
+        assert!(on_time.due_ns.is_some() && late.due_ns.is_none());
         assert!(now_ns() - before >= 25_000_000);
     }
 }
