@@ -320,6 +320,11 @@ fn sessions_are_never_split_between_workers() {
     };
     assert_eq!(turns(&lines), turns(&jsonl(&single)));
     assert_eq!(owner.len(), 7);
+    // Each worker numbers its turns in its own residue class: no index twice.
+    let indexes: BTreeSet<u64> = (lines.iter())
+        .map(|l| l["metadata"]["session_num"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indexes.len(), lines.len());
 }
 
 #[test]
