@@ -448,3 +448,59 @@ fn worker_flags_are_checked() {
         assert!(stderr.contains(needle), "{needle} not in {stderr}");
     }
 }
+
+#[test]
+fn a_trace_replay_is_shared_row_by_row_at_the_trace_times() {
+    let trace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/inputs/mooncake_excerpt.jsonl")
+        .display()
+        .to_string();
+    let flags = [
+        "--streaming",
+        "--input-file",
+        &trace,
+        "--fixed-schedule",
+        "--fixed-schedule-speedup",
+        "20",
+    ];
+    let server = mock(0, 0);
+    let single = artifact_dir("workers-trace-single");
+    profile_ok(&server, &single, &flags);
+    let dir = artifact_dir("workers-trace");
+    run_workers(&server.url(), &dir, &flags);
+    // Input lengths are unique in the excerpt: each names its row. Offsets from the first
+    // release, per row, in one process and across the workers.
+    let offsets = |pairs: Vec<(u64, i64)>| -> BTreeMap<u64, i64> {
+        let first = pairs.iter().map(|p| p.1).min().unwrap();
+        pairs
+            .into_iter()
+            .map(|(isl, at)| (isl, at - first))
+            .collect()
+    };
+    let isl = |l: &Value| metric(l, "input_sequence_length").unwrap() as u64;
+    let credit = |l: &Value| l["metadata"]["credit_issued_ns"].as_u64().unwrap() as i64;
+    let want = offsets(jsonl(&single).iter().map(|l| (isl(l), credit(l))).collect());
+    let mut pairs = Vec::new();
+    for k in 0..WORKERS {
+        let wdir = dir.join(format!("worker-{k}"));
+        let origin = json(&wdir, "worker.json")["phase_origins_ns"][0]
+            .as_u64()
+            .unwrap() as i64;
+        pairs.extend(jsonl(&wdir).iter().map(|l| (isl(l), credit(l) - origin)));
+    }
+    assert_eq!(pairs.len(), 8);
+    let got = offsets(pairs);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    for (row, offset) in &want {
+        assert!(
+            (got[row] - offset).abs() < 1_000,
+            "row {row}: {} vs {offset}",
+            got[row]
+        );
+    }
+    let out = merged(&dir);
+    check_merge(&single, &out);
+}
