@@ -118,7 +118,17 @@ fn client_allocations_per_request_stay_small() {
     // Multi-turn: sessions of exactly four turns; the count is in requests (turns).
     let small_mt = run_with(&url, 200, &dir.join("small-mt"), &turns);
     let large_mt = run_with(&url, 2200, &dir.join("large-mt"), &turns);
+    // `--session-header`: the id is written from a stack buffer, so no more per request.
+    let header = ["--session-header", "X-Session-ID"];
+    let small_sh = run_with(&url, 200, &dir.join("small-sh"), &header);
+    let large_sh = run_with(&url, 2200, &dir.join("large-sh"), &header);
     drop(server);
+    let per_request_sh = large_sh.saturating_sub(small_sh) as f64 / 2000.0;
+    println!("client heap allocations per request with --session-header: {per_request_sh:.1}");
+    assert!(
+        per_request_sh < 1.5,
+        "{per_request_sh} allocations per request with --session-header"
+    );
     // The counter works (every run allocates, and multi-turn requests measurably so). A
     // single-turn run's total can come out *below* a smaller run's: it allocates ~0.1 per
     // request, less than the run-to-run spread in how many records the pool grows to.

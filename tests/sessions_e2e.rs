@@ -129,6 +129,7 @@ fn run_until(
         video_job: None,
         share: Default::default(),
         start_at_ns: Default::default(),
+        users: None,
     });
     let phase = Phase {
         name: "profiling".into(),
@@ -380,6 +381,7 @@ fn open_loop(
         video_job: None,
         share: Default::default(),
         start_at_ns: Default::default(),
+        users: None,
     });
     let phase = Phase {
         name: "profiling".into(),

@@ -40,9 +40,7 @@ pub(super) fn model_if_missing(args: &ProfileArgs) -> anyhow::Result<Option<Stri
     };
     // The probe plan: the servers, auth and headers as the run will use them. Comma lists
     // (sweeps) do not matter here.
-    let mut flags = args.clone();
-    flags.concurrency.truncate(1);
-    flags.request_rate.truncate(1);
+    let flags = super::comma_sweep::first_of_each(args);
     let mut settings = flags.settings()?.over(
         file_settings
             .as_ref()

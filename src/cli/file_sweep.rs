@@ -43,16 +43,21 @@ pub(super) fn load(args: &ProfileArgs, cli_command: &str) -> Result<ConfigLoad, 
         return Ok(ConfigLoad::Single(Box::new(file.resolve()?)));
     };
     let kind = file.sweep()?.map_or(SweepKind::Grid, |s| s.kind);
-    if args.concurrency.len() > 1 || args.request_rate.len() > 1 {
-        let flag = if args.concurrency.len() > 1 {
-            "--concurrency"
-        } else {
-            "--request-rate"
-        };
+    if let Some(flag) = super::comma_sweep::first_list(args) {
         return Err(flag_err(
             flag,
             format!(
                 "a comma list is a sweep, and {} has sweep: too; put the values in its sweep.parameters (e.g. benchmark.phases[0].concurrency: [8, 16])",
+                file.name()
+            ),
+        )
+        .into());
+    }
+    if args.sweep_type.is_some() {
+        return Err(flag_err(
+            "--sweep-type",
+            format!(
+                "combines comma lists on the command line; {} has sweep: with its own type (set sweep.type: zip there)",
                 file.name()
             ),
         )

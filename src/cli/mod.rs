@@ -3,7 +3,9 @@
 //! clap parses raw flags here; everything below this module sees only the resolved `Plan`.
 
 pub mod calibrate;
+pub mod comma_sweep;
 pub mod compare;
+pub mod connection_args;
 pub mod dataset_args;
 mod discover;
 mod file_sweep;
@@ -215,7 +217,7 @@ fn run_profile(mut args: profile::ProfileArgs) -> anyhow::Result<ExitCode> {
         file_sweep::ConfigLoad::None => None,
     };
     let repeat = repeat_settings(&args, file.as_deref())?;
-    if args.concurrency.len() > 1 || args.request_rate.len() > 1 {
+    if comma_sweep::first_list(&args).is_some() {
         return run_comma_sweep(args, command_line, repeat);
     }
     let plan = args.into_plan(command_line)?;
@@ -256,41 +258,18 @@ fn repeat_settings(
     }))
 }
 
-/// `--concurrency 8,16,32` (and/or `--request-rate 1,2`): the grid of the lists, one
-/// variation each, into `<artifact dir>/<variation>/`, then the sweep summary.
+/// Comma lists (`--concurrency 8,16,32`, `--isl 128,512`, …): one variation per combination
+/// (`--sweep-type`), each into `<artifact dir>/<variation>/`, then the sweep summary.
 fn run_comma_sweep(
     args: profile::ProfileArgs,
     command_line: String,
     repeat: Option<crate::run::Repeat>,
 ) -> anyhow::Result<ExitCode> {
-    let concurrencies: Vec<Option<u32>> = if args.concurrency.is_empty() {
-        vec![None]
-    } else {
-        args.concurrency.iter().copied().map(Some).collect()
-    };
-    let rates: Vec<Option<f64>> = if args.request_rate.is_empty() {
-        vec![None]
-    } else {
-        args.request_rate.iter().copied().map(Some).collect()
-    };
     let mut variations =
         crate::run::Variations::new(args.output_artifact_dir.clone(), "openai-sweep");
-    for c in &concurrencies {
-        for r in &rates {
-            let mut one = args.clone();
-            one.concurrency = c.iter().copied().collect();
-            one.request_rate = r.iter().copied().collect();
-            let mut label = Vec::new();
-            if let Some(c) = c.filter(|_| concurrencies.len() > 1) {
-                label.push(format!("concurrency={c}"));
-            }
-            if let Some(r) = r.filter(|_| rates.len() > 1) {
-                label.push(format!("request_rate={r}"));
-            }
-            let label = label.join(", ");
-            let plan = one.into_plan(command_line.clone())?;
-            variations.push(label, plan);
-        }
+    for (label, one) in comma_sweep::variations(&args)? {
+        let plan = one.into_plan(command_line.clone())?;
+        variations.push(label, plan);
     }
     let (variations, summary_dir) = variations.finish();
     let outcome = crate::run::run_sweep(&variations, &summary_dir, repeat)?;

@@ -73,6 +73,10 @@ pub struct ProfileArgs {
     #[command(flatten)]
     pub schedule: super::schedule_args::ScheduleArgs,
 
+    /// Connection reuse, the session header and the user-centric rate.
+    #[command(flatten)]
+    pub connections: super::connection_args::ConnectionArgs,
+
     /// `--calibrate`.
     #[command(flatten)]
     pub calibrate: super::calibrate::CalibrateFlag,
@@ -140,13 +144,31 @@ pub struct ProfileArgs {
 
     /// Requests to send in the profiling phase; with multi-turn sessions each turn is one
     /// request, and the last sessions are cut short at the count [default: 10 when no
-    /// duration is given; with sessions or an input file, the dataset once].
-    #[arg(long, visible_alias = "num-requests", help_heading = "Load")]
-    pub request_count: Option<u64>,
+    /// duration is given; with sessions or an input file, the dataset once]. A comma list is
+    /// a sweep.
+    #[arg(
+        long,
+        visible_alias = "num-requests",
+        help_heading = "Load",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub request_count: Vec<u64>,
 
-    /// Profile for this many seconds instead of a request count.
-    #[arg(long, help_heading = "Load", conflicts_with = "request_count")]
-    pub benchmark_duration: Option<f64>,
+    /// Profile for this many seconds instead of a request count. A comma list is a sweep.
+    #[arg(
+        long,
+        help_heading = "Load",
+        conflicts_with = "request_count",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub benchmark_duration: Vec<f64>,
+
+    /// How the comma lists of several flags combine: grid (every combination) or zip (the
+    /// i-th values together; the lists have the same length) [default: grid].
+    #[arg(long, value_enum, help_heading = "Load")]
+    pub sweep_type: Option<super::comma_sweep::SweepTypeArg>,
 
     /// Seconds in-flight requests may run on after --benchmark-duration before being
     /// cancelled [default: 30].
@@ -176,20 +198,46 @@ pub struct ProfileArgs {
     pub failed_request_threshold: Option<f64>,
 
     /// Mean prompt length in tokens (exact for every prompt when stddev is 0) [default: 550].
-    #[arg(long, visible_alias = "isl", help_heading = "Workload")]
-    pub synthetic_input_tokens_mean: Option<f64>,
+    /// A comma list is a sweep.
+    #[arg(
+        long,
+        visible_alias = "isl",
+        help_heading = "Workload",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub synthetic_input_tokens_mean: Vec<f64>,
 
-    /// Standard deviation of the prompt length [default: 0].
-    #[arg(long, visible_alias = "isl-stddev", help_heading = "Workload")]
-    pub synthetic_input_tokens_stddev: Option<f64>,
+    /// Standard deviation of the prompt length [default: 0]. A comma list is a sweep.
+    #[arg(
+        long,
+        visible_alias = "isl-stddev",
+        help_heading = "Workload",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub synthetic_input_tokens_stddev: Vec<f64>,
 
-    /// Mean output length in tokens, sent as max_tokens [default: the server decides].
-    #[arg(long, visible_alias = "osl", help_heading = "Workload")]
-    pub output_tokens_mean: Option<f64>,
+    /// Mean output length in tokens, sent as max_tokens [default: the server decides]. A
+    /// comma list is a sweep.
+    #[arg(
+        long,
+        visible_alias = "osl",
+        help_heading = "Workload",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub output_tokens_mean: Vec<f64>,
 
-    /// Standard deviation of the output length [default: 0].
-    #[arg(long, visible_alias = "osl-stddev", help_heading = "Workload")]
-    pub output_tokens_stddev: Option<f64>,
+    /// Standard deviation of the output length [default: 0]. A comma list is a sweep.
+    #[arg(
+        long,
+        visible_alias = "osl-stddev",
+        help_heading = "Workload",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub output_tokens_stddev: Vec<f64>,
 
     /// Paired ISL/OSL mixture "ISL,OSL:PERCENT;…" (optional "|stddev" after a value), e.g.
     /// "128,64:50;512,128:50". Replaces the ISL/OSL flags.

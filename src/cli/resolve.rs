@@ -11,6 +11,13 @@ impl ProfileArgs {
     /// The flags given, as settings. Only a comma list (a sweep, split before here) is
     /// refused; every other rule is config's.
     pub fn settings(&self) -> Result<Settings, FlagError> {
+        // Every comma list is split into variations before here (`comma_sweep`).
+        if let Some(flag) = super::comma_sweep::first_list(self) {
+            return Err(flag_err(
+                flag,
+                "a comma list is a sweep; `gauntlet profile` runs one variation per value",
+            ));
+        }
         let refused = match self.endpoint_type {
             Some(EndpointArg::SolidoRag) => Some("solido_rag"),
             _ => None,
@@ -87,8 +94,11 @@ impl ProfileArgs {
                 }),
             ),
             arrival_smoothness: flag("--arrival-smoothness", self.arrival_smoothness),
-            request_count: flag("--request-count", self.request_count),
-            benchmark_duration: flag("--benchmark-duration", self.benchmark_duration),
+            request_count: flag("--request-count", self.request_count.first().copied()),
+            benchmark_duration: flag(
+                "--benchmark-duration",
+                self.benchmark_duration.first().copied(),
+            ),
             grace_period: flag("--benchmark-grace-period", self.benchmark_grace_period),
             warmup_request_count: flag("--warmup-request-count", self.warmup_request_count),
             cancellation_rate: flag(
@@ -111,14 +121,20 @@ impl ProfileArgs {
             ),
             isl_mean: flag(
                 "--synthetic-input-tokens-mean",
-                self.synthetic_input_tokens_mean,
+                self.synthetic_input_tokens_mean.first().copied(),
             ),
             isl_stddev: flag(
                 "--synthetic-input-tokens-stddev",
-                self.synthetic_input_tokens_stddev,
+                self.synthetic_input_tokens_stddev.first().copied(),
             ),
-            osl_mean: flag("--output-tokens-mean", self.output_tokens_mean),
-            osl_stddev: flag("--output-tokens-stddev", self.output_tokens_stddev),
+            osl_mean: flag(
+                "--output-tokens-mean",
+                self.output_tokens_mean.first().copied(),
+            ),
+            osl_stddev: flag(
+                "--output-tokens-stddev",
+                self.output_tokens_stddev.first().copied(),
+            ),
             seq_dist_text: flag("--seq-dist", self.seq_dist.clone()),
             isl: None,
             osl: None,
@@ -133,6 +149,7 @@ impl ProfileArgs {
             public: self.public.settings(),
             telemetry: self.telemetry.settings(),
             schedule: self.schedule.settings(),
+            connections: self.connections.settings(),
             input: self.files.settings(),
             results: self.results.settings(),
             ..Settings::default()

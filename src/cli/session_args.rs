@@ -15,9 +15,14 @@ pub struct SessionArgs {
     pub conversation_num: Option<u32>,
 
     /// Mean turns per session; above 1, each turn resends the conversation so far
-    /// [default: 1].
-    #[arg(long, visible_alias = "session-turns-mean")]
-    pub conversation_turn_mean: Option<f64>,
+    /// [default: 1]. A comma list is a sweep.
+    #[arg(
+        long,
+        visible_alias = "session-turns-mean",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub conversation_turn_mean: Vec<f64>,
 
     /// Standard deviation of the turns per session [default: 0].
     #[arg(long, visible_alias = "session-turns-stddev")]
@@ -42,7 +47,10 @@ impl SessionArgs {
     pub fn settings(&self) -> SessionSettings {
         SessionSettings {
             conversation_num: flag("--conversation-num", self.conversation_num),
-            turn_mean: flag("--conversation-turn-mean", self.conversation_turn_mean),
+            turn_mean: flag(
+                "--conversation-turn-mean",
+                self.conversation_turn_mean.first().copied(),
+            ),
             turn_stddev: flag("--conversation-turn-stddev", self.conversation_turn_stddev),
             delay_mean: flag(
                 "--conversation-turn-delay-mean",

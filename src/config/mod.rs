@@ -7,6 +7,7 @@
 //! ([`defaults`]) is defined here, so a YAML file alone resolves to a `Plan`, and config
 //! imports nothing downstream of it.
 
+mod connection_plan;
 mod controls_plan;
 mod dataset;
 pub mod defaults;
@@ -46,6 +47,9 @@ mod vision_plan;
 mod walk;
 pub mod yaml;
 
+pub use connection_plan::{
+    check_session_header, ConnectionPlan, ConnectionReuse, UserCentric, MAX_SESSION_HEADER_LEN,
+};
 pub use controls_plan::{
     request_cancellation, CancellationField, FailureThreshold, RequestCancellation,
     RequestControls, FAILURE_RATIO_MIN_SAMPLE,

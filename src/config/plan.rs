@@ -381,6 +381,11 @@ pub struct Plan {
     pub fixed_schedule: Option<FixedSchedule>,
     /// Where the turns of a multi-turn session go when there are several servers.
     pub session_routing: SessionRouting,
+    /// When connections are closed, and the session header (`--connection-reuse-strategy`,
+    /// `--session-header`).
+    pub connection: super::ConnectionPlan,
+    /// AIPerf's user-centric rate, replacing the profiling phases' arrivals.
+    pub user_centric: Option<super::UserCentric>,
     /// Extra HTTP headers (values are never written to artifacts).
     #[serde(serialize_with = "redact_headers")]
     pub headers: Vec<(String, String)>,

@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use super::http1::{self, Framing, ResponseHead, Step, WireError, MAX_HEAD_BYTES};
 use super::tls::{looks_like_tls, Stream, TlsClient};
 use crate::clock::now_ns;
-use crate::config::{EndpointType, ServerUrl};
+use crate::config::{ConnectionPlan, ConnectionReuse, EndpointType, ServerUrl};
 
 /// Where a request goes and the headers it carries, built once per run.
 #[derive(Clone)]
@@ -37,6 +37,10 @@ pub struct Target {
     pub https: bool,
     /// The run's TLS configuration, set by [`Target::use_tls`] for an `https://` target.
     tls: Option<TlsClient>,
+    /// When connections to this target are closed (`--connection-reuse-strategy`).
+    pub reuse: ConnectionReuse,
+    /// `Name: ` of `--session-header`, rendered once; the id follows per request.
+    session_header: Option<Box<[u8]>>,
 }
 
 impl std::fmt::Debug for Target {
@@ -160,7 +164,30 @@ impl Target {
             head_prefix,
             https: url.tls,
             tls: None,
+            reuse: ConnectionReuse::Pooled,
+            session_header: None,
         })
+    }
+
+    /// Applies the run's connection plan: `never` asks the server to close each connection
+    /// after its response (`Connection: close`, in the head rendered once), and a session
+    /// header's name is rendered once so each request only adds its id.
+    pub fn with_connection(mut self, plan: &ConnectionPlan) -> Self {
+        self.reuse = plan.reuse;
+        if plan.reuse == ConnectionReuse::Never {
+            self.headers
+                .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+            self.head_prefix = http1::request_head_prefix(
+                &self.path,
+                self.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+            )
+            .into_boxed_slice();
+        }
+        self.session_header = plan
+            .session_header
+            .as_ref()
+            .map(|name| format!("{name}: ").into_bytes().into_boxed_slice());
+        self
     }
 
     /// A whole `GET path` request with this target's headers but no body (a video job's
@@ -252,9 +279,23 @@ impl Connection {
     /// Sends one request: the target's head, the body's length, the body, in one `writev`
     /// when the socket takes it all.
     pub async fn send(&mut self, target: &Target, body: &[u8]) -> Result<(), ReadError> {
-        let mut length = [0u8; 24];
-        let length_len = http1::content_length_line(body.len(), &mut length);
-        self.write_parts(&[&target.head_prefix, &length[..length_len], body])
+        self.send_in(target, body, 0).await
+    }
+
+    /// [`Connection::send`] for a request of session `session`: with `--session-header`,
+    /// the header carries its id, written after `Content-Length` from a stack buffer.
+    pub async fn send_in(
+        &mut self,
+        target: &Target,
+        body: &[u8],
+        session: u64,
+    ) -> Result<(), ReadError> {
+        let mut tail = [0u8; http1::HEAD_TAIL_BYTES];
+        let tail_len = match &target.session_header {
+            None => http1::content_length_line(body.len(), &mut tail),
+            Some(name) => http1::content_length_and_header(body.len(), name, session, &mut tail),
+        };
+        self.write_parts(&[&target.head_prefix, &tail[..tail_len], body])
             .await
     }
 
@@ -318,7 +359,18 @@ impl Connection {
         target: &Target,
         body: &[u8],
     ) -> Result<(ResponseHead, u64), ReadError> {
-        if let Err(failed) = self.send(target, body).await {
+        self.exchange_in(target, body, 0).await
+    }
+
+    /// [`Connection::exchange`] for a request of session `session` (see
+    /// [`Connection::send_in`]).
+    pub async fn exchange_in(
+        &mut self,
+        target: &Target,
+        body: &[u8],
+        session: u64,
+    ) -> Result<(ResponseHead, u64), ReadError> {
+        if let Err(failed) = self.send_in(target, body, session).await {
             return self.read_head().await.map_err(|_| failed);
         }
         self.read_head().await

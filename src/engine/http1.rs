@@ -156,13 +156,39 @@ pub fn request_head_prefix<'a>(
     head
 }
 
+/// Room for the end of a request head: the `Content-Length` digits, a session header of up
+/// to [`crate::config::MAX_SESSION_HEADER_LEN`] characters with its id, and the blank line.
+pub const HEAD_TAIL_BYTES: usize = 128;
+
 /// Writes `len` followed by the blank line that ends the head into `out`; returns its length.
-pub fn content_length_line(len: usize, out: &mut [u8; 24]) -> usize {
+pub fn content_length_line(len: usize, out: &mut [u8; HEAD_TAIL_BYTES]) -> usize {
     let mut digits = itoa::Buffer::new();
     let digits = digits.format(len).as_bytes();
     out[..digits.len()].copy_from_slice(digits);
     out[digits.len()..digits.len() + 4].copy_from_slice(b"\r\n\r\n");
     digits.len() + 4
+}
+
+/// Writes `len`, then a header line `name_colon` (`Name: `, at most
+/// [`crate::config::MAX_SESSION_HEADER_LEN`] + 2 bytes) with `id` as its value, then the
+/// blank line that ends the head; returns its length.
+pub fn content_length_and_header(
+    len: usize,
+    name_colon: &[u8],
+    id: u64,
+    out: &mut [u8; HEAD_TAIL_BYTES],
+) -> usize {
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        out[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    put(itoa::Buffer::new().format(len).as_bytes());
+    put(b"\r\n");
+    put(name_colon);
+    put(itoa::Buffer::new().format(id).as_bytes());
+    put(b"\r\n\r\n");
+    at
 }
 
 /// Parses a response head from the start of `input`: `Ok(None)` if it is not complete yet,
@@ -586,7 +612,7 @@ mod tests {
             ]
             .into_iter(),
         );
-        let mut line = [0u8; 24];
+        let mut line = [0u8; HEAD_TAIL_BYTES];
         let n = content_length_line(1234, &mut line);
         let mut all = head;
         all.extend_from_slice(&line[..n]);
@@ -599,5 +625,15 @@ mod tests {
         assert_eq!(&line[..5], b"0\r\n\r\n");
         let n = content_length_line(usize::MAX, &mut line);
         assert_eq!(&line[..n - 4], usize::MAX.to_string().as_bytes());
+    }
+
+    #[test]
+    fn a_session_header_follows_the_length_and_the_longest_fits() {
+        let mut line = [0u8; HEAD_TAIL_BYTES];
+        let n = content_length_and_header(12, b"X-Session-ID: ", 7, &mut line);
+        assert_eq!(&line[..n], b"12\r\nX-Session-ID: 7\r\n\r\n");
+        let name = format!("{}: ", "x".repeat(crate::config::MAX_SESSION_HEADER_LEN));
+        let n = content_length_and_header(usize::MAX, name.as_bytes(), u64::MAX, &mut line);
+        assert!(line[..n].ends_with(format!("{}\r\n\r\n", u64::MAX).as_bytes()));
     }
 }

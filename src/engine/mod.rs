@@ -32,7 +32,7 @@ use crate::clock::now_ns;
 use crate::config::{Phase, PhaseKind, StopRule};
 use crate::rng::RngRoot;
 use crate::schedule::RateSchedule;
-use worker::{Arrivals, Credits, PhaseState, Shared, Ticket};
+use worker::{Arrivals, Credits, PhaseState, Shared, Ticket, UserClock};
 
 pub use worker::Shared as EngineShared;
 
@@ -145,15 +145,36 @@ pub async fn run_phase(
     match phase.arrival.request_rate {
         None if !fixed => {
             let credits = Arc::new(Credits::new(share));
-            let concurrency = share.slots(phase.arrival.concurrency.unwrap_or(1).max(1));
-            let own = share.of(limit).min(turn_limit);
-            let concurrency = u64::from(concurrency).min(own.max(1)) as u32;
-            for _ in 0..concurrency {
-                workers.spawn(run_worker(
-                    shared.clone(),
-                    state.clone(),
-                    Arrivals::Credits(credits.clone()),
-                ));
+            let users = shared.users.filter(|_| phase.kind == PhaseKind::Profiling);
+            match users {
+                // Each worker is a user with its own clock, the users `1 / rate` apart; a
+                // process in worker mode runs its share of the users.
+                Some(users) => {
+                    for user in (0..users.users).filter(|&u| share.owns(u64::from(u))) {
+                        let clock =
+                            UserClock::new(start + users.start_offset_ns(user), users.gap_ns());
+                        workers.spawn(run_worker(
+                            shared.clone(),
+                            state.clone(),
+                            Arrivals::User {
+                                credits: credits.clone(),
+                                clock,
+                            },
+                        ));
+                    }
+                }
+                None => {
+                    let concurrency = share.slots(phase.arrival.concurrency.unwrap_or(1).max(1));
+                    let own = share.of(limit).min(turn_limit);
+                    let concurrency = u64::from(concurrency).min(own.max(1)) as u32;
+                    for _ in 0..concurrency {
+                        workers.spawn(run_worker(
+                            shared.clone(),
+                            state.clone(),
+                            Arrivals::Credits(credits.clone()),
+                        ));
+                    }
+                }
             }
             cancelled |=
                 wait_for_workers(&mut workers, &state, deadline_ns, grace, &mut stop).await;

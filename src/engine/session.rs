@@ -26,7 +26,7 @@ use super::session_table::{SessionTable, NS_PER_MS};
 use super::sse::SseParser;
 use super::worker::{perform, Arrivals, InFlight, PhaseState, Shared, Ticket, UNREACHABLE_PAUSE};
 use crate::clock::now_ns;
-use crate::config::{EndpointType, SessionRouting};
+use crate::config::{ConnectionReuse, EndpointType, SessionRouting};
 use crate::dataset::TurnLinks;
 
 /// A worker of a multi-turn phase: takes session tickets until the phase ends.
@@ -39,9 +39,20 @@ pub async fn run_session_worker(
         return;
     };
     let mut state = SessionState::new(shared.targets.len());
+    let sticky = shared
+        .targets
+        .first()
+        .is_some_and(|t| t.reuse == ConnectionReuse::StickyUserSessions);
     while let Some(ticket) = arrivals.next(&phase).await {
         let session = (ticket.entry % table.spans.len() as u64) as usize;
-        state.run(&shared, table, &phase, session, ticket).await;
+        let user = arrivals.user_clock();
+        state
+            .run(&shared, table, &phase, session, ticket, user)
+            .await;
+        if sticky {
+            // The session's connections end with its last turn.
+            state.idle.iter_mut().for_each(Vec::clear);
+        }
     }
 }
 
@@ -92,6 +103,7 @@ impl SessionState {
         phase: &PhaseState,
         session: usize,
         ticket: Ticket,
+        mut user: Option<&mut super::worker::UserClock>,
     ) {
         let span = table.spans[session];
         let first = span.first as usize;
@@ -112,6 +124,8 @@ impl SessionState {
         let sticky_target = session % shared.targets.len();
         let start_ns = ticket.scheduled_ns;
 
+        // A user's first turn goes at its ticket's instant, the later ones by its clock.
+        let mut first_turn = true;
         let mut in_flight = FuturesUnordered::new();
         let mut ready: Vec<usize> = (0..turns)
             .filter(|&k| links[k].parents.is_empty())
@@ -129,6 +143,15 @@ impl SessionState {
                 if let Some(offset) = table.schedule_offsets_ns[entry] {
                     due = due.max(start_ns + offset);
                 }
+                if let Some(clock) = user.as_deref_mut() {
+                    // The user's gap replaces the think time.
+                    due = if first_turn {
+                        start_ns
+                    } else {
+                        clock.take(after_parents)
+                    };
+                }
+                first_turn = false;
                 let history = match links[node].history {
                     Some(h) => {
                         let (from, to) = self.conversation[h as usize];
@@ -153,6 +176,7 @@ impl SessionState {
                     history_request: links[node].history.map(|h| self.request_index[h as usize]),
                     target,
                     request_index,
+                    session: ticket.index,
                     due_ns: due,
                     body,
                     connection: self.idle[target].pop(),
@@ -218,6 +242,8 @@ struct Turn {
     history_request: Option<u64>,
     target: usize,
     request_index: u64,
+    /// The session's ticket index: its id in `--session-header`.
+    session: u64,
     due_ns: u64,
     body: Bytes,
     connection: Option<Connection>,
@@ -231,6 +257,7 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         history_request,
         target,
         request_index,
+        session,
         due_ns,
         body,
         mut connection,
@@ -266,6 +293,7 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         shared,
         target,
         body,
+        session,
         &mut connection,
         &mut parser,
         &mut guard,

@@ -16,6 +16,7 @@ use super::sink::RecordSink;
 use super::sse::SseParser;
 use crate::clock::now_ns;
 use crate::config::WorkerShare;
+use crate::config::ConnectionReuse;
 use crate::payload::{BodyRing, PayloadArena, Take};
 
 /// What every worker of a run shares (read-only after start, plus a few counters).
@@ -55,6 +56,8 @@ pub struct Shared {
     /// instants are on one wall-clock axis; a late start shows as send lag, not as a shifted
     /// schedule); taken by the first phase, 0 = the phase's own start.
     pub start_at_ns: AtomicU64,
+    /// `--user-centric-rate`: the profiling phases' workers are simulated users.
+    pub users: Option<crate::config::UserCentric>,
 }
 
 /// The streamed bodies of a run: body `seq` is the one of ticket `seq` (its run-wide index).
@@ -169,10 +172,52 @@ impl Credits {
     }
 }
 
+/// One simulated user's clock (`--user-centric-rate`): its turns are a gap apart, and a turn
+/// never starts before the user's previous one has finished.
+#[derive(Debug, Clone, Copy)]
+pub struct UserClock {
+    next_due_ns: u64,
+    gap_ns: u64,
+    /// No turn taken yet: the first is due at the user's start even when its worker comes
+    /// to it a little later (the lateness shows as send lag, and the clock keeps its place).
+    fresh: bool,
+}
+
+impl UserClock {
+    /// A user whose first turn is due at `start_ns`, the next ones `gap_ns` apart.
+    pub fn new(start_ns: u64, gap_ns: u64) -> Self {
+        Self {
+            next_due_ns: start_ns,
+            gap_ns,
+            fresh: true,
+        }
+    }
+
+    /// When the user's next turn goes, at the earliest at `ready_ns` (its previous turn done);
+    /// the turn after it is then due a gap later. A late turn does not make the next ones
+    /// catch up: the user's clock moves on from the late one.
+    #[inline]
+    pub fn take(&mut self, ready_ns: u64) -> u64 {
+        let ready_ns = if self.fresh { 0 } else { ready_ns };
+        self.fresh = false;
+        let due = self.next_due_ns.max(ready_ns);
+        self.next_due_ns = due + self.gap_ns;
+        due
+    }
+}
+
 /// Where a worker gets its tickets.
 pub enum Arrivals {
     /// Closed loop: claim the next index.
     Credits(Arc<Credits>),
+    /// A simulated user of `--user-centric-rate`: claims the next index like a credit, but
+    /// only at its own clock's next instant.
+    User {
+        /// The phase's shared credits.
+        credits: Arc<Credits>,
+        /// This user's clock.
+        clock: UserClock,
+    },
     /// Open loop: the dispatcher sends tickets to this worker when it reports itself idle.
     Paced {
         /// This worker's id, sent to the dispatcher when idle.
@@ -201,10 +246,35 @@ impl Arrivals {
                     scheduled_ns: now,
                 })
             }
+            Arrivals::User { credits, clock } => {
+                let due = clock.take(now_ns());
+                if due >= phase.deadline_ns {
+                    return None;
+                }
+                super::pacer::sleep_until_ns(due).await;
+                let now = now_ns();
+                if !phase.allows(0, now) {
+                    return None;
+                }
+                let n = credits.next.fetch_add(1, Ordering::Relaxed);
+                phase.allows(n, now).then(|| Ticket {
+                    index: phase.first_index + n,
+                    entry: phase.first_index + n,
+                    scheduled_ns: due,
+                })
+            }
             Arrivals::Paced { id, idle, tickets } => {
                 idle.send(*id).ok()?;
                 tickets.recv().await
             }
+        }
+    }
+
+    /// The user's clock, for the turns of a session after its first.
+    pub(super) fn user_clock(&mut self) -> Option<&mut UserClock> {
+        match self {
+            Arrivals::User { clock, .. } => Some(clock),
+            _ => None,
         }
     }
 }
@@ -297,8 +367,21 @@ pub async fn run_request_worker(
             },
         };
         let slot = &mut connections[target_index];
-        let unreachable = perform(&shared, target_index, body, slot, &mut parser, &mut guard).await;
+        let unreachable = perform(
+            &shared,
+            target_index,
+            body,
+            ticket.index,
+            slot,
+            &mut parser,
+            &mut guard,
+        )
+        .await;
         guard.finish();
+        if shared.targets[target_index].reuse == ConnectionReuse::StickyUserSessions {
+            // A single-turn request is a session of one: its connection ends with it.
+            *slot = None;
+        }
         if unreachable {
             // The server is unreachable; pause briefly so a dead server does not turn the
             // run into a busy loop of refused connects.
@@ -312,17 +395,27 @@ pub(super) const UNREACHABLE_PAUSE: Duration = Duration::from_millis(5);
 
 /// Sends one request under the run's time limit and fills the guarded record with how it
 /// went. Returns whether the server could not be reached at all.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn perform(
     shared: &Shared,
     target_index: usize,
     body: Bytes,
+    session: u64,
     slot: &mut Option<Connection>,
     parser: &mut SseParser,
     guard: &mut InFlight<'_>,
 ) -> bool {
     let result = tokio::time::timeout(
         shared.timeout,
-        send_one(shared, target_index, body, slot, parser, guard.record()),
+        send_one(
+            shared,
+            target_index,
+            body,
+            session,
+            slot,
+            parser,
+            guard.record(),
+        ),
     )
     .await;
     let record = guard.record();
@@ -355,6 +448,7 @@ async fn send_one(
     shared: &Shared,
     target_index: usize,
     body: Bytes,
+    session: u64,
     slot: &mut Option<Connection>,
     parser: &mut SseParser,
     record: &mut RequestRecord,
@@ -382,10 +476,10 @@ async fn send_one(
     // AIPerf starts the cancellation timer once the request is fully written, so the server
     // always gets the whole request (a delay of 0: send it, then disconnect).
     let written = match cancel_after {
-        Some(_) => Some(conn.send(target, &body).await),
+        Some(_) => Some(conn.send_in(target, &body, session).await),
         None => None,
     };
-    let exchange = exchange(shared, target, conn, written, body, parser, record);
+    let exchange = exchange(shared, target, conn, written, body, session, parser, record);
     let reusable = match cancel_after {
         None => exchange.await?,
         // Dropping the exchange at the deadline leaves the connection mid-response: the
@@ -407,23 +501,28 @@ async fn send_one(
         };
         super::video_job::follow(&limits, target, slot, record, plan).await?;
     }
+    if target.reuse == ConnectionReuse::Never {
+        *slot = None;
+    }
     Ok(())
 }
 
 /// Writes the request on `conn` (unless `written` says how its write went already) and reads
 /// its whole response into `record`. Returns whether the connection may carry the next
 /// request.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn exchange(
     shared: &Shared,
     target: &super::client::Target,
     conn: &mut Connection,
     written: Option<Result<(), ReadError>>,
     body: Bytes,
+    session: u64,
     parser: &mut SseParser,
     record: &mut RequestRecord,
 ) -> Result<bool, Failure> {
     let answer = match written {
-        None => conn.exchange(target, &body).await,
+        None => conn.exchange_in(target, &body, session).await,
         // As `Connection::exchange`: a failed write may still have an answer to read.
         Some(Ok(())) => conn.read_head().await,
         Some(Err(failed)) => conn.read_head().await.map_err(|_| failed),
@@ -440,7 +539,7 @@ pub(super) async fn exchange(
             record.connect_ns = conn.connect_ns;
             record.connection_reused = false;
             record.sent_ns = now_ns();
-            conn.exchange(target, &body)
+            conn.exchange_in(target, &body, session)
                 .await
                 .map_err(|e| transport(e.to_string()))?
         }
@@ -501,4 +600,21 @@ pub(super) async fn exchange(
         }
     }
     Ok(conn.reusable_after(&head))
+}
+
+#[cfg(test)]
+mod user_clock_tests {
+    use super::UserClock;
+
+    #[test]
+    fn a_user_keeps_its_gap_and_waits_for_a_slow_turn_without_catching_up() {
+        let mut clock = UserClock::new(1_000, 100);
+        // The first turn keeps the user's start even when its worker comes late.
+        assert_eq!(clock.take(1_050), 1_000);
+        // The previous turn finished early: the next waits for its gap.
+        assert_eq!(clock.take(1_020), 1_100);
+        // It finished late: the next goes at once, and the clock moves on from there.
+        assert_eq!(clock.take(1_350), 1_350);
+        assert_eq!(clock.take(1_360), 1_450);
+    }
 }

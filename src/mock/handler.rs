@@ -210,6 +210,9 @@ async fn generate(
 ) -> Response<MockBody> {
     let config = &shared.config;
     let stats = &shared.stats;
+    if config.capture_requests {
+        stats.capture_headers(req.headers());
+    }
     let body = match read_body(req).await {
         Ok(body) => body,
         Err(resp) => return resp,

@@ -126,6 +126,8 @@ pub struct MockStats {
     spec: super::spec::SpecStats,
     /// Request bodies, kept only when `MockConfig::capture_requests` is on.
     captured: std::sync::Mutex<Vec<bytes::Bytes>>,
+    /// The headers of the captured requests, in the same order.
+    captured_headers: std::sync::Mutex<Vec<http::HeaderMap>>,
     /// Connections accepted (over TLS: handshakes completed).
     connections: AtomicU64,
 }
@@ -141,6 +143,22 @@ impl MockStats {
         if let Ok(mut captured) = self.captured.lock() {
             captured.push(body.clone());
         }
+    }
+
+    /// Keeps a request's headers beside its body (only when capturing is on).
+    pub(crate) fn capture_headers(&self, headers: &http::HeaderMap) {
+        if let Ok(mut captured) = self.captured_headers.lock() {
+            captured.push(headers.clone());
+        }
+    }
+
+    /// The headers of the captured generation requests, in arrival order (a session header,
+    /// `Connection: close`, …).
+    pub fn captured_request_headers(&self) -> Vec<http::HeaderMap> {
+        self.captured_headers
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 
     /// Counts one accepted connection (over TLS, once its handshake completed).

@@ -160,6 +160,8 @@ fn plan() -> Plan {
         calibrate: false,
         fixed_schedule: None,
         session_routing: Default::default(),
+        connection: Default::default(),
+        user_centric: None,
         extra_inputs: vec![],
         template: None,
         raw_response_field: None,

@@ -243,6 +243,7 @@ fn measure(
         video_job: None,
         share: Default::default(),
         start_at_ns: Default::default(),
+        users: None,
     });
     let phase = Phase {
         name: "calibrate".into(),

@@ -111,6 +111,7 @@ pub(super) fn drive(
                 plan.api_key.as_deref(),
                 &plan.headers,
             )
+            .map(|t| t.with_connection(&plan.connection))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let targets = super::tls_check::prepare(plan, targets)?;
@@ -156,6 +157,7 @@ pub(super) fn drive(
         video_job: plan.video_job,
         share: plan.scale_out.share(),
         start_at_ns: Default::default(),
+        users: plan.user_centric,
     });
     let runtime = crate::engine::client_runtime(plan.client_threads).map_err(RunError::Runtime)?;
     let cpu_before_phases_s = process_cpu_seconds();

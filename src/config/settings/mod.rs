@@ -12,6 +12,7 @@
 mod conflicts;
 #[cfg(test)]
 mod conflicts_tests;
+mod connections;
 #[cfg(test)]
 mod file_keys_tests;
 mod from_file;
@@ -37,6 +38,7 @@ mod video_job;
 use std::fmt;
 use std::path::PathBuf;
 
+pub use connections::ConnectionSettings;
 pub use input::{CustomDatasetType, InputSettings};
 pub use media::MediaSettings;
 pub use prefix::PrefixSettings;
@@ -300,6 +302,8 @@ pub struct Settings {
     pub rankings: RankingsSettings,
     /// `--goodput` and `--slice-duration` (flags only).
     pub results: super::ResultsSettings,
+    /// Connection reuse, the session header and the user-centric rate (flags only).
+    pub connections: ConnectionSettings,
 }
 
 /// `a` where given, else `b`: the rule of every setting both sides can give.
@@ -378,6 +382,7 @@ impl Settings {
             public: self.public.over(file.public),
             telemetry: self.telemetry,
             schedule: self.schedule,
+            connections: self.connections,
             input: self.input.over(file.input),
             rankings: self.rankings.over(file.rankings),
             results: self.results,

@@ -163,6 +163,12 @@ impl Settings {
         let repeat = self.repeat()?;
         let prompt = self.prefix.prompt_plan()?;
         let synthetic = self.sessions.synthetic(lengths, entries, prompt)?;
+        let user_centric = self.connections.user_centric(
+            &self.concurrency,
+            &self.request_rate,
+            self.schedule.fixed_schedule,
+            &phases,
+        )?;
         let plan = Plan {
             model,
             telemetry: crate::config::TelemetryPlan {
@@ -184,6 +190,8 @@ impl Settings {
             calibrate: self.calibrate,
             fixed_schedule: self.schedule.fixed_schedule()?,
             session_routing: self.schedule.session_routing(),
+            connection: self.connections.plan()?,
+            user_centric,
             headers,
             api_key,
             request_timeout,
