@@ -2,20 +2,9 @@
 //! `--request-count 100,500`, …): each list is a sweep dimension, combined by `--sweep-type`
 //! (grid: every combination, the first flag slowest; zip: the i-th values together).
 
-use clap::ValueEnum;
-
 use super::flag_error::{flag_err, FlagError};
 use super::profile::ProfileArgs;
-
-/// `--sweep-type` values (AIPerf's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum SweepTypeArg {
-    /// Every combination of the lists.
-    #[default]
-    Grid,
-    /// The i-th values of every list together; the lists have the same length.
-    Zip,
-}
+use super::sweep_type::SweepTypeArg;
 
 /// A flag that takes a comma list: its name, its label in variation names, and how to read
 /// and narrow its values in the arguments.

@@ -28,6 +28,7 @@ pub mod session_args;
 pub mod speed_bench;
 pub mod speed_bench_run;
 pub mod stdout;
+pub mod sweep_type;
 pub mod telemetry_args;
 pub mod trace;
 pub mod validate;

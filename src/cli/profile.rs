@@ -168,7 +168,7 @@ pub struct ProfileArgs {
     /// How the comma lists of several flags combine: grid (every combination) or zip (the
     /// i-th values together; the lists have the same length) [default: grid].
     #[arg(long, value_enum, help_heading = "Load")]
-    pub sweep_type: Option<super::comma_sweep::SweepTypeArg>,
+    pub sweep_type: Option<super::sweep_type::SweepTypeArg>,
 
     /// Seconds in-flight requests may run on after --benchmark-duration before being
     /// cancelled [default: 30].
