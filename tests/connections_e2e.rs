@@ -42,8 +42,28 @@ fn connections(strategy: &str, load: &[&str]) -> (u64, MockServer) {
 
 #[test]
 fn pooled_keeps_one_connection_per_worker() {
-    assert_eq!(connections("pooled", &SINGLE).0, 2);
+    let (opened, server) = connections("pooled", &SINGLE);
+    assert_eq!(opened, 2);
+    assert_eq!(server.stats().snapshot().connections, 2);
+    // `/metrics` shows the count too (its own connection included).
+    let metrics = get_metrics(&server);
+    assert!(
+        metrics.contains("mock:connections_total{model_name=\"mock-model\"} 3\n"),
+        "{metrics}"
+    );
     assert_eq!(connections("pooled", &SESSIONS).0, 2);
+}
+
+/// `GET /metrics` from the mock, on a connection of its own.
+fn get_metrics(server: &MockServer) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text
 }
 
 #[test]

@@ -30,7 +30,7 @@ macro_rules! list_flag {
 }
 
 /// Every flag a comma list sweeps, in the order their lists combine.
-const LIST_FLAGS: [ListFlag; 10] = [
+const LIST_FLAGS: [ListFlag; 11] = [
     list_flag!("--concurrency", "concurrency", concurrency),
     list_flag!("--request-rate", "request_rate", request_rate),
     list_flag!("--num-users", "num_users", connections.num_users),
@@ -44,6 +44,11 @@ const LIST_FLAGS: [ListFlag; 10] = [
     list_flag!("--isl-stddev", "isl_stddev", synthetic_input_tokens_stddev),
     list_flag!("--osl", "osl", output_tokens_mean),
     list_flag!("--osl-stddev", "osl_stddev", output_tokens_stddev),
+    list_flag!(
+        "--conversation-num",
+        "conversation_num",
+        sessions.conversation_num
+    ),
     list_flag!(
         "--conversation-turn-mean",
         "conversation_turn_mean",

@@ -10,9 +10,14 @@ use crate::config::settings::{flag, SessionSettings};
 #[command(next_help_heading = "Multi-turn sessions")]
 pub struct SessionArgs {
     /// Sessions to generate (with one turn per session, the same as --num-dataset-entries)
-    /// [default: 100].
-    #[arg(long, visible_alias = "num-sessions")]
-    pub conversation_num: Option<u32>,
+    /// [default: 100]. A comma list is a sweep.
+    #[arg(
+        long,
+        visible_alias = "num-sessions",
+        value_delimiter = ',',
+        num_args = 1
+    )]
+    pub conversation_num: Vec<u32>,
 
     /// Mean turns per session; above 1, each turn resends the conversation so far
     /// [default: 1]. A comma list is a sweep.
@@ -46,7 +51,7 @@ impl SessionArgs {
     /// The flags as settings; config resolves them over the file's.
     pub fn settings(&self) -> SessionSettings {
         SessionSettings {
-            conversation_num: flag("--conversation-num", self.conversation_num),
+            conversation_num: flag("--conversation-num", self.conversation_num.first().copied()),
             turn_mean: flag(
                 "--conversation-turn-mean",
                 self.conversation_turn_mean.first().copied(),

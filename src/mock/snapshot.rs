@@ -72,6 +72,8 @@ pub struct MockStatsSnapshot {
     pub video_polls: u64,
     /// `GET /v1/videos/{id}/content` requests (videos downloaded).
     pub video_downloads: u64,
+    /// Connections accepted (over TLS: handshakes completed).
+    pub connections: u64,
 }
 
 impl MockStatsSnapshot {

@@ -217,6 +217,7 @@ impl MockStats {
             video_jobs: e(Endpoint::VideoSubmit),
             video_polls: e(Endpoint::VideoPoll),
             video_downloads: e(Endpoint::VideoContent),
+            connections: self.connections.load(Relaxed),
         }
     }
 
@@ -314,6 +315,12 @@ impl MockStats {
             "gauge",
             "Number of requests currently being generated.",
             &[(m.clone(), s.running)],
+        );
+        metric(
+            "mock:connections_total",
+            "counter",
+            "Connections the mock accepted (over TLS: handshakes completed).",
+            &[(m.clone(), s.connections)],
         );
         metric(
             "vllm:num_requests_waiting",
