@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the system packages gauntlet builds against (Debian/Ubuntu). Idempotent: does
-# nothing when everything is already there. Works as root or through sudo.
+# Installs the system packages gauntlet builds against (Debian/Ubuntu) and the Python test
+# tools (scripts/setup-python-tools.sh). Idempotent: does nothing when everything is already
+# there. Works as root or through sudo.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +15,9 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# The Python tools the tests use (a venv under .tools/, no root needed).
+"$(dirname "$0")/setup-python-tools.sh"
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -13,6 +13,7 @@ pub mod dataset;
 pub mod dist;
 pub mod engine;
 pub mod json_scan;
+pub mod kube;
 pub mod media;
 pub mod media_helper;
 pub mod metrics;

@@ -5,5 +5,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     gauntlet::clock::mark_process_start();
-    gauntlet::cli::main()
+    // `kube` sits downstream of `cli` in the layer order, so it is handed in here.
+    gauntlet::cli::main(vec![gauntlet::kube::extension()])
 }

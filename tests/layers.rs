@@ -35,6 +35,7 @@ const ORDER: &[&str] = &[
     // orchestration
     "run",
     "cli",
+    "kube",
 ];
 
 /// Beside the flow: the mock server reads only these, and only `run` and `cli` may start it.

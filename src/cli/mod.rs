@@ -36,7 +36,7 @@ pub mod video_args;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use stdout::StdoutError;
 
@@ -105,11 +105,48 @@ fn profile_after_help() -> String {
     format!("{PROFILE_EXAMPLES}\n{}", crate::run::exit::help_text())
 }
 
+/// A subcommand defined downstream of `cli` (`kube`), which the layer order keeps `cli` from
+/// naming: the binary's `main` hands it in, and cli parses it beside its own subcommands, runs
+/// it with its matches and reports its errors as its own.
+pub struct Extension {
+    /// The subcommand's clap definition (its name is the subcommand's).
+    pub command: clap::Command,
+    /// Runs the subcommand with its own matches.
+    pub run: fn(&clap::ArgMatches) -> anyhow::Result<ExitCode>,
+}
+
 /// Entry point of the binary: parses, runs, prints the error chain, returns the exit code.
-pub fn main() -> ExitCode {
+pub fn main(extensions: Vec<Extension>) -> ExitCode {
     raise_open_file_limit();
-    let cli = Cli::parse_from(public_args::aiperf_spellings(std::env::args_os()));
-    let result = match cli.command {
+    let mut command = Cli::command();
+    for extension in &extensions {
+        command = command.subcommand(extension.command.clone());
+    }
+    let matches = command.get_matches_from(public_args::aiperf_spellings(std::env::args_os()));
+    let picked = matches.subcommand().and_then(|(name, sub)| {
+        extensions
+            .iter()
+            .find(|e| e.command.get_name() == name)
+            .map(|e| (e.run, sub))
+    });
+    let result = match picked {
+        Some((run, sub)) => run(sub),
+        None => run_command(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())),
+    };
+    match result {
+        Ok(code) => code,
+        // `gauntlet … | head`: the reader went away, which is not the command's failure.
+        Err(err) if stdout_closed(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", error_line(&err));
+            ExitCode::from(crate::run::exit::BAD_INPUT)
+        }
+    }
+}
+
+/// Runs one of cli's own subcommands.
+fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
         Command::Profile(args) => run_profile(*args),
         Command::MockServer(args) => mock_server::run(args),
         Command::AnalyzeTrace(args) => trace::run_analyze(args),
@@ -124,15 +161,6 @@ pub fn main() -> ExitCode {
         Command::Plot(args) => plot::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Merge(args) => merge::run(args),
-    };
-    match result {
-        Ok(code) => code,
-        // `gauntlet … | head`: the reader went away, which is not the command's failure.
-        Err(err) if stdout_closed(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {}", error_line(&err));
-            ExitCode::from(crate::run::exit::BAD_INPUT)
-        }
     }
 }
 
