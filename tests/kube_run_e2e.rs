@@ -29,9 +29,14 @@ case "${args[0]}" in
     fi
     n=$(ls "$dir" | grep -c '^applied-' || true)
     cat > "$dir/applied-$n.json"
+    if [ "$FAKE_JOB" = pods ]; then
+      python3 "$dir/bin/run_pods.py" "$dir/applied-$n.json" || exit 1
+    fi
     echo "applied" ;;
   get)
-    case "$FAKE_JOB" in
+    state="$FAKE_JOB"
+    [ "$state" = pods ] && state=$(cat "$dir/job-state")
+    case "$state" in
       complete) echo '{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"status":{"succeeded":2,"conditions":[{"type":"SuccessCriteriaMet","status":"True"},{"type":"Complete","status":"True"}]}}' ;;
       failed) echo '{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"status":{"succeeded":1,"failed":1,"failedIndexes":"1","conditions":[{"type":"Failed","status":"True","reason":"FailedIndexes","message":"Job has failed indexes"}]}}' ;;
       *) echo '{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"status":{"active":2}}' ;;
@@ -39,6 +44,11 @@ case "${args[0]}" in
   wait) echo "pod/x condition met" ;;
   cp)
     dest="${args[${#args[@]}-1]}"
+    if [ "$FAKE_JOB" = pods ]; then
+      from="${args[${#args[@]}-2]}"
+      cp -r "$dir/claim${from#*:/artifacts}" "$dest"
+      exit 0
+    fi
     mkdir -p "$dest"
     for k in $(seq 0 $((FAKE_WORKERS - 1))); do
       mkdir -p "$dest/worker-$k"
@@ -47,6 +57,37 @@ case "${args[0]}" in
   delete) echo "pod deleted" ;;
   *) echo "fake kubectl: unexpected ${args[*]}" >&2; exit 1 ;;
 esac
+"#;
+
+/// For `FAKE_JOB=pods`: runs the applied Job's pods here, as the Job controller would, one
+/// process per index with `JOB_COMPLETION_INDEX` set, the ConfigMap's files and the claim as
+/// local folders.
+const RUN_PODS: &str = r#"
+import json, os, subprocess, sys
+d = os.environ["FAKE_KUBECTL_DIR"]
+doc = json.load(open(sys.argv[1]))
+items = doc.get("items", [doc])
+job = next((i for i in items if i["kind"] == "Job"), None)
+if job is None:
+    sys.exit(0)
+plan, claim = os.path.join(d, "plan"), os.path.join(d, "claim")
+os.makedirs(plan, exist_ok=True)
+for i in items:
+    if i["kind"] == "ConfigMap":
+        for key, text in i["data"].items():
+            open(os.path.join(plan, key), "w").write(text)
+def local(a):
+    return a.replace("/artifacts", claim).replace("/etc/gauntlet", plan)
+spec = job["spec"]
+container = spec["template"]["spec"]["containers"][0]
+argv = [local(a) for a in container["command"] + container["args"]]
+procs = []
+for k in range(spec["completions"]):
+    log = open(os.path.join(d, "worker-%d.log" % k), "w")
+    env = dict(os.environ, JOB_COMPLETION_INDEX=str(k))
+    procs.append(subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT))
+codes = [p.wait() for p in procs]
+open(os.path.join(d, "job-state"), "w").write("complete" if not any(codes) else "failed")
 "#;
 
 /// A folder holding the fake `kubectl`, and where it logs.
@@ -58,6 +99,8 @@ fn fake(name: &str) -> PathBuf {
     std::fs::write(&path, FAKE_KUBECTL).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(bin.join("run_pods.py"), RUN_PODS).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_gauntlet"), bin.join("gauntlet")).unwrap();
     dir
 }
 
@@ -101,6 +144,12 @@ fn kube_run(dir: &Path, job: &str, extra: &[&str]) -> std::process::Output {
             ("FAKE_WORKERS", "2"),
         ],
     )
+}
+
+/// Whether this gauntlet has worker mode (`profile --worker-count`) and `merge`.
+fn has_worker_mode_and_merge() -> bool {
+    let help = gauntlet(&["profile", "--help"]);
+    String::from_utf8_lossy(&help.stdout).contains("--worker-count") && has_merge()
 }
 
 /// Whether this gauntlet has `merge` (helper B's command, merged later).
@@ -271,4 +320,67 @@ fn no_kubectl_is_one_line_with_the_fix() {
         "{last}"
     );
     assert!(last.contains("gauntlet kube render"), "{last}");
+}
+
+#[test]
+fn the_pods_commands_run_as_workers_and_merge_into_one_run() {
+    // The Job's own commands, run here by the fake cluster against the mock: what the
+    // manifests ask of worker mode and merge is what they do. Needs both (branch `workers`).
+    if !has_worker_mode_and_merge() {
+        eprintln!("skipping: this gauntlet has no worker mode or merge yet");
+        return;
+    }
+    let server = mock(0, 0);
+    let dir = fake("kube-run-pods");
+    let output = dir.join("out");
+    let url = server.url();
+    let args = [
+        "kube",
+        "run",
+        "--workers",
+        "3",
+        "--image",
+        "g:1",
+        "--pvc",
+        "results",
+        "--name",
+        "pods-1",
+        "--start-delay",
+        "3",
+        "--output",
+        output.to_str().unwrap(),
+        "-m",
+        "m",
+        "-u",
+        &url,
+        "--isl",
+        "16",
+        "--osl",
+        "4",
+        "--request-count",
+        "30",
+        "--concurrency",
+        "3",
+    ];
+    let path = format!("{}:/usr/bin:/bin", dir.join("bin").display());
+    let out = gauntlet_with_env(
+        &args,
+        &[
+            ("PATH", path.as_str()),
+            ("FAKE_KUBECTL_DIR", dir.to_str().unwrap()),
+            ("FAKE_JOB", "pods"),
+        ],
+    );
+    let logs: String = (0..3)
+        .map(|k| std::fs::read_to_string(dir.join(format!("worker-{k}.log"))).unwrap_or_default())
+        .collect();
+    assert!(out.status.success(), "{}\n{logs}", text(&out));
+    for k in 0..3 {
+        assert!(
+            output.join(format!("workers/worker-{k}")).is_dir(),
+            "{logs}"
+        );
+    }
+    let merged = json(&output, "profile_export_aiperf.json");
+    assert_eq!(merged["request_accounting"]["completed"], 30, "{merged}");
 }

@@ -86,8 +86,8 @@ pub struct JobArgs {
     #[arg(long, value_name = "QUANTITY")]
     pub memory_limit: Option<String>,
 
-    /// PersistentVolumeClaim the workers write their folders to (ReadWriteMany when pods land
-    /// on several nodes); each run writes under /artifacts/<NAME>/.
+    /// PersistentVolumeClaim the workers write their folders to (required; ReadWriteMany when
+    /// pods land on several nodes); each run writes under /artifacts/<NAME>/.
     #[arg(long, value_name = "CLAIM")]
     pub pvc: Option<String>,
 

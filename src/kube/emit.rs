@@ -240,7 +240,8 @@ mod tests {
             "kind": "ConfigMap",
             "data": tricky.iter().enumerate().map(|(i, s)| (format!("k{i}"), Value::from(*s)))
                 .collect::<serde_json::Map<_, _>>(),
-            "n": [1, -2, 2.5, false, null, [], {}, [[1, "a\nb"], []], [{"a": {"b": [{"c": 1, "d": "x\ny"}]}}]],
+            "n": [1, -2, 2.5, false, null, [], {}, [[1, "a\nb"], []]],
+            "nested": [{"a": {"b": [{"c": 1, "d": "x\ny"}]}}],
             "e": {"empty": {}, "list": [], "s": ""},
         });
         let text = yaml(&[object.clone(), object.clone()]);
