@@ -88,7 +88,10 @@ fn parse(flags: &[String]) -> Result<ProfileArgs, KubeError> {
 /// A clap error's first line, without its `error: ` prefix; a kube flag given after the
 /// profile flags is named as such.
 fn clap_line(e: &clap::Error) -> String {
-    use clap::error::{ContextKind, ContextValue};
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        return "--help and --version go before the profile flags (`gauntlet kube render --help`; the profile flags: `gauntlet profile --help`)".into();
+    }
     let text = e.to_string();
     let line = text.lines().next().unwrap_or("").trim();
     let line = line.strip_prefix("error: ").unwrap_or(line).to_string();
@@ -293,6 +296,10 @@ mod tests {
             err.contains("--isl") || err.contains("--synthetic-input-tokens-mean"),
             "{err}"
         );
+        let err = check_here(&strings(&["-m", "m", "--help"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gauntlet profile --help"), "{err}");
         let err = check_here(&strings(&["-m", "m", "--pvc", "c"]))
             .unwrap_err()
             .to_string();
