@@ -146,17 +146,6 @@ fn kube_run(dir: &Path, job: &str, extra: &[&str]) -> std::process::Output {
     )
 }
 
-/// Whether this gauntlet has worker mode (`profile --worker-count`) and `merge`.
-fn has_worker_mode_and_merge() -> bool {
-    let help = gauntlet(&["profile", "--help"]);
-    String::from_utf8_lossy(&help.stdout).contains("--worker-count") && has_merge()
-}
-
-/// Whether this gauntlet has `merge` (helper B's command, merged later).
-fn has_merge() -> bool {
-    gauntlet(&["merge", "--help"]).status.success()
-}
-
 #[test]
 fn a_run_applies_waits_collects_and_hands_the_folders_to_merge() {
     let dir = fake("kube-run-complete");
@@ -215,24 +204,13 @@ fn a_run_applies_waits_collects_and_hands_the_folders_to_merge() {
         assert!(dir.join(format!("out/workers/worker-{k}")).is_dir());
     }
 
-    // The merge: until `gauntlet merge` exists, the run says so in one line and names the
-    // collected folders; with it, the merge ran on them.
+    // The merge ran on the collected folders: the fake's folders are not a worker's output, so
+    // it refuses them in one line naming one.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if has_merge() {
-        assert!(
-            out.status.success() || stderr.contains("`gauntlet merge` failed"),
-            "{}",
-            text(&out)
-        );
-    } else {
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-        let last = stderr.lines().last().unwrap();
-        assert!(
-            last.starts_with("error: this gauntlet has no `merge` command"),
-            "{last}"
-        );
-        assert!(last.contains("out/workers"), "{last}");
-    }
+    assert!(!out.status.success(), "{}", text(&out));
+    let last = stderr.lines().last().unwrap();
+    assert!(last.contains("`gauntlet merge` failed"), "{last}");
+    assert!(last.contains("out/workers/worker-"), "{last}");
 }
 
 #[test]
@@ -326,10 +304,6 @@ fn no_kubectl_is_one_line_with_the_fix() {
 fn the_pods_commands_run_as_workers_and_merge_into_one_run() {
     // The Job's own commands, run here by the fake cluster against the mock: what the
     // manifests ask of worker mode and merge is what they do. Needs both (branch `workers`).
-    if !has_worker_mode_and_merge() {
-        eprintln!("skipping: this gauntlet has no worker mode or merge yet");
-        return;
-    }
     let server = mock(0, 0);
     let dir = fake("kube-run-pods");
     let output = dir.join("out");

@@ -15,8 +15,8 @@ use super::record::{EventMark, Outcome, RequestRecord};
 use super::sink::RecordSink;
 use super::sse::SseParser;
 use crate::clock::now_ns;
-use crate::config::WorkerShare;
 use crate::config::ConnectionReuse;
+use crate::config::WorkerShare;
 use crate::payload::{BodyRing, PayloadArena, Take};
 
 /// What every worker of a run shares (read-only after start, plus a few counters).

@@ -75,9 +75,6 @@ pub enum KubeError {
         /// ` -n NS` or empty.
         ns: String,
     },
-    /// This gauntlet has no `merge` subcommand.
-    #[error("this gauntlet has no `merge` command, so the workers' folders in {0} were collected but not merged")]
-    NoMerge(PathBuf),
     /// `gauntlet merge` failed.
     #[error("`gauntlet merge` failed: {0}")]
     Merge(String),

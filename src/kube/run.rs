@@ -2,8 +2,7 @@
 //! of the claim through a short-lived pod, and merge them with `gauntlet merge` (run as a child
 //! of this very executable, so this module needs nothing of merge's code).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::Job;
@@ -205,44 +204,17 @@ fn copy_out(kubectl: &Kubectl, shape: &JobShape, pod: &str, into: &Path) -> Resu
     Ok(())
 }
 
-/// `gauntlet merge WORKERS --output OUT`, this executable as a child: the merged table on our
-/// stdout, its exit code returned.
+/// The collected folders merged into one run by `gauntlet merge`'s own code: the merged table on
+/// stdout, the export files in `output`.
 fn merge(workers: &Path, output: &Path) -> Result<u8, KubeError> {
-    let exe = std::env::current_exe().map_err(|source| KubeError::Io {
-        path: PathBuf::from("(this executable)"),
-        source,
-    })?;
-    let out = Command::new(&exe)
-        .arg("merge")
-        .arg(workers)
-        .arg("--output")
-        .arg(output)
-        .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|source| KubeError::Io {
-            path: exe.clone(),
-            source,
-        })?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.success() {
-        eprint!("{stderr}");
-        return Ok(out
-            .status
-            .code()
-            .map_or(0, |c| u8::try_from(c).unwrap_or(1)));
-    }
-    if stderr.contains("unrecognized subcommand 'merge'") {
-        return Err(KubeError::NoMerge(workers.to_path_buf()));
-    }
-    let last = stderr
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("no message");
-    Err(KubeError::Merge(
-        last.strip_prefix("error: ").unwrap_or(last).to_string(),
-    ))
+    let merged = crate::report::merge_workers(&[workers.to_path_buf()], output)
+        .map_err(|e| KubeError::Merge(e.to_string()))?;
+    print!("{}", merged.console);
+    eprintln!(
+        "kube run: merged {} workers, {} requests, into {}",
+        merged.workers,
+        merged.lines,
+        output.display()
+    );
+    Ok(0)
 }
