@@ -101,9 +101,10 @@ int gauntlet_run_start(const struct GauntletRun *run);
 /*
  The run's progress as a JSON object in `*out` (free it with [`gauntlet_string_free`]):
  `state` ("created", "running", "cancelling", "finished", "cancelled", "failed"),
- `elapsed_s`, and once the run has ended `exit_code` and the accounting (`scheduled`,
- `completed`, `failed`, `cancelled`, `not_sent`; `in_flight` is 0). While the run runs the
- counts are `null`: the library keeps its live figures inside the run.
+ `elapsed_s`, and the request counts. While the run runs they are live: `scheduled` (the
+ phases' total, `null` while a phase runs for a duration), `sent`, `completed`, `failed`,
+ `cancelled`, `in_flight` (all 0 until the phases start), `not_sent` `null`. Once it has
+ ended they are its accounting (`in_flight` 0) and `exit_code` is there.
 
  # Safety
  `run` is a live handle; `out` is writable.

@@ -100,6 +100,8 @@ struct Shared {
     cancel: AtomicBool,
     /// Stops this run only (not the process's other runs).
     switch: gauntlet::run::Cancel,
+    /// The run's request counts while it runs.
+    live: gauntlet::run::Progress,
 }
 
 enum State {
@@ -190,6 +192,7 @@ pub unsafe extern "C" fn gauntlet_run_create(
                 ended: Condvar::new(),
                 cancel: AtomicBool::new(false),
                 switch: gauntlet::run::Cancel::new(),
+                live: gauntlet::run::Progress::new(),
             }),
             thread: Mutex::new(None),
         });
@@ -249,7 +252,7 @@ pub unsafe extern "C" fn gauntlet_run_start(run: *const GauntletRun) -> c_int {
 fn background(shared: &Shared) {
     let started = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        gauntlet::run::run_cancellable(&shared.plan, &shared.switch)
+        gauntlet::run::run_observed(&shared.plan, &shared.switch, &shared.live)
     }));
     let result = match result {
         Ok(Ok(outcome)) => Ended::Done {
@@ -271,9 +274,10 @@ fn background(shared: &Shared) {
 
 /// The run's progress as a JSON object in `*out` (free it with [`gauntlet_string_free`]):
 /// `state` ("created", "running", "cancelling", "finished", "cancelled", "failed"),
-/// `elapsed_s`, and once the run has ended `exit_code` and the accounting (`scheduled`,
-/// `completed`, `failed`, `cancelled`, `not_sent`; `in_flight` is 0). While the run runs the
-/// counts are `null`: the library keeps its live figures inside the run.
+/// `elapsed_s`, and the request counts. While the run runs they are live: `scheduled` (the
+/// phases' total, `null` while a phase runs for a duration), `sent`, `completed`, `failed`,
+/// `cancelled`, `in_flight` (all 0 until the phases start), `not_sent` `null`. Once it has
+/// ended they are its accounting (`in_flight` 0) and `exit_code` is there.
 ///
 /// # Safety
 /// `run` is a live handle; `out` is writable.
@@ -296,6 +300,7 @@ fn progress_json(shared: &Shared) -> serde_json::Value {
     let counts = |a: Option<&gauntlet::metrics::Accounting>| match a {
         Some(a) => json!({
             "scheduled": a.scheduled,
+            "sent": a.completed + a.failed + a.cancelled,
             "completed": a.completed,
             "failed": a.failed,
             "cancelled": a.cancelled,
@@ -304,6 +309,7 @@ fn progress_json(shared: &Shared) -> serde_json::Value {
         }),
         None => json!({
             "scheduled": Value::Null,
+            "sent": Value::Null,
             "completed": Value::Null,
             "failed": Value::Null,
             "cancelled": Value::Null,
@@ -311,12 +317,24 @@ fn progress_json(shared: &Shared) -> serde_json::Value {
             "in_flight": Value::Null,
         }),
     };
+    let live = || {
+        let c = shared.live.counts();
+        json!({
+            "scheduled": c.scheduled,
+            "sent": c.sent,
+            "completed": c.completed,
+            "failed": c.failed,
+            "cancelled": c.cancelled,
+            "not_sent": Value::Null,
+            "in_flight": c.in_flight,
+        })
+    };
     let (name, elapsed, mut body) = match &*state {
         State::Created => ("created", 0.0, counts(None)),
         State::Running { since } => (
             if cancel { "cancelling" } else { "running" },
             since.elapsed().as_secs_f64(),
-            counts(None),
+            live(),
         ),
         State::Ended { elapsed, result } => match result {
             Ended::Done {

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::dashboard::Dashboard;
 use super::live::{LiveViews, UiType};
 use super::overhead::process_cpu_seconds;
+use super::progress::Progress;
 use super::signals::{Interrupt, SignalWatch};
 use super::threshold::FailureWatch;
 use super::{artifacts_err, Prepared, RunError};
@@ -92,6 +93,7 @@ pub(super) fn drive(
     sessions: Option<SessionTable>,
     stream: Option<super::stream::Stream>,
     signals: &SignalWatch,
+    progress: Option<&Progress>,
 ) -> Result<Collected, RunError> {
     let Prepared {
         tokenizer,
@@ -116,8 +118,10 @@ pub(super) fn drive(
         .collect::<Result<Vec<_>, _>>()?;
     let targets = super::tls_check::prepare(plan, targets)?;
 
-    // The engine's count of requests sent, read by the live views a few times a second.
-    let sent = Arc::new(AtomicU64::new(0));
+    // The engine's count of requests sent, read by the live views a few times a second
+    // (and by an embedding program's progress calls).
+    let planned = planned_requests(plan, sessions.as_ref());
+    let sent = progress.map_or_else(|| Arc::new(AtomicU64::new(0)), |p| p.start(planned));
     let ProcessorThread {
         handle: processor_thread,
         sink,
@@ -135,6 +139,7 @@ pub(super) fn drive(
         sessions.as_ref(),
         FailureWatch::new(plan, signals.stopper()),
         sent.clone(),
+        progress.cloned(),
     )?;
 
     // A second handle on the bodies (the bytes are shared) for `inputs.json`.
@@ -252,6 +257,7 @@ fn start_processor(
     sessions: Option<&SessionTable>,
     failures: Option<FailureWatch>,
     sent: Arc<AtomicU64>,
+    counts: Option<Progress>,
 ) -> Result<ProcessorThread, RunError> {
     // When the first profiling phase starts (run_phases sets it): time slices count from it.
     let profiling_start = Arc::new(AtomicU64::new(0));
@@ -329,7 +335,12 @@ fn start_processor(
                 turn_index: &turn_index,
                 multi_turn,
             };
-            process_records(processor, source, &entries, failures, live)
+            let observers = Observers {
+                failures,
+                live,
+                counts,
+            };
+            process_records(processor, source, &entries, observers)
         })
         .map_err(RunError::Runtime)?;
     Ok(ProcessorThread {
@@ -425,13 +436,25 @@ struct EntryFacts<'a> {
     multi_turn: bool,
 }
 
+/// What watches the processed records besides the processor: the failure threshold, the
+/// progress line or dashboard, an embedding program's counts.
+struct Observers {
+    failures: Option<FailureWatch>,
+    live: Option<LiveViews>,
+    counts: Option<Progress>,
+}
+
 fn process_records(
     mut processor: RecordProcessor,
     source: RecordSource,
     entries: &EntryFacts,
-    mut failures: Option<FailureWatch>,
-    mut live: Option<LiveViews>,
+    observers: Observers,
 ) -> (RecordProcessor, Option<u64>) {
+    let Observers {
+        mut failures,
+        mut live,
+        counts,
+    } = observers;
     let EntryFacts {
         input_tokens,
         max_tokens,
@@ -482,6 +505,9 @@ fn process_records(
         );
         if let Some(watch) = &mut failures {
             watch.observe(record.phase_index, processor.last_status());
+        }
+        if let Some(counts) = &counts {
+            counts.observe(processor.last_status());
         }
         if multi_turn && record.outcome == Outcome::Success {
             let reply = processor.last_output_tokens().unwrap_or(0.0) as u32;

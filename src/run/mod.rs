@@ -25,6 +25,7 @@ mod finish;
 pub mod live;
 mod models;
 mod overhead;
+mod progress;
 pub mod ready;
 mod repeat;
 mod replay;
@@ -37,6 +38,7 @@ mod wallclock;
 pub mod worker_mode;
 
 pub use cancel::Cancel;
+pub use progress::{Progress, ProgressCounts};
 pub use repeat::{run_repeated, Repeat, RepeatError, RepeatOutcome};
 pub use signals::Interrupt;
 pub use sweep::{folder_name, run_sweep, SweepError, SweepOutcome, Variation, Variations};
@@ -522,6 +524,24 @@ pub fn run(plan: &Plan) -> Result<RunOutcome, RunError> {
 /// [`run`], which `cancel` stops from another thread as Ctrl-C would (for programs that embed
 /// gauntlet; a cancel during `--wait-for-model-*` takes effect once the wait is over).
 pub fn run_cancellable(plan: &Plan, cancel: &Cancel) -> Result<RunOutcome, RunError> {
+    run_inner(plan, cancel, None)
+}
+
+/// [`run_cancellable`], whose request counts `progress` shows from another thread while it
+/// runs (from the start of its phases).
+pub fn run_observed(
+    plan: &Plan,
+    cancel: &Cancel,
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    run_inner(plan, cancel, Some(progress))
+}
+
+fn run_inner(
+    plan: &Plan,
+    cancel: &Cancel,
+    progress: Option<&Progress>,
+) -> Result<RunOutcome, RunError> {
     let mut run_start = RunStart::now();
     if let Some(wait) = &plan.wait_for_model {
         let waiting = std::time::Instant::now();
@@ -583,6 +603,7 @@ pub fn run_cancellable(plan: &Plan, cancel: &Cancel) -> Result<RunOutcome, RunEr
         sessions,
         stream,
         &signals,
+        progress,
     )?;
     let mut collected = collected;
     let worker_file = worker_mode::write_worker_json(

@@ -65,12 +65,26 @@ static long balanced(GauntletRun *run, const char *label, long *cancelled) {
     return completed;
 }
 
-/* Cancels the run from a thread other than the one that made it. */
+/* Cancels the run from a thread other than the one that made it, once its live counts show
+ * finished requests while it is still running. */
 static void *cancel_from_thread(void *arg) {
     GauntletRun *run = arg;
     char state[32];
     state_of(run, state, sizeof state);
     if (strcmp(state, "running") != 0) { fprintf(stderr, "FAIL state %s, not running\n", state); exit(1); }
+    char *json = NULL;
+    check(gauntlet_run_progress(run, &json), "live progress");
+    printf("live: %s\n", json);
+    long scheduled = field(json, "scheduled"), sent = field(json, "sent");
+    long completed = field(json, "completed"), failed = field(json, "failed");
+    long cancelled = field(json, "cancelled"), in_flight = field(json, "in_flight");
+    int running = strstr(json, "\"state\":\"running\"") != NULL;
+    gauntlet_string_free(json);
+    if (!running || scheduled != 100000 || completed <= 0 || failed != 0 || in_flight < 0 ||
+        completed + failed + cancelled + in_flight > sent) {
+        fprintf(stderr, "FAIL live counts while running\n");
+        exit(1);
+    }
     check(gauntlet_run_cancel(run), "cancel");
     return NULL;
 }
