@@ -9,6 +9,7 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev ffmpeg
   chromium
+  python3 python3-venv python3-pip
 )
 
 missing=()
