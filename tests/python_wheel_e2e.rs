@@ -66,8 +66,25 @@ fn ffi_library(profile_dir: &Path) -> PathBuf {
         }
     }
     eprintln!("libgauntlet_ffi.so is missing or older than the library: building it");
+    let mut cargo = Command::new(env!("CARGO"));
+    // Without the variables cargo set for this test: build scripts that watch one (ring's
+    // CARGO_MANIFEST_DIR) would see it change and rebuild on every later plain cargo call.
+    let set_for_tests = [
+        "CARGO_MANIFEST_",
+        "CARGO_PKG_",
+        "CARGO_CRATE_",
+        "CARGO_BIN_",
+    ];
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if set_for_tests.iter().any(|p| name.starts_with(p))
+            || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"].contains(&&*name)
+        {
+            cargo.env_remove(&*name);
+        }
+    }
     run_ok(
-        Command::new(env!("CARGO"))
+        cargo
             .args(["build", "--locked", "-p", "gauntlet-ffi", "--lib"])
             .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap())
             .current_dir(env!("CARGO_MANIFEST_DIR")),
