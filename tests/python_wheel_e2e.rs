@@ -12,6 +12,32 @@ use std::time::Instant;
 
 const REQUESTS: u64 = 12;
 
+/// Checks a wheel's RECORD (PEP 376/427): every file listed once with its size and urlsafe
+/// base64 sha256 (RECORD itself without), the dist-info's METADATA and WHEEL there, the
+/// binaries executable.
+const CHECK_RECORD: &str = r#"
+import base64, csv, hashlib, io, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = set(z.namelist())
+record = [n for n in names if n.endswith(".dist-info/RECORD")]
+assert len(record) == 1, record
+rows = list(csv.reader(io.StringIO(z.read(record[0]).decode())))
+listed = {r[0] for r in rows}
+assert listed == names, (listed ^ names)
+for path, digest, size in rows:
+    if path == record[0]:
+        assert digest == "" and size == "", (path, digest, size)
+        continue
+    data = z.read(path)
+    sha = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    assert digest == "sha256=" + sha and int(size) == len(data), path
+for needed in ("METADATA", "WHEEL"):
+    assert record[0].replace("RECORD", needed) in names, needed
+for name in names:
+    if "/scripts/" in name:
+        assert (z.getinfo(name).external_attr >> 16) & 0o111, name
+"#;
+
 /// Runs `command`, failing the test with its output when it fails.
 fn run_ok(command: &mut Command, what: &str) -> Output {
     let out = command
@@ -156,6 +182,12 @@ fn wheel_installs_the_cli_and_the_module_and_runs_against_the_mock() {
     assert!(
         name.starts_with(&format!("gauntlet-{version}-py3-none-")) && name.ends_with(".whl"),
         "{name}"
+    );
+    run_ok(
+        Command::new("python3")
+            .args(["-c", CHECK_RECORD])
+            .arg(&wheel),
+        "the wheel's RECORD",
     );
     eprintln!("wheel built at {:.1} s", started.elapsed().as_secs_f64());
 
