@@ -159,7 +159,7 @@ fn every_chart_kind_is_drawn_from_real_runs() {
     // Each request, plus p50/p90/p99 in each of the 20 windows that holds requests.
     let timeline = points("latency_over_time");
     assert!(
-        timeline > n && timeline <= n + 3 * 20 && (timeline - n) % 3 == 0,
+        timeline > n && timeline <= n + 3 * 20 && (timeline - n).is_multiple_of(3),
         "{stdout}"
     );
     assert!(points("throughput_over_time") > 0, "{stdout}");

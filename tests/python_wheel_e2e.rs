@@ -87,7 +87,7 @@ fn ffi_library(profile_dir: &Path) -> PathBuf {
         .filter_map(|p| modified(p).map(|t| (t, p)))
         .max();
     if let Some((built, path)) = newest_so {
-        if newest_lib.map_or(true, |lib| built >= lib) {
+        if newest_lib.is_none_or(|lib| built >= lib) {
             return path.clone();
         }
     }

@@ -30,10 +30,10 @@ fn recomputed(line: &Value, ttft_ms: f64, latency_ms: f64) -> (bool, Vec<&'stati
         return (false, vec![]);
     }
     let mut missed = vec![];
-    if value(line, "time_to_first_token").map_or(true, |v| v > ttft_ms) {
+    if value(line, "time_to_first_token").is_none_or(|v| v > ttft_ms) {
         missed.push("time_to_first_token");
     }
-    if value(line, "request_latency").map_or(true, |v| v > latency_ms) {
+    if value(line, "request_latency").is_none_or(|v| v > latency_ms) {
         missed.push("request_latency");
     }
     (missed.is_empty(), missed)

@@ -27,7 +27,7 @@ fn counter_total(export: &Value, name: &str, label: Option<(&str, &str)>) -> f64
         .as_array()
         .unwrap_or_else(|| panic!("{name} missing"))
         .iter()
-        .filter(|s| label.map_or(true, |(k, v)| s["labels"][k] == v))
+        .filter(|s| label.is_none_or(|(k, v)| s["labels"][k] == v))
         .map(|s| s["stats"]["total"].as_f64().expect("counter total"))
         .sum()
 }

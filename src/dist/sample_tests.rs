@@ -310,13 +310,13 @@ proptest! {
                     prop_assert!(x.fract() == 0.0 && *min as f64 <= x && x <= *max as f64)
                 }
                 Shape::Normal { .. } | Shape::LogNormal { .. } | Shape::InverseGaussian { .. }
-                    if spec.max().map_or(true, |m| m >= 0.0) => prop_assert!(x >= 0.0),
+                    if spec.max().is_none_or(|m| m >= 0.0) => prop_assert!(x >= 0.0),
                 _ => {}
             }
             let n = spec.sample_u32_at(&root, "p", i, 1);
             prop_assert!(n >= 1);
             // A clamp range with no whole number inside rounds up to ceil(min) by design.
-            let whole_inside = spec.min().map_or(true, |lo| spec.max().map_or(true, |hi| lo.ceil() <= hi.floor()));
+            let whole_inside = spec.min().is_none_or(|lo| spec.max().is_none_or(|hi| lo.ceil() <= hi.floor()));
             if let Some(max) = spec.max().filter(|m| *m >= 1.0 && whole_inside) {
                 prop_assert!(f64::from(n) <= max, "{n} > {max}");
             }

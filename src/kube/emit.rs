@@ -88,7 +88,7 @@ fn after_key(out: &mut String, value: &Value, indent: usize) {
 }
 
 fn pad(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat(' ').take(indent));
+    out.extend(std::iter::repeat_n(' ', indent));
 }
 
 /// A scalar (or an empty collection) in flow position; a multi-line string becomes a literal

@@ -238,7 +238,7 @@ async fn generate(
     };
     let fault = if parsed.stream {
         let sseq = stats.next_streaming_seq();
-        let hit = |every: Option<u64>| matches!(every, Some(n) if n > 0 && sseq % n == 0);
+        let hit = |every: Option<u64>| matches!(every, Some(n) if n > 0 && sseq.is_multiple_of(n));
         if hit(config.drop_every) {
             stats.record_dropped();
             StreamFault::Drop

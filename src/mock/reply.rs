@@ -67,7 +67,7 @@ pub(super) async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<
 /// says this one answers 500.
 pub(super) fn inference_seq(config: &MockConfig, stats: &MockStats) -> Option<u64> {
     let seq = stats.next_inference_seq();
-    if matches!(config.fail_every, Some(n) if n > 0 && seq % n == 0) {
+    if matches!(config.fail_every, Some(n) if n > 0 && seq.is_multiple_of(n)) {
         stats.record_failed();
         return None;
     }

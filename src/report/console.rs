@@ -124,7 +124,7 @@ fn rule(out: &mut String, widths: &[usize], [left, mid, right]: [char; 3], fill:
         if i > 0 {
             out.push(mid);
         }
-        out.extend(std::iter::repeat(fill).take(w + 2));
+        out.extend(std::iter::repeat_n(fill, w + 2));
     }
     out.push(right);
     out.push('\n');

@@ -189,7 +189,7 @@ fn poll<T>(
             Err(seen) => last = seen,
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        if !last_line.is_some_and(|t| t.elapsed() < Duration::from_secs(2)) {
+        if last_line.is_none_or(|t| t.elapsed() >= Duration::from_secs(2)) {
             eprintln!(
                 "waiting for {what} on {server}: {last} (attempt {attempts}, {:.1} of {:.0} s)",
                 start.elapsed().as_secs_f64(),

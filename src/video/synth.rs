@@ -245,7 +245,7 @@ fn grid_clock(seed: u64, frame: u32, w: u32, h: u32, x: u32, y: u32) -> [i32; 3]
         return [200, 200, 200];
     }
     let cell = (side / 8).max(8) as u32;
-    if x % cell == 0 || y % cell == 0 {
+    if x.is_multiple_of(cell) || y.is_multiple_of(cell) {
         return [80, 80, 96];
     }
     let t = hash4(seed, 0xC1, 0, 0);

@@ -158,7 +158,7 @@ impl VideoSettings {
 }
 
 fn side(from: &super::Origin, value: u32) -> Result<u32, SettingError> {
-    if !(16..=MAX_SIDE).contains(&value) || value % 2 != 0 {
+    if !(16..=MAX_SIDE).contains(&value) || !value.is_multiple_of(2) {
         return Err(SettingError::new(
             from,
             format!(

@@ -226,7 +226,7 @@ pub fn build_streamable(
             s.turns
                 .first()
                 .and_then(|t| t.timestamp_ms)
-                .map_or(true, |ts| ts >= lo && ts <= hi)
+                .is_none_or(|ts| ts >= lo && ts <= hi)
         });
     }
     let single_turn = sessions

@@ -216,7 +216,7 @@ pub fn compare(runs: Vec<RunSet>, confidence: f64) -> Result<Comparison, Compare
                 label: spec.map_or_else(|| format!("{tag} ({unit})"), MetricSpec::label),
                 tag: tag.clone(),
                 stat: if per_request { stat } else { "value" },
-                console: spec.map_or(true, |s| s.console) && stat != "p90",
+                console: spec.is_none_or(|s| s.console) && stat != "p90",
                 cells,
             });
         }

@@ -111,7 +111,7 @@ fn take(sampler: &mut dyn GpuSampler, cap: usize, log: &mut GpuLog) {
         let mut i = 0usize;
         log.samples.retain(|_| {
             i += 1;
-            i == 1 || i % 2 == 0
+            i == 1 || i.is_multiple_of(2)
         });
     }
 }
