@@ -122,12 +122,22 @@ fn client_allocations_per_request_stay_small() {
     let header = ["--session-header", "X-Session-ID"];
     let small_sh = run_with(&url, 200, &dir.join("small-sh"), &header);
     let large_sh = run_with(&url, 2200, &dir.join("large-sh"), &header);
+    // The prefill gate (#23): a slot taken and given back per request, no allocation.
+    let prefill = ["--prefill-concurrency", "4"];
+    let small_pf = run_with(&url, 200, &dir.join("small-pf"), &prefill);
+    let large_pf = run_with(&url, 2200, &dir.join("large-pf"), &prefill);
     drop(server);
     let per_request_sh = large_sh.saturating_sub(small_sh) as f64 / 2000.0;
     println!("client heap allocations per request with --session-header: {per_request_sh:.1}");
     assert!(
         per_request_sh < 1.5,
         "{per_request_sh} allocations per request with --session-header"
+    );
+    let per_prefilled = large_pf.saturating_sub(small_pf) as f64 / 2000.0;
+    println!("client heap allocations per request under --prefill-concurrency: {per_prefilled:.1}");
+    assert!(
+        per_prefilled < 1.5,
+        "{per_prefilled} allocations per request with a prefill cap"
     );
     // The counter works (every run allocates, and multi-turn requests measurably so). A
     // single-turn run's total can come out *below* a smaller run's: it allocates ~0.1 per

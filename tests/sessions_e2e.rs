@@ -141,6 +141,7 @@ fn run_until(
         },
         stop,
         controls: Default::default(),
+        shape: Default::default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -389,6 +390,7 @@ fn open_loop(
         arrival,
         stop: StopRule::Count { requests },
         controls: Default::default(),
+        shape: Default::default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -25,6 +25,7 @@ pub mod results_args;
 pub mod scale_out_args;
 pub mod schedule_args;
 pub mod session_args;
+mod shape_args;
 pub mod speed_bench;
 pub mod speed_bench_run;
 pub mod stdout;

@@ -176,7 +176,7 @@ pub struct ProfileArgs {
     pub benchmark_grace_period: Option<f64>,
 
     /// Requests sent before profiling starts; excluded from results [default: 0].
-    #[arg(long, help_heading = "Load")]
+    #[arg(long, visible_alias = "num-warmup-requests", help_heading = "Load")]
     pub warmup_request_count: Option<u64>,
 
     /// Percentage (0-100) of the measured requests to cancel on purpose: each is sent in
@@ -281,6 +281,10 @@ pub struct ProfileArgs {
     /// Multi-turn sessions (docs/sessions.md).
     #[command(flatten)]
     pub sessions: super::session_args::SessionArgs,
+
+    /// Ramps, the prefill cap and the warmup's shape (src/cli/shape_args.rs).
+    #[command(flatten)]
+    pub shape: super::shape_args::ShapeArgs,
 
     /// Input-file flags (`--input-file`, `--custom-dataset-type`, `--synthesis-*`).
     #[command(flatten)]
@@ -412,16 +416,7 @@ pub enum EndpointArg {
     ImageEdit,
 }
 
-/// `--arrival-pattern` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PatternArg {
-    /// Exponential gaps.
-    Poisson,
-    /// Equal gaps.
-    Constant,
-    /// Gamma gaps shaped by --arrival-smoothness.
-    Gamma,
-}
+pub use super::shape_args::PatternArg;
 
 /// Why `profile` (or `config validate`) could not make a plan.
 #[derive(Debug, thiserror::Error)]

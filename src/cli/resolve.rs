@@ -142,6 +142,7 @@ impl ProfileArgs {
             entries: flag("--num-dataset-entries", self.num_dataset_entries),
             random_seed: flag("--random-seed", self.random_seed),
             sessions: self.sessions.settings(),
+            shape: self.shape.settings(),
             media: self.media.settings(),
             video: self.video.settings(),
             prefix: self.prefix.settings(),

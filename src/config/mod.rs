@@ -23,6 +23,7 @@ mod input_plan;
 mod limits;
 mod media_plan;
 mod model_plan;
+mod phase_shape;
 mod phases;
 mod plan;
 mod public_plan;
@@ -33,6 +34,7 @@ mod scale_out;
 mod schema_keys;
 mod session_plan;
 pub mod settings;
+mod shape_plan;
 mod sweep;
 #[cfg(test)]
 mod sweep_tests;
@@ -80,6 +82,7 @@ pub use schema_keys::REPEAT_KEYS;
 pub use session_plan::{
     SessionGraphSpec, SessionPlan, SessionPlanError, SpecKeys, WaitSpec, MAX_TURNS,
 };
+pub use shape_plan::{ramp_secs, ramp_start_rate, LoadShape, RATE_RAMP_STEP_SECS};
 pub use sweep::{Sweep, SweepKind, SweepParameter, MAX_VARIATIONS};
 pub use telemetry_plan::TelemetryPlan;
 pub use tls_plan::{read_ca_certs, TlsPlan};

@@ -24,6 +24,10 @@ pub const PHASE_KEYS: &[&str] = &[
     "exclude_from_results",
     "cancellation",
     "failed_request_threshold",
+    "concurrency_ramp",
+    "rate_ramp",
+    "prefill_concurrency",
+    "prefill_ramp",
 ];
 
 /// Keys of a phase's `cancellation` (AIPerf's `CancellationConfig`).
@@ -169,6 +173,7 @@ fn read_phase<'a>(w: &mut Walker<'a>, item: Val<'a>, path: &str) -> Option<Phase
     }
     let stop = stop_rule(w, &sec, line, path);
     let controls = controls(w, &sec, excluded);
+    let shape = super::phase_shape::read(w, &sec, pattern.is_some());
     if w.errors.len() > before {
         return None;
     }
@@ -186,6 +191,7 @@ fn read_phase<'a>(w: &mut Walker<'a>, item: Val<'a>, path: &str) -> Option<Phase
         },
         stop: stop?,
         controls,
+        shape,
     })
 }
 

@@ -207,6 +207,9 @@ pub struct Phase {
     /// Cancellation on purpose and the failed-request threshold (measured phases only).
     #[serde(flatten)]
     pub controls: super::RequestControls,
+    /// Ramps and the prefill cap.
+    #[serde(flatten)]
+    pub shape: super::LoadShape,
 }
 
 impl Phase {

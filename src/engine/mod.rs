@@ -10,6 +10,8 @@ mod failure;
 pub mod http1;
 mod json_walk;
 mod pacer;
+pub mod prefill;
+mod ramp;
 pub mod record;
 pub mod reply;
 pub mod session;
@@ -31,7 +33,7 @@ use tokio::task::JoinSet;
 use crate::clock::now_ns;
 use crate::config::{Phase, PhaseKind, StopRule};
 use crate::rng::RngRoot;
-use crate::schedule::RateSchedule;
+use crate::schedule::{LimitRamp, RateSchedule};
 use worker::{Arrivals, Credits, PhaseState, Shared, Ticket, UserClock};
 
 pub use worker::Shared as EngineShared;
@@ -137,7 +139,19 @@ pub async fn run_phase(
         released: Default::default(),
         // An open loop's dispatcher sets it when it starts, unless `--start-at` gave it.
         origin_ns: AtomicU64::new(origin),
+        ramp_end_ns: match phase.shape.ramp_length() {
+            d if d.is_zero() => 0,
+            d => start.saturating_add(d.as_nanos().min(u128::from(u64::MAX)) as u64),
+        },
+        prefill: phase.shape.prefill_concurrency.map(|limit| {
+            prefill::PrefillGate::new(match phase.shape.prefill_ramp {
+                Some(_) => 1,
+                None => limit,
+            })
+        }),
     });
+    let prefill_ramp = ramp::spawn_prefill_ramp(&state, &phase.shape, start);
+    let concurrency_ramp = |target: u32| LimitRamp::new(target, phase.shape.concurrency_ramp);
     let mut workers = JoinSet::new();
     let mut cancelled = *stop.borrow();
     let tickets;
@@ -167,12 +181,18 @@ pub async fn run_phase(
                     let concurrency = share.slots(phase.arrival.concurrency.unwrap_or(1).max(1));
                     let own = share.of(limit).min(turn_limit);
                     let concurrency = u64::from(concurrency).min(own.max(1)) as u32;
-                    for _ in 0..concurrency {
-                        workers.spawn(run_worker(
+                    let ramp = concurrency_ramp(concurrency);
+                    for k in 0..concurrency {
+                        let worker = run_worker(
                             shared.clone(),
                             state.clone(),
                             Arrivals::Credits(credits.clone()),
-                        ));
+                        );
+                        // A concurrency ramp is workers joining at its steps: a free worker is
+                        // a credit, so the k-th worker is the k-th request in flight.
+                        let (credits, state) = (credits.clone(), state.clone());
+                        let over = move || credits.exhausted(&state);
+                        workers.spawn(ramp::after(start + ramp.step_ns(k), over, worker));
                     }
                 }
             }
@@ -183,20 +203,18 @@ pub async fn run_phase(
         rate => {
             let release = match (fixed, rate) {
                 (true, _) => Release::Fixed,
-                (false, Some(rate)) => Release::Rate(Box::new(RateSchedule::new(
-                    rate,
-                    phase.arrival.pattern,
-                    root,
-                    u64::from(phase_index),
-                )?)),
+                (false, Some(rate)) => Release::Rate(Box::new(
+                    RateSchedule::new(rate, phase.arrival.pattern, root, u64::from(phase_index))?
+                        .with_ramp(phase.shape.rate_ramp),
+                )),
                 // Unreachable: the outer match sends rate-less phases to the closed loop
                 // unless a fixed schedule applies.
                 (false, None) => Release::Fixed,
             };
-            let cap = match phase.arrival.concurrency {
+            let cap = concurrency_ramp(match phase.arrival.concurrency {
                 Some(c) => share.slots(c.max(1)),
                 None => UNCAPPED_WORKER_LIMIT,
-            };
+            });
             // The dispatcher runs as a task on the runtime, not in `block_on` on the calling
             // thread: a ticket it sends then wakes its worker on the same runtime thread
             // (tokio's LIFO slot) instead of unparking another thread, which cost ~50 µs of
@@ -242,6 +260,9 @@ pub async fn run_phase(
             }
             tickets = dispatched;
         }
+    }
+    if let Some(task) = prefill_ramp {
+        task.abort();
     }
     let issued = state.released.load(Ordering::Relaxed);
     let scheduled = planned_requests(phase.stop, shared.sessions.as_ref(), first_index, share)
@@ -294,7 +315,7 @@ enum Release {
 async fn dispatch(
     mut release: Release,
     state: &Arc<PhaseState>,
-    cap: u32,
+    cap: LimitRamp,
     shared: &Arc<Shared>,
     workers: &mut JoinSet<()>,
     dispatched: &mut u64,
@@ -346,7 +367,7 @@ async fn dispatch(
         }
         let worker_id = match idle_rx.try_recv() {
             Ok(id) => id,
-            Err(_) if (senders.len() as u32) < cap => {
+            Err(_) if (senders.len() as u32) < cap.at(now_ns().saturating_sub(start)) => {
                 let id = senders.len() as u32;
                 let (tx, rx) = mpsc::channel(1);
                 senders.push(tx);
@@ -384,7 +405,7 @@ async fn dispatch(
         n += 1;
         *dispatched = n;
         if let Release::Rate(schedule) = &mut release {
-            due += schedule.next_gap_ns();
+            due += schedule.next_gap_after_ns(due - start as f64);
         }
     }
     // Dropping the senders ends each worker after its current request.

@@ -80,6 +80,8 @@ pub struct RequestRecord {
     pub connect_ns: u64,
     /// Whether the request reused a kept-alive connection.
     pub connection_reused: bool,
+    /// Whether the schedule released it while one of its phase's ramps was still rising.
+    pub in_ramp: bool,
     /// HTTP status, 0 when none arrived.
     pub status: u16,
     /// How the request ended.

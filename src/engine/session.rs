@@ -20,6 +20,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::client::Connection;
+use super::prefill::PrefillHold;
 use super::record::Outcome;
 use super::reply::append_assistant_message;
 use super::session_table::{SessionTable, NS_PER_MS};
@@ -288,7 +289,12 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         record.phase_index = phase.phase_index;
         record.url_index = target as u16;
         record.scheduled_ns = due_ns;
+        record.in_ramp = due_ns < phase.ramp_end_ns;
     }
+    let mut prefill = match &phase.prefill {
+        Some(gate) => gate.enter().await,
+        None => PrefillHold::none(),
+    };
     let unreachable = perform(
         shared,
         target,
@@ -297,8 +303,10 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         &mut connection,
         &mut parser,
         &mut guard,
+        &mut prefill,
     )
     .await;
+    drop(prefill);
     let record = guard.record();
     let verbatim = shared
         .sessions

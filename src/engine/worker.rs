@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::client::{connect, Connection, ReadError, Target};
 use super::failure::{body_failed, count_received, transport, Failure};
 use super::http1::ContentCoding;
+use super::prefill::PrefillHold;
 use super::record::{EventMark, Outcome, RequestRecord};
 use super::sink::RecordSink;
 use super::sse::SseParser;
@@ -122,6 +123,11 @@ pub struct PhaseState {
     /// Monotonic ns an open-loop schedule counts its instants from (the phase start for a
     /// closed loop): every worker's intended send offsets are taken from it.
     pub origin_ns: AtomicU64,
+    /// Monotonic ns when the phase's last ramp ends (0 without ramps): a request released
+    /// before then is marked as sent during the ramp.
+    pub ramp_end_ns: u64,
+    /// `--prefill-concurrency`: slots for requests waiting for their first token.
+    pub prefill: Option<super::prefill::PrefillGate>,
 }
 
 impl PhaseState {
@@ -203,6 +209,12 @@ impl UserClock {
         let due = self.next_due_ns.max(ready_ns);
         self.next_due_ns = due + self.gap_ns;
         due
+    }
+
+    /// Whether the phase will release no more credits (its count, deadline or stop reached).
+    pub fn exhausted(&self, phase: &PhaseState) -> bool {
+        let next = self.share.ticket(self.next.load(Ordering::Relaxed));
+        !phase.allows(next, now_ns())
     }
 }
 
@@ -346,10 +358,15 @@ pub async fn run_request_worker(
             record.phase_index = phase.phase_index;
             record.url_index = target_index as u16;
             record.scheduled_ns = ticket.scheduled_ns;
+            record.in_ramp = ticket.scheduled_ns < phase.ramp_end_ns;
         }
         // An open-loop ticket arrives a little ahead of its instant (see `engine::pacer`).
         super::pacer::yield_until(ticket.scheduled_ns).await;
         phase.released.fetch_add(1, Ordering::Relaxed);
+        let mut prefill = match &phase.prefill {
+            Some(gate) => gate.enter().await,
+            None => PrefillHold::none(),
+        };
         let body = match &shared.stream {
             None => shared.arena.body(entry_index),
             Some(stream) => match streamed_body(&stream.ring, ticket.index).await {
@@ -375,8 +392,10 @@ pub async fn run_request_worker(
             slot,
             &mut parser,
             &mut guard,
+            &mut prefill,
         )
         .await;
+        drop(prefill);
         guard.finish();
         if shared.targets[target_index].reuse == ConnectionReuse::StickyUserSessions {
             // A single-turn request is a session of one: its connection ends with it.
@@ -404,6 +423,7 @@ pub(super) async fn perform(
     slot: &mut Option<Connection>,
     parser: &mut SseParser,
     guard: &mut InFlight<'_>,
+    prefill: &mut PrefillHold<'_>,
 ) -> bool {
     let result = tokio::time::timeout(
         shared.timeout,
@@ -415,9 +435,11 @@ pub(super) async fn perform(
             slot,
             parser,
             guard.record(),
+            prefill,
         ),
     )
     .await;
+    prefill.release();
     let record = guard.record();
     match result {
         Ok(Ok(())) => {}
@@ -452,6 +474,7 @@ async fn send_one(
     slot: &mut Option<Connection>,
     parser: &mut SseParser,
     record: &mut RequestRecord,
+    prefill: &mut PrefillHold<'_>,
 ) -> Result<(), Failure> {
     let target = &shared.targets[target_index];
     if slot.as_mut().is_some_and(Connection::peer_closed) {
@@ -479,7 +502,9 @@ async fn send_one(
         Some(_) => Some(conn.send_in(target, &body, session).await),
         None => None,
     };
-    let exchange = exchange(shared, target, conn, written, body, session, parser, record);
+    let exchange = exchange(
+        shared, target, conn, written, body, session, parser, record, prefill,
+    );
     let reusable = match cancel_after {
         None => exchange.await?,
         // Dropping the exchange at the deadline leaves the connection mid-response: the
@@ -508,8 +533,8 @@ async fn send_one(
 }
 
 /// Writes the request on `conn` (unless `written` says how its write went already) and reads
-/// its whole response into `record`. Returns whether the connection may carry the next
-/// request.
+/// its whole response into `record`, giving back its prefill slot at the first SSE event.
+/// Returns whether the connection may carry the next request.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn exchange(
     shared: &Shared,
@@ -520,6 +545,7 @@ pub(super) async fn exchange(
     session: u64,
     parser: &mut SseParser,
     record: &mut RequestRecord,
+    prefill: &mut PrefillHold<'_>,
 ) -> Result<bool, Failure> {
     let answer = match written {
         None => conn.exchange_in(target, &body, session).await,
@@ -570,6 +596,9 @@ pub(super) async fn exchange(
             let data = conn.bytes(piece);
             count_received(record, data.len(), shared.max_response_bytes)?;
             parser.feed(data, ts, record);
+            if prefill.is_held() && !record.events.is_empty() {
+                prefill.release();
+            }
         }
         let ts = now_ns();
         parser.finish(ts, record);

@@ -76,6 +76,11 @@ pub fn write_line(
     json(buf, meta.phase_name);
     key(buf, &mut first, "was_cancelled");
     json(buf, &(metrics.status() == RequestStatus::Cancelled));
+    if record.in_ramp {
+        // Only on the requests a ramp released, so runs without ramps keep AIPerf's layout.
+        key(buf, &mut first, "in_ramp");
+        buf.extend_from_slice(b"true");
+    }
     buf.extend_from_slice(b"},\"metrics\":{");
     let mut first = true;
     for metric in RecordMetric::ALL {

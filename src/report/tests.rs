@@ -143,6 +143,7 @@ fn plan() -> Plan {
             },
             stop: StopRule::Count { requests: 10 },
             controls: Default::default(),
+            shape: Default::default(),
         }],
         synthetic: SyntheticPlan {
             lengths: LengthPlan::Independent {

@@ -255,6 +255,7 @@ fn measure(
         },
         stop: StopRule::Count { requests },
         controls: Default::default(),
+        shape: Default::default(),
     };
     let (_stop_tx, stop_rx) = watch::channel(false);
     let started = now_ns();

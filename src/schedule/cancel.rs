@@ -85,6 +85,7 @@ mod tests {
                 }),
                 failed_request_threshold: None,
             },
+            shape: Default::default(),
         }
     }
 

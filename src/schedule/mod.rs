@@ -5,8 +5,10 @@
 //! dedicated random stream, so the schedule is the same whatever else the run draws.
 
 mod cancel;
+mod ramp;
 
 pub use cancel::CancelSchedule;
+pub use ramp::{LimitRamp, RateRamp};
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -20,6 +22,9 @@ use crate::rng::RngRoot;
 pub struct RateSchedule {
     gaps: GapDist,
     rng: ChaCha8Rng,
+    /// The rate's ramp over the phase's first seconds, when it has one.
+    ramp: Option<RateRamp>,
+    rate: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -70,7 +75,26 @@ impl RateSchedule {
         Ok(Self {
             gaps,
             rng: root.stream("arrival", phase_index),
+            ramp: None,
+            rate,
         })
+    }
+
+    /// The same schedule with its rate ramped from AIPerf's start rate over `duration`.
+    pub fn with_ramp(mut self, duration: Option<std::time::Duration>) -> Self {
+        self.ramp = duration.map(|d| RateRamp::new(self.rate, d));
+        self
+    }
+
+    /// The gap after a release `elapsed_ns` into the phase: drawn at the target rate, and
+    /// stretched to the ramp's rate at that instant while the ramp lasts.
+    #[inline]
+    pub fn next_gap_after_ns(&mut self, elapsed_ns: f64) -> f64 {
+        let gap = self.next_gap_ns();
+        match &self.ramp {
+            Some(ramp) => gap * ramp.stretch_at(elapsed_ns),
+            None => gap,
+        }
     }
 
     /// The next gap in nanoseconds.
@@ -144,6 +168,32 @@ mod tests {
         let mut a = RateSchedule::new(50.0, ArrivalPattern::Poisson, &root, 0).unwrap();
         let mut b = RateSchedule::new(50.0, ArrivalPattern::Poisson, &root, 0).unwrap();
         assert_eq!(offsets_ns(&mut a, 100), offsets_ns(&mut b, 100));
+    }
+
+    #[test]
+    fn a_ramped_constant_schedule_follows_the_line() {
+        let root = RngRoot::new(3);
+        let ramp = std::time::Duration::from_secs(2);
+        let mut s = RateSchedule::new(50.0, ArrivalPattern::Constant, &root, 0)
+            .unwrap()
+            .with_ramp(Some(ramp));
+        let line = RateRamp::new(50.0, ramp);
+        let mut t = 0.0;
+        let mut gaps = Vec::new();
+        while t < 3e9 {
+            let gap = s.next_gap_after_ns(t);
+            assert!(
+                (gap - 1e9 / line.rate_at(t)).abs() < 1e-3,
+                "gap {gap} at {t}"
+            );
+            gaps.push(gap);
+            t += gap;
+        }
+        // Gaps shrink while the ramp lasts, then hold at the target's 20 ms.
+        assert!(gaps.windows(2).all(|w| w[1] <= w[0]));
+        assert_eq!(*gaps.last().unwrap(), 2e7);
+        // AIPerf's start rate: 50 × 0.1 s / 2 s = 2.5 requests/s.
+        assert!((gaps[0] - 4e8).abs() < 1.0, "first gap {}", gaps[0]);
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod rankings;
 mod resolve;
 mod schedule;
 mod sessions;
+mod shape;
 mod telemetry;
 #[cfg(test)]
 mod tests;
@@ -47,6 +48,7 @@ pub use rankings::RankingsSettings;
 pub use resolve::Resolved;
 pub use schedule::ScheduleSettings;
 pub use sessions::SessionSettings;
+pub use shape::{ShapeSettings, WarmupSettings, WARMUP_WAITS_FOR_EVERY_REPLY};
 pub use telemetry::TelemetrySettings;
 pub use video::VideoSettings;
 
@@ -304,6 +306,8 @@ pub struct Settings {
     pub results: super::ResultsSettings,
     /// Connection reuse, the session header and the user-centric rate (flags only).
     pub connections: ConnectionSettings,
+    /// Ramps, the prefill cap and the warmup's shape (flags only).
+    pub shape: ShapeSettings,
 }
 
 /// `a` where given, else `b`: the rule of every setting both sides can give.
@@ -386,6 +390,7 @@ impl Settings {
             input: self.input.over(file.input),
             rankings: self.rankings.over(file.rankings),
             results: self.results,
+            shape: self.shape,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The load phases: built from the load settings, or the file's phases with the load flags
-//! given applied to every measured phase (and a warmup count replacing its warmups).
+//! given applied to every measured phase; `shape` then adds ramps, the prefill cap and the
+//! warmup phase the flags ask for.
 
 use std::time::Duration;
 
@@ -48,7 +49,6 @@ impl Settings {
         let request_count = value(&self.request_count);
         let pattern_arg = value(&self.arrival_pattern);
         let smoothness_arg = value(&self.arrival_smoothness);
-        let warmup = value(&self.warmup_request_count);
         let (cancellation, failed_request_threshold) = self.request_controls()?;
         let Some(file) = &self.phases else {
             let arrival = Arrival {
@@ -70,8 +70,9 @@ impl Settings {
                     cancellation: cancellation.flatten(),
                     failed_request_threshold,
                 },
+                shape: Default::default(),
             };
-            return Ok(with_warmup(vec![profiling], warmup));
+            return self.shape_phases(vec![profiling]);
         };
         let mut phases = file.value.clone();
         for phase in phases.iter_mut().filter(|p| p.kind == PhaseKind::Profiling) {
@@ -117,10 +118,7 @@ impl Settings {
                 (None, None, count) => *count,
             };
         }
-        if warmup.is_some() {
-            phases.retain(|p| p.kind == PhaseKind::Profiling);
-        }
-        Ok(with_warmup(phases, warmup))
+        self.shape_phases(phases)
     }
 }
 
@@ -174,29 +172,4 @@ fn stop_rule(count: Option<u64>, duration: Option<Duration>, grace: Option<Durat
             requests: DEFAULT_REQUESTS,
         },
     }
-}
-
-/// Puts a warmup phase of `count` requests first, with the first measured phase's arrival.
-fn with_warmup(mut phases: Vec<Phase>, count: Option<u64>) -> Vec<Phase> {
-    let Some(requests) = count.filter(|n| *n > 0) else {
-        return phases;
-    };
-    let Some(arrival) = phases
-        .iter()
-        .find(|p| p.kind == PhaseKind::Profiling)
-        .map(|p| p.arrival)
-    else {
-        return phases;
-    };
-    phases.insert(
-        0,
-        Phase {
-            name: "warmup".into(),
-            kind: PhaseKind::Warmup,
-            arrival,
-            stop: StopRule::Count { requests },
-            controls: Default::default(),
-        },
-    );
-    phases
 }
