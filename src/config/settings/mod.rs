@@ -29,6 +29,8 @@ mod resolve;
 mod schedule;
 mod sessions;
 mod shape;
+#[cfg(test)]
+mod shape_tests;
 mod telemetry;
 #[cfg(test)]
 mod tests;

@@ -184,6 +184,14 @@ impl Settings {
                 ),
             ));
         }
+        if self
+            .warmup_request_count
+            .as_ref()
+            .is_some_and(|g| g.value == 0)
+        {
+            // `--warmup-request-count 0` removes the file's warmups.
+            phases.retain(|p| p.kind == PhaseKind::Profiling);
+        }
         let template = phases
             .iter()
             .find(|p| p.kind == PhaseKind::Profiling)
