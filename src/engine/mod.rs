@@ -128,6 +128,11 @@ pub async fn run_phase(
             Some(grace),
         ),
     };
+    let ramp_ns = phase
+        .shape
+        .ramp_length()
+        .as_nanos()
+        .min(u128::from(u64::MAX)) as u64;
     let state = Arc::new(PhaseState {
         phase_index,
         first_index,
@@ -139,10 +144,13 @@ pub async fn run_phase(
         released: Default::default(),
         // An open loop's dispatcher sets it when it starts, unless `--start-at` gave it.
         origin_ns: AtomicU64::new(origin),
-        ramp_end_ns: match phase.shape.ramp_length() {
-            d if d.is_zero() => 0,
-            d => start.saturating_add(d.as_nanos().min(u128::from(u64::MAX)) as u64),
-        },
+        ramp_ns,
+        ramp_end_ns: (if ramp_ns == 0 {
+            0
+        } else {
+            start.saturating_add(ramp_ns)
+        })
+        .into(),
         prefill: phase.shape.prefill_concurrency.map(|limit| {
             prefill::PrefillGate::new(match phase.shape.prefill_ramp {
                 Some(_) => 1,
@@ -331,6 +339,12 @@ async fn dispatch(
         }
         at => at,
     };
+    if state.ramp_ns > 0 {
+        // The rate line and the pool's limit count from here: so does the ramp's end.
+        state
+            .ramp_end_ns
+            .store(start.saturating_add(state.ramp_ns), Ordering::Relaxed);
+    }
     let mut due = start as f64;
     let mut n = 0u64;
     let times = shared.fixed_schedule.as_deref().unwrap_or_default();

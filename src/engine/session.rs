@@ -289,7 +289,7 @@ async fn send_turn(shared: &Shared, phase: &PhaseState, turn: Turn) -> TurnDone 
         record.phase_index = phase.phase_index;
         record.url_index = target as u16;
         record.scheduled_ns = due_ns;
-        record.in_ramp = due_ns < phase.ramp_end_ns;
+        record.in_ramp = due_ns < phase.ramp_end_ns.load(Ordering::Relaxed);
     }
     let mut prefill = match &phase.prefill {
         Some(gate) => gate.enter().await,

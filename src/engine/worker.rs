@@ -123,9 +123,12 @@ pub struct PhaseState {
     /// Monotonic ns an open-loop schedule counts its instants from (the phase start for a
     /// closed loop): every worker's intended send offsets are taken from it.
     pub origin_ns: AtomicU64,
+    /// How long the phase's longest ramp lasts, in ns (0 without ramps).
+    pub ramp_ns: u64,
     /// Monotonic ns when the phase's last ramp ends (0 without ramps): a request released
-    /// before then is marked as sent during the ramp.
-    pub ramp_end_ns: u64,
+    /// before then is marked as sent during the ramp. An open loop's dispatcher moves it to
+    /// its own start, the instant its ramps count from.
+    pub ramp_end_ns: AtomicU64,
     /// `--prefill-concurrency`: slots for requests waiting for their first token.
     pub prefill: Option<super::prefill::PrefillGate>,
 }
@@ -358,7 +361,7 @@ pub async fn run_request_worker(
             record.phase_index = phase.phase_index;
             record.url_index = target_index as u16;
             record.scheduled_ns = ticket.scheduled_ns;
-            record.in_ramp = ticket.scheduled_ns < phase.ramp_end_ns;
+            record.in_ramp = ticket.scheduled_ns < phase.ramp_end_ns.load(Ordering::Relaxed);
         }
         // An open-loop ticket arrives a little ahead of its instant (see `engine::pacer`).
         super::pacer::yield_until(ticket.scheduled_ns).await;
