@@ -179,6 +179,12 @@ impl Credits {
             .saturating_mul(u64::from(self.share.count))
             .min(phase.limit)
     }
+
+    /// Whether the phase will release no more credits (its count, deadline or stop reached).
+    pub fn exhausted(&self, phase: &PhaseState) -> bool {
+        let next = self.share.ticket(self.next.load(Ordering::Relaxed));
+        !phase.allows(next, now_ns())
+    }
 }
 
 /// One simulated user's clock (`--user-centric-rate`): its turns are a gap apart, and a turn
@@ -212,12 +218,6 @@ impl UserClock {
         let due = self.next_due_ns.max(ready_ns);
         self.next_due_ns = due + self.gap_ns;
         due
-    }
-
-    /// Whether the phase will release no more credits (its count, deadline or stop reached).
-    pub fn exhausted(&self, phase: &PhaseState) -> bool {
-        let next = self.share.ticket(self.next.load(Ordering::Relaxed));
-        !phase.allows(next, now_ns())
     }
 }
 
@@ -469,6 +469,7 @@ pub(super) async fn perform(
     record.outcome == Outcome::Transport && record.sent_ns == 0
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn send_one(
     shared: &Shared,
     target_index: usize,
