@@ -304,4 +304,47 @@ mod tests {
         assert_eq!(events(&record), vec![("{\"a\":1}".into(), 2)]);
         assert!(!record.saw_done);
     }
+
+    /// A connection's parser is reset between responses: an aborted response's unfinished
+    /// line and event do not leak into the next, and the next may start with its own BOM.
+    #[test]
+    fn reset_forgets_an_aborted_response() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        parser.feed(b"event: error\ndata: {\"half\"", 1, &mut record);
+        parser.reset();
+        let mut record = RequestRecord::default();
+        parser.feed(b"\xEF\xBB\xBFdata: 2\n\n", 2, &mut record);
+        parser.finish(3, &mut record);
+        assert_eq!(events(&record), vec![("2".into(), 2)]);
+    }
+
+    /// A huge line's buffer is given back at reset down to what a typical response needs,
+    /// and one of that size is kept for the next response.
+    #[test]
+    fn reset_keeps_a_moderate_line_buffer_and_shrinks_a_huge_one() {
+        let mut parser = SseParser::new();
+        let mut record = RequestRecord::default();
+        let moderate = vec![b'x'; KEPT_PARTIAL_BYTES / 2];
+        parser.feed(b"data: ", 1, &mut record);
+        parser.feed(&moderate, 1, &mut record);
+        let grown = parser.partial.capacity();
+        assert!(grown >= KEPT_PARTIAL_BYTES / 2);
+        parser.reset();
+        assert_eq!(
+            parser.partial.capacity(),
+            grown,
+            "a moderate buffer is kept"
+        );
+        let huge = vec![b'x'; 4 * KEPT_PARTIAL_BYTES];
+        parser.feed(b"data: ", 1, &mut record);
+        parser.feed(&huge, 1, &mut record);
+        parser.reset();
+        let kept = parser.partial.capacity();
+        assert!(
+            (KEPT_PARTIAL_BYTES..2 * KEPT_PARTIAL_BYTES).contains(&kept),
+            "{kept}"
+        );
+        assert_eq!(KEPT_PARTIAL_BYTES, 65_536);
+    }
 }
