@@ -504,3 +504,105 @@ fn a_trace_replay_is_shared_row_by_row_at_the_trace_times() {
     let out = merged(&dir);
     check_merge(&single, &out);
 }
+
+/// Without the per-request JSONL (#22), the merge falls back to the workers' HDR histograms:
+/// everything but the percentiles equals the JSONL merge of the same workers, and each
+/// percentile is within the error bound the merge states.
+#[test]
+fn without_the_jsonl_the_merge_uses_histograms_within_the_stated_bound() {
+    let flags = [
+        "--streaming",
+        "--isl",
+        "20",
+        "--osl",
+        "8",
+        "--concurrency",
+        "4",
+        "--request-count",
+        "90",
+        "--num-dataset-entries",
+        "30",
+    ];
+    let server = mock(0, 0);
+    let dir = artifact_dir("workers-histograms");
+    run_workers(&server.url(), &dir, &flags);
+    let exact_out = merged(&dir);
+    let copies = dir.join("no-jsonl");
+    for k in 0..WORKERS {
+        let to = copies.join(format!("worker-{k}"));
+        copy_dir(&dir.join(format!("worker-{k}")), &to);
+        std::fs::remove_file(to.join("profile_export.jsonl")).unwrap();
+    }
+    let hdr_out = dir.join("merged-hdr");
+    // A JSONL left by an earlier merge into the folder must not stay beside this one.
+    std::fs::create_dir_all(&hdr_out).unwrap();
+    std::fs::write(hdr_out.join("profile_export.jsonl"), "{}\n").unwrap();
+    let out = merge(&[&copies], &hdr_out);
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said: Vec<&str> = (stderr.lines())
+        .filter(|l| l.contains("merged HDR histograms"))
+        .collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(said[0].contains("within 0.1%"), "{stderr}");
+    assert!(!hdr_out.join("profile_export.jsonl").exists());
+
+    let exact = json(&exact_out, "profile_export_aiperf.json");
+    let hdr = json(&hdr_out, "profile_export_aiperf.json");
+    assert_eq!(exact["merge"]["percentiles"], "exact");
+    let note = &hdr["merge"];
+    assert_eq!(note["percentiles"], "hdr_histograms", "{note}");
+    assert_eq!(note["missing"].as_array().unwrap().len(), 3);
+    let relative = note["percentile_relative_error"].as_f64().unwrap();
+    let absolute_raw = note["percentile_absolute_error_raw_units"]
+        .as_f64()
+        .unwrap();
+    assert_eq!((relative, absolute_raw), (1e-3, 1e-3));
+    assert_eq!(hdr["request_accounting"], exact["request_accounting"]);
+    assert_eq!(exact["request_count"]["avg"], 90.0);
+
+    let scales = json(&copies.join("worker-0"), "worker_histograms.json");
+    let exact_fields = ["count", "sum", "avg", "min", "max"];
+    let mut percentiles_checked = 0;
+    for (tag, want) in exact.as_object().unwrap() {
+        let Some(want_avg) = want.get("avg").and_then(Value::as_f64) else {
+            continue;
+        };
+        let got = &hdr[tag];
+        assert!(got.is_object(), "{tag} missing from the histogram merge");
+        if want.get("p50").is_none() {
+            // A run-level value: counts, totals, throughputs over the union's span.
+            let g = got["avg"].as_f64().unwrap();
+            assert!(close(g, want_avg), "{tag}: {g} vs exact {want_avg}");
+            continue;
+        }
+        for key in exact_fields {
+            let (g, w) = (got[key].as_f64().unwrap(), want[key].as_f64().unwrap());
+            assert!(close(g, w), "{tag}.{key}: {g} vs exact {w}");
+        }
+        let (g, w) = (got["std"].as_f64().unwrap(), want["std"].as_f64().unwrap());
+        assert!(
+            (g - w).abs() <= 1e-6 * w.abs().max(1e-9),
+            "{tag}.std: {g} vs exact {w}"
+        );
+        let unit_scale = scales["metrics"][tag]["unit_scale"].as_f64().unwrap_or(1.0);
+        for key in ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"] {
+            let (g, w) = (got[key].as_f64().unwrap(), want[key].as_f64().unwrap());
+            let bound = relative * w.abs() + absolute_raw / unit_scale + 1e-9 * w.abs();
+            assert!(
+                (g - w).abs() <= bound,
+                "{tag}.{key}: histograms {g}, exact {w}, bound {bound}"
+            );
+            percentiles_checked += 1;
+        }
+    }
+    assert!(percentiles_checked >= 9 * 5, "{percentiles_checked}");
+
+    // A worker with neither file is refused in one line naming what is missing.
+    std::fs::remove_file(copies.join("worker-1").join("worker_histograms.json")).unwrap();
+    let out = merge(&[&copies], &dir.join("scratch-hdr"));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("worker_histograms.json"), "{stderr}");
+}

@@ -26,12 +26,19 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let merged = merge_workers(&args.dirs, &args.output)?;
     super::stdout::print(&merged.console)?;
     let a = merged.summary.accounting;
-    eprintln!(
-        "merged {} workers, {} requests, into {}",
-        merged.workers,
-        merged.lines,
-        args.output.display()
-    );
+    match merged.lines {
+        Some(lines) => eprintln!(
+            "merged {} workers, {lines} requests, into {}",
+            merged.workers,
+            args.output.display()
+        ),
+        None => eprintln!(
+            "merged {} workers into {}",
+            merged.workers,
+            args.output.display()
+        ),
+    }
+    eprintln!("{}", merged.percentiles.line());
     if !a.is_balanced() {
         eprintln!(
             "warning: the workers' accounting does not add up: scheduled {} ≠ succeeded {} + failed {} + cancelled {} + not sent {}",

@@ -211,10 +211,10 @@ fn merge(workers: &Path, output: &Path) -> Result<u8, KubeError> {
         .map_err(|e| KubeError::Merge(e.to_string()))?;
     print!("{}", merged.console);
     eprintln!(
-        "kube run: merged {} workers, {} requests, into {}",
+        "kube run: merged {} workers into {}; {}",
         merged.workers,
-        merged.lines,
-        output.display()
+        output.display(),
+        merged.percentiles.line()
     );
     Ok(0)
 }

@@ -10,6 +10,10 @@ use super::stats::{Accumulator, DEFAULT_EXACT_CAP};
 use super::summary::{AggregateValue, ErrorCount, MetricSummary};
 use crate::engine::record::RequestRecord;
 
+#[path = "aggregate_snapshot.rs"]
+mod snapshot;
+pub use snapshot::{AggregatorSnapshot, ErrorEntry, MetricState};
+
 /// Distinct errors tracked; further distinct messages are counted under one "other" entry, so
 /// a server that puts request ids in its errors cannot grow memory without bound.
 pub const MAX_DISTINCT_ERRORS: usize = 1_000;
@@ -186,6 +190,17 @@ impl Aggregator {
             self.errors.insert(error.clone(), 1);
         } else {
             self.other_errors += 1;
+        }
+    }
+
+    /// Counts `count` failures with `error` (a merged worker's), under the same cap.
+    fn count_errors(&mut self, error: ErrorInfo, count: u64) {
+        if let Some(total) = self.errors.get_mut(&error) {
+            *total += count;
+        } else if self.errors.len() < MAX_DISTINCT_ERRORS {
+            self.errors.insert(error, count);
+        } else {
+            self.other_errors += count;
         }
     }
 
@@ -482,6 +497,60 @@ mod tests {
             .unwrap();
         assert_eq!(diff.stats.count, 2);
         assert!((diff.stats.min + 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn snapshots_absorbed_equal_one_aggregator_of_every_request() {
+        let records: Vec<_> = (0..40)
+            .map(|i| match i % 7 {
+                3 => record(i, 20, Outcome::HttpError, Some("boom")),
+                5 => record(i, 5, Outcome::Cancelled, None),
+                _ => record(i, 1 + (i * 37) % 90, Outcome::Success, None),
+            })
+            .collect();
+        let mut one = Aggregator::new(true);
+        add_all(&mut one, &records);
+        let mut merged = Aggregator::new(true);
+        for part in records.chunks(15) {
+            let mut worker = Aggregator::new(true);
+            add_all(&mut worker, part);
+            let snapshot = worker.snapshot(|t| t);
+            let text = serde_json::to_string(&snapshot).unwrap();
+            // Through JSON as the file goes (serde_json may parse a float 1 ulp off).
+            let back: AggregatorSnapshot = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.metrics.len(), snapshot.metrics.len());
+            merged.absorb(&back).unwrap();
+        }
+        assert_eq!(merged.error_summary(), one.error_summary());
+        let (a, b) = (merged.aggregates(), one.aggregates());
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.metric, y.metric);
+            assert!(
+                (x.value - y.value).abs() <= 1e-9 * y.value.abs(),
+                "{x:?} {y:?}"
+            );
+        }
+        let (m, o) = (merged.metric_summaries(), one.metric_summaries());
+        let latency = |s: &[MetricSummary]| {
+            s.iter()
+                .find(|s| s.metric == RecordMetric::RequestLatency)
+                .unwrap()
+                .stats
+        };
+        let (m, o) = (latency(&m), latency(&o));
+        assert_eq!((m.count, m.min, m.max), (o.count, o.min, o.max));
+        assert!((m.std - o.std).abs() < 1e-9 && (m.avg - o.avg).abs() < 1e-9);
+        for (g, w) in m.percentiles.iter().zip(o.percentiles) {
+            assert!((g - w).abs() <= 1e-3 * w + 1e-9, "{g} vs {w}");
+        }
+        let mut wrong = one.snapshot(|t| t);
+        wrong.metrics.insert(
+            "no_such_metric".into(),
+            wrong.metrics["request_latency"].clone(),
+        );
+        let error = merged.absorb(&wrong).unwrap_err();
+        assert!(error.contains("metrics.no_such_metric"), "{error}");
     }
 
     #[test]

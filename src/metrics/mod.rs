@@ -25,7 +25,7 @@ pub mod template_reply;
 pub mod timeslice;
 mod usage_details;
 
-pub use aggregate::Aggregator;
+pub use aggregate::{Aggregator, AggregatorSnapshot};
 pub use catalog::{AggregateMetric, MetricKind, MetricSpec, RecordMetric};
 pub use derive::{DeriveContext, ErrorInfo, RequestMetrics, RequestStatus};
 pub use processor::{ProcessorContext, RecordProcessor, RunTotals};

@@ -216,6 +216,11 @@ impl RecordProcessor {
         }
     }
 
+    /// The profiling requests' aggregate state, for a worker's `worker_histograms.json`.
+    pub fn snapshot(&self, to_epoch_ns: impl Fn(u64) -> u64) -> super::AggregatorSnapshot {
+        self.aggregator.snapshot(to_epoch_ns)
+    }
+
     /// Flushes the JSONL and returns the run's summary, and the first JSONL write that
     /// failed, if one did (the JSONL then stops at the line before it).
     pub fn finish(mut self, totals: RunTotals) -> (Summary, Option<std::io::Error>) {

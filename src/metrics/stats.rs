@@ -4,6 +4,9 @@
 //! percentiles (what AIPerf reports). Past the cap the values are folded into an HDR histogram
 //! (3 significant digits) and recording continues there. Count, sum, mean, std, min and max are
 //! always exact: they come from running sums (Welford), never from the histogram.
+//!
+//! Accumulators of several processes merge ([`Accumulator::absorb`]): the running sums combine
+//! exactly (Chan's pairwise update for the squares), the values through their histograms.
 
 use hdrhistogram::Histogram;
 
@@ -24,7 +27,31 @@ const EXACT_GROWTH_STEP: usize = 8 * 1024;
 
 /// Histogram resolution: values are recorded as `round(value × 1000)`, so sub-unit values
 /// (ratios, KB, tokens/s) keep three decimals before the 3-significant-digit bucketing.
-const HDR_SCALE: f64 = 1000.0;
+pub const HDR_SCALE: f64 = 1000.0;
+
+/// Significant decimal digits the histogram keeps: a value comes back within
+/// [`HDR_RELATIVE_ERROR`] of itself (relative), plus the 1/[`HDR_SCALE`] recording resolution.
+pub const HDR_SIGNIFICANT_DIGITS: u8 = 3;
+
+/// The relative error of a value read back from the histogram (10^-digits).
+pub const HDR_RELATIVE_ERROR: f64 = 1e-3;
+
+/// An accumulator's running sums: what merges exactly between processes.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Moments {
+    /// Number of values.
+    pub count: u64,
+    /// Sum of the values.
+    pub sum: f64,
+    /// Mean (Welford's running mean).
+    pub mean: f64,
+    /// Sum of squared deviations from the mean (Welford's M2): std = sqrt(m2 / count).
+    pub m2: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
 
 /// Summary statistics of one metric, in whatever unit the values were recorded in.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -146,17 +173,69 @@ impl Accumulator {
         }
     }
 
+    /// The running sums; `None` when nothing was recorded.
+    pub fn moments(&self) -> Option<Moments> {
+        (self.count > 0).then_some(Moments {
+            count: self.count,
+            sum: self.sum,
+            mean: self.mean,
+            m2: self.m2,
+            min: self.min,
+            max: self.max,
+        })
+    }
+
+    /// Every value recorded, as the histogram's buckets: `(value × HDR_SCALE` at the bucket's
+    /// top, count`)` in value order. Exact values are bucketed as the fold would.
+    pub fn buckets(&self) -> Vec<(u64, u64)> {
+        let built;
+        let h = match &self.histogram {
+            Some(h) => h,
+            None => {
+                let Some(h) = histogram_of(&self.exact) else {
+                    return Vec::new();
+                };
+                built = h;
+                &built
+            }
+        };
+        h.iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect()
+    }
+
+    /// Adds another accumulator's values, given as its [`Accumulator::moments`] and
+    /// [`Accumulator::buckets`]: the sums combine exactly, and from here on the percentiles
+    /// come from the merged histogram.
+    pub fn absorb(&mut self, other: Moments, buckets: &[(u64, u64)]) {
+        if other.count == 0 {
+            return;
+        }
+        if self.histogram.is_none() {
+            self.fold();
+        }
+        if let Some(h) = &mut self.histogram {
+            for &(value, count) in buckets {
+                // Auto-resize: only a value past u64 range could fail, and none is.
+                let _ = h.record_n(value, count);
+            }
+        }
+        let n = self.count + other.count;
+        let delta = other.mean - self.mean;
+        let (na, nb) = (self.count as f64, other.count as f64);
+        self.mean += delta * nb / n as f64;
+        self.m2 += other.m2 + delta * delta * na * nb / n as f64;
+        self.count = n;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
     fn fold(&mut self) {
-        // 3 significant digits with auto-resize cannot fail; fall back to keeping exact values
-        // (more memory, never a wrong number) if the library ever says otherwise.
-        let Ok(mut h) = Histogram::<u64>::new(3) else {
+        let Some(h) = histogram_of(&self.exact) else {
             self.cap = usize::MAX;
             return;
         };
-        h.auto(true);
-        for &v in &self.exact {
-            record_hdr(&mut h, v);
-        }
         self.exact = Vec::new();
         self.histogram = Some(h);
     }
@@ -170,9 +249,7 @@ impl Accumulator {
         match &self.histogram {
             Some(h) => {
                 for (out, p) in percentiles.iter_mut().zip(PERCENTILES) {
-                    let v = h.value_at_quantile(p / 100.0) as f64 / HDR_SCALE;
-                    // The bucket's representative can step outside the exact range.
-                    *out = v.clamp(self.min, self.max);
+                    *out = percentile_hdr(h, p).clamp(self.min, self.max);
                 }
             }
             None => {
@@ -192,6 +269,48 @@ impl Accumulator {
             percentiles,
         })
     }
+}
+
+/// A histogram of `values`. 3 significant digits with auto-resize cannot fail; `None` (the
+/// caller keeps exact values: more memory, never a wrong number) if the library ever says
+/// otherwise.
+fn histogram_of(values: &[f64]) -> Option<Histogram<u64>> {
+    let mut h = Histogram::<u64>::new(HDR_SIGNIFICANT_DIGITS).ok()?;
+    h.auto(true);
+    for &v in values {
+        record_hdr(&mut h, v);
+    }
+    Some(h)
+}
+
+/// numpy's linear percentile over the histogram: the two order statistics around rank
+/// `p/100 × (n−1)`, each read as its bucket's middle, interpolated. Each is within the bucket
+/// width (below [`HDR_RELATIVE_ERROR`]) of the exact order statistic, so the interpolation is
+/// within it of the exact percentile.
+fn percentile_hdr(h: &Histogram<u64>, p: f64) -> f64 {
+    let n = h.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let rank = (p / 100.0).clamp(0.0, 1.0) * (n - 1) as f64;
+    let lo = rank.floor() as u64;
+    let hi = rank.ceil() as u64;
+    let (mut lo_v, mut hi_v) = (None, None);
+    let mut seen = 0u64;
+    for bucket in h.iter_recorded() {
+        seen += bucket.count_at_value();
+        let middle = h.median_equivalent(bucket.value_iterated_to()) as f64 / HDR_SCALE;
+        if lo_v.is_none() && seen > lo {
+            lo_v = Some(middle);
+        }
+        if seen > hi {
+            hi_v = Some(middle);
+            break;
+        }
+    }
+    let lo_v = lo_v.unwrap_or(0.0);
+    let hi_v = hi_v.unwrap_or(lo_v);
+    lo_v + (hi_v - lo_v) * (rank - lo as f64)
 }
 
 fn record_hdr(h: &mut Histogram<u64>, value: f64) {
@@ -297,6 +416,38 @@ mod tests {
             prop_assert!(close(got.std, want.std, 1e-6));
             for (i, (g, w)) in got.percentiles.iter().zip(want.percentiles).enumerate() {
                 prop_assert!(same_percentile(*g, w), "p{}: {} vs numpy {}", PERCENTILES[i], g, w);
+            }
+        }
+
+        #[test]
+        fn merged_accumulators_keep_sums_exact_and_percentiles_within_the_bound(
+            values in prop::collection::vec(0.0f64..1e9, 3..500),
+            cuts in (0usize..500, 0usize..500),
+        ) {
+            let n = values.len();
+            let (a, b) = (cuts.0 % n, cuts.1 % n);
+            let (a, b) = (a.min(b), a.max(b));
+            let mut merged = Accumulator::with_cap(1_000);
+            for part in [&values[..a], &values[a..b], &values[b..]] {
+                let mut worker = Accumulator::with_cap(1_000);
+                for &v in part {
+                    worker.record(v);
+                }
+                if let Some(m) = worker.moments() {
+                    merged.absorb(m, &worker.buckets());
+                }
+            }
+            let got = merged.stats().unwrap();
+            let want = reference(&values);
+            prop_assert_eq!(got.count, want.count);
+            prop_assert_eq!(got.min, want.min);
+            prop_assert_eq!(got.max, want.max);
+            prop_assert!(close(got.sum, want.sum, 1e-12));
+            prop_assert!(close(got.avg, want.avg, 1e-12));
+            prop_assert!(close(got.std, want.std, 1e-9));
+            for (i, (g, w)) in got.percentiles.iter().zip(want.percentiles).enumerate() {
+                let bound = HDR_RELATIVE_ERROR * w.abs() + 1.0 / HDR_SCALE;
+                prop_assert!((g - w).abs() <= bound, "p{}: {} vs exact {}", PERCENTILES[i], g, w);
             }
         }
 

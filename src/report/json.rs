@@ -68,6 +68,9 @@ impl<C: Serialize + ?Sized> Serialize for Export<'_, C> {
         if let Some(telemetry) = &self.info.telemetry_data {
             map.serialize_entry("telemetry_data", telemetry)?;
         }
+        if let Some(merge) = &self.info.merge {
+            map.serialize_entry("merge", merge)?;
+        }
         map.serialize_entry("start_time", &self.info.start_time)?;
         map.serialize_entry("end_time", &self.info.end_time)?;
         map.serialize_entry("request_accounting", &Accounting(self.summary))?;

@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::workers::{self, WorkerFile, WorkersError};
 use super::{files, RunInfo};
 use crate::engine::record::RequestRecord;
+use crate::metrics::stats::{HDR_RELATIVE_ERROR, HDR_SCALE, HDR_SIGNIFICANT_DIGITS};
 use crate::metrics::timeslice::TimeSlices;
 use crate::metrics::{
     Accounting, AggregateMetric, AggregateValue, Aggregator, ErrorInfo, RecordMetric,
@@ -29,12 +30,83 @@ use crate::metrics::{
 pub struct Merged {
     /// Workers merged.
     pub workers: usize,
-    /// Per-request lines in the merged `profile_export.jsonl`.
-    pub lines: u64,
+    /// Per-request lines in the merged `profile_export.jsonl` (`None`: not written, the
+    /// percentiles came from histograms).
+    pub lines: Option<u64>,
     /// The merged results.
     pub summary: Summary,
     /// The console table (also written as `profile_export_console.txt`).
     pub console: String,
+    /// Where the percentiles came from.
+    pub percentiles: Percentiles,
+}
+
+/// Where a merge's percentiles came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Percentiles {
+    /// Every worker's per-request JSONL: every value, exact.
+    Exact,
+    /// The workers' merged HDR histograms (`worker_histograms.json`), because these JSONL
+    /// files were missing: each percentile within `relative_error` of the exact one, plus
+    /// 1/[`HDR_SCALE`] of the metric's raw unit (ns for times).
+    Histograms {
+        /// The JSONL files not found.
+        without_jsonl: Vec<PathBuf>,
+        /// Relative error bound of a percentile.
+        relative_error: f64,
+    },
+}
+
+impl Percentiles {
+    /// The `merge` note of the merged `profile_export_aiperf.json`.
+    fn note(&self, workers: usize) -> Value {
+        match self {
+            Percentiles::Exact => serde_json::json!({
+                "workers": workers,
+                "percentiles": "exact",
+                "source": files::JSONL,
+            }),
+            Percentiles::Histograms {
+                without_jsonl,
+                relative_error,
+            } => serde_json::json!({
+                "workers": workers,
+                "percentiles": "hdr_histograms",
+                "source": super::workers::WORKER_HISTOGRAMS,
+                "hdr_significant_digits": HDR_SIGNIFICANT_DIGITS,
+                "percentile_relative_error": relative_error,
+                "percentile_absolute_error_raw_units": 1.0 / HDR_SCALE,
+                "exact": ["count", "sum", "avg", "min", "max", "std"],
+                "missing": without_jsonl.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            }),
+        }
+    }
+
+    /// One line for stderr saying how exact the percentiles are.
+    pub fn line(&self) -> String {
+        match self {
+            Percentiles::Exact => "percentiles exact (every worker's per-request JSONL)".into(),
+            Percentiles::Histograms {
+                without_jsonl,
+                relative_error,
+            } => format!(
+                "percentiles from merged HDR histograms ({HDR_SIGNIFICANT_DIGITS} significant \
+                 digits; {} missing): each within {}% of the exact value (+{} of the raw unit, \
+                 ns for times); counts, sums, avg, min, max, std exact; no per-request JSONL or \
+                 time slices written",
+                without_jsonl
+                    .first()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+                    + &match without_jsonl.len() {
+                        0 | 1 => String::new(),
+                        n => format!(" and {} more", n - 1),
+                    },
+                relative_error * 100.0,
+                1.0 / HDR_SCALE
+            ),
+        }
+    }
 }
 
 /// Why a merge could not be made; each names the folder or file.
@@ -115,12 +187,62 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
             }
             slices
         });
+    let without_jsonl: Vec<PathBuf> = (workers.iter())
+        .map(|(dir, _)| dir.join(files::JSONL))
+        .filter(|path| !path.is_file())
+        .collect();
+    let (mut lines, percentiles) = if without_jsonl.is_empty() {
+        let lines = from_jsonl(&workers, &mut aggregator, slices.as_mut())?;
+        (Some(lines), Percentiles::Exact)
+    } else {
+        super::merge_hdr::from_histograms(&workers, &without_jsonl, &mut aggregator)
+            .map_err(|(path, message)| read_err(&path, message))?;
+        // Time slices need every request's stamps; the histograms hold the run's only.
+        slices = None;
+        (
+            None,
+            Percentiles::Histograms {
+                without_jsonl,
+                relative_error: HDR_RELATIVE_ERROR,
+            },
+        )
+    };
+    if let Some(lines) = &mut lines {
+        lines.sort_by_key(|l| (l.start_ns, l.request_index));
+    }
+    let summary = Summary {
+        metrics: aggregator.metric_summaries(),
+        aggregates: with_summed(aggregator.aggregates(), &exports),
+        errors: aggregator.error_summary(),
+        accounting: summed_accounting(&exports),
+        was_cancelled: exports.iter().any(|d| flag(d, "was_cancelled")),
+        time_slices: slices.map(TimeSlices::finish).unwrap_or_default(),
+    };
+    let mut info = run_info(&exports, &summary);
+    info.merge = Some(percentiles.note(workers.len()));
+    let console = super::render_console(&summary);
+    write_outputs(output, &summary, first, &info, &console, lines.as_deref())?;
+    Ok(Merged {
+        workers: workers.len(),
+        lines: lines.as_ref().map(|l| l.len() as u64),
+        summary,
+        console,
+        percentiles,
+    })
+}
+
+/// Feeds every worker's JSONL line to `aggregator` (and `slices`); returns the lines.
+fn from_jsonl(
+    workers: &[(PathBuf, WorkerFile)],
+    aggregator: &mut Aggregator,
+    mut slices: Option<&mut TimeSlices>,
+) -> Result<Vec<Line>, MergeError> {
     let tags: HashMap<&'static str, RecordMetric> = RecordMetric::ALL
         .iter()
         .map(|&m| (m.spec().tag, m))
         .collect();
     let mut lines = Vec::new();
-    for (dir, worker) in &workers {
+    for (dir, worker) in workers {
         let path = dir.join(files::JSONL);
         let file = std::fs::File::open(&path).map_err(|e| {
             read_err(
@@ -153,7 +275,7 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
                 if good {
                     aggregator.add_good();
                 }
-                if let Some(slices) = &mut slices {
+                if let Some(slices) = slices.as_deref_mut() {
                     slices.add(&record, &metrics, good);
                 }
             }
@@ -164,24 +286,7 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
             });
         }
     }
-    lines.sort_by_key(|l| (l.start_ns, l.request_index));
-    let summary = Summary {
-        metrics: aggregator.metric_summaries(),
-        aggregates: with_summed(aggregator.aggregates(), &exports),
-        errors: aggregator.error_summary(),
-        accounting: summed_accounting(&exports),
-        was_cancelled: exports.iter().any(|d| flag(d, "was_cancelled")),
-        time_slices: slices.map(TimeSlices::finish).unwrap_or_default(),
-    };
-    let info = run_info(&exports, &summary);
-    let console = super::render_console(&summary);
-    write_outputs(output, &summary, first, &info, &console, &lines)?;
-    Ok(Merged {
-        workers: workers.len(),
-        lines: lines.len() as u64,
-        summary,
-        console,
-    })
+    Ok(lines)
 }
 
 /// One JSONL line read back.
@@ -372,6 +477,7 @@ fn run_info(exports: &[Value], summary: &Summary) -> RunInfo {
             run.and_then(|r| text(r, "cli_command")).unwrap_or_default()
         ),
         telemetry_data: None,
+        merge: None,
     }
 }
 
@@ -381,7 +487,7 @@ fn write_outputs(
     first: &Value,
     info: &RunInfo,
     console: &str,
-    lines: &[Line],
+    lines: Option<&[Line]>,
 ) -> Result<(), MergeError> {
     use crate::atomic_file as atomic;
     let write_err = |path: PathBuf| move |error| MergeError::Write { path, error };
@@ -407,6 +513,13 @@ fn write_outputs(
         atomic::write_bytes(&path, csv.as_bytes()).map_err(write_err(path))?;
     }
     let jsonl = dir.join(files::JSONL);
+    let Some(lines) = lines else {
+        // An earlier merge's lines would read as this one's.
+        return match std::fs::remove_file(&jsonl) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(write_err(jsonl)(e)),
+            _ => Ok(()),
+        };
+    };
     atomic::write_with(&jsonl, |out| {
         for line in lines {
             out.write_all(line.text.as_bytes())?;

@@ -18,6 +18,7 @@ mod inputs;
 mod json;
 pub mod media_codecs;
 mod merge;
+mod merge_hdr;
 pub mod plot;
 pub mod speed_bench;
 mod sweep;
@@ -35,7 +36,7 @@ use crate::metrics::Summary;
 pub use csv::STATS_HEADER as CSV_STATS_HEADER;
 pub use format::thousands;
 pub use json::SCHEMA_VERSION;
-pub use merge::{merge_workers, MergeError, Merged};
+pub use merge::{merge_workers, MergeError, Merged, Percentiles};
 pub use telemetry::{
     files as telemetry_files, finish_telemetry, render_telemetry, write_telemetry, TelemetryOutcome,
 };
@@ -83,6 +84,9 @@ pub struct RunInfo {
     pub cli_command: String,
     /// AIPerf's `telemetry_data` (the GPU summary), when a GPU source ran.
     pub telemetry_data: Option<serde_json::Value>,
+    /// `gauntlet merge`'s note: workers merged and how the percentiles were made (exact, or
+    /// from merged histograms with their error bound); `None` for a run of one process.
+    pub merge: Option<serde_json::Value>,
 }
 
 /// Writes the JSON, CSV and console-text exports into `dir` (created when missing). Each is

@@ -206,6 +206,7 @@ fn info() -> RunInfo {
         random_seed: 1,
         cli_command: "gauntlet profile --model mock-model".into(),
         telemetry_data: None,
+        merge: None,
     }
 }
 

@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 /// The file beside a worker's artifacts.
 pub const WORKER_JSON: &str = "worker.json";
 
+/// A worker's aggregate state with its metrics' HDR histograms: what `gauntlet merge` uses
+/// when a worker's per-request JSONL is not there.
+pub const WORKER_HISTOGRAMS: &str = "worker_histograms.json";
+
 /// What `worker.json` holds: enough for `gauntlet merge` to refuse workers of different runs
 /// and to read their per-request stamps.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

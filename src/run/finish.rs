@@ -58,6 +58,11 @@ pub(super) fn write_reports(
         not_sent: phase_counts.iter().map(|c| c.not_sent).sum(),
         was_cancelled,
     };
+    if plan.scale_out.worker.is_some() {
+        let snapshot = processor.snapshot(|t| anchor.to_epoch_ns(t));
+        let written = super::worker_mode::write_histograms(&dir, &snapshot);
+        write_failures.extend(written.err());
+    }
     let (summary, jsonl_error) = processor.finish(totals);
     if let Some(e) = jsonl_error {
         let message = format!("writing {}: {e}", jsonl_path.display());
@@ -80,6 +85,7 @@ pub(super) fn write_reports(
         random_seed: plan.random_seed,
         cli_command: plan.cli_command.clone(),
         telemetry_data: telemetry.telemetry_data,
+        merge: None,
     };
     let scheduled = summary.accounting.scheduled;
     print_console(&summary, &telemetry.console, &dir, || {

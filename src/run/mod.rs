@@ -646,6 +646,7 @@ fn remove_previous_artifacts(dir: &std::path::Path) -> Result<(), RunError> {
         CALIBRATION_JSON,
         crate::report::plot::REPORT_HTML,
         worker_mode::WORKER_JSON,
+        worker_mode::WORKER_HISTOGRAMS,
     ];
     for name in names {
         let path = dir.join(name);

@@ -11,8 +11,9 @@ use tokio::sync::watch;
 use crate::clock::{iso_utc, now_ns, WallAnchor};
 use crate::config::{Plan, StartAt};
 
+use crate::metrics::AggregatorSnapshot;
 use crate::report::workers::WorkerFile;
-pub use crate::report::workers::WORKER_JSON;
+pub use crate::report::workers::{WORKER_HISTOGRAMS, WORKER_JSON};
 
 /// Where this process's artifacts go: `worker-<index>/` under the artifact folder in worker
 /// mode, the folder itself otherwise.
@@ -127,6 +128,14 @@ pub(super) fn write_worker_json(
     };
     let json = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
     let path = dir.join(WORKER_JSON);
+    crate::atomic_file::write_bytes(&path, &json)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))
+}
+
+/// Writes `worker_histograms.json` into `dir`: the merge's fallback when the JSONL is gone.
+pub(super) fn write_histograms(dir: &Path, snapshot: &AggregatorSnapshot) -> std::io::Result<()> {
+    let json = serde_json::to_vec(snapshot).map_err(std::io::Error::other)?;
+    let path = dir.join(WORKER_HISTOGRAMS);
     crate::atomic_file::write_bytes(&path, &json)
         .map_err(|e| std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))
 }
