@@ -234,6 +234,7 @@ fn three_workers_merged_equal_one_process_closed_loop() {
 
     let out = merged(&dir);
     let lines = check_merge(&single, &out);
+    check_telemetry(&dir, &out);
     assert_eq!(lines.len(), 35);
     assert_eq!(request_set(&lines), request_set(&jsonl(&single)));
     let all = json(&out, "profile_export_aiperf.json");
@@ -266,6 +267,74 @@ fn three_workers_merged_equal_one_process_closed_loop() {
     info["plan_hash"] = "0000".into();
     std::fs::write(other.join("worker.json"), info.to_string()).unwrap();
     refused(&[&w(0), &w(1), &other], "other-run");
+}
+
+/// The merged `server_metrics_export.jsonl`: every worker's scrape once, labelled with its
+/// worker, on the wall clock through the worker's `worker.json` anchor, in time order.
+fn check_telemetry(dir: &Path, out: &Path) {
+    let name = "server_metrics_export.jsonl";
+    let read = |dir: &Path| -> Vec<Value> {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let merged = read(out);
+    let mut expected = 0;
+    for k in 0..WORKERS {
+        let wdir = dir.join(format!("worker-{k}"));
+        let info = json(&wdir, "worker.json");
+        let (epoch, mono) = (
+            info["anchor_epoch_ns"].as_u64().unwrap(),
+            info["anchor_mono_ns"].as_u64().unwrap(),
+        );
+        let own = read(&wdir);
+        assert!(!own.is_empty(), "worker {k} scraped nothing");
+        expected += own.len();
+        let mine: Vec<&Value> = (merged.iter())
+            .filter(|l| l["worker"].as_u64() == Some(k as u64))
+            .collect();
+        assert_eq!(mine.len(), own.len(), "worker {k}'s scrapes");
+        for (m, o) in mine.iter().zip(&own) {
+            let through_anchor = o["monotonic_ns"].as_u64().unwrap() + epoch - mono;
+            assert_eq!(m["timestamp_ns"].as_u64(), Some(through_anchor));
+            assert_eq!(m["samples"], o["samples"]);
+        }
+    }
+    assert_eq!(merged.len(), expected);
+    let stamps: Vec<u64> = (merged.iter())
+        .map(|l| l["timestamp_ns"].as_u64().unwrap())
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]));
+    // The three workers started at one --start-at: their scrapes overlap in time.
+    let span = |k: u64| {
+        let s: Vec<u64> = (merged.iter())
+            .filter(|l| l["worker"].as_u64() == Some(k))
+            .map(|l| l["timestamp_ns"].as_u64().unwrap())
+            .collect();
+        (s[0], s[s.len() - 1])
+    };
+    let (a, b) = (span(0), span(2));
+    assert!(a.0 <= b.1 && b.0 <= a.1, "{a:?} {b:?}");
+}
+
+/// `gauntlet plot` over a merged folder draws each worker's server metrics on one time axis.
+fn plot_shows_workers(out: &Path) {
+    let plot = gauntlet(&["plot", out.to_str().unwrap(), "--format", "svg"]);
+    assert!(plot.status.success(), "{}", text(&plot));
+    let stdout = String::from_utf8_lossy(&plot.stdout);
+    let line = (stdout.lines())
+        .find(|l| l.starts_with("wrote ") && l.contains("telemetry_over_time"))
+        .unwrap_or_else(|| panic!("no telemetry chart: {stdout}"));
+    let path = line["wrote ".len()..].rsplit_once(" (").unwrap().0;
+    let svg = std::fs::read_to_string(path).unwrap();
+    for k in 0..WORKERS {
+        assert!(
+            svg.contains(&format!("num_requests_running (worker {k})")),
+            "worker {k} missing from {path}"
+        );
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -546,6 +615,8 @@ fn without_the_jsonl_the_merge_uses_histograms_within_the_stated_bound() {
     assert_eq!(said.len(), 1, "{stderr}");
     assert!(said[0].contains("within 0.1%"), "{stderr}");
     assert!(!hdr_out.join("profile_export.jsonl").exists());
+    check_telemetry(&copies, &hdr_out);
+    plot_shows_workers(&hdr_out);
 
     let exact = json(&exact_out, "profile_export_aiperf.json");
     let hdr = json(&hdr_out, "profile_export_aiperf.json");

@@ -39,6 +39,14 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         ),
     }
     eprintln!("{}", merged.percentiles.line());
+    let t = merged.telemetry;
+    if t.server_scrapes.is_some() || t.gpu_samples.is_some() {
+        eprintln!(
+            "telemetry on the wall clock, each line with its worker: {} server metrics scrapes, {} GPU samples",
+            t.server_scrapes.unwrap_or(0),
+            t.gpu_samples.unwrap_or(0)
+        );
+    }
     if !a.is_balanced() {
         eprintln!(
             "warning: the workers' accounting does not add up: scheduled {} ≠ succeeded {} + failed {} + cancelled {} + not sent {}",

@@ -15,7 +15,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::workers::{self, WorkerFile, WorkersError};
+use super::merge_error::read_err;
+pub use super::merge_error::MergeError;
+pub use super::merge_telemetry::MergedTelemetry;
+use super::workers::{self, WorkerFile};
 use super::{files, RunInfo};
 use crate::engine::record::RequestRecord;
 use crate::metrics::stats::{HDR_RELATIVE_ERROR, HDR_SCALE, HDR_SIGNIFICANT_DIGITS};
@@ -39,6 +42,8 @@ pub struct Merged {
     pub console: String,
     /// Where the percentiles came from.
     pub percentiles: Percentiles,
+    /// The telemetry lines merged on the wall clock.
+    pub telemetry: MergedTelemetry,
 }
 
 /// Where a merge's percentiles came from.
@@ -106,37 +111,6 @@ impl Percentiles {
                 1.0 / HDR_SCALE
             ),
         }
-    }
-}
-
-/// Why a merge could not be made; each names the folder or file.
-#[derive(Debug, thiserror::Error)]
-pub enum MergeError {
-    /// The folders are not one run's workers.
-    #[error(transparent)]
-    Workers(#[from] WorkersError),
-    /// A worker's export is missing or unreadable.
-    #[error("{path}: {message}")]
-    Read {
-        /// The file (with `:line` for a bad JSONL line).
-        path: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// An output file could not be written.
-    #[error("cannot write {path}: {error}")]
-    Write {
-        /// The file or folder.
-        path: PathBuf,
-        /// The I/O error.
-        error: std::io::Error,
-    },
-}
-
-fn read_err(path: &Path, message: impl Into<String>) -> MergeError {
-    MergeError::Read {
-        path: path.display().to_string(),
-        message: message.into(),
     }
 }
 
@@ -222,12 +196,14 @@ pub fn merge_workers(paths: &[PathBuf], output: &Path) -> Result<Merged, MergeEr
     info.merge = Some(percentiles.note(workers.len()));
     let console = super::render_console(&summary);
     write_outputs(output, &summary, first, &info, &console, lines.as_deref())?;
+    let telemetry = super::merge_telemetry::merge_telemetry(&workers, output)?;
     Ok(Merged {
         workers: workers.len(),
         lines: lines.as_ref().map(|l| l.len() as u64),
         summary,
         console,
         percentiles,
+        telemetry,
     })
 }
 

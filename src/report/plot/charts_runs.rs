@@ -33,7 +33,11 @@ pub fn telemetry(run: &Run) -> Built {
     let mut util = Panel::new("GPU utilisation", axis, "%");
     let mut color = 0;
     for (family, series) in &run.server {
-        let short = family.rsplit(':').next().unwrap_or(family);
+        let family_name = family
+            .split(super::load::WORKER_MARK)
+            .next()
+            .unwrap_or(family);
+        let short = family_name.rsplit(':').next().unwrap_or(family_name);
         let panel = if QUEUE.iter().any(|q| short.ends_with(q)) {
             &mut queue
         } else if KV_CACHE.iter().any(|k| short.contains(k)) {

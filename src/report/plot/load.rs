@@ -53,9 +53,11 @@ pub struct Run {
     pub requests: Vec<Request>,
     /// `profile_export_aiperf.json`, when present.
     pub aggregate: Option<Value>,
-    /// Server metrics by family name (label sets summed) from `server_metrics_export.jsonl`.
+    /// Server metrics by family name (label sets summed) from `server_metrics_export.jsonl`;
+    /// a merged run's as `name (worker K)`.
     pub server: BTreeMap<String, Series>,
-    /// GPU telemetry by `gpu{index} {metric}` from `gpu_telemetry_export.jsonl`.
+    /// GPU telemetry by `gpu{index} {metric}` (`worker{K} gpu{index} {metric}` merged) from
+    /// `gpu_telemetry_export.jsonl`.
     pub gpu: BTreeMap<String, Series>,
     /// GPUs counted in `gpu_telemetry_export.json` (0 when absent).
     pub gpu_count: usize,
@@ -183,8 +185,21 @@ pub fn run(dir: &Path) -> Result<Run, PlotError> {
         Err(_) => None,
     };
     let (requests, t0_ns) = requests(&dir.join(files::JSONL))?;
-    let server = scrapes(&dir.join(telemetry_files::SERVER_JSONL), t0_ns)?;
-    let gpu = gpu_samples(&dir.join(telemetry_files::GPU_JSONL), t0_ns)?;
+    let (server_path, gpu_path) = (
+        dir.join(telemetry_files::SERVER_JSONL),
+        dir.join(telemetry_files::GPU_JSONL),
+    );
+    // Without request lines (a merge from histograms) time counts from the first sample.
+    let t0_ns = match t0_ns {
+        0 => earliest_stamp(&server_path)?
+            .into_iter()
+            .chain(earliest_stamp(&gpu_path)?)
+            .min()
+            .unwrap_or(0),
+        t0 => t0,
+    };
+    let server = scrapes(&server_path, t0_ns)?;
+    let gpu = gpu_samples(&gpu_path, t0_ns)?;
     let gpu_count = std::fs::read(dir.join(telemetry_files::GPU_JSON))
         .ok()
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
@@ -260,11 +275,34 @@ fn rel_s(ts_ns: u64, t0_ns: u64) -> f64 {
     (ts_ns as f64 - t0_ns as f64) / 1e9
 }
 
-/// Server-metric families (label sets summed) per scrape, over time.
+/// The earliest `timestamp_ns` of a telemetry JSONL, when it has one.
+fn earliest_stamp(path: &Path) -> Result<Option<u64>, PlotError> {
+    let mut earliest: Option<u64> = None;
+    json_lines(path, |line| {
+        if let Some(ts) = line["timestamp_ns"].as_u64() {
+            earliest = Some(earliest.map_or(ts, |e| e.min(ts)));
+        }
+    })?;
+    Ok(earliest)
+}
+
+/// What a merged run's telemetry line adds to its series' names: its worker (`gauntlet
+/// merge` keeps each worker's scrapes apart, on one time axis); nothing for one process.
+fn worker_suffix(line: &Value) -> String {
+    line["worker"]
+        .as_u64()
+        .map_or_else(String::new, |k| format!("{WORKER_MARK}{k})"))
+}
+
+/// Where a series name's worker label starts.
+pub const WORKER_MARK: &str = " (worker ";
+
+/// Server-metric families (label sets summed) per scrape, over time; a merged run's per worker.
 fn scrapes(path: &Path, t0_ns: u64) -> Result<BTreeMap<String, Series>, PlotError> {
     let mut out: BTreeMap<String, Series> = BTreeMap::new();
     json_lines(path, |line| {
         let t = rel_s(line["timestamp_ns"].as_u64().unwrap_or(0), t0_ns);
+        let worker = worker_suffix(&line);
         let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
         for s in line["samples"].as_array().into_iter().flatten() {
             if let (Some(name), Some(v)) = (s["name"].as_str(), s["value"].as_f64()) {
@@ -272,7 +310,9 @@ fn scrapes(path: &Path, t0_ns: u64) -> Result<BTreeMap<String, Series>, PlotErro
             }
         }
         for (name, v) in sums {
-            out.entry(name.to_owned()).or_default().push((t, v));
+            out.entry(format!("{name}{worker}"))
+                .or_default()
+                .push((t, v));
         }
     })?;
     Ok(out)
@@ -284,10 +324,13 @@ fn gpu_samples(path: &Path, t0_ns: u64) -> Result<BTreeMap<String, Series>, Plot
     json_lines(path, |line| {
         let t = rel_s(line["timestamp_ns"].as_u64().unwrap_or(0), t0_ns);
         let gpu = line["gpu_index"].as_u64().unwrap_or(0);
+        let worker = line["worker"]
+            .as_u64()
+            .map_or_else(String::new, |k| format!("worker{k} "));
         if let Some(data) = line["telemetry_data"].as_object() {
             for (metric, v) in data {
                 if let Some(v) = v.as_f64() {
-                    out.entry(format!("gpu{gpu} {metric}"))
+                    out.entry(format!("{worker}gpu{gpu} {metric}"))
                         .or_default()
                         .push((t, v));
                 }
