@@ -16,7 +16,10 @@ pub struct MergeArgs {
     pub dirs: Vec<PathBuf>,
 
     /// Folder that receives the merged profile_export_aiperf.json / .csv,
-    /// profile_export.jsonl (every request, in send-time order) and the console table.
+    /// profile_export.jsonl (every request, in send-time order), the console table and the
+    /// workers' server metrics / GPU telemetry JSONL on one wall clock. When a worker's
+    /// profile_export.jsonl is missing, the workers' worker_histograms.json are merged
+    /// instead: percentiles within 0.1 %, no merged JSONL.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: PathBuf,
 }

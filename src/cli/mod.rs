@@ -81,7 +81,8 @@ pub enum Command {
     /// --num-profile-runs repeats whether each difference is beyond the noise.
     Compare(compare::CompareArgs),
     /// One run's exports from the folders of its workers (`profile --worker-count N`): counts,
-    /// sums and percentiles exact from every request, throughput over the wall-clock span.
+    /// sums and percentiles exact from every request (from merged histograms, within 0.1 %, when the
+    /// per-request JSONL is gone), throughput over the wall-clock span.
     Merge(merge::MergeArgs),
 }
 

@@ -7,6 +7,10 @@
 //! are over the union's wall-clock span, first send to last end across the workers (the
 //! JSONL's stamps are epoch ns through each worker's own clock anchor). The request
 //! accounting is the sum of the workers'.
+//!
+//! When a worker's JSONL is missing, every worker's `worker_histograms.json` is merged instead
+//! (`merge_hdr`): the same counts, sums and throughputs, percentiles within the histograms'
+//! stated error. The telemetry JSONL files are merged on the wall clock (`merge_telemetry`).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
