@@ -125,3 +125,49 @@ impl Summary {
         per_request.chain(aggregates)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Accounting;
+
+    #[test]
+    fn accounting_balances_only_when_the_four_outcomes_add_up() {
+        let balanced = Accounting {
+            scheduled: 10,
+            completed: 4,
+            failed: 3,
+            cancelled: 2,
+            not_sent: 1,
+            malformed_events: 7,
+        };
+        assert!(
+            balanced.is_balanced(),
+            "malformed events are not an outcome"
+        );
+        for lost in [
+            Accounting {
+                completed: 3,
+                ..balanced
+            },
+            Accounting {
+                failed: 2,
+                ..balanced
+            },
+            Accounting {
+                cancelled: 1,
+                ..balanced
+            },
+            Accounting {
+                not_sent: 0,
+                ..balanced
+            },
+            Accounting {
+                scheduled: 11,
+                ..balanced
+            },
+        ] {
+            assert!(!lost.is_balanced(), "{lost:?}");
+        }
+        assert!(Accounting::default().is_balanced());
+    }
+}
