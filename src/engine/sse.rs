@@ -347,4 +347,20 @@ mod tests {
         );
         assert_eq!(KEPT_PARTIAL_BYTES, 65_536);
     }
+
+    /// A CRLF (or a CR and the LF of the next read) ends one line, not two: a multi-line
+    /// event framed with CRLF stays one event, wherever the reads are cut.
+    #[test]
+    fn a_crlf_inside_a_multi_line_event_ends_one_line() {
+        let stream: &[u8] = b"data: a\r\ndata: b\r\n\r\ndata: c\r\n\r\n";
+        for cut in 0..=stream.len() {
+            let mut parser = SseParser::new();
+            let mut record = RequestRecord::default();
+            parser.feed(&stream[..cut], 1, &mut record);
+            parser.feed(&stream[cut..], 2, &mut record);
+            parser.finish(3, &mut record);
+            let payloads: Vec<String> = events(&record).into_iter().map(|e| e.0).collect();
+            assert_eq!(payloads, ["a\nb", "c"], "cut at {cut}");
+        }
+    }
 }
